@@ -1,0 +1,285 @@
+"""`compress()` and `acompress()`: the public entry points.
+
+`acompress` is the implementation. `compress` runs it with anyio, or, when it is
+called inside a running event loop (Jupyter, a FastAPI handler), in a worker
+thread with its own loop. Both fail open: bad input or an internal error gives
+back the original messages with the reason in `result.failures`, unless
+`strict=True`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from headroom.errors import HookError, InputError
+from headroom.executor import execute
+from headroom.graph import Pipeline, load_pipeline
+from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
+from headroom.messages import Conversation, extract_blocks, write_back
+from headroom.stage import BlockState, Failure, RunContext, RunState
+from headroom.store import Store, default_store
+from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
+from headroom.trace import Trace
+
+PipelineLike = str | Path | Pipeline | dict[str, Any]
+
+
+@dataclass
+class CompressResult:
+    messages: list[Any]
+    tokens_before: int
+    tokens_after: int
+    transforms_applied: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    pipeline: str = ""
+    seconds: float = 0.0
+    trace: Trace | None = None
+
+    @property
+    def tokens_saved(self) -> int:
+        return self.tokens_before - self.tokens_after
+
+    @property
+    def compression_ratio(self) -> float:
+        """Fraction of tokens removed: 0.0 none .. 1.0 all."""
+        if self.tokens_before <= 0:
+            return 0.0
+        return max(0.0, self.tokens_saved / self.tokens_before)
+
+
+class _TokenMeter:
+    """Counts each distinct string once per run (the input is tokenised once, not once per use)."""
+
+    def __init__(self, model: str | None):
+        self._count = counter_for(model)
+        self._seen: dict[int, tuple[str, int]] = {}
+
+    def __call__(self, text: str) -> int:
+        cached = self._seen.get(id(text))
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        tokens = self._count(text)
+        self._seen[id(text)] = (text, tokens)
+        return tokens
+
+    def messages(self, messages: list[Any]) -> int:
+        return sum(MESSAGE_OVERHEAD + sum(self(text) for text in iter_text(message)) for message in messages)
+
+
+def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:
+    return RunContext(
+        model=model,
+        provider=provider_for(model, conversation.format),
+        format=conversation.format,
+        user_query=user_query if user_query is not None else conversation.last_user_text,
+        turn_number=conversation.user_turns,
+        tool_calls=conversation.tool_calls,
+    )
+
+
+def _hook_context(run: RunContext) -> CompressContext:
+    return CompressContext(run.model, run.user_query, run.turn_number, list(run.tool_calls), run.provider)
+
+
+def _passthrough(messages: Any, reason: str, tokens: int = 0) -> CompressResult:
+    kept = list(messages) if isinstance(messages, list) else messages
+    return CompressResult(messages=kept, tokens_before=tokens, tokens_after=tokens, failures=[reason])
+
+
+class _Run:
+    """One call of acompress: the steps in order, with hook failures reported as they happen."""
+
+    def __init__(self, model: str | None, hooks: CompressionHooks | None, strict: bool):
+        self.model = model
+        self.hooks = hooks
+        self.strict = strict
+        self.failures: list[str] = []
+        self.meter = _TokenMeter(model)
+
+    async def hook(self, name: str, fallback: Any, *args: Any) -> Any:
+        if self.hooks is None:
+            return fallback
+        try:
+            return await call_hook(getattr(self.hooks, name), *args)
+        except Exception as error:
+            failure = HookError(name, error)
+            if self.strict:
+                raise failure from error
+            self.failures.append(str(failure))
+            return fallback
+
+    async def pre_compress(self, messages: list[Any], ctx: CompressContext) -> list[Any]:
+        changed = await self.hook("pre_compress", messages, list(messages), ctx)
+        if isinstance(changed, list):
+            return changed
+        self._bad_hook("pre_compress", f"returned {type(changed).__name__}, not a list; ignored")
+        return messages
+
+    async def biases(self, messages: list[Any], ctx: CompressContext) -> dict[int, float]:
+        raw = await self.hook("compute_biases", {}, messages, ctx)
+        if not isinstance(raw, dict):
+            self._bad_hook("compute_biases", f"returned {type(raw).__name__}, not a dict; ignored")
+            return {}
+        biases: dict[int, float] = {}
+        for index, bias in raw.items():
+            if isinstance(index, int) and isinstance(bias, (int, float)) and bias >= 0 and bias == bias:
+                biases[index] = float(bias)
+            else:
+                self._bad_hook("compute_biases", f"entry {index!r}: {bias!r} is not index -> non-negative number")
+        return biases
+
+    def _bad_hook(self, name: str, message: str) -> None:
+        failure = HookError(name, ValueError(message))
+        if self.strict:
+            raise failure
+        self.failures.append(str(failure))
+
+
+def _outputs(state: RunState) -> tuple[dict[int, str], list[str], int]:
+    """Each changed block's final text, the transforms applied, and the tokens saved."""
+    outputs: dict[int, str] = {}
+    transforms: list[str] = []
+    saved = 0
+    for block in state.blocks:
+        rendered = block.render()
+        if rendered == block.text:
+            continue
+        delta = state.block_tokens(block) - state.count_tokens(rendered)
+        if delta <= 0:
+            continue  # never return something bigger than what came in
+        outputs[block.block.id] = rendered
+        transforms.extend(block.notes)
+        saved += delta
+    return outputs, transforms, saved
+
+
+async def acompress(
+    messages: Any,
+    model: str | None = "gpt-4o",
+    *,
+    pipeline: PipelineLike = "default",
+    hooks: CompressionHooks | None = None,
+    trace: bool = False,
+    strict: bool = False,
+    user_query: str | None = None,
+    store: Store | None = None,
+    **options: Any,
+) -> CompressResult:
+    """Compress a message list (OpenAI or Anthropic format) and return it in the same format.
+
+    options: `max_tokens` (an overall budget), `target_ratio` (keep about this share of each
+    compressible block), and any other option a stage reads.
+    """
+    started = time.perf_counter()
+    if not isinstance(messages, list):
+        if strict:
+            raise InputError(f"messages must be a list of message objects, not {type(messages).__name__}")
+        return _passthrough(messages, f"input: messages is {type(messages).__name__}, not a list; passed through")
+    run = _Run(model, hooks, strict)
+    tokens_before = run.meter.messages(messages)
+    try:
+        result = await _compress(messages, run, pipeline, trace, strict, user_query, store, options, tokens_before)
+    except Exception as error:
+        if run.strict:
+            raise
+        result = _passthrough(messages, f"{type(error).__name__}: {error}; passed through", tokens_before)
+        result.failures = run.failures + result.failures
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _compress(
+    messages: list[Any],
+    run: _Run,
+    pipeline_like: PipelineLike,
+    trace: bool,
+    strict: bool,
+    user_query: str | None,
+    store: Store | None,
+    options: dict[str, Any],
+    tokens_before: int,
+) -> CompressResult:
+    pipeline = load_pipeline(pipeline_like)
+    strict = strict or pipeline.strict
+    run.strict = strict
+    conversation = extract_blocks(messages)
+    ctx = _context(conversation, run.model, user_query)
+    working = await run.pre_compress(messages, _hook_context(ctx))
+    base_tokens = tokens_before
+    if working is not messages:
+        conversation = extract_blocks(working)
+        ctx = _context(conversation, run.model, user_query)
+        base_tokens = run.meter.messages(working)
+    biases = await run.biases(working, _hook_context(ctx))
+    state = RunState(
+        messages=working,
+        blocks=[BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks],
+        context=ctx,
+        count_tokens=run.meter,
+        options=dict(options),
+        store=store if store is not None else default_store(),
+        strict=strict,
+    )
+    run_trace = Trace(pipeline.name, tokens_input=sum(state.block_tokens(b) for b in state.blocks)) if trace else None
+    await execute(pipeline, state, run_trace)
+    outputs, transforms, saved = _outputs(state)
+    compressed = write_back(working, conversation.blocks, outputs)
+    failures = run.failures + [_describe(failure) for failure in state.failures] + conversation.skipped
+    result = CompressResult(
+        messages=compressed,
+        tokens_before=tokens_before,
+        tokens_after=base_tokens - saved,
+        transforms_applied=transforms,
+        failures=failures,
+        pipeline=pipeline.name,
+        trace=run_trace,
+    )
+    event = CompressEvent(
+        model=run.model,
+        tokens_before=result.tokens_before,
+        tokens_after=result.tokens_after,
+        tokens_saved=result.tokens_saved,
+        compression_ratio=result.compression_ratio,
+        transforms_applied=list(transforms),
+        messages_before=messages,
+        messages_after=compressed,
+        pipeline=pipeline.name,
+        failures=list(failures),
+    )
+    await run.hook("post_compress", None, event)
+    result.failures = run.failures + [f for f in failures if f not in run.failures]
+    return result
+
+
+def _describe(failure: Failure) -> str:
+    where = f" (message {failure.message_index})" if failure.message_index is not None else ""
+    return f"{failure.where}{where}: {failure.error}; left as it was"
+
+
+def _running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+_worker: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def compress(messages: Any, model: str | None = "gpt-4o", **kwargs: Any) -> CompressResult:
+    """Synchronous `acompress`. Safe to call inside a running event loop (Jupyter, FastAPI)."""
+    if not _running_loop():
+        return anyio.run(lambda: acompress(messages, model, **kwargs))
+    global _worker
+    if _worker is None:
+        _worker = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="headroom")
+    future = _worker.submit(anyio.run, lambda: acompress(messages, model, **kwargs))
+    return future.result()

@@ -1,0 +1,108 @@
+"""Line-oriented text (logs, shell output): units are lines, numbered from 1.
+
+Kept lines are verbatim. Each run of dropped lines becomes one marker line in
+place. Stack traces (Python, Java/JVM, JavaScript, Go, Rust) are found as
+groups, so a compressor can keep them whole, and their first and last frames
+are anchors that always survive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from headroom.content.base import Document
+from headroom.content.signals import text_error_signal
+from headroom.markers import omitted, runs
+
+_FRAME = re.compile(
+    r"""^\s+(?:at\s+\S|File\s+".*",\s+line\s+\d+)      # JVM / JS / .NET; Python
+       |^\s+\S+\.(?:go|rs|py|js|ts|java|kt|rb|c|cc|cpp):\d+  # Go, Rust and friends
+       |^\s+\d+:\s+0x[0-9a-f]+\s                             # Rust backtrace numbers
+       |^\s*\.\.\.\s+\d+\s+more\b                            # "... 12 more"
+    """,
+    re.VERBOSE,
+)
+_TRACE_START = re.compile(
+    r"Traceback \(most recent call last\)|^\s*(?:Caused by:|Exception in thread)|goroutine \d+ \[|stack backtrace:"
+)
+_PYTHON_CODE_LINE = re.compile(r"^\s{4,}\S")
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b.*|^\w+(?:\.\w+)+: .+")
+
+
+class LinesDocument(Document):
+    unit_name = "lines"
+    first_number = 1
+
+    def __init__(self, text: str):
+        super().__init__(text, text.split("\n"))
+        self._groups: list[range] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> LinesDocument:
+        return cls(text)
+
+    def render(self, keep: list[bool] | None, ref: str) -> str:
+        if keep is None:
+            return self.text
+        total = len(self.units)
+        starts = {first: last for first, last in runs(keep)}
+        out: list[str] = []
+        index = 0
+        while index < total:
+            if index in starts:
+                last = starts[index]
+                out.append(omitted(self.unit_name, index + 1, last + 1, total, ref))
+                index = last + 1
+            else:
+                out.append(self.units[index])
+                index += 1
+        return "\n".join(out)
+
+    def error_signals(self) -> list[float]:
+        return [text_error_signal(line) if line else 0.0 for line in self.units]
+
+    def groups(self) -> list[range]:
+        if self._groups is None:
+            self._groups = _find_traces(self.units)
+        return self._groups
+
+    def anchors(self) -> set[int]:
+        """A trace's header, first frame, last frame and closing exception line."""
+        anchors: set[int] = set()
+        for trace in self.groups():
+            frames = [i for i in trace if _FRAME.match(self.units[i])]
+            anchors.add(trace.start)
+            anchors.add(trace.stop - 1)
+            if frames:
+                anchors.update((frames[0], frames[-1]))
+        return anchors
+
+
+def _is_frame(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if _FRAME.match(line):
+        return True
+    # Python prints the source line under each `File "...", line N` frame.
+    return index > 0 and bool(_PYTHON_CODE_LINE.match(line)) and "File \"" in lines[index - 1]
+
+
+def _find_traces(lines: list[str]) -> list[range]:
+    traces: list[range] = []
+    index = 0
+    total = len(lines)
+    while index < total:
+        starts_trace = bool(_TRACE_START.search(lines[index]))
+        next_is_frame = index + 1 < total and _is_frame(lines, index + 1)
+        if not (starts_trace or next_is_frame):
+            index += 1
+            continue
+        end = index + 1
+        while end < total and (_is_frame(lines, end) or _TRACE_START.search(lines[end])):
+            end += 1
+        # Python closes a trace with the exception line itself.
+        if end < total and _EXCEPTION_LINE.match(lines[end]):
+            end += 1
+        if end - index >= 2:
+            traces.append(range(index, end))
+        index = max(end, index + 1)
+    return traces

@@ -1,0 +1,76 @@
+"""Runs a pipeline's stages over a RunState with anyio.
+
+Each stage starts when every stage it runs after has finished, so stages with
+no path between them run concurrently. Stage-level failures (outside any one
+block) are raised as StageError in strict mode; otherwise they are reported and
+every block the run touched is restored, so the caller gets its original text.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+from headroom.errors import StageError
+from headroom.graph import Pipeline
+from headroom.stage import Failure, RunState
+from headroom.trace import Trace
+
+
+async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = None) -> None:
+    finished = {stage_id: anyio.Event() for stage_id in pipeline.order}
+    fatal: list[BaseException] = []
+
+    async def run_stage(stage_id: str, group: anyio.abc.TaskGroup) -> None:
+        for before in sorted(pipeline.graph.predecessors(stage_id)):
+            await finished[before].wait()
+        stage = pipeline.stages[stage_id]
+        started = time.perf_counter()
+        state.stages_run.append(stage_id)
+        try:
+            await stage.run(state)
+        except StageError as error:
+            fatal.append(error)
+            group.cancel_scope.cancel()
+        except Exception as error:
+            if state.strict:
+                fatal.append(StageError(stage_id, stage.name, None, error))
+                fatal[-1].__cause__ = error
+                group.cancel_scope.cancel()
+            else:
+                _restore_all(state, f"stage {stage_id} ({stage.name})", error)
+        if trace is not None:
+            trace.record(stage_id, stage.name, time.perf_counter() - started, state)
+        finished[stage_id].set()
+
+    state.pipeline_id = pipeline.fingerprint
+    for stage_id in pipeline.order:
+        await _guard_phase(pipeline, stage_id, state, "prepare")
+    async with anyio.create_task_group() as group:
+        for stage_id in pipeline.order:
+            group.start_soon(run_stage, stage_id, group)
+    if fatal:
+        raise fatal[0]
+    for stage_id in pipeline.order:
+        await _guard_phase(pipeline, stage_id, state, "finish")
+
+
+async def _guard_phase(pipeline: Pipeline, stage_id: str, state: RunState, phase: str) -> None:
+    stage = pipeline.stages[stage_id]
+    try:
+        await getattr(stage, phase)(state)
+    except Exception as error:
+        if state.strict:
+            raise StageError(stage_id, stage.name, None, error) from error
+        state.failures.append(Failure(f"stage {stage_id} ({stage.name}) {phase}", f"{type(error).__name__}: {error}"))
+
+
+def _restore_all(state: RunState, where: str, error: Exception) -> None:
+    """A stage failed outside any one block: no block can be trusted, so all go back as they were."""
+    state.failures.append(Failure(where, f"{type(error).__name__}: {error}"))
+    for block in state.blocks:
+        if block.failed is None and (block.keep is not None or block.output is not None):
+            block.failed = where
+            block.keep = None
+            block.output = None

@@ -1,0 +1,226 @@
+"""A pipeline: the spec turned into stage instances on a networkx DiGraph, validated at load time.
+
+Validation reports every problem in the file at once: unknown stages (with
+"did you mean" and the registered names), bad params (with their path),
+unknown `after` targets, cycles (with the cycle), a stage requiring what no
+ancestor provides, and two stages that may run concurrently writing the same
+field of the same blocks. Stages run in lexicographic topological order, so a
+file always runs the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from headroom import registry
+from headroom.errors import PipelineSpecError, Problem, UnknownPipelineError, did_you_mean
+from headroom.spec import PipelineSpec, builtin_dir, builtin_names, dump_spec, parse_spec, problems_from, read_yaml
+from headroom.stage import Stage
+
+
+@dataclass
+class Pipeline:
+    spec: PipelineSpec
+    source: str
+    graph: nx.DiGraph
+    stages: dict[str, Stage]
+    order: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def strict(self) -> bool:
+        return self.spec.on_error == "strict"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of the canonical text: two pipelines with the same stages and params share it."""
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        return dump_spec(self.spec)
+
+    def to_mermaid(self) -> str:
+        """The graph as Mermaid text; render it locally (a notebook, an editor), no service needed."""
+        lines = ["flowchart LR"]
+        for stage_id in self.order:
+            lines.append(f'    {stage_id}["{stage_id}<br/>{self.stages[stage_id].name}"]')
+        for source, target in sorted(self.graph.edges):
+            lines.append(f"    {source} --> {target}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.name!r}, stages={self.order})"
+
+
+def _effective_after(spec: PipelineSpec, stage_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    """`after` with disabled stages replaced by their own predecessors."""
+    result: list[str] = []
+    for target in spec.stages[stage_id].after:
+        other = spec.stages.get(target)
+        if other is None or target in seen:
+            continue
+        if other.enabled:
+            result.append(target)
+        else:
+            result.extend(_effective_after(spec, target, seen | {stage_id}))
+    return sorted(set(result))
+
+
+def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage]:
+    stages: dict[str, Stage] = {}
+    for stage_id, stage_spec in spec.stages.items():
+        if not stage_spec.enabled:
+            continue
+        cls = registry.lookup(stage_spec.use)
+        if cls is None:
+            problems.append(Problem(("stages", stage_id, "use"), registry.unknown_stage_message(stage_spec.use)))
+            continue
+        try:
+            params = cls.Params.model_validate(stage_spec.params)
+        except ValidationError as error:
+            problems.extend(problems_from(error, ("stages", stage_id, "params")))
+            continue
+        stages[stage_id] = cls(params, stage_id=stage_id)
+    return stages
+
+
+def _check_after(spec: PipelineSpec, problems: list[Problem]) -> None:
+    for stage_id, stage_spec in spec.stages.items():
+        for position, target in enumerate(stage_spec.after):
+            if target not in spec.stages:
+                hint = did_you_mean(target, spec.stages)
+                problems.append(
+                    Problem(("stages", stage_id, "after", position), f"no stage with id {target!r}{hint}")
+                )
+            elif target == stage_id:
+                problems.append(Problem(("stages", stage_id, "after", position), "a stage cannot run after itself"))
+
+
+def _build_graph(spec: PipelineSpec) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for stage_id, stage_spec in spec.stages.items():
+        if stage_spec.enabled:
+            graph.add_node(stage_id)
+    for stage_id in graph.nodes:
+        for target in _effective_after(spec, stage_id):
+            if target in graph and target != stage_id:
+                graph.add_edge(target, stage_id)
+    return graph
+
+
+def _check_cycles(graph: nx.DiGraph, problems: list[Problem]) -> bool:
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return False
+    path = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
+    problems.append(Problem(("stages",), f"the stages form a cycle: {path}"))
+    return True
+
+
+def _check_requires(graph: nx.DiGraph, stages: dict[str, Stage], problems: list[Problem]) -> None:
+    for stage_id, stage in stages.items():
+        provided: set[str] = set()
+        for ancestor in nx.ancestors(graph, stage_id):
+            if ancestor in stages:
+                provided |= stages[ancestor].provides
+        for need in sorted(stage.requires - provided):
+            providers = sorted({s.name for s in _all_stage_classes() if need in s.provides})
+            problems.append(
+                Problem(
+                    ("stages", stage_id),
+                    f"{stage.name} requires {need!r}, but no stage it runs after provides it "
+                    f"(add `after: [...]` naming a stage that does: {', '.join(providers) or 'none registered'})",
+                )
+            )
+
+
+def _check_concurrent_writers(graph: nx.DiGraph, stages: dict[str, Stage], problems: list[Problem]) -> None:
+    ids = sorted(stages)
+    for i, first in enumerate(ids):
+        for second in ids[i + 1 :]:
+            if nx.has_path(graph, first, second) or nx.has_path(graph, second, first):
+                continue
+            a, b = stages[first], stages[second]
+            shared = a.provides & b.provides
+            overlap = a.handles is None or b.handles is None or bool(a.handles & b.handles)
+            if shared and overlap:
+                problems.append(
+                    Problem(
+                        ("stages", second, "after"),
+                        f"{first} and {second} both write {', '.join(sorted(shared))} for the same content "
+                        f"and may run concurrently; add {first!r} to {second}'s `after` (or the reverse)",
+                    )
+                )
+
+
+def _all_stage_classes() -> list[type[Stage]]:
+    return [cls for name in registry.names() if (cls := registry.lookup(name)) is not None]
+
+
+def build_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
+    """Validate a loaded YAML document and build the pipeline. Raises PipelineSpecError with every problem."""
+    spec, problems = parse_spec(raw)
+    if spec is None:
+        raise PipelineSpecError(source, problems)
+    stages = _instantiate(spec, problems)
+    _check_after(spec, problems)
+    graph = _build_graph(spec)
+    has_cycle = _check_cycles(graph, problems)
+    if not has_cycle:
+        _check_requires(graph, stages, problems)
+        _check_concurrent_writers(graph, stages, problems)
+    if problems:
+        raise PipelineSpecError(source, problems)
+    order = list(nx.lexicographical_topological_sort(graph))
+    return Pipeline(spec, source, graph, stages, order)
+
+
+def pipeline_from_yaml(text: str, source: str = "<string>") -> Pipeline:
+    raw, problems = read_yaml(text)
+    if problems:
+        raise PipelineSpecError(source, problems)
+    return build_pipeline(raw, source)
+
+
+def resolve_pipeline_path(name: str | Path) -> Path:
+    """A path to a user's file, or the name of a shipped pipeline ('default', 'default.yaml')."""
+    candidate = Path(name).expanduser()
+    if candidate.is_file():
+        return candidate.resolve()
+    text = str(name)
+    shipped = builtin_dir() / (text if text.endswith((".yaml", ".yml")) else f"{text}.yaml")
+    if "/" not in text and shipped.is_file():
+        return shipped
+    available = builtin_names()
+    raise UnknownPipelineError(
+        f"no pipeline file {text!r}{did_you_mean(text, available)}; "
+        f"shipped pipelines: {', '.join(available)}; or give a path to a YAML file"
+    )
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int) -> Pipeline:
+    text = Path(path).read_text(encoding="utf-8")
+    return pipeline_from_yaml(text, source=Path(path).name if Path(path).parent == builtin_dir() else path)
+
+
+def load_pipeline(pipeline: str | Path | Pipeline | dict[str, Any] = "default") -> Pipeline:
+    """A Pipeline from a shipped name, a file path, a dict spec, or a Pipeline (returned as is).
+    Files are loaded once and reloaded when they change."""
+    if isinstance(pipeline, Pipeline):
+        return pipeline
+    if isinstance(pipeline, dict):
+        return build_pipeline(pipeline, "<dict>")
+    path = resolve_pipeline_path(pipeline)
+    return _load_cached(str(path), path.stat().st_mtime_ns)

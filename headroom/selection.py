@@ -1,0 +1,64 @@
+"""Choosing which units survive: shared by every selecting stage so they agree on ties and gaps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+
+def scaled(amount: float, bias: float) -> int:
+    """A keep-capacity scaled by a hook bias, in proportion, with no cap."""
+    return max(0, math.ceil(amount * bias))
+
+
+def rank(candidates: Iterable[int], scores: Sequence[float] | None) -> list[int]:
+    """Candidates best first; ties go to the earlier unit, so selection is deterministic."""
+    if scores is None:
+        return sorted(candidates)
+    return sorted(candidates, key=lambda i: (-scores[i], i))
+
+
+def mask(total: int, chosen: Iterable[int]) -> list[bool]:
+    keep = [False] * total
+    for index in chosen:
+        if 0 <= index < total:
+            keep[index] = True
+    return keep
+
+
+def fill_small_gaps(keep: list[bool], unit_tokens: Sequence[int], marker_tokens: int) -> list[bool]:
+    """Keep a dropped run when its marker would cost about as much as the run itself."""
+    filled = list(keep)
+    index = 0
+    total = len(keep)
+    while index < total:
+        if filled[index]:
+            index += 1
+            continue
+        end = index
+        while end < total and not keep[end]:
+            end += 1
+        if sum(unit_tokens[index:end]) <= marker_tokens:
+            for position in range(index, end):
+                filled[position] = True
+        index = end
+    return filled
+
+
+def within_budget(
+    candidates: Sequence[int],
+    scores: Sequence[float] | None,
+    unit_tokens: Sequence[int],
+    pinned: set[int],
+    budget: float,
+) -> set[int]:
+    """Pinned units first, then the best-scoring candidates while they fit the token budget."""
+    chosen = {i for i in candidates if i in pinned}
+    spent = sum(unit_tokens[i] for i in chosen)
+    for index in rank((i for i in candidates if i not in pinned), scores):
+        cost = unit_tokens[index]
+        if spent + cost > budget:
+            continue
+        chosen.add(index)
+        spent += cost
+    return chosen

@@ -1,0 +1,273 @@
+"""The stage contract. Every other module refers here; this is the one place it is written.
+
+What a stage receives
+    One `RunState` per compression run: the input messages (read-only), the
+    `blocks` found in them (one `BlockState` per compressible string leaf), the
+    run's `context` (model, query, tool calls), per-message `bias` weights from
+    hooks, and run `options` (`max_tokens`, `target_ratio`, ...). Each block
+    carries its content `label`, its `protected` reason (None when it may be
+    compressed), a lazily parsed `document` (its units: lines, items), the unit
+    `scores` and `pinned` units, and the `keep` mask.
+
+What a stage may change
+    Only the fields it declares in `provides`, and only on blocks it
+    `applies_to`. The vocabulary is fixed: `labels` (label, protected),
+    `scores` (scores, pinned), `selection` (keep, encoding), `stored` (output).
+    Selection only ever narrows: a stage may drop units another kept, never
+    bring back one that was dropped, and never drop a pinned unit.
+
+What a stage must never do
+    Mutate the input messages. Split a tool call from its result (stages work
+    inside one block's text; the message list's shape is fixed). Emit text that
+    was not in the input, except a marker or marked summary (`headroom.markers`)
+    or a faithful re-encoding (the same values in a more compact form).
+    Depend on anything but the block, the turns before it and its own params,
+    so the same input always gives the same bytes.
+
+How a stage reports
+    `block.note(...)` records what it did ("crush.json.v1:items 300->14"); these
+    become `result.transforms_applied`. A stage raises on failure; the executor
+    turns that into a `StageError` (strict) or a reported failure that leaves
+    the block as it was (the default, `on_error: passthrough`).
+
+A stage may also implement `prepare(state)`, run before any stage, and
+`finish(state)`, run after all of them, for work that must see the whole run
+(a cache answering repeats, then storing results).
+
+Stages declare `requires` (fields an ancestor must provide) and `provides`;
+the graph checks both at load time. `Params` is a pydantic model: the YAML
+`params:` schema and the constructor's argument at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import anyio
+from pydantic import BaseModel, ConfigDict
+
+from headroom import content
+from headroom.content.base import Document
+from headroom.markers import content_hash
+from headroom.messages import Block, ToolCall
+
+FIELDS = frozenset({"labels", "scores", "selection", "stored"})
+
+# Blocks larger than this are processed in a worker thread so the caller's event loop keeps running.
+THREAD_THRESHOLD_CHARS = 64_000
+
+
+class StageParams(BaseModel):
+    """Base for every stage's parameters: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class BlockState:
+    """Everything stages know and decide about one block."""
+
+    block: Block
+    label: str | None = None
+    protected: str | None = None  # why it must not be compressed; None when it may be
+    bias: float = 1.0
+    scores: list[float] | None = None
+    pinned: set[int] = field(default_factory=set)
+    keep: list[bool] | None = None  # None: every unit kept
+    output: str | None = None  # final text, when a stage has fixed it
+    failed: str | None = None
+    notes: list[str] = field(default_factory=list)
+    _document: Document | None = None
+    _parsed: bool = False
+    _ref: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.block.text
+
+    @property
+    def document(self) -> Document | None:
+        """The parsed document for this block's label (None: no compressor understands it)."""
+        if not self._parsed and self.label is not None:
+            self._document = content.parse(self.label, self.text)
+            self._parsed = True
+        return self._document
+
+    @property
+    def ref(self) -> str:
+        """The hash that retrieves this block's original text."""
+        if self._ref is None:
+            self._ref = content_hash(self.text)
+        return self._ref
+
+    @property
+    def compressible(self) -> bool:
+        return self.protected is None and self.failed is None and self.output is None
+
+    def kept_indices(self) -> list[int]:
+        document = self.document
+        if document is None:
+            return []
+        if self.keep is None:
+            return list(range(len(document.units)))
+        return [i for i, kept in enumerate(self.keep) if kept]
+
+    def narrow(self, keep: Sequence[bool]) -> None:
+        """Intersect the keep mask with `keep`; pinned units always stay."""
+        current = self.keep or [True] * len(keep)
+        self.keep = [
+            (old and new) or (old and index in self.pinned) for index, (old, new) in enumerate(zip(current, keep))
+        ]
+
+    def render(self) -> str:
+        if self.output is not None:
+            return self.output
+        document = self.document
+        if document is None or self.failed is not None:
+            return self.text
+        return document.render(self.keep, self.ref)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+@dataclass
+class RunContext:
+    model: str | None
+    provider: str
+    format: str
+    user_query: str
+    turn_number: int
+    tool_calls: list[ToolCall]
+
+
+@dataclass
+class Failure:
+    """A reported (not raised) failure: a stage or hook that did not work."""
+
+    where: str
+    error: str
+    message_index: int | None = None
+
+
+@dataclass
+class RunState:
+    messages: Sequence[Any]
+    blocks: list[BlockState]
+    context: RunContext
+    count_tokens: Callable[[str], int]
+    options: dict[str, Any] = field(default_factory=dict)
+    store: Any = None
+    strict: bool = False
+    failures: list[Failure] = field(default_factory=list)
+    stages_run: list[str] = field(default_factory=list)
+    token_cache: dict[int, int] = field(default_factory=dict)
+    pipeline_id: str = ""  # hash of the pipeline's canonical text: part of every memo key
+
+    def option(self, name: str, default: Any = None) -> Any:
+        value = self.options.get(name)
+        return default if value is None else value
+
+    def unit_tokens(self, block: BlockState) -> list[int]:
+        """Tokens per unit, apportioned from one count of the block (units are never tokenised one by one)."""
+        document = block.document
+        if document is None:
+            return []
+        total_chars = sum(len(unit) for unit in document.units) or 1
+        per_char = self.block_tokens(block) / total_chars
+        return [max(1, math.ceil(len(unit) * per_char)) for unit in document.units]
+
+    def block_tokens(self, block: BlockState) -> int:
+        cached = self.token_cache.get(block.block.id)
+        if cached is None:
+            cached = self.token_cache[block.block.id] = self.count_tokens(block.text)
+        return cached
+
+
+class Stage:
+    """Base class for stages. Subclass, set the class attributes, implement `process_block`
+    (or `run` for stages that look across blocks), and register with `@register("family.name.v1")`."""
+
+    name: ClassVar[str] = ""
+    requires: ClassVar[frozenset[str]] = frozenset()
+    provides: ClassVar[frozenset[str]] = frozenset()
+    handles: ClassVar[frozenset[str] | None] = None  # labels this stage works on; None: every label
+    Params: ClassVar[type[StageParams]] = StageParams
+
+    def __init__(self, params: StageParams | None = None, *, stage_id: str | None = None):
+        self.params = params if params is not None else self.Params()
+        self.stage_id = stage_id or self.name
+
+    def applies_to(self, block: BlockState) -> bool:
+        if not block.compressible:
+            return False
+        return self.handles is None or block.label in self.handles
+
+    async def prepare(self, state: RunState) -> None:
+        """Runs before any stage runs (a cache may answer blocks here). Default: nothing."""
+
+    async def run(self, state: RunState) -> None:
+        await for_each_block(self, state, self.process_block)
+
+    async def finish(self, state: RunState) -> None:
+        """Runs after every stage has run (a cache stores results here). Default: nothing."""
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement process_block or run")
+
+
+async def for_each_block(
+    stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None]
+) -> None:
+    """Run `work` on every block the stage applies to; large blocks go to worker threads, concurrently.
+
+    A failure on one block is the executor's to report (strict) or is recorded here and the block
+    is left exactly as it was (passthrough).
+    """
+    targets = [block for block in state.blocks if stage.applies_to(block)]
+    large = [block for block in targets if len(block.text) >= THREAD_THRESHOLD_CHARS]
+    for block in targets:
+        if len(block.text) < THREAD_THRESHOLD_CHARS:
+            guarded(stage, state, work, block)
+    if not large:
+        return
+    raised: list[BaseException] = []
+    async with anyio.create_task_group() as group:
+        for block in large:
+            group.start_soon(_guarded_in_thread, stage, state, work, block, raised)
+    if raised:
+        raise raised[0]
+
+
+async def _guarded_in_thread(
+    stage: Stage,
+    state: RunState,
+    work: Callable[[BlockState, RunState], None],
+    block: BlockState,
+    raised: list[BaseException],
+) -> None:
+    # Errors are carried out of the task group by hand so callers see a StageError, not an ExceptionGroup.
+    try:
+        await anyio.to_thread.run_sync(guarded, stage, state, work, block)
+    except Exception as error:
+        raised.append(error)
+
+
+def guarded(
+    stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None], block: BlockState
+) -> None:
+    """Run one block's work; in passthrough mode a failure leaves the block exactly as it was."""
+    from headroom.errors import StageError
+
+    try:
+        work(block, state)
+    except Exception as error:
+        if state.strict:
+            raise StageError(stage.stage_id, stage.name, block.block.message_index, error) from error
+        block.failed = f"{stage.stage_id} ({stage.name}): {type(error).__name__}: {error}"
+        block.keep = None
+        block.output = None
+        state.failures.append(Failure(f"stage {stage.stage_id} ({stage.name})", str(error), block.block.message_index))

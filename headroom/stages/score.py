@@ -1,0 +1,135 @@
+"""score.v1: a score for every unit, and the units that must survive (pinned).
+
+A unit's score adds up
+- error and warning signals (an ERROR line, a record whose status is "failed"),
+- anomaly signals (a numeric outlier, a rare category, a record of another shape),
+- relevance to the request that led to the output (the last user turn before it,
+  never a later one, so the score does not change as the conversation grows)
+  and to the arguments of the tool call that produced it; each term is weighted
+  by how rare it is in this output,
+- position (first and last units).
+
+Pinned: error units, a stack trace's first and last frames, and units holding a
+rare identifier from the request or the tool arguments (the "needle").
+Hook biases do not change scores; selection stages scale how much they keep by them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pydantic import Field
+
+from headroom.registry import register
+from headroom.stage import BlockState, RunState, Stage, StageParams
+
+_TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#-]*[A-Za-z0-9_]|\d{3,}")
+_PART_SPLIT = re.compile(r"[/.:@#]")
+_STOPWORDS = frozenset(
+    "the and for with that this from what why how when where which who are was were has have had not but all any "
+    "can could should would will into onto about there their them they then than you your our out get got did does "
+    "done show tell find look see give need want please just only also some more most much many each every other "
+    "true false null none json list item items line lines file files error errors log logs".split()
+)
+MAX_TERMS = 48
+
+
+def _is_identifier(term: str) -> bool:
+    """A term that names one thing: has digits, separators or inner capitals, or is long."""
+    return (
+        any(ch.isdigit() for ch in term)
+        or any(ch in "_-/.:@#" for ch in term)
+        or (term[:1].islower() and any(ch.isupper() for ch in term[1:]))
+        or len(term) >= 12
+    )
+
+
+def query_terms(*texts: str) -> dict[str, bool]:
+    """Lower-cased terms from the request and tool arguments -> whether each is an identifier."""
+    terms: dict[str, bool] = {}
+    for text in texts:
+        for match in _TERM.findall(text):
+            candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
+            for candidate in candidates:
+                lowered = candidate.lower()
+                if len(lowered) < 3 or lowered in _STOPWORDS or lowered.isdigit() and len(lowered) < 3:
+                    continue
+                terms[lowered] = terms.get(lowered, False) or _is_identifier(candidate)
+                if len(terms) >= MAX_TERMS:
+                    return terms
+    return terms
+
+
+class ScoreParams(StageParams):
+    error_weight: float = Field(1.0, ge=0)
+    anomaly_weight: float = Field(0.7, ge=0)
+    relevance_weight: float = Field(1.0, ge=0)
+    position_weight: float = Field(0.3, ge=0)
+    pin_errors: bool = Field(True, description="Error units always survive")
+    pin_needles: bool = Field(True, description="Units holding a rare identifier from the request survive")
+    needle_max_share: float = Field(
+        0.05, gt=0, le=1, description="An identifier found in more than this share of units is not a needle"
+    )
+    use_tool_arguments: bool = Field(True, description="Score relevance against the tool call's arguments too")
+
+
+@register("score.v1")
+class Score(Stage):
+    """Score every unit from error, anomaly, relevance and position signals; pin what must survive."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"scores"})
+    Params = ScoreParams
+    params: ScoreParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and block.document is not None
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert document is not None
+        count = len(document.units)
+        errors = document.error_signals()
+        anomalies = document.anomaly_signals()
+        relevance, needles = self._relevance(block, document.units)
+        p = self.params
+        scores = [
+            p.error_weight * errors[i] + p.anomaly_weight * anomalies[i] + p.relevance_weight * relevance[i]
+            for i in range(count)
+        ]
+        for index, weight in ((0, 1.0), (1, 0.5), (count - 2, 0.5), (count - 1, 1.0)):
+            if 0 <= index < count:
+                scores[index] += p.position_weight * weight
+        pinned = set(document.anchors()) | needles
+        if p.pin_errors:
+            pinned.update(i for i, signal in enumerate(errors) if signal >= 1.0)
+        block.scores = scores
+        block.pinned = pinned
+
+    def _relevance(self, block: BlockState, units: list[str]) -> tuple[list[float], set[int]]:
+        texts = [block.block.query]
+        call = block.block.tool_call
+        if self.params.use_tool_arguments and call is not None:
+            texts.append(call.arguments)
+        terms = query_terms(*texts)
+        count = len(units)
+        relevance = [0.0] * count
+        if not terms or not count:
+            return relevance, set()
+        lowered = [unit.lower() for unit in units]
+        needle_limit = max(3, int(self.params.needle_max_share * count))
+        needles: set[int] = set()
+        for term, is_identifier in terms.items():
+            hits = [i for i, unit in enumerate(lowered) if term in unit]
+            if not hits or len(hits) == count:
+                continue
+            weight = math.log((count + 1) / (len(hits) + 0.5))
+            for i in hits:
+                relevance[i] += weight
+            if self.params.pin_needles and is_identifier and len(hits) <= needle_limit:
+                needles.update(hits)
+        top = max(relevance)
+        if top > 0:
+            relevance = [value / top for value in relevance]
+        return relevance, needles
