@@ -1,8 +1,8 @@
 """Headroom: shrink what your application sends to an LLM, losing nothing silently.
 
-    from headroom import compress
-    result = compress(messages, model="gpt-4o")
-    result.messages, result.tokens_saved, result.compression_ratio
+from headroom import compress
+result = compress(messages, model="gpt-4o")
+result.messages, result.tokens_saved, result.compression_ratio
 """
 
 from headroom import _env  # noqa: F401  (offline tiktoken and litellm settings, before anything loads them)

@@ -132,7 +132,9 @@ class _Run:
             if isinstance(index, int) and isinstance(bias, (int, float)) and bias >= 0 and bias == bias:
                 biases[index] = float(bias)
             else:
-                self._bad_hook("compute_biases", f"entry {index!r}: {bias!r} is not index -> non-negative number")
+                self._bad_hook(
+                    "compute_biases", f"entry {index!r}: {bias!r} is not index -> non-negative number"
+                )
         return biases
 
     def _bad_hook(self, name: str, message: str) -> None:
@@ -181,11 +183,15 @@ async def acompress(
     if not isinstance(messages, list):
         if strict:
             raise InputError(f"messages must be a list of message objects, not {type(messages).__name__}")
-        return _passthrough(messages, f"input: messages is {type(messages).__name__}, not a list; passed through")
+        return _passthrough(
+            messages, f"input: messages is {type(messages).__name__}, not a list; passed through"
+        )
     run = _Run(model, hooks, strict)
     tokens_before = run.meter.messages(messages)
     try:
-        result = await _compress(messages, run, pipeline, trace, strict, user_query, store, options, tokens_before)
+        result = await _compress(
+            messages, run, pipeline, trace, strict, user_query, store, options, tokens_before
+        )
     except Exception as error:
         if run.strict:
             raise
@@ -220,14 +226,18 @@ async def _compress(
     biases = await run.biases(working, _hook_context(ctx))
     state = RunState(
         messages=working,
-        blocks=[BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks],
+        blocks=[
+            BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks
+        ],
         context=ctx,
         count_tokens=run.meter,
         options=dict(options),
         store=store if store is not None else default_store(),
         strict=strict,
     )
-    run_trace = Trace(pipeline.name, tokens_input=sum(state.block_tokens(b) for b in state.blocks)) if trace else None
+    run_trace = (
+        Trace(pipeline.name, tokens_input=sum(state.block_tokens(b) for b in state.blocks)) if trace else None
+    )
     await execute(pipeline, state, run_trace)
     outputs, transforms, saved = _outputs(state)
     compressed = write_back(working, conversation.blocks, outputs)

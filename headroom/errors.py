@@ -54,7 +54,9 @@ class StageError(HeadroomError):
         self.stage_name = stage_name
         self.message_index = message_index
         where = f"message {message_index}" if message_index is not None else "the whole run"
-        super().__init__(f"stage {stage_id!r} ({stage_name}) failed on {where}: {type(error).__name__}: {error}")
+        super().__init__(
+            f"stage {stage_id!r} ({stage_name}) failed on {where}: {type(error).__name__}: {error}"
+        )
 
 
 class HookError(HeadroomError):

@@ -63,7 +63,9 @@ async def _guard_phase(pipeline: Pipeline, stage_id: str, state: RunState, phase
     except Exception as error:
         if state.strict:
             raise StageError(stage_id, stage.name, None, error) from error
-        state.failures.append(Failure(f"stage {stage_id} ({stage.name}) {phase}", f"{type(error).__name__}: {error}"))
+        state.failures.append(
+            Failure(f"stage {stage_id} ({stage.name}) {phase}", f"{type(error).__name__}: {error}")
+        )
 
 
 def _restore_all(state: RunState, where: str, error: Exception) -> None:

@@ -21,7 +21,15 @@ from pydantic import ValidationError
 
 from headroom import registry
 from headroom.errors import PipelineSpecError, Problem, UnknownPipelineError, did_you_mean
-from headroom.spec import PipelineSpec, builtin_dir, builtin_names, dump_spec, parse_spec, problems_from, read_yaml
+from headroom.spec import (
+    PipelineSpec,
+    builtin_dir,
+    builtin_names,
+    dump_spec,
+    parse_spec,
+    problems_from,
+    read_yaml,
+)
 from headroom.stage import Stage
 
 
@@ -83,7 +91,9 @@ def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage
             continue
         cls = registry.lookup(stage_spec.use)
         if cls is None:
-            problems.append(Problem(("stages", stage_id, "use"), registry.unknown_stage_message(stage_spec.use)))
+            problems.append(
+                Problem(("stages", stage_id, "use"), registry.unknown_stage_message(stage_spec.use))
+            )
             continue
         try:
             params = cls.Params.model_validate(stage_spec.params)
@@ -103,7 +113,9 @@ def _check_after(spec: PipelineSpec, problems: list[Problem]) -> None:
                     Problem(("stages", stage_id, "after", position), f"no stage with id {target!r}{hint}")
                 )
             elif target == stage_id:
-                problems.append(Problem(("stages", stage_id, "after", position), "a stage cannot run after itself"))
+                problems.append(
+                    Problem(("stages", stage_id, "after", position), "a stage cannot run after itself")
+                )
 
 
 def _build_graph(spec: PipelineSpec) -> nx.DiGraph:
@@ -140,7 +152,7 @@ def _check_requires(graph: nx.DiGraph, stages: dict[str, Stage], problems: list[
                 Problem(
                     ("stages", stage_id),
                     f"{stage.name} requires {need!r}, but no stage it runs after provides it "
-                    f"(add `after: [...]` naming a stage that does: {', '.join(providers) or 'none registered'})",
+                    f"(add `after: [...]` naming a stage that does: {', '.join(providers) or 'none'})",
                 )
             )
 

@@ -96,15 +96,21 @@ def _collect_tool_calls(messages: Sequence[Any]) -> dict[str, ToolCall]:
         for call in message.get("tool_calls") or ():
             if not isinstance(call, Mapping):
                 continue
-            function = call.get("function") if isinstance(call.get("function"), Mapping) else {}
+            function = call.get("function")
+            if not isinstance(function, Mapping):
+                function = {}
             call_id = str(call.get("id", ""))
-            calls[call_id] = ToolCall(call_id, str(function.get("name", "")), _arguments_text(function.get("arguments", "")))
+            calls[call_id] = ToolCall(
+                call_id, str(function.get("name", "")), _arguments_text(function.get("arguments", ""))
+            )
         content = message.get("content")
         if isinstance(content, list):
             for part in content:
                 if isinstance(part, Mapping) and part.get("type") == "tool_use":
                     call_id = str(part.get("id", ""))
-                    calls[call_id] = ToolCall(call_id, str(part.get("name", "")), _arguments_text(part.get("input", {})))
+                    calls[call_id] = ToolCall(
+                        call_id, str(part.get("name", "")), _arguments_text(part.get("input", {}))
+                    )
     return calls
 
 
@@ -120,7 +126,9 @@ def detect_format(messages: Sequence[Any]) -> Literal["openai", "anthropic", "un
                 if not isinstance(part, Mapping):
                     continue
                 kind = part.get("type")
-                if kind in ("tool_use", "tool_result") or (kind in ("image", "document") and "source" in part):
+                if kind in ("tool_use", "tool_result") or (
+                    kind in ("image", "document") and "source" in part
+                ):
                     return "anthropic"
                 if kind in ("image_url", "input_audio", "file"):
                     return "openai"
@@ -184,7 +192,11 @@ class _Extractor:
             self.add(index, ("content", position, "content"), role, "tool", inner, call_id)
         elif isinstance(inner, list):
             for sub, item in enumerate(inner):
-                if isinstance(item, Mapping) and item.get("type") == "text" and isinstance(item.get("text"), str):
+                if (
+                    isinstance(item, Mapping)
+                    and item.get("type") == "text"
+                    and isinstance(item.get("text"), str)
+                ):
                     path = ("content", position, "content", sub, "text")
                     self.add(index, path, role, "tool", item["text"], call_id)
 

@@ -44,7 +44,9 @@ def register(name: str) -> Callable[[S], S]:
     def decorate(cls: S) -> S:
         existing = _stages.get(name)
         if existing is not None and existing is not cls:
-            raise RegistryError(f"stage name {name!r} is taken by {existing.__module__}.{existing.__qualname__}")
+            raise RegistryError(
+                f"stage name {name!r} is taken by {existing.__module__}.{existing.__qualname__}"
+            )
         cls.name = name
         _stages[name] = cls
         return cls
@@ -64,7 +66,9 @@ def _load_all() -> None:
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             cls = entry.load()
             if not (isinstance(cls, type) and issubclass(cls, Stage)):
-                raise RegistryError(f"entry point {entry.name!r} in {ENTRY_POINT_GROUP} is not a Stage subclass")
+                raise RegistryError(
+                    f"entry point {entry.name!r} in {ENTRY_POINT_GROUP} is not a Stage subclass"
+                )
             register(entry.name)(cls)
         _loaded = True
 

@@ -13,7 +13,9 @@ SERVICES = ("api-gateway", "billing", "auth", "search", "inventory", "notificati
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 
 
-def json_records(count: int = 300, error_at: int = 187, seed: int = 7) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def json_records(
+    count: int = 300, error_at: int = 187, seed: int = 7
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """`count` order records; the one at `error_at` failed. Returns (records, the failed record)."""
     rng = random.Random(seed)
     records = []
@@ -62,7 +64,9 @@ _JS_TRACE = [
 ]
 
 
-def application_log(lines: int = 2000, request_id: str = "req-7f3a9c", seed: int = 11) -> tuple[str, dict[str, Any]]:
+def application_log(
+    lines: int = 2000, request_id: str = "req-7f3a9c", seed: int = 11
+) -> tuple[str, dict[str, Any]]:
     """A log with three stack traces and one request id. Returns (text, facts about it)."""
     rng = random.Random(seed)
     out: list[str] = []
@@ -99,20 +103,35 @@ def openai_conversation() -> list[dict[str, Any]]:
     records, _ = json_records()
     log, facts = application_log()
     return [
-        {"role": "system", "content": "You are an on-call assistant. Use the tools to investigate incidents."},
+        {
+            "role": "system",
+            "content": "You are an on-call assistant. Use the tools to investigate incidents.",
+        },
         {
             "role": "user",
-            "content": f"Checkout is failing for some customers. Why did order ord-10187 fail, and what happened "
-            f"to request {facts['request_id']}?",
+            "content": f"Checkout is failing for some customers. Why did order ord-10187 fail, "
+            f"and what happened to request {facts['request_id']}?",
         },
         {
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "call_orders", "type": "function",
-                 "function": {"name": "list_orders", "arguments": json.dumps({"since": "2026-11-01", "limit": 300})}},
-                {"id": "call_logs", "type": "function",
-                 "function": {"name": "read_log", "arguments": json.dumps({"path": "/var/log/app/checkout.log"})}},
+                {
+                    "id": "call_orders",
+                    "type": "function",
+                    "function": {
+                        "name": "list_orders",
+                        "arguments": json.dumps({"since": "2026-11-01", "limit": 300}),
+                    },
+                },
+                {
+                    "id": "call_logs",
+                    "type": "function",
+                    "function": {
+                        "name": "read_log",
+                        "arguments": json.dumps({"path": "/var/log/app/checkout.log"}),
+                    },
+                },
             ],
         },
         {"role": "tool", "tool_call_id": "call_orders", "content": json.dumps(records, indent=2)},
@@ -128,8 +147,14 @@ def anthropic_conversation() -> list[dict[str, Any]]:
         {
             "role": "user",
             "content": [
-                {"type": "text", "text": f"Why did order ord-10187 fail? Also trace request {facts['request_id']}."},
-                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+                {
+                    "type": "text",
+                    "text": f"Why did order ord-10187 fail? Also trace request {facts['request_id']}.",
+                },
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                },
             ],
         },
         {
@@ -137,13 +162,22 @@ def anthropic_conversation() -> list[dict[str, Any]]:
             "content": [
                 {"type": "text", "text": "Let me look at the orders and the checkout log."},
                 {"type": "tool_use", "id": "toolu_orders", "name": "list_orders", "input": {"limit": 300}},
-                {"type": "tool_use", "id": "toolu_logs", "name": "read_log", "input": {"path": "checkout.log"}},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_logs",
+                    "name": "read_log",
+                    "input": {"path": "checkout.log"},
+                },
             ],
         },
         {
             "role": "user",
             "content": [
-                {"type": "tool_result", "tool_use_id": "toolu_orders", "content": json.dumps(records, indent=2)},
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_orders",
+                    "content": json.dumps(records, indent=2),
+                },
                 {
                     "type": "tool_result",
                     "tool_use_id": "toolu_logs",

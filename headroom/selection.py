@@ -11,11 +11,17 @@ def scaled(amount: float, bias: float) -> int:
     return max(0, math.ceil(amount * bias))
 
 
+def spread_order(index: int) -> int:
+    """Bit-reversed index: sorting ties by it picks units spread evenly over the whole block
+    (0, the middle, the quarters, ...) rather than bunched at the start."""
+    return int(f"{index:032b}"[::-1], 2)
+
+
 def rank(candidates: Iterable[int], scores: Sequence[float] | None) -> list[int]:
-    """Candidates best first; ties go to the earlier unit, so selection is deterministic."""
+    """Candidates best first; ties are spread evenly over the block, deterministically."""
     if scores is None:
-        return sorted(candidates)
-    return sorted(candidates, key=lambda i: (-scores[i], i))
+        return sorted(candidates, key=spread_order)
+    return sorted(candidates, key=lambda i: (-scores[i], spread_order(i)))
 
 
 def mask(total: int, chosen: Iterable[int]) -> list[bool]:

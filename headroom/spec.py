@@ -28,7 +28,9 @@ class StageSpec(BaseModel):
     use: str = Field(description="A registered stage name, such as crush.json.v1")
     after: list[str] = Field(default_factory=list, description="Ids of the stages this one runs after")
     params: dict[str, Any] = Field(default_factory=dict, description="The stage's parameters")
-    enabled: bool = Field(default=True, description="false removes the stage; its successors keep their order")
+    enabled: bool = Field(
+        default=True, description="false removes the stage; its successors keep their order"
+    )
 
 
 class PipelineSpec(BaseModel):
@@ -60,7 +62,11 @@ def problems_from(error: ValidationError, prefix: tuple[str | int, ...] = ()) ->
 def parse_spec(raw: Any) -> tuple[PipelineSpec | None, list[Problem]]:
     """Validate a loaded YAML document. Returns the spec (None if unusable) and every problem found."""
     if not isinstance(raw, dict):
-        return None, [Problem((), f"a pipeline file is a mapping with version, name and stages, not {type(raw).__name__}")]
+        return None, [
+            Problem(
+                (), f"a pipeline file is a mapping with version, name and stages, not {type(raw).__name__}"
+            )
+        ]
     problems: list[Problem] = []
     try:
         envelope = _Envelope.model_validate(raw)
@@ -90,7 +96,9 @@ def _parse_stage(stage_id: str, body: Any, problems: list[Problem]) -> StageSpec
     import re
 
     if not re.match(STAGE_ID_PATTERN, stage_id):
-        problems.append(Problem(("stages", stage_id), "a stage id is lower-case letters, digits and underscores"))
+        problems.append(
+            Problem(("stages", stage_id), "a stage id is lower-case letters, digits and underscores")
+        )
     try:
         return StageSpec.model_validate(body)
     except ValidationError as error:
@@ -114,7 +122,9 @@ def dump_spec(spec: PipelineSpec) -> str:
         data["description"] = spec.description
     if spec.on_error != "passthrough":
         data["on_error"] = spec.on_error
-    data["stages"] = {stage_id: stage.model_dump(exclude_defaults=True) for stage_id, stage in spec.stages.items()}
+    data["stages"] = {
+        stage_id: stage.model_dump(exclude_defaults=True) for stage_id, stage in spec.stages.items()
+    }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

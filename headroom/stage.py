@@ -119,7 +119,8 @@ class BlockState:
         """Intersect the keep mask with `keep`; pinned units always stay."""
         current = self.keep or [True] * len(keep)
         self.keep = [
-            (old and new) or (old and index in self.pinned) for index, (old, new) in enumerate(zip(current, keep))
+            (old and new) or (old and index in self.pinned)
+            for index, (old, new) in enumerate(zip(current, keep, strict=True))
         ]
 
     def render(self) -> str:
@@ -219,9 +220,7 @@ class Stage:
         raise NotImplementedError(f"{type(self).__name__} must implement process_block or run")
 
 
-async def for_each_block(
-    stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None]
-) -> None:
+async def for_each_block(stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None]) -> None:
     """Run `work` on every block the stage applies to; large blocks go to worker threads, concurrently.
 
     A failure on one block is the executor's to report (strict) or is recorded here and the block
@@ -270,4 +269,6 @@ def guarded(
         block.failed = f"{stage.stage_id} ({stage.name}): {type(error).__name__}: {error}"
         block.keep = None
         block.output = None
-        state.failures.append(Failure(f"stage {stage.stage_id} ({stage.name})", str(error), block.block.message_index))
+        state.failures.append(
+            Failure(f"stage {stage.stage_id} ({stage.name})", str(error), block.block.message_index)
+        )

@@ -104,11 +104,19 @@ class Trace:
         return [(stage.stage_id, stage.tokens) for stage in self.stages]
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(col)}</th>" for col in ("stage", "use", "ms", "tokens", "blocks changed"))
+        head = "".join(
+            f"<th>{html.escape(col)}</th>" for col in ("stage", "use", "ms", "tokens", "blocks changed")
+        )
         body = []
         for stage in self.stages:
             changed = sum(1 for block in stage.blocks if block.dropped)
-            cells = (stage.stage_id, stage.stage_name, f"{stage.seconds * 1000:.2f}", str(stage.tokens), str(changed))
+            cells = (
+                stage.stage_id,
+                stage.stage_name,
+                f"{stage.seconds * 1000:.2f}",
+                str(stage.tokens),
+                str(changed),
+            )
             body.append("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
         title = f"<b>{html.escape(self.pipeline)}</b>: {self.tokens_input} tokens of text in"
         return f"<div>{title}<table><tr>{head}</tr>{''.join(body)}</table></div>"

@@ -18,8 +18,18 @@ from typing import Any
 import orjson
 
 from headroom.content.base import Document
-from headroom.content.signals import ERROR_KEYS, STATUS_KEYS, text_error_signal
+from headroom.content.signals import (
+    ERROR_KEYS,
+    ERROR_TERMS,
+    STATUS_KEYS,
+    WARN_TERMS,
+    line_starts,
+    lines_mentioning,
+    text_error_signal,
+)
 from headroom.markers import omitted, runs
+
+_SIGNAL_TERMS = (*ERROR_TERMS, *WARN_TERMS, *sorted(ERROR_KEYS))
 
 # orjson reads integers past 64 bits as floats and huge exponents as infinity;
 # such text goes through the standard library, or is not treated as JSON.
@@ -134,7 +144,11 @@ class JsonArrayDocument(Document):
     # signals ---------------------------------------------------------------------
 
     def error_signals(self) -> list[float]:
-        return [_item_error_signal(item) for item in self.items]
+        # One fast pass finds the items that mention an error word at all; only those are inspected.
+        signals = [0.0] * len(self.items)
+        for index in lines_mentioning("\n".join(self.units), line_starts(self.units), _SIGNAL_TERMS):
+            signals[index] = _item_error_signal(self.items[index])
+        return signals
 
     def anomaly_signals(self) -> list[float]:
         if len(self.items) < 8 or not all(isinstance(item, dict) for item in self.items):
@@ -178,7 +192,9 @@ def _shape_outliers(items: list[dict[str, Any]]) -> list[int]:
 
 
 def _column_outliers(values: list[Any]) -> dict[int, float]:
-    numbers = [(i, float(v)) for i, v in enumerate(values) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    numbers = [
+        (i, float(v)) for i, v in enumerate(values) if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     if len(numbers) >= 8 and len(numbers) >= len(values) * 0.8:
         return _numeric_outliers(numbers)
     strings = [(i, v) for i, v in enumerate(values) if isinstance(v, (str, bool)) or v is None]

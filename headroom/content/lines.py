@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from headroom.content.base import Document
-from headroom.content.signals import text_error_signal
+from headroom.content.signals import line_starts, per_line_error_signals
 from headroom.markers import omitted, runs
 
 _FRAME = re.compile(
@@ -23,7 +23,8 @@ _FRAME = re.compile(
     re.VERBOSE,
 )
 _TRACE_START = re.compile(
-    r"Traceback \(most recent call last\)|^\s*(?:Caused by:|Exception in thread)|goroutine \d+ \[|stack backtrace:"
+    r"Traceback \(most recent call last\)|^\s*(?:Caused by:|Exception in thread)"
+    r"|goroutine \d+ \[|stack backtrace:"
 )
 _PYTHON_CODE_LINE = re.compile(r"^\s{4,}\S")
 _EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b.*|^\w+(?:\.\w+)+: .+")
@@ -36,6 +37,7 @@ class LinesDocument(Document):
     def __init__(self, text: str):
         super().__init__(text, text.split("\n"))
         self._groups: list[range] | None = None
+        self._errors: list[float] | None = None
 
     @classmethod
     def parse(cls, text: str) -> LinesDocument:
@@ -59,7 +61,9 @@ class LinesDocument(Document):
         return "\n".join(out)
 
     def error_signals(self) -> list[float]:
-        return [text_error_signal(line) if line else 0.0 for line in self.units]
+        if self._errors is None:
+            self._errors = per_line_error_signals(self.text, line_starts(self.units))
+        return self._errors
 
     def groups(self) -> list[range]:
         if self._groups is None:
@@ -83,7 +87,7 @@ def _is_frame(lines: list[str], index: int) -> bool:
     if _FRAME.match(line):
         return True
     # Python prints the source line under each `File "...", line N` frame.
-    return index > 0 and bool(_PYTHON_CODE_LINE.match(line)) and "File \"" in lines[index - 1]
+    return index > 0 and bool(_PYTHON_CODE_LINE.match(line)) and 'File "' in lines[index - 1]
 
 
 def _find_traces(lines: list[str]) -> list[range]:

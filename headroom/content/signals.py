@@ -3,23 +3,89 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 
-ERROR_WORDS = re.compile(
-    r"\b(?:error|errors|exception|fatal|fail|failed|failure|failing|panic|panicked|traceback|critical|crash(?:ed)?"
-    r"|denied|refused|unreachable|timeout|timed out|abort(?:ed)?|segfault|oom|killed|errno|unhandled|invalid)\b",
-    re.IGNORECASE,
-)
-WARN_WORDS = re.compile(r"\b(?:warn|warning|deprecated|retry(?:ing)?|degraded)\b", re.IGNORECASE)
+ERROR_TERMS = (
+    "error", "errors", "exception", "fatal", "fail", "failed", "failure", "failing", "panic", "panicked",
+    "traceback", "critical", "crash", "crashed", "denied", "refused", "unreachable", "timeout", "timed out",
+    "abort", "aborted", "segfault", "oom", "killed", "errno", "unhandled", "invalid",
+)  # fmt: skip
+WARN_TERMS = ("warn", "warning", "deprecated", "retry", "retrying", "degraded")
+
+
+def _word_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(term) for term in terms) + r")\b", re.IGNORECASE)
+
+
+ERROR_WORDS = _word_pattern(ERROR_TERMS)
+WARN_WORDS = _word_pattern(WARN_TERMS)
 
 # Keys whose presence with a non-empty value means the record carries an error.
-ERROR_KEYS = frozenset({"error", "errors", "exception", "err", "error_message", "errormessage", "stacktrace", "traceback"})
+ERROR_KEYS = frozenset(
+    {"error", "errors", "exception", "err", "error_message", "errormessage", "stacktrace", "traceback"}
+)
 # Keys whose value says how a record went.
-STATUS_KEYS = frozenset({"status", "level", "severity", "state", "result", "outcome", "loglevel", "log_level"})
+STATUS_KEYS = frozenset(
+    {"status", "level", "severity", "state", "result", "outcome", "loglevel", "log_level"}
+)
 
 
 def text_error_signal(text: str) -> float:
+    """1.0 for an error, 0.5 for a warning, else 0.0."""
     if ERROR_WORDS.search(text):
         return 1.0
     if WARN_WORDS.search(text):
         return 0.5
     return 0.0
+
+
+def line_starts(lines: Sequence[str]) -> list[int]:
+    """Offset of each line in the text the lines were split from (on newlines)."""
+    starts = [0] * len(lines)
+    offset = 0
+    for index, line in enumerate(lines):
+        starts[index] = offset
+        offset += len(line) + 1
+    return starts
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _word_offsets(lowered: str, term: str) -> list[int]:
+    """Where `term` stands as a whole word: str.find runs in C, far faster than a regex alternation."""
+    found = []
+    end_limit = len(lowered)
+    index = lowered.find(term)
+    while index != -1:
+        after = index + len(term)
+        before_ok = index == 0 or not _is_word_char(lowered[index - 1])
+        after_ok = after == end_limit or not _is_word_char(lowered[after])
+        if before_ok and after_ok:
+            found.append(index)
+        index = lowered.find(term, index + 1)
+    return found
+
+
+def lines_mentioning(text: str, starts: list[int], terms: Sequence[str]) -> set[int]:
+    """Indices of the lines in which any of `terms` stands as a whole word (case-insensitive)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        pattern = _word_pattern(terms)
+        return {index for index, line in enumerate(text.split("\n")) if pattern.search(line)}
+    return {bisect_right(starts, offset) - 1 for term in terms for offset in _word_offsets(lowered, term)}
+
+
+def per_line_error_signals(text: str, starts: list[int]) -> list[float]:
+    """`text_error_signal` for every line, from one pass per term over the whole text."""
+    signals = [0.0] * len(starts)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two; offsets would drift
+        return [text_error_signal(line) for line in text.split("\n")]
+    for terms, strength in ((WARN_TERMS, 0.5), (ERROR_TERMS, 1.0)):
+        for term in terms:
+            for offset in _word_offsets(lowered, term):
+                signals[bisect_right(starts, offset) - 1] = strength
+    return signals

@@ -22,7 +22,10 @@ class BudgetParams(StageParams):
     min_tokens: int = Field(400, ge=0, description="No block's budget goes below this many tokens")
     max_tokens: int | None = Field(None, gt=0, description="Overall budget for the request's text")
     context_share: float = Field(
-        0.8, gt=0, le=1, description="Without max_tokens: the overall budget is this share of the context window"
+        0.8,
+        gt=0,
+        le=1,
+        description="Without max_tokens: the overall budget is this share of the context window",
     )
     labels: list[str] = Field(
         default_factory=lambda: ["json_array", "log"], description="Content types the budget may cut"
@@ -84,4 +87,6 @@ class Budget(Stage):
             keep = fill_small_gaps(keep, tokens, MARKER_TOKENS)
         before = len(candidates)
         block.narrow(keep)
-        block.note(f"{self.name}:{document.unit_name} {before}->{len(block.kept_indices())} (budget {int(budget)})")
+        block.note(
+            f"{self.name}:{document.unit_name} {before}->{len(block.kept_indices())} (budget {int(budget)})"
+        )

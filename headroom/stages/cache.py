@@ -26,7 +26,9 @@ def memo_key(block: BlockState, state: RunState) -> str:
     """Everything the output of a block depends on."""
     call = block.block.tool_call
     later_tool_outputs = sum(
-        1 for other in state.blocks if other.block.origin == "tool" and other.block.message_index > block.block.message_index
+        1
+        for other in state.blocks
+        if other.block.origin == "tool" and other.block.message_index > block.block.message_index
     )
     parts = [
         state.pipeline_id,
@@ -37,7 +39,9 @@ def memo_key(block: BlockState, state: RunState) -> str:
         call.arguments if call else "",
         repr(block.bias),
         str(later_tool_outputs),
-        orjson.dumps({k: v for k, v in state.options.items()}, option=orjson.OPT_SORT_KEYS, default=str).decode(),
+        orjson.dumps(
+            {k: v for k, v in state.options.items()}, option=orjson.OPT_SORT_KEYS, default=str
+        ).decode(),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

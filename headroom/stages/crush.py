@@ -26,7 +26,9 @@ MARKER_TOKENS = 24
 
 class JsonParams(StageParams):
     policy: Policy = "auto"
-    max_items: int = Field(15, ge=0, description="Items kept besides pinned ones (scaled by the message's bias)")
+    max_items: int = Field(
+        15, ge=0, description="Items kept besides pinned ones (scaled by the message's bias)"
+    )
     min_items: int = Field(12, ge=0, description="Arrays this short are only re-encoded, never cut")
     keep_first: int = Field(2, ge=0)
     keep_last: int = Field(1, ge=0)
@@ -84,11 +86,12 @@ class CrushJson(Stage):
             document.encoding = wanted
 
     def _prefer_smaller(self, block: BlockState, state: RunState) -> None:
-        selected = block.render()
+        # Both forms are JSON of the same values, so characters rank them as tokens would,
+        # without tokenising the (large) lossless form.
         selected_keep = block.keep
+        selected_chars = len(block.render())
         block.keep = None
-        lossless = block.render()
-        if state.count_tokens(lossless) > state.count_tokens(selected):
+        if len(block.render()) > selected_chars:
             block.keep = selected_keep
 
 
@@ -97,8 +100,12 @@ class LogParams(StageParams):
     min_lines: int = Field(40, ge=0, description="Logs this short are left whole")
     head_lines: int = Field(5, ge=0)
     tail_lines: int = Field(5, ge=0)
-    context_lines: int = Field(2, ge=0, description="Lines kept around each error or warning (scaled by bias)")
-    max_trace_lines: int = Field(60, ge=2, description="Traces up to this long are kept whole (scaled by bias)")
+    context_lines: int = Field(
+        2, ge=0, description="Lines kept around each error or warning (scaled by bias)"
+    )
+    max_trace_lines: int = Field(
+        60, ge=2, description="Traces up to this long are kept whole (scaled by bias)"
+    )
     max_relevant_lines: int = Field(20, ge=0, description="Query-relevant lines kept besides pinned (scaled)")
     keep_warnings: bool = True
 

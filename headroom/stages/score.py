@@ -27,10 +27,13 @@ from headroom.stage import BlockState, RunState, Stage, StageParams
 _TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#-]*[A-Za-z0-9_]|\d{3,}")
 _PART_SPLIT = re.compile(r"[/.:@#]")
 _STOPWORDS = frozenset(
-    "the and for with that this from what why how when where which who are was were has have had not but all any "
-    "can could should would will into onto about there their them they then than you your our out get got did does "
-    "done show tell find look see give need want please just only also some more most much many each every other "
-    "true false null none json list item items line lines file files error errors log logs".split()
+    (
+        "the and for with that this from what why how when where which who are was were has have had "
+        "not but all any can could should would will into onto about there their them they then than "
+        "you your our out get got did does done show tell find look see give need want please just only "
+        "also some more most much many each every other true false null none json list item items line "
+        "lines file files error errors log logs"
+    ).split()
 )
 MAX_TERMS = 48
 
@@ -53,7 +56,7 @@ def query_terms(*texts: str) -> dict[str, bool]:
             candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
             for candidate in candidates:
                 lowered = candidate.lower()
-                if len(lowered) < 3 or lowered in _STOPWORDS or lowered.isdigit() and len(lowered) < 3:
+                if len(lowered) < 3 or lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3):
                     continue
                 terms[lowered] = terms.get(lowered, False) or _is_identifier(candidate)
                 if len(terms) >= MAX_TERMS:
@@ -71,7 +74,9 @@ class ScoreParams(StageParams):
     needle_max_share: float = Field(
         0.05, gt=0, le=1, description="An identifier found in more than this share of units is not a needle"
     )
-    use_tool_arguments: bool = Field(True, description="Score relevance against the tool call's arguments too")
+    use_tool_arguments: bool = Field(
+        True, description="Score relevance against the tool call's arguments too"
+    )
 
 
 @register("score.v1")
