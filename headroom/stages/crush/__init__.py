@@ -1,0 +1,31 @@
+"""crush.*: type-specific compressors that drop low-scoring units and re-encode what they keep.
+
+One module per content type. Every crusher works from the unit scores (when a
+score stage ran) and the current keep mask, only ever narrows it, and never
+drops a pinned unit. `policy` says what it may do:
+
+- `lossless`: only a faithful re-encoding (the same values, more compactly);
+- `lossy`: scored selection, with markers for what was dropped;
+- `auto`: whichever of the two is smaller in the end, so a cheap fold that
+  saves 1% never pre-empts a selection that saves 90%.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from headroom.stage import StageParams
+
+Policy = Literal["lossless", "lossy", "auto"]
+# Roughly what one marker costs in tokens; a dropped run cheaper than this is kept instead.
+MARKER_TOKENS = 24
+
+
+class CrushParams(StageParams):
+    policy: Policy = "auto"
+
+
+from headroom.stages.crush.json import CrushJson  # noqa: E402  (the family registers on import)
+from headroom.stages.crush.log import CrushLog  # noqa: E402
+
+__all__ = ["MARKER_TOKENS", "CrushJson", "CrushLog", "CrushParams", "Policy"]
