@@ -31,29 +31,6 @@ from headroom.trace import Trace
 PipelineLike = str | Path | Pipeline | dict[str, Any]
 
 
-@dataclass
-class CompressResult:
-    messages: list[Any]
-    tokens_before: int
-    tokens_after: int
-    transforms_applied: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    pipeline: str = ""
-    seconds: float = 0.0
-    trace: Trace | None = None
-
-    @property
-    def tokens_saved(self) -> int:
-        return self.tokens_before - self.tokens_after
-
-    @property
-    def compression_ratio(self) -> float:
-        """Fraction of tokens removed: 0.0 none .. 1.0 all."""
-        if self.tokens_before <= 0:
-            return 0.0
-        return max(0.0, self.tokens_saved / self.tokens_before)
-
-
 class _TokenMeter:
     """Counts each distinct string once per run (the input is tokenised once, not once per use)."""
 
@@ -70,7 +47,51 @@ class _TokenMeter:
         return tokens
 
     def messages(self, messages: list[Any]) -> int:
+        """Exact tokens of a message list; a string already counted (shared with the input) is reused."""
         return sum(MESSAGE_OVERHEAD + sum(self(text) for text in iter_text(message)) for message in messages)
+
+
+@dataclass
+class CompressResult:
+    """What `compress()` returns. Token figures are exact for the model and counted on first
+    access, so a caller that does not read them never waits for a tokenizer."""
+
+    messages: Any
+    transforms_applied: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    pipeline: str = ""
+    seconds: float = 0.0
+    trace: Trace | None = None
+    model: str | None = None
+    original: Any = field(default=None, repr=False)
+    _meter: _TokenMeter | None = field(default=None, repr=False)
+    _counted: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def _count(self, key: str, messages: Any) -> int:
+        if key not in self._counted:
+            if self._meter is None:
+                self._meter = _TokenMeter(self.model)
+            self._counted[key] = self._meter.messages(messages) if isinstance(messages, list) else 0
+        return self._counted[key]
+
+    @property
+    def tokens_before(self) -> int:
+        return self._count("before", self.original if self.original is not None else self.messages)
+
+    @property
+    def tokens_after(self) -> int:
+        return self._count("after", self.messages)
+
+    @property
+    def tokens_saved(self) -> int:
+        return self.tokens_before - self.tokens_after
+
+    @property
+    def compression_ratio(self) -> float:
+        """Fraction of tokens removed: 0.0 none .. 1.0 all."""
+        if self.tokens_before <= 0:
+            return 0.0
+        return max(0.0, self.tokens_saved / self.tokens_before)
 
 
 def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:
@@ -88,9 +109,11 @@ def _hook_context(run: RunContext) -> CompressContext:
     return CompressContext(run.model, run.user_query, run.turn_number, list(run.tool_calls), run.provider)
 
 
-def _passthrough(messages: Any, reason: str, tokens: int = 0) -> CompressResult:
+def _passthrough(
+    messages: Any, reason: str, model: str | None, meter: _TokenMeter | None = None
+) -> CompressResult:
     kept = list(messages) if isinstance(messages, list) else messages
-    return CompressResult(messages=kept, tokens_before=tokens, tokens_after=tokens, failures=[reason])
+    return CompressResult(messages=kept, failures=[reason], model=model, original=messages, _meter=meter)
 
 
 class _Run:
@@ -144,22 +167,18 @@ class _Run:
         self.failures.append(str(failure))
 
 
-def _outputs(state: RunState) -> tuple[dict[int, str], list[str], int]:
-    """Each changed block's final text, the transforms applied, and the tokens saved."""
+def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
+    """Each changed block's final text, and the transforms applied."""
     outputs: dict[int, str] = {}
     transforms: list[str] = []
-    saved = 0
     for block in state.blocks:
         rendered = block.render()
-        if rendered == block.text:
+        # Never return something bigger than what came in (characters rank like tokens here).
+        if rendered == block.text or len(rendered) >= len(block.text):
             continue
-        delta = state.block_tokens(block) - state.count_tokens(rendered)
-        if delta <= 0:
-            continue  # never return something bigger than what came in
         outputs[block.block.id] = rendered
         transforms.extend(block.notes)
-        saved += delta
-    return outputs, transforms, saved
+    return outputs, transforms
 
 
 async def acompress(
@@ -183,89 +202,82 @@ async def acompress(
     if not isinstance(messages, list):
         if strict:
             raise InputError(f"messages must be a list of message objects, not {type(messages).__name__}")
-        return _passthrough(
-            messages, f"input: messages is {type(messages).__name__}, not a list; passed through"
-        )
+        reason = f"input: messages is {type(messages).__name__}, not a list; passed through"
+        return _passthrough(messages, reason, model)
     run = _Run(model, hooks, strict)
-    tokens_before = run.meter.messages(messages)
+    request = _Request(pipeline, trace, user_query, store, dict(options))
     try:
-        result = await _compress(
-            messages, run, pipeline, trace, strict, user_query, store, options, tokens_before
-        )
+        result = await _compress(messages, run, request)
     except Exception as error:
         if run.strict:
             raise
-        result = _passthrough(messages, f"{type(error).__name__}: {error}; passed through", tokens_before)
+        result = _passthrough(messages, f"{type(error).__name__}: {error}; passed through", model, run.meter)
         result.failures = run.failures + result.failures
     result.seconds = time.perf_counter() - started
     return result
 
 
-async def _compress(
-    messages: list[Any],
-    run: _Run,
-    pipeline_like: PipelineLike,
-    trace: bool,
-    strict: bool,
-    user_query: str | None,
-    store: Store | None,
-    options: dict[str, Any],
-    tokens_before: int,
-) -> CompressResult:
-    pipeline = load_pipeline(pipeline_like)
-    strict = strict or pipeline.strict
-    run.strict = strict
+@dataclass
+class _Request:
+    pipeline: PipelineLike
+    trace: bool
+    user_query: str | None
+    store: Store | None
+    options: dict[str, Any]
+
+
+async def _compress(messages: list[Any], run: _Run, request: _Request) -> CompressResult:
+    pipeline = load_pipeline(request.pipeline)
+    run.strict = run.strict or pipeline.strict
     conversation = extract_blocks(messages)
-    ctx = _context(conversation, run.model, user_query)
+    ctx = _context(conversation, run.model, request.user_query)
     working = await run.pre_compress(messages, _hook_context(ctx))
-    base_tokens = tokens_before
     if working is not messages:
         conversation = extract_blocks(working)
-        ctx = _context(conversation, run.model, user_query)
-        base_tokens = run.meter.messages(working)
+        ctx = _context(conversation, run.model, request.user_query)
     biases = await run.biases(working, _hook_context(ctx))
     state = RunState(
         messages=working,
-        blocks=[
-            BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks
-        ],
+        blocks=[BlockState(b, bias=biases.get(b.message_index, 1.0)) for b in conversation.blocks],
         context=ctx,
         count_tokens=run.meter,
-        options=dict(options),
-        store=store if store is not None else default_store(),
-        strict=strict,
+        options=request.options,
+        store=request.store if request.store is not None else default_store(),
+        strict=run.strict,
     )
-    run_trace = (
-        Trace(pipeline.name, tokens_input=sum(state.block_tokens(b) for b in state.blocks)) if trace else None
-    )
+    run_trace = Trace(pipeline.name, tokens_input=run.meter.messages(working)) if request.trace else None
     await execute(pipeline, state, run_trace)
-    outputs, transforms, saved = _outputs(state)
+    outputs, transforms = _outputs(state)
     compressed = write_back(working, conversation.blocks, outputs)
-    failures = run.failures + [_describe(failure) for failure in state.failures] + conversation.skipped
     result = CompressResult(
         messages=compressed,
-        tokens_before=tokens_before,
-        tokens_after=base_tokens - saved,
         transforms_applied=transforms,
-        failures=failures,
+        failures=[_describe(failure) for failure in state.failures] + conversation.skipped,
         pipeline=pipeline.name,
         trace=run_trace,
-    )
-    event = CompressEvent(
         model=run.model,
+        original=messages,
+        _meter=run.meter,
+    )
+    if run.hooks is not None:
+        await run.hook("post_compress", None, _event(result, messages))
+    result.failures = run.failures + result.failures
+    return result
+
+
+def _event(result: CompressResult, messages: list[Any]) -> CompressEvent:
+    return CompressEvent(
+        model=result.model,
         tokens_before=result.tokens_before,
         tokens_after=result.tokens_after,
         tokens_saved=result.tokens_saved,
         compression_ratio=result.compression_ratio,
-        transforms_applied=list(transforms),
+        transforms_applied=list(result.transforms_applied),
         messages_before=messages,
-        messages_after=compressed,
-        pipeline=pipeline.name,
-        failures=list(failures),
+        messages_after=result.messages,
+        pipeline=result.pipeline,
+        failures=list(result.failures),
     )
-    await run.hook("post_compress", None, event)
-    result.failures = run.failures + [f for f in failures if f not in run.failures]
-    return result
 
 
 def _describe(failure: Failure) -> str:

@@ -41,7 +41,6 @@ the graph checks both at load time. `Params` is a pydantic model: the YAML
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -53,6 +52,7 @@ from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
 from headroom.messages import Block, ToolCall
+from headroom.tokens import approx_tokens
 
 FIELDS = frozenset({"labels", "scores", "selection", "stored"})
 
@@ -159,13 +159,12 @@ class RunState:
     messages: Sequence[Any]
     blocks: list[BlockState]
     context: RunContext
-    count_tokens: Callable[[str], int]
+    count_tokens: Callable[[str], int]  # exact, for this model; may load a tokenizer: use sparingly
     options: dict[str, Any] = field(default_factory=dict)
     store: Any = None
     strict: bool = False
     failures: list[Failure] = field(default_factory=list)
     stages_run: list[str] = field(default_factory=list)
-    token_cache: dict[int, int] = field(default_factory=dict)
     pipeline_id: str = ""  # hash of the pipeline's canonical text: part of every memo key
 
     def option(self, name: str, default: Any = None) -> Any:
@@ -173,19 +172,15 @@ class RunState:
         return default if value is None else value
 
     def unit_tokens(self, block: BlockState) -> list[int]:
-        """Tokens per unit, apportioned from one count of the block (units are never tokenised one by one)."""
+        """Estimated tokens per unit (see `headroom.tokens.approx_tokens`)."""
         document = block.document
         if document is None:
             return []
-        total_chars = sum(len(unit) for unit in document.units) or 1
-        per_char = self.block_tokens(block) / total_chars
-        return [max(1, math.ceil(len(unit) * per_char)) for unit in document.units]
+        return [max(1, approx_tokens(unit)) for unit in document.units]
 
     def block_tokens(self, block: BlockState) -> int:
-        cached = self.token_cache.get(block.block.id)
-        if cached is None:
-            cached = self.token_cache[block.block.id] = self.count_tokens(block.text)
-        return cached
+        """Estimated tokens of a block's original text."""
+        return approx_tokens(block.text)
 
 
 class Stage:

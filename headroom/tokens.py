@@ -118,6 +118,19 @@ def count_tokens(text: str, model: str | None = None) -> int:
     return counter_for(model)(text)
 
 
+CHARS_PER_TOKEN = 4
+
+
+def approx_tokens(text: str) -> int:
+    """The estimate stages decide with: about four characters a token.
+
+    Decisions only compare parts of one text with each other (a budget is a share of a block),
+    so the scale barely matters, and a character count costs nothing: compressing never waits
+    for a tokenizer to load. Reported figures (`tokens_before`, ...) are exact.
+    """
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
 # Chat formats add a few tokens of framing per message (role, separators).
 MESSAGE_OVERHEAD = 4
 

@@ -36,7 +36,7 @@ class BlockSnapshot:
         kept = block.kept_indices() if document is not None else []
         kept_set = set(kept)
         rendered = block.render()
-        tokens = state.block_tokens(block) if rendered == block.text else state.count_tokens(rendered)
+        tokens = state.count_tokens(rendered)
         return cls(
             block_id=block.block.id,
             message_index=block.block.message_index,

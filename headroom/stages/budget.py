@@ -49,30 +49,35 @@ class Budget(Stage):
         ratio = float(state.option("target_ratio", self.params.target_ratio))
         for block in targets:
             self._fit(block, state, self._block_budget(block, state, ratio))
-        overall = self._overall_budget(state)
-        spent = self._spent(state, targets)
-        fixed = sum(state.block_tokens(b) for b in state.blocks if b not in targets)
-        if overall is not None and spent + fixed > overall and spent > 0:
-            factor = max(0.0, (overall - fixed) / spent)
+        factor = self._overall_factor(state, targets)
+        if factor < 1.0:
             for block in targets:
                 self._fit(block, state, self._block_budget(block, state, ratio) * factor)
+
+    def _overall_factor(self, state: RunState, targets: list[BlockState]) -> float:
+        """How much every block's budget must shrink for the whole request to fit (1.0: it fits)."""
+        overall = self._overall_budget(state)
+        rendered = {block.block.id: block.render() for block in targets}
+        others = [block.text for block in state.blocks if block.block.id not in rendered]
+        texts = [*rendered.values(), *others]
+        # A token is at least one byte: a request with fewer bytes than the budget fits for sure,
+        # and the exact count (which may load a tokenizer) is only needed near the limit.
+        if sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) <= overall:
+            return 1.0
+        spent = sum(state.count_tokens(text) for text in rendered.values())
+        fixed = sum(state.count_tokens(text) for text in others)
+        if spent + fixed <= overall or spent == 0:
+            return 1.0
+        return max(0.0, (overall - fixed) / spent)
 
     def _block_budget(self, block: BlockState, state: RunState, ratio: float) -> float:
         return max(self.params.min_tokens, ratio * state.block_tokens(block)) * block.bias
 
-    def _overall_budget(self, state: RunState) -> int | None:
+    def _overall_budget(self, state: RunState) -> int:
         explicit = state.option("max_tokens", self.params.max_tokens)
         if explicit is not None:
             return int(explicit)
         return int(context_window(state.context.model) * self.params.context_share)
-
-    @staticmethod
-    def _spent(state: RunState, targets: list[BlockState]) -> int:
-        total = 0
-        for block in targets:
-            tokens = state.unit_tokens(block)
-            total += sum(tokens[i] for i in block.kept_indices())
-        return total
 
     def _fit(self, block: BlockState, state: RunState, budget: float) -> None:
         document = block.document
