@@ -245,7 +245,11 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         store=request.store if request.store is not None else default_store(),
         strict=run.strict,
     )
-    run_trace = Trace(pipeline.name, tokens_input=run.meter.messages(working)) if request.trace else None
+    run_trace = None
+    if request.trace:
+        run_trace = Trace(
+            pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
+        )
     await execute(pipeline, state, run_trace)
     outputs, transforms = _outputs(state)
     compressed = write_back(working, conversation.blocks, outputs)

@@ -1,7 +1,9 @@
 """Runs a pipeline's stages over a RunState with anyio.
 
 Each stage starts when every stage it runs after has finished, so stages with
-no path between them run concurrently. Stage-level failures (outside any one
+no path between them run concurrently. With a trace, stages run one at a time in
+the pipeline's order and nothing is answered from a memo, so each snapshot shows
+exactly one more stage's real work. Stage-level failures (outside any one
 block) are raised as StageError in strict mode; otherwise they are reported and
 every block the run touched is restored, so the caller gets its original text.
 """
@@ -45,11 +47,15 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         finished[stage_id].set()
 
     state.pipeline_id = pipeline.fingerprint
-    for stage_id in pipeline.order:
-        await _guard_phase(pipeline, stage_id, state, "prepare")
+    if trace is None:
+        for stage_id in pipeline.order:
+            await _guard_phase(pipeline, stage_id, state, "prepare")
     async with anyio.create_task_group() as group:
         for stage_id in pipeline.order:
-            group.start_soon(run_stage, stage_id, group)
+            if trace is None:
+                group.start_soon(run_stage, stage_id, group)
+            else:
+                await run_stage(stage_id, group)
     if fatal:
         raise fatal[0]
     for stage_id in pipeline.order:

@@ -28,6 +28,7 @@ class BlockSnapshot:
     pinned: list[int]
     tokens: int
     failed: str | None
+    unit_texts: list[str] = field(default_factory=list, repr=False)  # shared with the document, not copied
 
     @classmethod
     def take(cls, block: BlockState, state: RunState) -> BlockSnapshot:
@@ -49,6 +50,7 @@ class BlockSnapshot:
             pinned=sorted(block.pinned),
             tokens=tokens,
             failed=block.failed,
+            unit_texts=document.units if document is not None else [],
         )
 
 
@@ -67,8 +69,12 @@ class StageTrace:
 @dataclass
 class Trace:
     pipeline: str
-    tokens_input: int = 0
+    tokens_input: int = 0  # exact tokens of every block's text before the first stage
     stages: list[StageTrace] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        steps = ", ".join(f"{stage.stage_id}={stage.tokens}" for stage in self.stages)
+        return f"Trace({self.pipeline!r}, tokens_input={self.tokens_input}, stages: {steps})"
 
     def record(self, stage_id: str, stage_name: str, seconds: float, state: RunState) -> None:
         snapshots = [BlockSnapshot.take(block, state) for block in state.blocks]

@@ -10,6 +10,7 @@ ERROR_TERMS = (
     "error", "errors", "exception", "fatal", "fail", "failed", "failure", "failing", "panic", "panicked",
     "traceback", "critical", "crash", "crashed", "denied", "refused", "unreachable", "timeout", "timed out",
     "abort", "aborted", "segfault", "oom", "killed", "errno", "unhandled", "invalid",
+    "oomkilled", "crashloopbackoff", "imagepullbackoff", "errimagepull", "evicted",
 )  # fmt: skip
 WARN_TERMS = ("warn", "warning", "deprecated", "retry", "retrying", "degraded")
 

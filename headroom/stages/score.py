@@ -113,11 +113,17 @@ class Score(Stage):
         block.pinned = pinned
 
     def _relevance(self, block: BlockState, units: list[str]) -> tuple[list[float], set[int]]:
-        texts = [block.block.query]
+        """Relevance per unit (0..1), and the units holding a needle.
+
+        Needles come from the user's own words only: a tool call's arguments are often filters
+        (a date, a limit) that every record matches, so they weigh in relevance but pin nothing.
+        """
+        from_query = query_terms(block.block.query)
         call = block.block.tool_call
-        if self.params.use_tool_arguments and call is not None:
-            texts.append(call.arguments)
-        terms = query_terms(*texts)
+        from_arguments = query_terms(call.arguments) if self.params.use_tool_arguments and call else {}
+        terms = {
+            term: (is_id, term in from_query) for term, is_id in {**from_arguments, **from_query}.items()
+        }
         count = len(units)
         relevance = [0.0] * count
         if not terms or not count:
@@ -125,16 +131,24 @@ class Score(Stage):
         lowered = [unit.lower() for unit in units]
         needle_limit = max(3, int(self.params.needle_max_share * count))
         needles: set[int] = set()
-        for term, is_identifier in terms.items():
-            hits = [i for i, unit in enumerate(lowered) if term in unit]
+        for term, (is_identifier, asked) in terms.items():
+            hits = _units_containing(lowered, term)
             if not hits or len(hits) == count:
                 continue
             weight = math.log((count + 1) / (len(hits) + 0.5))
             for i in hits:
                 relevance[i] += weight
-            if self.params.pin_needles and is_identifier and len(hits) <= needle_limit:
+            if self.params.pin_needles and asked and is_identifier and len(hits) <= needle_limit:
                 needles.update(hits)
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
         return relevance, needles
+
+
+def _units_containing(lowered: list[str], term: str) -> list[int]:
+    """Units that contain the term; a number must stand alone ("300" is not in "13002")."""
+    if not term.isdigit():
+        return [i for i, unit in enumerate(lowered) if term in unit]
+    pattern = re.compile(rf"(?<![0-9]){term}(?![0-9])")
+    return [i for i, unit in enumerate(lowered) if term in unit and pattern.search(unit)]
