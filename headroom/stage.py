@@ -30,6 +30,13 @@ How a stage reports
     turns that into a `StageError` (strict) or a reported failure that leaves
     the block as it was (the default, `on_error: passthrough`).
 
+Tokens
+    Stages decide with `state.block_tokens` / `state.unit_tokens`, a character
+    estimate (`headroom.tokens.approx_tokens`): decisions compare parts of one
+    text, so the scale barely matters, and no tokenizer is loaded to decide.
+    `state.count_tokens` is exact for the model; use it only where an absolute
+    figure matters (an overall budget near the context limit).
+
 A stage may also implement `prepare(state)`, run before any stage, and
 `finish(state)`, run after all of them, for work that must see the whole run
 (a cache answering repeats, then storing results).
