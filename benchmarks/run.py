@@ -1,0 +1,1027 @@
+"""The Headroom benchmark: what `headroom.compress` does with the default pipeline to a corpus of real
+agent conversations, side by side with the reference (headroom-ai 0.42.0 from PyPI).
+
+    python benchmarks/run.py                   # everything: ours, the reference, first calls, scaling
+    python benchmarks/run.py --no-reference    # ours only
+    python benchmarks/run.py --quick           # fewer repeats, no 1M scaling step (a smoke run)
+    python benchmarks/run.py --cases dpkg_log,pip_list_json
+
+Prints a table and writes benchmarks/results.json and benchmarks/RESULTS.md. Every figure is
+explained in benchmarks/README.md. Tokens are counted here, with one counter for both sides:
+tiktoken o200k_base (the gpt-4o tokenizer) over every text leaf of the messages plus 4 tokens of
+framing per message. The baseline ("before") counts each JSON tool output in its minified form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # benchmark the checkout, installed or not
+
+import headroom  # noqa: E402  (sets TIKTOKEN_CACHE_DIR to the encodings shipped with litellm)
+from headroom import MemoryStore, compress  # noqa: E402
+
+CORPUS = HERE / "corpus"
+REFERENCE_VENV = HERE / ".venvs" / "reference"
+REFERENCE_SPEC = "headroom-ai==0.42.0"
+MODEL = "gpt-4o"
+TOKENIZER = "o200k_base"
+MESSAGE_FRAMING = 4
+HEADROOM_TABLE = "[headroom: table of "
+FIRST_CALL_CASES = ("pip_inspect_metadata", "dpkg_log", "java_hashmap")
+SCALING_TOKENS = (10_000, 100_000, 1_000_000)
+TARGETS = {
+    "facts": "every fact kept in every case (default pipeline)",
+    "savings_at_full_retention": "at least 60% of all corpus tokens",
+    "warm_latency": "at most 0.5x the reference at median and p95",
+    "first_call": "under 250 ms, and at most 0.6x the reference",
+    "scaling": "linear growth; a 1M-token tool output in under 2 s within bounded memory",
+}
+
+
+# tokens ----------------------------------------------------------------------------------------
+
+_SKIPPED_KEYS = frozenset({"role", "type", "id", "tool_call_id", "tool_use_id", "cache_control"})
+
+
+def text_leaves(value: Any) -> Iterator[str]:
+    """Every string a model reads in a message (roles, ids, type tags and cache markers excluded)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _SKIPPED_KEYS:
+                yield from text_leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from text_leaves(item)
+
+
+class Tokens:
+    def __init__(self) -> None:
+        import tiktoken
+
+        self.encoding = tiktoken.get_encoding(TOKENIZER)
+
+    def text(self, text: str) -> int:
+        return len(self.encoding.encode_ordinary(text))
+
+    def messages(self, messages: Sequence[Any]) -> int:
+        return sum(MESSAGE_FRAMING + sum(self.text(t) for t in text_leaves(m)) for m in messages)
+
+
+# the conversation's shape ----------------------------------------------------------------------
+
+
+def tool_outputs(messages: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path, text) of every tool output: OpenAI tool messages and Anthropic tool_result blocks."""
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if message.get("role") == "tool" and isinstance(content, str):
+            yield (index, "content"), content
+        if isinstance(content, list):
+            for position, part in enumerate(content):
+                if not isinstance(part, dict) or part.get("type") != "tool_result":
+                    continue
+                inner = part.get("content")
+                if isinstance(inner, str):
+                    yield (index, "content", position, "content"), inner
+                elif isinstance(inner, list):
+                    for sub, item in enumerate(inner):
+                        if isinstance(item, dict) and isinstance(item.get("text"), str):
+                            yield (index, "content", position, "content", sub, "text"), item["text"]
+
+
+def parse_json(text: str) -> Any:
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+def minified(messages: list[Any]) -> list[Any]:
+    """The baseline: the same messages with each JSON tool output minified."""
+    copy = json.loads(json.dumps(messages))
+    for path, text in list(tool_outputs(copy)):
+        value = parse_json(text)
+        if value is None:
+            continue
+        node = copy
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return copy
+
+
+def detect_format(messages: Sequence[Any]) -> str:
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "tool" or "tool_calls" in message:
+            return "openai"
+        content = message.get("content")
+        if isinstance(content, list) and any(
+            isinstance(p, dict) and p.get("type") in ("tool_use", "tool_result") for p in content
+        ):
+            return "anthropic"
+    return "unknown"
+
+
+def structure_problems(before: list[Any], after: Any) -> list[str]:
+    """Why `after` is not a valid message list in `before`'s format with every tool call paired."""
+    if not isinstance(after, list):
+        return [f"output is {type(after).__name__}, not a list"]
+    problems: list[str] = []
+    if detect_format(after) != detect_format(before):
+        problems.append(f"format changed: {detect_format(before)} -> {detect_format(after)}")
+    if [m.get("role") if isinstance(m, dict) else None for m in after] != [m.get("role") for m in before]:
+        problems.append("roles or message count changed")
+    calls: list[str] = []
+    answers: list[str] = []
+    for message in after:
+        if not isinstance(message, dict):
+            problems.append("a message is not an object")
+            continue
+        for call in message.get("tool_calls") or []:
+            calls.append(str(call.get("id")))
+        if message.get("role") == "tool":
+            answers.append(str(message.get("tool_call_id")))
+        content = message.get("content")
+        if isinstance(content, list):
+            for part in content:
+                if not isinstance(part, dict):
+                    problems.append("a content part is not an object")
+                elif part.get("type") == "tool_use":
+                    calls.append(str(part.get("id")))
+                elif part.get("type") == "tool_result":
+                    answers.append(str(part.get("tool_use_id")))
+        elif content is not None and not isinstance(content, str):
+            problems.append(f"content of type {type(content).__name__}")
+    if sorted(calls) != sorted(answers):
+        problems.append(f"tool calls unpaired: calls {sorted(calls)} vs results {sorted(answers)}")
+    kept_cache = json.dumps([p for p in _cache_controls(after)])
+    if kept_cache != json.dumps([p for p in _cache_controls(before)]):
+        problems.append("cache_control markers moved or lost")
+    return problems
+
+
+def _cache_controls(messages: Sequence[Any]) -> Iterator[tuple[int, int, Any]]:
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            for position, part in enumerate(content):
+                if isinstance(part, dict) and "cache_control" in part:
+                    yield index, position, part["cache_control"]
+
+
+def json_problems(before: list[Any], after: list[Any]) -> list[str]:
+    """JSON tool outputs must stay parseable JSON or become a documented Headroom table."""
+    problems: list[str] = []
+    originals = dict(tool_outputs(before))
+    for path, text in tool_outputs(after):
+        original = originals.get(path)
+        if original is None or parse_json(original) is None or text == original:
+            continue
+        if parse_json(text) is None and not text.startswith(HEADROOM_TABLE):
+            problems.append(f"tool output at {list(path)} was JSON and is no longer parseable")
+    return problems
+
+
+def facts_kept(facts: Sequence[str], messages: Any) -> list[bool]:
+    text = "\n".join(text_leaves(messages))
+    return [fact in text for fact in facts]
+
+
+def digest(messages: Any) -> str:
+    return hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
+
+
+# statistics ------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# one side's measurements -----------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """What one implementation did to one case."""
+
+    tokens_after: int = 0
+    facts: list[bool] = field(default_factory=list)
+    structure: list[str] = field(default_factory=list)
+    json: list[str] = field(default_factory=list)
+    deterministic: bool = True
+    seconds: list[float] = field(default_factory=list)
+    transforms: list[str] = field(default_factory=list)
+    error: str = ""
+    digest: str = ""
+
+    @property
+    def all_facts(self) -> bool:
+        return all(self.facts)
+
+    @property
+    def valid(self) -> bool:
+        return not self.structure and not self.json and not self.error
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds) if self.seconds else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.seconds, 0.95)
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str
+    source: str
+    format: str
+    facts: list[str]
+    messages: list[Any]
+    tokens_raw: int = 0  # as the tool returned it (pretty-printed JSON stays pretty)
+    tokens_before: int = 0  # the baseline: JSON tool outputs minified
+    ours: Side = field(default_factory=Side)
+    reference: Side | None = None
+
+    def saved(self, side: Side) -> float:
+        return 1 - side.tokens_after / self.tokens_before if self.tokens_before else 0.0
+
+
+def load_cases(only: set[str] | None) -> list[Case]:
+    cases = []
+    for path in sorted(CORPUS.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if only and data["id"] not in only:
+            continue
+        cases.append(
+            Case(data["id"], data["kind"], data["source"], data["format"], data["facts"], data["messages"])
+        )
+    if not cases:
+        raise SystemExit(f"no cases in {CORPUS} (run benchmarks/build_corpus.py)")
+    return cases
+
+
+def judge(case: Case, side: Side, output: Any, tokens: Tokens) -> None:
+    side.structure = structure_problems(case.messages, output)
+    side.json = json_problems(case.messages, output) if isinstance(output, list) else []
+    side.facts = facts_kept(case.facts, output)
+    side.tokens_after = tokens.messages(output) if isinstance(output, list) else case.tokens_raw
+    side.digest = digest(output)
+
+
+def run_ours(cases: list[Case], repeats: int, tokens: Tokens) -> None:
+    # Warm the process first (imports, the pipeline, the tokenizer, anything a content type loads
+    # lazily): one discarded pass over the corpus, as the reference gets.
+    for case in cases:
+        compress(case.messages, model=MODEL, store=MemoryStore())
+    for case in cases:
+        outputs = []
+        for _ in range(repeats):
+            store = MemoryStore()  # a fresh store each time, so the memo cache cannot answer
+            started = time.perf_counter()
+            result = compress(case.messages, model=MODEL, store=store)
+            case.ours.seconds.append(time.perf_counter() - started)
+            outputs.append(result)
+        first = outputs[0]
+        judge(case, case.ours, first.messages, tokens)
+        case.ours.transforms = list(first.transforms_applied) + [f"failure: {f}" for f in first.failures]
+        case.ours.deterministic = len({digest(r.messages) for r in outputs}) == 1
+        print(f"  ours  {case.id:<32} {case.ours.median * 1000:8.1f} ms", file=sys.stderr)
+
+
+# the reference ---------------------------------------------------------------------------------
+
+
+def reference_python() -> Path:
+    return REFERENCE_VENV / "bin" / "python"
+
+
+def ensure_reference() -> str | None:
+    """Create the reference venv on first use. Returns why it cannot be used, or None."""
+    python = reference_python()
+    if python.exists():
+        check = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('headroom-ai'))"],
+            capture_output=True,
+            text=True,
+            cwd=tempfile.gettempdir(),
+            check=False,
+        )
+        if check.returncode == 0 and check.stdout.strip() == REFERENCE_SPEC.split("==")[1]:
+            return None
+    print(f"creating {REFERENCE_VENV} with {REFERENCE_SPEC} (first run only)...", file=sys.stderr)
+    steps = [
+        [sys.executable, "-m", "venv", str(REFERENCE_VENV)],
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", REFERENCE_SPEC],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"`{' '.join(step)}` failed: {(done.stderr or done.stdout).strip()[-500:]}"
+    return None
+
+
+def reference_env() -> dict[str, str]:
+    """The reference's environment: tiktoken reads the encodings its own litellm wheel ships.
+
+    Unset, tiktoken would download them on first use (a new user online gets them that way);
+    offline it fails and the reference falls back to estimating tokens, which is not how it runs.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TIKTOKEN_CACHE_DIR")}
+    found = sorted(REFERENCE_VENV.glob("lib/python*/site-packages/litellm/litellm_core_utils/tokenizers"))
+    if found:
+        env["TIKTOKEN_CACHE_DIR"] = str(found[0])
+    return env
+
+
+def run_reference(cases: list[Case], repeats: int, tokens: Tokens) -> str | None:
+    reason = ensure_reference()
+    if reason is not None:
+        return reason
+    # A first, discarded pass over the corpus warms the process, as ours gets.
+    requests = "".join(
+        json.dumps({"id": c.id, "messages": c.messages, "model": MODEL, "repeats": 1}) + "\n" for c in cases
+    ) + "".join(
+        json.dumps({"id": c.id, "messages": c.messages, "model": MODEL, "repeats": repeats}) + "\n"
+        for c in cases
+    )
+    with tempfile.TemporaryDirectory() as folder:  # never the checkout: its `headroom` would shadow
+        done = subprocess.run(
+            [str(reference_python()), str(HERE / "reference_driver.py")],
+            input=requests,
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=reference_env(),
+            check=False,
+        )
+    replies = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or len(replies) != 2 * len(cases):
+        return f"reference driver exited {done.returncode}: {done.stderr.strip()[-800:]}"
+    for case, reply in zip(cases, replies[len(cases) :], strict=True):
+        side = Side()
+        case.reference = side
+        if reply.get("error"):
+            side.error = reply["error"]
+            continue
+        judge(case, side, reply["messages"], tokens)
+        side.seconds = reply["seconds"]
+        side.transforms = reply.get("transforms", [])
+        side.deterministic = len(set(reply["digests"])) == 1
+        print(f"  ref   {case.id:<32} {side.median * 1000:8.1f} ms", file=sys.stderr)
+    return None
+
+
+# first call in a fresh process -----------------------------------------------------------------
+
+_FIRST_CALL = """
+import hashlib, json, sys, time
+messages = json.load(open(sys.argv[1]))["messages"]
+started = time.perf_counter()
+from headroom import compress
+result = compress(messages, model="gpt-4o")
+seconds = time.perf_counter() - started
+out = json.dumps(result.messages, ensure_ascii=False).encode()
+print(json.dumps({"seconds": seconds, "digest": hashlib.sha256(out).hexdigest()}))
+"""
+
+
+def first_calls(python: Path, case_ids: Sequence[str], runs: int, env: dict[str, str]) -> dict[str, Any]:
+    """Import plus one compression, timed inside `runs` fresh interpreters per case."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for case_id in case_ids:
+            path = CORPUS / f"{case_id}.json"
+            seconds, walls, digests = [], [], set()
+            for _ in range(runs):
+                started = time.perf_counter()
+                done = subprocess.run(
+                    [str(python), "-c", _FIRST_CALL, str(path)],
+                    capture_output=True,
+                    text=True,
+                    cwd=folder,
+                    env=env,
+                    check=False,
+                )
+                walls.append(time.perf_counter() - started)
+                if done.returncode != 0:
+                    return {"error": done.stderr.strip()[-500:]}
+                reply = json.loads(done.stdout.strip().splitlines()[-1])
+                seconds.append(reply["seconds"])
+                digests.add(reply["digest"])
+            results[case_id] = {
+                "median_s": statistics.median(seconds),
+                "median_wall_s": statistics.median(walls),
+                "samples_s": seconds,
+                "digests": sorted(digests),
+            }
+    all_samples = [s for r in results.values() for s in r["samples_s"]]
+    results["overall_median_s"] = statistics.median(all_samples)
+    return results
+
+
+def ours_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+# scaling ---------------------------------------------------------------------------------------
+
+_SCALING = """
+import json, os, random, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from scaling_input import make_input
+target, kind = int(sys.argv[1]), sys.argv[2]
+messages, text = make_input(kind, target)
+
+def rss_kb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+from headroom import compress, MemoryStore
+from headroom.tokens import count_tokens
+tokens = count_tokens(text, "gpt-4o")
+compress([{"role": "user", "content": "warm up"}], model="gpt-4o")
+before = rss_kb("VmRSS:")
+started = time.perf_counter()
+result = compress(messages, model="gpt-4o", store=MemoryStore())
+seconds = time.perf_counter() - started
+peak = rss_kb("VmHWM:")
+print(json.dumps({"tokens": tokens, "chars": len(text), "seconds": seconds, "rss_before_mb": before / 1024,
+                  "peak_rss_mb": peak / 1024, "tokens_after": result.tokens_after,
+                  "transforms": result.transforms_applied}))
+"""
+
+
+def scaling(sizes: Sequence[int], python: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for kind in ("log", "json_array"):
+        for size in sizes:
+            done = subprocess.run(
+                [str(python), "-c", _SCALING, str(size), kind, str(HERE)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tempfile.gettempdir(),
+                check=False,
+                timeout=900,
+            )
+            if done.returncode != 0:
+                rows.append({"kind": kind, "target_tokens": size, "error": done.stderr.strip()[-400:]})
+                continue
+            row = {"kind": kind, "target_tokens": size, **json.loads(done.stdout.strip().splitlines()[-1])}
+            row["peak_delta_mb"] = row["peak_rss_mb"] - row["rss_before_mb"]
+            row["us_per_1k_tokens"] = row["seconds"] / row["tokens"] * 1e9 / 1000
+            rows.append(row)
+            print(
+                f"  scale {kind:<10} {row['tokens']:>9} tokens {row['seconds']:7.3f} s "
+                f"peak {row['peak_rss_mb']:.0f} MB",
+                file=sys.stderr,
+            )
+    return rows
+
+
+# summary ---------------------------------------------------------------------------------------
+
+
+def both_compressed(cases: list[Case]) -> list[Case]:
+    """Cases where both sides changed the conversation: latency there compares work with work."""
+    return [
+        c
+        for c in cases
+        if c.reference is not None
+        and not c.reference.error
+        and c.ours.tokens_after < c.tokens_raw
+        and c.reference.tokens_after < c.tokens_raw
+    ]
+
+
+def summarise(cases: list[Case], pick: str) -> dict[str, Any]:
+    sides = [(c, c.ours if pick == "ours" else c.reference) for c in cases]
+    sides = [(c, s) for c, s in sides if s is not None and not s.error]
+    if not sides:
+        return {}
+    before = sum(c.tokens_before for c, _ in sides)
+    after = sum(s.tokens_after for _, s in sides)
+    saved_full = sum(c.tokens_before - s.tokens_after for c, s in sides if s.all_facts)
+    samples = [t for _, s in sides for t in s.seconds]
+    return {
+        "cases": len(sides),
+        "tokens_before": before,
+        "tokens_raw": sum(c.tokens_raw for c, _ in sides),
+        "tokens_after": after,
+        "savings": 1 - after / before,
+        "savings_vs_raw": 1 - after / sum(c.tokens_raw for c, _ in sides),
+        "savings_at_full_retention": saved_full / before,
+        "facts_kept": sum(sum(s.facts) for _, s in sides),
+        "facts_total": sum(len(s.facts) for _, s in sides),
+        "cases_all_facts": sum(1 for _, s in sides if s.all_facts),
+        "valid_cases": sum(1 for _, s in sides if s.valid),
+        "deterministic_cases": sum(1 for _, s in sides if s.deterministic),
+        "latency_median_of_case_medians_ms": statistics.median(s.median for _, s in sides) * 1000,
+        "latency_p95_all_runs_ms": percentile(samples, 0.95) * 1000,
+        "latency_median_all_runs_ms": statistics.median(samples) * 1000,
+        "latency_sum_of_case_medians_ms": sum(s.median for _, s in sides) * 1000,
+    }
+
+
+def ratio(ours: float, reference: float) -> float | None:
+    return ours / reference if reference else None
+
+
+def fmt_pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value * 1000:.1f}"
+
+
+def case_rows(cases: list[Case]) -> list[list[str]]:
+    rows = []
+    for c in cases:
+        ref = c.reference
+        has_ref = ref is not None and not ref.error
+        rows.append(
+            [
+                c.id,
+                c.kind,
+                c.source,
+                f"{c.tokens_before:,}",
+                f"{c.ours.tokens_after:,}",
+                fmt_pct(c.saved(c.ours)),
+                f"{sum(c.ours.facts)}/{len(c.facts)}",
+                "ok" if c.ours.valid else "INVALID",
+                "yes" if c.ours.deterministic else "NO",
+                fmt_ms(c.ours.median),
+                fmt_ms(c.ours.p95),
+                f"{ref.tokens_after:,}" if has_ref and ref else "-",
+                fmt_pct(c.saved(ref)) if has_ref and ref else "-",
+                f"{sum(ref.facts)}/{len(c.facts)}" if has_ref and ref else "-",
+                ("ok" if ref.valid else "INVALID") if has_ref and ref else (ref.error[:20] if ref else "-"),
+                ("yes" if ref.deterministic else "NO") if has_ref and ref else "-",
+                fmt_ms(ref.median) if has_ref and ref else "-",
+                fmt_ms(ref.p95) if has_ref and ref else "-",
+                f"{c.ours.median / ref.median:.2f}" if has_ref and ref and ref.median else "-",
+            ]
+        )
+    return rows
+
+
+CASE_HEADER = [
+    "case",
+    "kind",
+    "source",
+    "before",
+    "ours after",
+    "ours saved",
+    "ours facts",
+    "ours valid",
+    "ours det.",
+    "ours p50 ms",
+    "ours p95 ms",
+    "ref after",
+    "ref saved",
+    "ref facts",
+    "ref valid",
+    "ref det.",
+    "ref p50 ms",
+    "ref p95 ms",
+    "p50 ours/ref",
+]
+
+
+def markdown_table(header: list[str], rows: list[list[str]], right_from: int = 3) -> str:
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(out)
+
+
+def totals_rows(
+    ours: dict[str, Any], ref: dict[str, Any], first: dict[str, Any], both: dict[str, Any] | None = None
+) -> list[list[str]]:
+    def both(key: str, show: Any) -> list[str]:
+        return [show(ours[key]) if key in ours else "-", show(ref[key]) if key in ref else "-"]
+
+    def r(key: str) -> str:
+        value = ratio(ours.get(key, 0), ref.get(key, 0)) if ref else None
+        return f"{value:.2f}x" if value is not None else "-"
+
+    count = "{:,}".format
+    rows = [
+        ["cases", *both("cases", str), ""],
+        ["tokens before (JSON minified: the baseline)", *both("tokens_before", count), ""],
+        ["tokens before (as the tools returned them)", *both("tokens_raw", count), ""],
+        ["tokens after", *both("tokens_after", count), r("tokens_after")],
+        ["savings vs the baseline", *both("savings", fmt_pct), ""],
+        ["savings vs pretty-printed input", *both("savings_vs_raw", fmt_pct), ""],
+        ["savings at full retention", *both("savings_at_full_retention", fmt_pct), ""],
+        [
+            "facts kept",
+            *[f"{s['facts_kept']}/{s['facts_total']}" if s else "-" for s in (ours, ref)],
+            "",
+        ],
+        [
+            "cases keeping every fact",
+            *[f"{s['cases_all_facts']}/{s['cases']}" if s else "-" for s in (ours, ref)],
+            "",
+        ],
+        ["valid cases", *[f"{s['valid_cases']}/{s['cases']}" if s else "-" for s in (ours, ref)], ""],
+        [
+            "deterministic cases",
+            *[f"{s['deterministic_cases']}/{s['cases']}" if s else "-" for s in (ours, ref)],
+            "",
+        ],
+        [
+            "warm latency, median of case medians (ms)",
+            *both("latency_median_of_case_medians_ms", "{:.1f}".format),
+            r("latency_median_of_case_medians_ms"),
+        ],
+        [
+            "warm latency, p95 over all runs (ms)",
+            *both("latency_p95_all_runs_ms", "{:.1f}".format),
+            r("latency_p95_all_runs_ms"),
+        ],
+        [
+            "warm latency, whole corpus once (ms)",
+            *both("latency_sum_of_case_medians_ms", "{:.1f}".format),
+            r("latency_sum_of_case_medians_ms"),
+        ],
+    ]
+    if both and both.get("ours") and both.get("reference"):
+        bo, br = both["ours"], both["reference"]
+        for label, key in (
+            ("median of case medians", "latency_median_of_case_medians_ms"),
+            ("p95 over all runs", "latency_p95_all_runs_ms"),
+        ):
+            rows.append(
+                [
+                    f"warm latency on the {bo['cases']} cases both compress, {label} (ms)",
+                    f"{bo[key]:.1f}",
+                    f"{br[key]:.1f}",
+                    f"{bo[key] / br[key]:.2f}x" if br[key] else "-",
+                ]
+            )
+    fo, fr = first.get("ours", {}), first.get("reference", {})
+    if "overall_median_s" in fo:
+        value_o = fo["overall_median_s"] * 1000
+        value_r = fr.get("overall_median_s", 0) * 1000
+        rows.append(
+            [
+                "first call in a fresh process, median (ms)",
+                f"{value_o:.0f}",
+                f"{value_r:.0f}" if value_r else "-",
+                f"{value_o / value_r:.2f}x" if value_r else "-",
+            ]
+        )
+    return rows
+
+
+def target_lines(
+    ours: dict[str, Any], ref: dict[str, Any], first: dict[str, Any], scale: list[Any]
+) -> list[str]:
+    lines = []
+    lines.append(
+        f"- Every fact in every case: {ours['cases_all_facts']}/{ours['cases']} cases keep every fact "
+        f"({ours['facts_kept']}/{ours['facts_total']} facts). "
+        + ("**Met.**" if ours["cases_all_facts"] == ours["cases"] else "**Not met.**")
+    )
+    s = ours["savings_at_full_retention"]
+    lines.append(
+        f"- Savings at full retention >= 60%: {fmt_pct(s)}. " + ("**Met.**" if s >= 0.6 else "**Not met.**")
+    )
+    if ref:
+        m = ratio(ours["latency_median_of_case_medians_ms"], ref["latency_median_of_case_medians_ms"]) or 0
+        p = ratio(ours["latency_p95_all_runs_ms"], ref["latency_p95_all_runs_ms"]) or 0
+        lines.append(
+            f"- Warm latency <= 0.5x the reference: {m:.2f}x at the median, {p:.2f}x at p95. "
+            + ("**Met.**" if m <= 0.5 and p <= 0.5 else "**Not met.**")
+        )
+    fo, fr = first.get("ours", {}), first.get("reference", {})
+    if "overall_median_s" in fo:
+        ms = fo["overall_median_s"] * 1000
+        ref_ms = fr.get("overall_median_s", 0) * 1000
+        verdict = ms < 250 and (not ref_ms or ms / ref_ms <= 0.6)
+        lines.append(
+            f"- First call in a fresh process < 250 ms and <= 0.6x the reference: {ms:.0f} ms"
+            + (f", {ms / ref_ms:.2f}x the reference's {ref_ms:.0f} ms" if ref_ms else "")
+            + (". **Met.**" if verdict else ". **Not met.**")
+        )
+    big = [row for row in scale if row.get("target_tokens") == max(SCALING_TOKENS) and "seconds" in row]
+    if big:
+        worst = max(big, key=lambda row: row["seconds"])
+        per = [row["us_per_1k_tokens"] for row in scale if "seconds" in row]
+        lines.append(
+            f"- 1M-token tool output in under 2 s, linear cost: slowest {worst['kind']} at "
+            f"{worst['tokens']:,} tokens took {worst['seconds']:.2f} s "
+            f"(peak RSS {worst['peak_rss_mb']:.0f} MB, "
+            f"+{worst['peak_delta_mb']:.0f} MB during the call); cost per 1K tokens ranges "
+            f"{min(per):.0f}-{max(per):.0f} us across sizes. "
+            + ("**Met.**" if all(row["seconds"] < 2 for row in big) else "**Not met.**")
+        )
+    return lines
+
+
+def attention(cases: list[Case]) -> list[str]:
+    """What the compressor engineers need: cases that lose facts, and cases that save little."""
+    lines = []
+    for c in cases:
+        lost = [f for f, kept in zip(c.facts, c.ours.facts, strict=True) if not kept]
+        if lost:
+            shown = "; ".join(f"`{f[:90]}`" for f in lost)
+            lines.append(f"- **{c.id}** ({c.kind}) loses {len(lost)}/{len(c.facts)} facts: {shown}")
+    for c in cases:
+        if c.saved(c.ours) < 0.3:
+            lines.append(
+                f"- **{c.id}** ({c.kind}) saves only {fmt_pct(c.saved(c.ours))} "
+                f"({c.tokens_before:,} -> {c.ours.tokens_after:,} tokens)"
+            )
+    for c in cases:
+        if not c.ours.valid or not c.ours.deterministic:
+            lines.append(f"- **{c.id}**: invalid or non-deterministic: {c.ours.structure + c.ours.json}")
+    return lines
+
+
+def scaling_table(rows: list[dict[str, Any]]) -> str:
+    header = [
+        "input",
+        "tokens",
+        "MB",
+        "seconds",
+        "us per 1K tokens",
+        "peak RSS MB",
+        "RSS growth MB",
+        "tokens after",
+    ]
+    body = []
+    for row in rows:
+        if "error" in row:
+            body.append([row["kind"], f"{row['target_tokens']:,}", "-", "error", "-", "-", "-", "-"])
+            continue
+        body.append(
+            [
+                row["kind"],
+                f"{row['tokens']:,}",
+                f"{row['chars'] / 1e6:.1f}",
+                f"{row['seconds']:.3f}",
+                f"{row['us_per_1k_tokens']:.0f}",
+                f"{row['peak_rss_mb']:.0f}",
+                f"{row['peak_delta_mb']:.0f}",
+                f"{row['tokens_after']:,}",
+            ]
+        )
+    return markdown_table(header, body, right_from=1)
+
+
+def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[str, Any]]) -> str:
+    ours, ref, first = results["ours"], results.get("reference") or {}, results["first_call"]
+    meta = results["meta"]
+    parts = [
+        "# Headroom benchmark results",
+        "",
+        f"Generated by `python benchmarks/run.py` on {meta['date']} ({meta['machine']}). "
+        f"Tokenizer: tiktoken `{TOKENIZER}` over every text leaf, plus {MESSAGE_FRAMING} tokens per message; "
+        'one counter for both sides. Baseline ("before"): the conversation with each JSON tool output '
+        "minified, so re-encoding JSON compactly earns nothing. Ours: `headroom.compress(messages, "
+        f'model="{MODEL}")`, default pipeline, at commit `{meta["commit"]}`. Reference: '
+        f'`{REFERENCE_SPEC}` from PyPI, `compress(messages, model="{MODEL}")` with its defaults '
+        f"({meta.get('reference_note', '')}).",
+        "",
+        "## Against the targets",
+        "",
+        *target_lines(ours, ref, first, scale),
+        "",
+        "## Totals",
+        "",
+        markdown_table(
+            ["", "ours", "reference", "ours / reference"],
+            totals_rows(ours, ref, first, results.get("both_compressed")),
+            right_from=1,
+        ),
+        "",
+        f"Warm latency: each case compressed {meta['repeats']} times in one warm process, each time "
+        "with a fresh `MemoryStore()` (ours) or with the reference's result caches cleared, so no call "
+        "is a cache hit. "
+        f"First call: `python -c` in a fresh interpreter, import plus one compression, median of "
+        f"{meta['fresh_runs']} processes on each of {', '.join(FIRST_CALL_CASES)}.",
+        "",
+        "## Needs attention (ours)",
+        "",
+        *(attention(cases) or ["- nothing: every case keeps every fact and saves at least 30%"]),
+        "",
+        "## Per case",
+        "",
+        "before/after in tokens; saved against the baseline; facts kept verbatim; valid = message list "
+        "in the input's format with tool calls paired, cache_control kept, JSON outputs still JSON or a "
+        "documented Headroom table; det. = identical bytes on every repeat.",
+        "",
+        markdown_table(CASE_HEADER, case_rows(cases)),
+        "",
+    ]
+    if scale:
+        parts += [
+            "## Scaling (ours)",
+            "",
+            "One tool output of each size in a fresh process: a realistic application log and a JSON "
+            "array of records. Time of one `compress()` call; peak RSS of the process (VmHWM) and its "
+            "growth during the call.",
+            "",
+            scaling_table(scale),
+            "",
+        ]
+    if first.get("ours"):
+        parts += ["## First call in a fresh process", ""]
+        rows = []
+        for case_id in FIRST_CALL_CASES:
+            o = first["ours"].get(case_id, {})
+            r = first.get("reference", {}).get(case_id, {})
+            rows.append(
+                [
+                    case_id,
+                    f"{o.get('median_s', 0) * 1000:.0f}",
+                    f"{o.get('median_wall_s', 0) * 1000:.0f}",
+                    f"{r['median_s'] * 1000:.0f}" if r else "-",
+                    f"{r['median_wall_s'] * 1000:.0f}" if r else "-",
+                ]
+            )
+        parts += [
+            markdown_table(
+                [
+                    "case",
+                    "ours import+call ms",
+                    "ours process wall ms",
+                    "ref import+call ms",
+                    "ref process wall ms",
+                ],
+                rows,
+                right_from=1,
+            ),
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="warm compressions per case and side")
+    parser.add_argument("--fresh-runs", type=int, default=5, help="fresh processes per first-call case")
+    parser.add_argument("--cases", help="comma-separated case ids (default: all)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
+    parser.add_argument("--quick", action="store_true", help="3 repeats, 2 fresh runs, scaling to 100K only")
+    parser.add_argument("--output", type=Path, default=HERE, help="where results.json and RESULTS.md go")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.fresh_runs = 3, 2
+    only = set(args.cases.split(",")) if args.cases else None
+    tokens = Tokens()
+    cases = load_cases(only)
+    for case in cases:
+        case.tokens_raw = tokens.messages(case.messages)
+        case.tokens_before = tokens.messages(minified(case.messages))
+
+    print(f"ours: {len(cases)} cases x {args.repeats} runs", file=sys.stderr)
+    run_ours(cases, args.repeats, tokens)
+    reference_note = "skipped (--no-reference)"
+    if not args.no_reference:
+        print(f"reference: {REFERENCE_SPEC} in {REFERENCE_VENV}", file=sys.stderr)
+        reason = run_reference(cases, args.repeats, tokens)
+        reference_note = (
+            f"not measured: {reason}"
+            if reason
+            else "tiktoken pointed at the encodings its own litellm wheel ships; its optional ML text "
+            "compressor (Kompress) needs the [ml] extra and a model download, so as installed by default "
+            "it is not used"
+        )
+        if reason:
+            print(f"reference skipped: {reason}", file=sys.stderr)
+
+    first: dict[str, Any] = {}
+    wanted_first = [c for c in FIRST_CALL_CASES if (CORPUS / f"{c}.json").exists()]
+    print("first call in fresh processes...", file=sys.stderr)
+    first["ours"] = first_calls(Path(sys.executable), wanted_first, args.fresh_runs, ours_env())
+    if not args.no_reference and reference_python().exists() and any(c.reference for c in cases):
+        first["reference"] = first_calls(reference_python(), wanted_first, args.fresh_runs, reference_env())
+
+    scale: list[dict[str, Any]] = []
+    if not args.no_scaling:
+        sizes = SCALING_TOKENS[:2] if args.quick else SCALING_TOKENS
+        scale = scaling(sizes, Path(sys.executable), ours_env())
+
+    results: dict[str, Any] = {
+        "meta": {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "commit": git_commit(),
+            "headroom_version": headroom.__version__,
+            "tokenizer": TOKENIZER,
+            "baseline": "each JSON tool output minified; every other text as the tool returned it",
+            "model": MODEL,
+            "repeats": args.repeats,
+            "fresh_runs": args.fresh_runs,
+            "reference": REFERENCE_SPEC,
+            "reference_note": reference_note,
+            "targets": TARGETS,
+        },
+        "both_compressed": {
+            "cases": [c.id for c in both_compressed(cases)],
+            "ours": summarise(both_compressed(cases), "ours"),
+            "reference": summarise(both_compressed(cases), "reference"),
+        },
+        "ours": summarise(cases, "ours"),
+        "reference": summarise(cases, "reference"),
+        "first_call": first,
+        "scaling": scale,
+        "cases": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "source": c.source,
+                "format": c.format,
+                "tokens_raw": c.tokens_raw,
+                "tokens_before": c.tokens_before,
+                "facts": c.facts,
+                "ours": {**asdict(c.ours), "median_s": c.ours.median, "p95_s": c.ours.p95},
+                "reference": (
+                    {**asdict(c.reference), "median_s": c.reference.median, "p95_s": c.reference.p95}
+                    if c.reference
+                    else None
+                ),
+            }
+            for c in cases
+        ],
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    markdown = write_markdown(results, cases, scale)
+    (args.output / "RESULTS.md").write_text(markdown, encoding="utf-8")
+
+    print(text_table(CASE_HEADER, case_rows(cases)))
+    print()
+    print(
+        text_table(
+            ["", "ours", "reference", "ours / reference"],
+            totals_rows(results["ours"], results["reference"], first, results["both_compressed"]),
+        )
+    )
+    print()
+    print("\n".join(target_lines(results["ours"], results["reference"], first, scale)))
+    print(f"\nwrote {args.output / 'results.json'} and {args.output / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
