@@ -303,24 +303,23 @@ def judge(case: Case, side: Side, output: Any, tokens: Tokens) -> None:
     side.digest = digest(output)
 
 
-def run_ours(cases: list[Case], repeats: int, tokens: Tokens) -> None:
-    # Warm the process first (imports, the pipeline, the tokenizer, anything a content type loads
-    # lazily): one discarded pass over the corpus, as the reference gets.
-    for case in cases:
-        compress(case.messages, model=MODEL, store=MemoryStore())
-    for case in cases:
-        outputs = []
-        for _ in range(repeats):
-            store = MemoryStore()  # a fresh store each time, so the memo cache cannot answer
-            started = time.perf_counter()
-            result = compress(case.messages, model=MODEL, store=store)
-            case.ours.seconds.append(time.perf_counter() - started)
-            outputs.append(result)
-        first = outputs[0]
-        judge(case, case.ours, first.messages, tokens)
-        case.ours.transforms = list(first.transforms_applied) + [f"failure: {f}" for f in first.failures]
-        case.ours.deterministic = len({digest(r.messages) for r in outputs}) == 1
-        print(f"  ours  {case.id:<32} {case.ours.median * 1000:8.1f} ms", file=sys.stderr)
+def compress_ours(case: Case, repeats: int) -> list[Any]:
+    """`repeats` timed compressions, each with a fresh store so the memo cache cannot answer."""
+    results = []
+    for _ in range(repeats):
+        store = MemoryStore()
+        started = time.perf_counter()
+        result = compress(case.messages, model=MODEL, store=store)
+        case.ours.seconds.append(time.perf_counter() - started)
+        results.append(result)
+    return results
+
+
+def judge_ours(case: Case, results: list[Any], tokens: Tokens) -> None:
+    first = results[0]
+    judge(case, case.ours, first.messages, tokens)
+    case.ours.transforms = list(first.transforms_applied) + [f"failure: {f}" for f in first.failures]
+    case.ours.deterministic = len({digest(r.messages) for r in results}) == 1
 
 
 # the reference ---------------------------------------------------------------------------------
@@ -368,42 +367,89 @@ def reference_env() -> dict[str, str]:
     return env
 
 
-def run_reference(cases: list[Case], repeats: int, tokens: Tokens) -> str | None:
-    reason = ensure_reference()
-    if reason is not None:
-        return reason
-    # A first, discarded pass over the corpus warms the process, as ours gets.
-    requests = "".join(
-        json.dumps({"id": c.id, "messages": c.messages, "model": MODEL, "repeats": 1}) + "\n" for c in cases
-    ) + "".join(
-        json.dumps({"id": c.id, "messages": c.messages, "model": MODEL, "repeats": repeats}) + "\n"
-        for c in cases
-    )
-    with tempfile.TemporaryDirectory() as folder:  # never the checkout: its `headroom` would shadow
-        done = subprocess.run(
+class ReferenceDriver:
+    """The reference in its own long-lived process (reference_driver.py), one request per case."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.TemporaryDirectory()  # never the checkout: its `headroom` would shadow
+        self.errors = open(Path(self.folder.name) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115
+        self.process = subprocess.Popen(
             [str(reference_python()), str(HERE / "reference_driver.py")],
-            input=requests,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
             text=True,
-            cwd=folder,
+            cwd=self.folder.name,
             env=reference_env(),
-            check=False,
         )
-    replies = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or len(replies) != 2 * len(cases):
-        return f"reference driver exited {done.returncode}: {done.stderr.strip()[-800:]}"
-    for case, reply in zip(cases, replies[len(cases) :], strict=True):
-        side = Side()
-        case.reference = side
-        if reply.get("error"):
-            side.error = reply["error"]
-            continue
-        judge(case, side, reply["messages"], tokens)
-        side.seconds = reply["seconds"]
-        side.transforms = reply.get("transforms", [])
-        side.deterministic = len(set(reply["digests"])) == 1
-        print(f"  ref   {case.id:<32} {side.median * 1000:8.1f} ms", file=sys.stderr)
-    return None
+
+    def ask(self, case: Case, repeats: int) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"id": case.id, "messages": case.messages, "model": MODEL, "repeats": repeats}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            self.errors.seek(0)
+            raise RuntimeError(f"reference driver ended: {self.errors.read()[-800:]}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self.errors.close()
+        self.folder.cleanup()
+
+
+def judge_reference(case: Case, reply: dict[str, Any], tokens: Tokens) -> None:
+    side = Side()
+    case.reference = side
+    if reply.get("error"):
+        side.error = reply["error"]
+        return
+    judge(case, side, reply["messages"], tokens)
+    side.seconds = reply["seconds"]
+    side.transforms = reply.get("transforms", [])
+    side.deterministic = len(set(reply["digests"])) == 1
+
+
+def measure(cases: list[Case], repeats: int, tokens: Tokens, with_reference: bool) -> str | None:
+    """Warm both processes on the whole corpus, then time each case on both sides in turn.
+
+    Interleaving case by case keeps a change in the machine's load from favouring one side.
+    Returns why the reference was not measured, or None.
+    """
+    reason: str | None = "skipped (--no-reference)"
+    driver: ReferenceDriver | None = None
+    if with_reference:
+        reason = ensure_reference()
+        if reason is None:
+            driver = ReferenceDriver()
+    try:
+        print("warming both processes on the corpus...", file=sys.stderr)
+        for case in cases:  # imports, pipelines, tokenizers, anything loaded lazily per content type
+            compress(case.messages, model=MODEL, store=MemoryStore())
+            if driver is not None:
+                driver.ask(case, 1)
+        for case in cases:
+            judge_ours(case, compress_ours(case, repeats), tokens)
+            line = f"  {case.id:<32} ours {case.ours.median * 1000:8.1f} ms"
+            if driver is not None:
+                judge_reference(case, driver.ask(case, repeats), tokens)
+                if case.reference is not None and not case.reference.error:
+                    line += f"   reference {case.reference.median * 1000:8.1f} ms"
+            print(line, file=sys.stderr)
+    except (RuntimeError, OSError, ValueError) as error:
+        if driver is None:
+            raise
+        reason = f"reference driver failed: {error}"
+        for case in cases:
+            case.reference = None
+    finally:
+        if driver is not None:
+            driver.close()
+    return None if driver is not None and reason is None else reason
 
 
 # first call in a fresh process -----------------------------------------------------------------
@@ -413,10 +459,11 @@ import hashlib, json, sys, time
 messages = json.load(open(sys.argv[1]))["messages"]
 started = time.perf_counter()
 from headroom import compress
+imported = time.perf_counter() - started
 result = compress(messages, model="gpt-4o")
 seconds = time.perf_counter() - started
 out = json.dumps(result.messages, ensure_ascii=False).encode()
-print(json.dumps({"seconds": seconds, "digest": hashlib.sha256(out).hexdigest()}))
+print(json.dumps({"seconds": seconds, "import": imported, "digest": hashlib.sha256(out).hexdigest()}))
 """
 
 
@@ -426,7 +473,7 @@ def first_calls(python: Path, case_ids: Sequence[str], runs: int, env: dict[str,
     with tempfile.TemporaryDirectory() as folder:
         for case_id in case_ids:
             path = CORPUS / f"{case_id}.json"
-            seconds, walls, digests = [], [], set()
+            seconds, walls, imports, digests = [], [], [], set()
             for _ in range(runs):
                 started = time.perf_counter()
                 done = subprocess.run(
@@ -442,10 +489,12 @@ def first_calls(python: Path, case_ids: Sequence[str], runs: int, env: dict[str,
                     return {"error": done.stderr.strip()[-500:]}
                 reply = json.loads(done.stdout.strip().splitlines()[-1])
                 seconds.append(reply["seconds"])
+                imports.append(reply["import"])
                 digests.add(reply["digest"])
             results[case_id] = {
                 "median_s": statistics.median(seconds),
                 "median_wall_s": statistics.median(walls),
+                "median_import_s": statistics.median(imports),
                 "samples_s": seconds,
                 "digests": sorted(digests),
             }
@@ -508,7 +557,7 @@ def scaling(sizes: Sequence[int], python: Path, env: dict[str, str]) -> list[dic
                 continue
             row = {"kind": kind, "target_tokens": size, **json.loads(done.stdout.strip().splitlines()[-1])}
             row["peak_delta_mb"] = row["peak_rss_mb"] - row["rss_before_mb"]
-            row["us_per_1k_tokens"] = row["seconds"] / row["tokens"] * 1e9 / 1000
+            row["ms_per_1k_tokens"] = row["seconds"] / row["tokens"] * 1000 * 1000
             rows.append(row)
             print(
                 f"  scale {kind:<10} {row['tokens']:>9} tokens {row['seconds']:7.3f} s "
@@ -644,7 +693,7 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def totals_rows(
-    ours: dict[str, Any], ref: dict[str, Any], first: dict[str, Any], both: dict[str, Any] | None = None
+    ours: dict[str, Any], ref: dict[str, Any], first: dict[str, Any], subset: dict[str, Any] | None = None
 ) -> list[list[str]]:
     def both(key: str, show: Any) -> list[str]:
         return [show(ours[key]) if key in ours else "-", show(ref[key]) if key in ref else "-"]
@@ -694,8 +743,8 @@ def totals_rows(
             r("latency_sum_of_case_medians_ms"),
         ],
     ]
-    if both and both.get("ours") and both.get("reference"):
-        bo, br = both["ours"], both["reference"]
+    if subset and subset.get("ours") and subset.get("reference"):
+        bo, br = subset["ours"], subset["reference"]
         for label, key in (
             ("median of case medians", "latency_median_of_case_medians_ms"),
             ("p95 over all runs", "latency_p95_all_runs_ms"),
@@ -756,13 +805,13 @@ def target_lines(
     big = [row for row in scale if row.get("target_tokens") == max(SCALING_TOKENS) and "seconds" in row]
     if big:
         worst = max(big, key=lambda row: row["seconds"])
-        per = [row["us_per_1k_tokens"] for row in scale if "seconds" in row]
+        per = [row["ms_per_1k_tokens"] for row in scale if "seconds" in row]
         lines.append(
             f"- 1M-token tool output in under 2 s, linear cost: slowest {worst['kind']} at "
             f"{worst['tokens']:,} tokens took {worst['seconds']:.2f} s "
             f"(peak RSS {worst['peak_rss_mb']:.0f} MB, "
             f"+{worst['peak_delta_mb']:.0f} MB during the call); cost per 1K tokens ranges "
-            f"{min(per):.0f}-{max(per):.0f} us across sizes. "
+            f"{min(per):.2f}-{max(per):.2f} ms across sizes. "
             + ("**Met.**" if all(row["seconds"] < 2 for row in big) else "**Not met.**")
         )
     return lines
@@ -788,13 +837,33 @@ def attention(cases: list[Case]) -> list[str]:
     return lines
 
 
+def kind_rows(cases: list[Case]) -> list[list[str]]:
+    """Savings and facts per content type: where each compressor stands."""
+    rows = []
+    for kind in sorted({c.kind for c in cases}):
+        group = [c for c in cases if c.kind == kind]
+        before = sum(c.tokens_before for c in group)
+        row = [kind, str(len(group)), f"{before:,}"]
+        for pick in ("ours", "reference"):
+            sides = [(c, c.ours if pick == "ours" else c.reference) for c in group]
+            if any(s is None or s.error for _, s in sides):
+                row += ["-", "-"]
+                continue
+            after = sum(s.tokens_after for _, s in sides if s)
+            kept = sum(sum(s.facts) for _, s in sides if s)
+            total = sum(len(c.facts) for c in group)
+            row += [fmt_pct(1 - after / before), f"{kept}/{total}"]
+        rows.append(row)
+    return rows
+
+
 def scaling_table(rows: list[dict[str, Any]]) -> str:
     header = [
         "input",
         "tokens",
         "MB",
         "seconds",
-        "us per 1K tokens",
+        "ms per 1K tokens",
         "peak RSS MB",
         "RSS growth MB",
         "tokens after",
@@ -808,9 +877,9 @@ def scaling_table(rows: list[dict[str, Any]]) -> str:
             [
                 row["kind"],
                 f"{row['tokens']:,}",
-                f"{row['chars'] / 1e6:.1f}",
+                f"{row['chars'] / 1e6:.2f}",
                 f"{row['seconds']:.3f}",
-                f"{row['us_per_1k_tokens']:.0f}",
+                f"{row['ms_per_1k_tokens']:.2f}",
                 f"{row['peak_rss_mb']:.0f}",
                 f"{row['peak_delta_mb']:.0f}",
                 f"{row['tokens_after']:,}",
@@ -851,6 +920,14 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
         f"First call: `python -c` in a fresh interpreter, import plus one compression, median of "
         f"{meta['fresh_runs']} processes on each of {', '.join(FIRST_CALL_CASES)}.",
         "",
+        "## By content type",
+        "",
+        markdown_table(
+            ["kind", "cases", "before", "ours saved", "ours facts", "ref saved", "ref facts"],
+            kind_rows(cases),
+            right_from=1,
+        ),
+        "",
         "## Needs attention (ours)",
         "",
         *(attention(cases) or ["- nothing: every case keeps every fact and saves at least 30%"]),
@@ -888,6 +965,9 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
                     f"{o.get('median_wall_s', 0) * 1000:.0f}",
                     f"{r['median_s'] * 1000:.0f}" if r else "-",
                     f"{r['median_wall_s'] * 1000:.0f}" if r else "-",
+                    f"{o.get('median_import_s', 0) * 1000:.0f}",
+                    f"{r['median_import_s'] * 1000:.0f}" if r else "-",
+                    _same(o) + " / " + _same(r),
                 ]
             )
         parts += [
@@ -898,6 +978,9 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
                     "ours process wall ms",
                     "ref import+call ms",
                     "ref process wall ms",
+                    "ours import ms",
+                    "ref import ms",
+                    "same bytes as warm (ours / ref)",
                 ],
                 rows,
                 right_from=1,
@@ -905,6 +988,12 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
             "",
         ]
     return "\n".join(parts)
+
+
+def _same(fresh: dict[str, Any]) -> str:
+    if "same_bytes_as_warm" not in fresh:
+        return "-"
+    return "yes" if fresh["same_bytes_as_warm"] else "NO"
 
 
 def git_commit() -> str:
@@ -933,21 +1022,17 @@ def main(argv: list[str] | None = None) -> int:
         case.tokens_raw = tokens.messages(case.messages)
         case.tokens_before = tokens.messages(minified(case.messages))
 
-    print(f"ours: {len(cases)} cases x {args.repeats} runs", file=sys.stderr)
-    run_ours(cases, args.repeats, tokens)
-    reference_note = "skipped (--no-reference)"
-    if not args.no_reference:
-        print(f"reference: {REFERENCE_SPEC} in {REFERENCE_VENV}", file=sys.stderr)
-        reason = run_reference(cases, args.repeats, tokens)
-        reference_note = (
-            f"not measured: {reason}"
-            if reason
-            else "tiktoken pointed at the encodings its own litellm wheel ships; its optional ML text "
-            "compressor (Kompress) needs the [ml] extra and a model download, so as installed by default "
-            "it is not used"
-        )
-        if reason:
-            print(f"reference skipped: {reason}", file=sys.stderr)
+    print(f"{len(cases)} cases x {args.repeats} runs per side", file=sys.stderr)
+    reason = measure(cases, args.repeats, tokens, not args.no_reference)
+    reference_note = (
+        f"not measured: {reason}"
+        if reason
+        else "tiktoken pointed at the encodings its own litellm wheel ships; its optional ML text "
+        "compressor (Kompress) needs the [ml] extra and a model download, so as installed by default "
+        "it is not used"
+    )
+    if reason:
+        print(f"reference: {reason}", file=sys.stderr)
 
     first: dict[str, Any] = {}
     wanted_first = [c for c in FIRST_CALL_CASES if (CORPUS / f"{c}.json").exists()]
@@ -955,6 +1040,14 @@ def main(argv: list[str] | None = None) -> int:
     first["ours"] = first_calls(Path(sys.executable), wanted_first, args.fresh_runs, ours_env())
     if not args.no_reference and reference_python().exists() and any(c.reference for c in cases):
         first["reference"] = first_calls(reference_python(), wanted_first, args.fresh_runs, reference_env())
+    by_id = {c.id: c for c in cases}
+    for pick, fresh in first.items():
+        for case_id in wanted_first:
+            case = by_id.get(case_id)
+            side = None if case is None else (case.ours if pick == "ours" else case.reference)
+            if side is not None and case_id in fresh:
+                # Same bytes in every fresh process as in the warm one.
+                fresh[case_id]["same_bytes_as_warm"] = fresh[case_id]["digests"] == [side.digest]
 
     scale: list[dict[str, Any]] = []
     if not args.no_scaling:
