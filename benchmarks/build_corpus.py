@@ -87,6 +87,16 @@ class Call:
 
 
 @dataclass
+class Turn:
+    """An earlier exchange of a multi-turn session: the user asks, the agent calls tools, then answers."""
+
+    question: str
+    calls: list[Call]
+    answer: str
+    preamble: str = ""
+
+
+@dataclass
 class Material:
     """What a case function gathers: the question, the tool calls, and the facts the answer needs."""
 
@@ -96,6 +106,13 @@ class Material:
     origin: str  # where the output comes from, for the README and the case file
     preamble: str = ""  # the assistant's text before its tool calls
     notes: str = ""
+    history: list[Turn] = field(default_factory=list)  # earlier turns of the same session
+
+    def turns(self) -> list[Turn]:
+        return [*self.history, Turn(self.question, self.calls, "", self.preamble)]
+
+    def all_calls(self) -> list[Call]:
+        return [call for turn in self.turns() for call in turn.calls]
 
 
 @dataclass
@@ -1357,6 +1374,119 @@ def ci_build_log() -> Material:
     )
 
 
+# multi-turn sessions ---------------------------------------------------------------------------
+
+
+@case("session_networkx_dag_regression", "code", "real", "openai")
+def session_networkx_dag() -> Material:
+    repo = fresh_scratch("networkx-dag-session")
+    copy_tree(SITE / "networkx", repo / "networkx")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "vendor networkx")
+    dag = repo / "networkx/algorithms/dag.py"
+    source = dag.read_text()
+    bad = source.replace(
+        "        maxu = max(us, key=lambda x: x[0]) if us else (0, v)",
+        "        maxu = min(us, key=lambda x: x[0]) if us else (0, v)",
+        1,
+    )
+    if bad == source:
+        raise Skip("mutation point not found")
+    dag.write_text(bad)
+    tests = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "networkx/algorithms/tests/test_dag.py",
+        ],
+        cwd=repo,
+        ok=(1,),
+    ).replace(str(repo) + "/", "")
+    diff = git(repo, "diff", "--", "networkx/algorithms/dag.py")
+    failed = [line.split(" - ")[0] for line in tests.split("\n") if line.startswith("FAILED ")]
+    by_class = {line.split("::")[1]: line for line in failed if line.count("::") == 2}
+    if len(by_class) < 2:
+        raise Skip("expected failures in two test classes")
+    return Material(
+        history=[
+            Turn(
+                question="I tidied up the DAG helpers in our vendored networkx and CI went red. Can you run "
+                "the DAG tests?",
+                calls=[
+                    Call(
+                        "run_shell",
+                        {"command": "python -m pytest -q networkx/algorithms/tests/test_dag.py"},
+                        tests,
+                    )
+                ],
+                answer="Several tests in the longest-path test classes fail: the paths and lengths come out "
+                "shorter than expected. The other DAG tests pass.",
+            )
+        ],
+        question="Show me what I changed in dag.py since the last commit, and read the function it's in. "
+        "Does that change explain every failure you saw?",
+        preamble="Looking at the diff and the file.",
+        calls=[
+            Call("run_shell", {"command": "git diff -- networkx/algorithms/dag.py"}, diff),
+            Call("read_file", {"path": "networkx/algorithms/dag.py"}, dag.read_text()),
+        ],
+        facts=[
+            line_matching(diff, r"^-\s+maxu = max\(us"),
+            line_matching(diff, r"^\+\s+maxu = min\(us"),
+            line_matching(dag.read_text(), r"^def dag_longest_path\("),
+            *sorted(by_class.values())[:2],
+        ],
+        origin="a multi-turn session on a scratch git repo of the installed networkx with a one-line "
+        "bug: a real pytest run, then `git diff` and the file",
+    )
+
+
+@case("session_npm_tar_engine", "json_object", "real", "anthropic")
+def session_npm_tar() -> Material:
+    root = need(NPM_ROOT)
+    versions = run(["grep", "-r", "--include=package.json", "-m1", '"version"', "node_modules/"], cwd=root)
+    versions = "\n".join(sorted(versions.strip().split("\n")))
+    manifest = read(root / "node_modules/tar/package.json")
+    data = json.loads(manifest)
+    engine = data.get("engines", {}).get("node")
+    if not engine or "license" not in data:
+        raise Skip("tar's package.json has no engines.node or license")
+    return Material(
+        history=[
+            Turn(
+                question="Which packages does the npm bundled with Node ship, at which versions? I'm "
+                "especially interested in tar.",
+                preamble="I'll read the version of every bundled package.",
+                calls=[
+                    Call(
+                        "Grep",
+                        {
+                            "pattern": '"version"',
+                            "path": f"{root}/node_modules",
+                            "glob": "package.json",
+                            "-m": 1,
+                        },
+                        versions,
+                    )
+                ],
+                answer="The list above has one version line per bundled package; tar is among them, "
+                "directly under node_modules/tar.",
+            )
+        ],
+        question="And what Node.js engine range does that tar declare, and under which license is it "
+        "published?",
+        calls=[Call("Read", {"file_path": f"{root}/node_modules/tar/package.json"}, manifest, is_json=True)],
+        facts=[f'"{engine}"', f'"{data["license"]}"'],
+        origin="a two-turn session: `grep -r '\"version\"'` over npm's bundled packages, then tar's "
+        "package.json",
+    )
+
+
 # building --------------------------------------------------------------------------------------
 
 
@@ -1366,60 +1496,71 @@ def tool_call_id(case_id: str, index: int, fmt: str) -> str:
 
 
 def openai_messages(spec: CaseSpec, material: Material) -> list[dict[str, Any]]:
-    calls = [
-        {
-            "id": tool_call_id(spec.id, index, "openai"),
-            "type": "function",
-            "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
-        }
-        for index, call in enumerate(material.calls)
-    ]
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": material.question},
-        {"role": "assistant", "content": material.preamble or None, "tool_calls": calls},
-    ]
-    for index, call in enumerate(material.calls):
-        messages.append(
-            {"role": "tool", "tool_call_id": tool_call_id(spec.id, index, "openai"), "content": call.output}
-        )
+    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    number = 0
+    for turn in material.turns():
+        ids = [tool_call_id(spec.id, number + index, "openai") for index in range(len(turn.calls))]
+        number += len(turn.calls)
+        calls = [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call_id, call in zip(ids, turn.calls, strict=True)
+        ]
+        messages.append({"role": "user", "content": turn.question})
+        messages.append({"role": "assistant", "content": turn.preamble or None, "tool_calls": calls})
+        for call_id, call in zip(ids, turn.calls, strict=True):
+            messages.append({"role": "tool", "tool_call_id": call_id, "content": call.output})
+        if turn.answer:
+            messages.append({"role": "assistant", "content": turn.answer})
     return messages
 
 
 def anthropic_messages(spec: CaseSpec, material: Material) -> list[dict[str, Any]]:
-    assistant: list[dict[str, Any]] = []
-    if material.preamble:
-        assistant.append({"type": "text", "text": material.preamble})
+    messages: list[dict[str, Any]] = []
+    number = 0
     results: list[dict[str, Any]] = []
-    for index, call in enumerate(material.calls):
-        call_id = tool_call_id(spec.id, index, "anthropic")
-        assistant.append({"type": "tool_use", "id": call_id, "name": call.name, "input": call.arguments})
-        content: Any = call.output if index % 2 == 0 else [{"type": "text", "text": call.output}]
-        results.append({"type": "tool_result", "tool_use_id": call_id, "content": content})
+    for turn in material.turns():
+        assistant: list[dict[str, Any]] = []
+        if turn.preamble:
+            assistant.append({"type": "text", "text": turn.preamble})
+        results = []
+        for index, call in enumerate(turn.calls):
+            call_id = tool_call_id(spec.id, number + index, "anthropic")
+            assistant.append({"type": "tool_use", "id": call_id, "name": call.name, "input": call.arguments})
+            content: Any = call.output if index % 2 == 0 else [{"type": "text", "text": call.output}]
+            results.append({"type": "tool_result", "tool_use_id": call_id, "content": content})
+        number += len(turn.calls)
+        messages.append({"role": "user", "content": [{"type": "text", "text": turn.question}]})
+        messages.append({"role": "assistant", "content": assistant})
+        messages.append({"role": "user", "content": results})
+        if turn.answer:
+            messages.append({"role": "assistant", "content": [{"type": "text", "text": turn.answer}]})
     results[-1]["cache_control"] = {"type": "ephemeral"}  # the newest block, as a caching client marks it
-    return [
-        {"role": "user", "content": [{"type": "text", "text": material.question}]},
-        {"role": "assistant", "content": assistant},
-        {"role": "user", "content": results},
-    ]
+    return messages
 
 
 def check_facts(spec: CaseSpec, material: Material) -> None:
-    outputs = "\n".join(call.output for call in material.calls)
-    asked = material.question + "\n" + json.dumps([c.arguments for c in material.calls])
+    outputs = "\n".join(call.output for call in material.all_calls())
+    asked = "\n".join(
+        turn.question + "\n" + turn.answer + "\n" + json.dumps([c.arguments for c in turn.calls])
+        for turn in material.turns()
+    )
     for fact in material.facts:
         if not fact.strip():
             raise ValueError(f"{spec.id}: empty fact")
         if fact not in outputs:
             raise ValueError(f"{spec.id}: fact not in the tool output: {fact!r}")
         if fact in asked:
-            raise ValueError(f"{spec.id}: fact given away by the question or arguments: {fact!r}")
+            raise ValueError(f"{spec.id}: fact given away by the questions, answers or arguments: {fact!r}")
 
 
 def build_case(spec: CaseSpec) -> dict[str, Any]:
     material = spec.build()
     check_facts(spec, material)
-    for call in material.calls:
+    for call in material.all_calls():
         if call.is_json:
             json.loads(call.output)
     messages = openai_messages(spec, material) if spec.fmt == "openai" else anthropic_messages(spec, material)
@@ -1431,7 +1572,8 @@ def build_case(spec: CaseSpec) -> dict[str, Any]:
         "origin": material.origin,
         "question": material.question,
         "model": "gpt-4o",
-        "json_outputs": [index for index, call in enumerate(material.calls) if call.is_json],
+        "json_outputs": [index for index, call in enumerate(material.all_calls()) if call.is_json],
+        "turns": len(material.turns()),
         "facts": material.facts,
         "notes": material.notes,
         "messages": messages,

@@ -512,11 +512,12 @@ def ours_env() -> dict[str, str]:
 # scaling ---------------------------------------------------------------------------------------
 
 _SCALING = """
-import json, os, random, resource, sys, time
-sys.path.insert(0, sys.argv[3])
-from scaling_input import make_input
-target, kind = int(sys.argv[1]), sys.argv[2]
+import json, os, resource, sys, time
+target, kind, folder, side = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+sys.path.insert(0, folder)
+from scaling_input import NEEDLE, make_input
 messages, text = make_input(kind, target)
+warm, _ = make_input(kind, 2000)
 
 def rss_kb(field):
     for line in open("/proc/self/status"):
@@ -524,43 +525,57 @@ def rss_kb(field):
             return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-from headroom import compress, MemoryStore
-from headroom.tokens import count_tokens
-tokens = count_tokens(text, "gpt-4o")
-compress([{"role": "user", "content": "warm up"}], model="gpt-4o")
+import headroom
+from headroom import compress
+import tiktoken
+encoding = tiktoken.get_encoding("o200k_base")
+tokens = len(encoding.encode_ordinary(text))
+options = {}
+if side == "ours":
+    from headroom import MemoryStore
+    options = {"store": MemoryStore()}
+compress(warm, model="gpt-4o", **({"store": MemoryStore()} if side == "ours" else {}))
 before = rss_kb("VmRSS:")
 started = time.perf_counter()
-result = compress(messages, model="gpt-4o", store=MemoryStore())
+result = compress(messages, model="gpt-4o", **options)
 seconds = time.perf_counter() - started
 peak = rss_kb("VmHWM:")
+output = result.messages[-1]["content"]
+after = len(encoding.encode_ordinary(output))
 print(json.dumps({"tokens": tokens, "chars": len(text), "seconds": seconds, "rss_before_mb": before / 1024,
-                  "peak_rss_mb": peak / 1024, "tokens_after": result.tokens_after,
-                  "transforms": result.transforms_applied}))
+                  "peak_rss_mb": peak / 1024, "tool_tokens_after": after, "needle_kept": NEEDLE in output,
+                  "transforms": list(result.transforms_applied)}))
 """
 
 
-def scaling(sizes: Sequence[int], python: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+def scaling(sizes: Sequence[int], side: str, python: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """One big tool output per size and kind, each in a fresh process: time and memory of one call."""
     rows = []
     for kind in ("log", "json_array"):
         for size in sizes:
-            done = subprocess.run(
-                [str(python), "-c", _SCALING, str(size), kind, str(HERE)],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tempfile.gettempdir(),
-                check=False,
-                timeout=900,
-            )
-            if done.returncode != 0:
-                rows.append({"kind": kind, "target_tokens": size, "error": done.stderr.strip()[-400:]})
+            base = {"side": side, "kind": kind, "target_tokens": size}
+            try:
+                done = subprocess.run(
+                    [str(python), "-c", _SCALING, str(size), kind, str(HERE), side],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=tempfile.gettempdir(),
+                    check=False,
+                    timeout=900,
+                )
+            except subprocess.TimeoutExpired:
+                rows.append({**base, "error": "timed out after 900 s"})
                 continue
-            row = {"kind": kind, "target_tokens": size, **json.loads(done.stdout.strip().splitlines()[-1])}
+            if done.returncode != 0:
+                rows.append({**base, "error": done.stderr.strip()[-400:]})
+                continue
+            row = {**base, **json.loads(done.stdout.strip().splitlines()[-1])}
             row["peak_delta_mb"] = row["peak_rss_mb"] - row["rss_before_mb"]
             row["ms_per_1k_tokens"] = row["seconds"] / row["tokens"] * 1000 * 1000
             rows.append(row)
             print(
-                f"  scale {kind:<10} {row['tokens']:>9} tokens {row['seconds']:7.3f} s "
+                f"  scale {side:<9} {kind:<10} {row['tokens']:>9} tokens {row['seconds']:7.3f} s "
                 f"peak {row['peak_rss_mb']:.0f} MB",
                 file=sys.stderr,
             )
@@ -802,10 +817,11 @@ def target_lines(
             + (f", {ms / ref_ms:.2f}x the reference's {ref_ms:.0f} ms" if ref_ms else "")
             + (". **Met.**" if verdict else ". **Not met.**")
         )
-    big = [row for row in scale if row.get("target_tokens") == max(SCALING_TOKENS) and "seconds" in row]
+    mine = [row for row in scale if row.get("side") == "ours" and "seconds" in row]
+    big = [row for row in mine if row["target_tokens"] == max(SCALING_TOKENS)]
     if big:
         worst = max(big, key=lambda row: row["seconds"])
-        per = [row["ms_per_1k_tokens"] for row in scale if "seconds" in row]
+        per = [row["ms_per_1k_tokens"] for row in mine]
         lines.append(
             f"- 1M-token tool output in under 2 s, linear cost: slowest {worst['kind']} at "
             f"{worst['tokens']:,} tokens took {worst['seconds']:.2f} s "
@@ -859,6 +875,7 @@ def kind_rows(cases: list[Case]) -> list[list[str]]:
 
 def scaling_table(rows: list[dict[str, Any]]) -> str:
     header = [
+        "side",
         "input",
         "tokens",
         "MB",
@@ -866,15 +883,20 @@ def scaling_table(rows: list[dict[str, Any]]) -> str:
         "ms per 1K tokens",
         "peak RSS MB",
         "RSS growth MB",
-        "tokens after",
+        "tool output tokens after",
+        "needle kept",
     ]
     body = []
     for row in rows:
         if "error" in row:
-            body.append([row["kind"], f"{row['target_tokens']:,}", "-", "error", "-", "-", "-", "-"])
+            error = row["error"].splitlines()[-1][:60] if row["error"] else "error"
+            body.append(
+                [row["side"], row["kind"], f"{row['target_tokens']:,}", "-", error, "-", "-", "-", "-", "-"]
+            )
             continue
         body.append(
             [
+                row["side"],
                 row["kind"],
                 f"{row['tokens']:,}",
                 f"{row['chars'] / 1e6:.2f}",
@@ -882,10 +904,11 @@ def scaling_table(rows: list[dict[str, Any]]) -> str:
                 f"{row['ms_per_1k_tokens']:.2f}",
                 f"{row['peak_rss_mb']:.0f}",
                 f"{row['peak_delta_mb']:.0f}",
-                f"{row['tokens_after']:,}",
+                f"{row['tool_tokens_after']:,}",
+                "yes" if row["needle_kept"] else "NO",
             ]
         )
-    return markdown_table(header, body, right_from=1)
+    return markdown_table(header, body, right_from=2)
 
 
 def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[str, Any]]) -> str:
@@ -894,7 +917,11 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
     parts = [
         "# Headroom benchmark results",
         "",
-        f"Generated by `python benchmarks/run.py` on {meta['date']} ({meta['machine']}). "
+        f"Generated by `python benchmarks/run.py` on {meta['date']} ({meta['machine']}; 1-minute load "
+        f"average {meta['load_average']['start'][0]:.1f} at the start, "
+        f"{meta['load_average']['end'][0]:.1f} at the end: other work shared the machine, so latencies "
+        "carry noise; ours and the reference are timed case by case in turn, so the ratios are fairer "
+        "than the absolute figures). "
         f"Tokenizer: tiktoken `{TOKENIZER}` over every text leaf, plus {MESSAGE_FRAMING} tokens per message; "
         'one counter for both sides. Baseline ("before"): the conversation with each JSON tool output '
         "minified, so re-encoding JSON compactly earns nothing. Ours: `headroom.compress(messages, "
@@ -943,11 +970,12 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
     ]
     if scale:
         parts += [
-            "## Scaling (ours)",
+            "## Scaling",
             "",
-            "One tool output of each size in a fresh process: a realistic application log and a JSON "
-            "array of records. Time of one `compress()` call; peak RSS of the process (VmHWM) and its "
-            "growth during the call.",
+            "One tool output of each size in a fresh process (`scaling_input.py`): a realistic application "
+            "log and a JSON array of records, each with one needle. Time of one `compress()` call after a "
+            "small warm-up call; peak RSS of the process (VmHWM) and its growth during the call; the tool "
+            "output's tokens after. Flat ms per 1K tokens means linear cost.",
             "",
             scaling_table(scale),
             "",
@@ -1016,6 +1044,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeats, args.fresh_runs = 3, 2
     only = set(args.cases.split(",")) if args.cases else None
+    load_at_start = os.getloadavg()
     tokens = Tokens()
     cases = load_cases(only)
     for case in cases:
@@ -1052,12 +1081,15 @@ def main(argv: list[str] | None = None) -> int:
     scale: list[dict[str, Any]] = []
     if not args.no_scaling:
         sizes = SCALING_TOKENS[:2] if args.quick else SCALING_TOKENS
-        scale = scaling(sizes, Path(sys.executable), ours_env())
+        scale = scaling(sizes, "ours", Path(sys.executable), ours_env())
+        if not args.no_reference and reason is None:
+            scale += scaling(sizes, "reference", reference_python(), reference_env())
 
     results: dict[str, Any] = {
         "meta": {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "load_average": {"start": load_at_start, "end": os.getloadavg()},
             "commit": git_commit(),
             "headroom_version": headroom.__version__,
             "tokenizer": TOKENIZER,

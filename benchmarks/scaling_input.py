@@ -38,6 +38,7 @@ def log_text(target_tokens: int, seed: int = 5) -> str:
     lines: list[str] = []
     size = 0
     second = 0
+    placed = False
     while size < budget:
         second += rng.randint(0, 1)
         stamp = (
@@ -63,8 +64,9 @@ def log_text(target_tokens: int, seed: int = 5) -> str:
             block = [
                 f"{stamp} INFO  [{service}] {method} {route}/{item} {status} {took}ms rid=req-{rid:010x}"
             ]
-        if len(lines) == 1000:
+        if not placed and size >= budget * 0.6:  # once, at the same relative place at every size
             block = [f"{stamp} ERROR [checkout] payment declined for rid={NEEDLE}: card_velocity_limit"]
+            placed = True
         lines.extend(block)
         size += sum(len(line) + 1 for line in block)
     return "\n".join(lines)
@@ -75,6 +77,7 @@ def json_array_text(target_tokens: int, seed: int = 9) -> str:
     budget = int(target_tokens * CHARS_PER_TOKEN["json_array"])
     records: list[dict[str, Any]] = []
     size = 2
+    placed = False
     while size < budget:
         index = len(records)
         record: dict[str, Any] = {
@@ -87,8 +90,9 @@ def json_array_text(target_tokens: int, seed: int = 9) -> str:
             "region": rng.choice(("us-east-1", "eu-west-1", "ap-south-1")),
             "ts": f"2026-11-27T{index % 24:02d}:{index % 60:02d}:{(index * 7) % 60:02d}Z",
         }
-        if index == 1000:
+        if not placed and size >= budget * 0.6:
             record.update(status="failed", error=f"payment declined for {NEEDLE}: card_velocity_limit")
+            placed = True
         records.append(record)
         size += len(json.dumps(record)) + 2
     return json.dumps(records)

@@ -235,6 +235,9 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
     if working is not messages:
         conversation = extract_blocks(working)
         ctx = _context(conversation, run.model, request.user_query)
+    if request.user_query is not None:
+        for block in conversation.blocks:
+            block.query = request.user_query  # the caller named the request: every output is read for it
     biases = await run.biases(working, _hook_context(ctx))
     state = RunState(
         messages=working,

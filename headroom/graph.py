@@ -104,9 +104,11 @@ def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage
     return stages
 
 
-def _check_after(spec: PipelineSpec, problems: list[Problem]) -> None:
+def _check_after(spec: PipelineSpec, problems: list[Problem], declared: set[str]) -> None:
     for stage_id, stage_spec in spec.stages.items():
         for position, target in enumerate(stage_spec.after):
+            if target not in spec.stages and target in declared:
+                continue  # declared but invalid: its own problem is reported
             if target not in spec.stages:
                 hint = did_you_mean(target, spec.stages)
                 problems.append(
@@ -128,6 +130,25 @@ def _build_graph(spec: PipelineSpec) -> nx.DiGraph:
             if target in graph and target != stage_id:
                 graph.add_edge(target, stage_id)
     return graph
+
+
+def _after_broken(spec: PipelineSpec, stages: dict[str, Stage]) -> set[str]:
+    """Stages that run after one that could not be built or does not exist. What they are given
+    is unknown, so they are not checked for it; the broken stage's own problem is reported."""
+    broken: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for stage_id, stage_spec in spec.stages.items():
+            if stage_id in broken:
+                continue
+            for target in stage_spec.after:
+                other = spec.stages.get(target)
+                if other is None or (other.enabled and target not in stages) or target in broken:
+                    broken.add(stage_id)
+                    grew = True
+                    break
+    return broken
 
 
 def _check_cycles(graph: nx.DiGraph, problems: list[Problem]) -> bool:
@@ -186,12 +207,15 @@ def build_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
     if spec is None:
         raise PipelineSpecError(source, problems)
     stages = _instantiate(spec, problems)
-    _check_after(spec, problems)
+    raw_stages = raw.get("stages")
+    _check_after(spec, problems, {str(key) for key in raw_stages} if isinstance(raw_stages, dict) else set())
     graph = _build_graph(spec)
     has_cycle = _check_cycles(graph, problems)
     if not has_cycle:
-        _check_requires(graph, stages, problems)
-        _check_concurrent_writers(graph, stages, problems)
+        broken = _after_broken(spec, stages)
+        checkable = {stage_id: stage for stage_id, stage in stages.items() if stage_id not in broken}
+        _check_requires(graph, checkable, problems)
+        _check_concurrent_writers(graph, checkable, problems)
     if problems:
         raise PipelineSpecError(source, problems)
     order = list(nx.lexicographical_topological_sort(graph))

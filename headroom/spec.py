@@ -60,7 +60,8 @@ def problems_from(error: ValidationError, prefix: tuple[str | int, ...] = ()) ->
 
 
 def parse_spec(raw: Any) -> tuple[PipelineSpec | None, list[Problem]]:
-    """Validate a loaded YAML document. Returns the spec (None if unusable) and every problem found."""
+    """Validate a loaded YAML document. Returns the spec and every problem found. The spec is None
+    when nothing can be checked further, and partial (only the valid stages) when there are problems."""
     if not isinstance(raw, dict):
         return None, [
             Problem(
@@ -81,7 +82,13 @@ def parse_spec(raw: Any) -> tuple[PipelineSpec | None, list[Problem]]:
             if stage is not None:
                 stages[str(stage_id)] = stage
     if envelope is None:
-        return None, problems
+        if not isinstance(raw_stages, dict):
+            return None, problems
+        # The top level is wrong but the stages can still be checked: report their problems too.
+        partial = PipelineSpec.model_construct(
+            version=1, name=str(raw.get("name", "")), description="", on_error="passthrough", stages=stages
+        )
+        return partial, problems
     spec = PipelineSpec(
         version=envelope.version,
         name=envelope.name,

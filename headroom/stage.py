@@ -134,7 +134,8 @@ class BlockState:
         if self.output is not None:
             return self.output
         document = self.document
-        if document is None or self.failed is not None:
+        # A block no stage reported changing (dropped nothing, chose no encoding) stays exactly as it was.
+        if document is None or self.failed is not None or (self.keep is None and not self.notes):
             return self.text
         return document.render(self.keep, self.ref)
 

@@ -2,8 +2,8 @@
 
 Per block the budget is `max(min_tokens, target_ratio x block tokens) x bias`.
 Overall, when the whole request is over `max_tokens` (an option, a param, or a
-share of the model's context window), every block's budget shrinks by the same
-factor. Pinned units always survive, even over budget.
+share of the model's context window), what every block keeps shrinks by the
+same factor. Pinned units always survive, even over budget.
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ class Budget(Stage):
         factor = self._overall_factor(state, targets)
         if factor < 1.0:
             for block in targets:
-                self._fit(block, state, self._block_budget(block, state, ratio) * factor)
+                # Shrink what the block keeps now: a crusher may have kept far less than its budget.
+                tokens = state.unit_tokens(block)
+                kept = sum(tokens[i] for i in block.kept_indices())
+                self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
 
     def _overall_factor(self, state: RunState, targets: list[BlockState]) -> float:
         """How much every block's budget must shrink for the whole request to fit (1.0: it fits)."""

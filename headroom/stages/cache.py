@@ -10,6 +10,7 @@ half-done block), it stores the original of every block that changed (so
 from __future__ import annotations
 
 import hashlib
+import json
 
 import orjson
 from pydantic import Field
@@ -67,7 +68,7 @@ class Cache(Stage):
             hit = state.store.get_memo(memo_key(block, state))
             if hit is None:
                 continue
-            record = orjson.loads(hit)
+            record = json.loads(hit)
             if state.store.get(block.ref) is None:
                 continue  # the original is gone, so the markers could not be undone: recompute
             block.output = record["output"]
@@ -88,5 +89,6 @@ class Cache(Stage):
                 continue
             state.store.put(block.ref, block.text)
             if self.params.memoize:
-                record = orjson.dumps({"output": rendered, "notes": block.notes}).decode()
+                # The standard library escapes lone surrogates (which orjson refuses), so any text memoizes.
+                record = json.dumps({"output": rendered, "notes": block.notes})
                 state.store.put_memo(memo_key(block, state), record)

@@ -1,0 +1,200 @@
+"""What the LiteLLM callback and the ASGI middleware share: settings, running totals,
+failing open, and compressing a request's message list or Responses `input`.
+
+Every public method returns a `Compressed` payload to send instead, or None to
+send the original: too small to bother, nothing saved, or an error. An error is never
+raised to the caller; it is logged with its reason, at WARNING the first time
+that reason is seen and at DEBUG after that, so a misconfiguration cannot flood
+the log while every failure still leaves one record.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from headroom.compress import CompressResult, PipelineLike, acompress, compress
+from headroom.hooks import CompressionHooks
+from headroom.integrations import _responses
+from headroom.tokens import iter_text
+
+# Below this many tokens a request is sent as it is: compressing it would save little.
+DEFAULT_MIN_TOKENS = 500
+_CHARS_PER_TOKEN = 4  # the size check is an estimate; counting exactly costs as much as compressing
+_MAX_REMEMBERED_REASONS = 256
+
+
+def approximate_tokens(messages: Any) -> int:
+    return sum(len(text) for text in iter_text(messages)) // _CHARS_PER_TOKEN
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A consistent snapshot of the running totals."""
+
+    requests_seen: int
+    requests_compressed: int
+    total_tokens_saved: int
+    failures: int
+
+
+class RunningTotals:
+    """Counters updated from any thread (sync LiteLLM calls run in the caller's thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen = self._compressed = self._saved = self._failures = 0
+
+    def saw_request(self) -> None:
+        with self._lock:
+            self._seen += 1
+
+    def compressed(self, tokens_saved: int) -> None:
+        with self._lock:
+            self._compressed += 1
+            self._saved += tokens_saved
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+
+    def snapshot(self) -> Totals:
+        with self._lock:
+            return Totals(self._seen, self._compressed, self._saved, self._failures)
+
+
+class FailureLog:
+    """Logs each failure once with its reason; a kind of reason seen before goes to DEBUG."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+
+    def report(self, reason: str) -> None:
+        kind = re.sub(r"\d+", "#", reason)  # "message 3: ..." and "message 4: ..." are one kind
+        with self._lock:
+            first = kind not in self._seen
+            if first and len(self._seen) < _MAX_REMEMBERED_REASONS:
+                self._seen.add(kind)
+        level = logging.WARNING if first else logging.DEBUG
+        self._logger.log(level, "headroom: request sent uncompressed or partly compressed: %s", reason)
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """The payload to send instead of the original, and the tokens that saves."""
+
+    payload: Any
+    tokens_saved: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The messages to compress, and how to turn the compressed ones into the payload to send."""
+
+    messages: list[Any]
+    finish: Callable[[list[Any]], Any]
+
+
+def _keep_as_is(messages: list[Any]) -> list[Any]:
+    return messages
+
+
+class RequestCompressor:
+    """Compresses request payloads with fixed settings and keeps running totals."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: PipelineLike = "default",
+        hooks: CompressionHooks | None = None,
+        min_tokens: int = DEFAULT_MIN_TOKENS,
+        model_limit: int | None = None,
+        compress_options: Mapping[str, Any] | None = None,
+        logger: logging.Logger,
+    ) -> None:
+        if min_tokens < 0:
+            raise ValueError("min_tokens must be >= 0")
+        if model_limit is not None and model_limit <= 0:
+            raise ValueError("model_limit must be a positive number of tokens")
+        self.pipeline = pipeline
+        self.hooks = hooks
+        self.min_tokens = min_tokens
+        self.model_limit = model_limit
+        self.totals = RunningTotals()
+        self.failures = FailureLog(logger)
+        self._options: dict[str, Any] = dict(compress_options or {})
+        if model_limit is not None:
+            self._options["max_tokens"] = model_limit  # the engine's overall budget
+
+    async def messages(self, messages: Any, model: str | None) -> Compressed | None:
+        """Compressed OpenAI or Anthropic messages, or None to send the originals."""
+        return await self._attempt(lambda: self._messages_plan(messages), model)
+
+    def messages_sync(self, messages: Any, model: str | None) -> Compressed | None:
+        """`messages` for synchronous callers (safe inside a running event loop)."""
+        self.totals.saw_request()
+        try:
+            plan = self._messages_plan(messages)
+            if plan is None:
+                return None
+            return self._finish(plan, compress(plan.messages, model, **self._call_options()))
+        except Exception as error:
+            self.report_failure(error)
+            return None
+
+    async def responses_input(self, items: Any, model: str | None) -> Compressed | None:
+        """A compressed Responses API `input` list, or None to send the original."""
+        return await self._attempt(lambda: self._responses_plan(items), model)
+
+    async def _attempt(self, plan_for: Callable[[], _Plan | None], model: str | None) -> Compressed | None:
+        self.totals.saw_request()
+        try:
+            plan = plan_for()
+            if plan is None:
+                return None
+            return self._finish(plan, await self._acompress(plan.messages, model))
+        except Exception as error:
+            self.report_failure(error)
+            return None
+
+    def _acompress(self, messages: list[Any], model: str | None) -> Awaitable[CompressResult]:
+        return acompress(messages, model, **self._call_options())
+
+    def _call_options(self) -> dict[str, Any]:
+        return {"pipeline": self.pipeline, "hooks": self.hooks, **self._options}
+
+    def _big_enough(self, messages: list[Any]) -> bool:
+        return approximate_tokens(messages) >= self.min_tokens
+
+    def _messages_plan(self, messages: Any) -> _Plan | None:
+        if not isinstance(messages, list) or not self._big_enough(messages):
+            return None
+        return _Plan(messages, _keep_as_is)
+
+    def _responses_plan(self, items: Any) -> _Plan | None:
+        if not isinstance(items, list):
+            return None  # a plain string input is one user turn: nothing to compress
+        converted = _responses.to_messages(items)
+        if not self._big_enough(converted.messages):
+            return None
+        return _Plan(converted.messages, lambda compressed: _responses.restore(items, converted, compressed))
+
+    def _finish(self, plan: _Plan, result: CompressResult) -> Compressed | None:
+        for reason in result.failures:
+            self.failures.report(reason)
+        if result.tokens_saved <= 0 or not isinstance(result.messages, list):
+            return None
+        payload = plan.finish(result.messages)
+        self.totals.compressed(result.tokens_saved)
+        return Compressed(payload, result.tokens_saved)
+
+    def report_failure(self, error: Exception) -> None:
+        """Count and log an error that made a request go out as it was."""
+        self.totals.failed()
+        self.failures.report(f"{type(error).__name__}: {error}")

@@ -1,0 +1,214 @@
+"""Compress every LiteLLM call with one line: `litellm.callbacks = [HeadroomCallback()]`.
+
+What each LiteLLM path does (litellm 1.110):
+
+- `litellm.acompletion` (streaming or not, any provider, including
+  `anthropic/...` models), `litellm.anthropic.messages.acreate` (Anthropic
+  format), `litellm.aresponses` and `litellm.responses`: LiteLLM calls the
+  logger's `async_pre_call_deployment_hook` with the request before it is sent,
+  and uses the request the hook returns. HeadroomCallback compresses
+  `messages` (OpenAI or Anthropic format; Anthropic `system` is left alone) or
+  the Responses `input` items there, with `await acompress(...)`, so large
+  requests do not stall the event loop. The LiteLLM proxy and `litellm.Router`
+  reach the provider through these same calls, so they are covered too.
+- `litellm.completion` (sync, streaming or not, any provider): LiteLLM offers
+  no hook that can rewrite a synchronous request. The last thing it calls
+  before sending is `log_pre_api_call`, with the provider request body it is
+  about to send (`additional_args["complete_input_dict"]`); HeadroomCallback
+  compresses that body's `messages` in place. This works for every provider
+  whose body has a `messages` list and is serialized after that call (OpenAI
+  and OpenAI-compatible, Anthropic, Azure, and most others). A body with no
+  `messages` list (Gemini's `contents`, for example) or one already signed
+  before logging (Bedrock with SigV4) is sent unchanged: call
+  `headroom.compress()` yourself there, or use the async API.
+- `litellm.anthropic.messages.create` (sync) is not implemented by LiteLLM.
+
+Failing open: any error leaves the request exactly as it was and is logged once
+with its reason (logger `headroom.integrations.litellm_callback`; WARNING the
+first time a kind of reason appears, DEBUG after). Requests whose text is under
+`min_tokens` (estimated at four characters a token) are sent untouched.
+
+The LiteLLM proxy config `callbacks: ["headroom.integrations.litellm_callback.HeadroomCallback"]`
+works as written: the proxy's loader only accepts an instance, so the name
+`HeadroomCallback` is a ready instance with default settings that also acts as
+the class: `HeadroomCallback(pipeline="aggressive")` builds a new callback,
+`isinstance(cb, HeadroomCallback)` and `class Mine(HeadroomCallback)` work.
+`HeadroomCallbackType` is the class itself, for type annotations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Mapping
+from typing import Any, overload
+
+from litellm.integrations.custom_logger import CustomLogger
+
+from headroom.compress import PipelineLike
+from headroom.hooks import CompressionHooks
+from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, RequestCompressor, Totals
+
+__all__ = ["HeadroomCallback", "HeadroomCallbackType"]
+
+logger = logging.getLogger(__name__)
+
+_MESSAGES_CALLS = frozenset({"completion", "acompletion", "anthropic_messages"})
+_RESPONSES_CALLS = frozenset({"responses", "aresponses"})
+
+
+def _call_type_name(call_type: Any) -> str:
+    return str(getattr(call_type, "value", call_type))
+
+
+class HeadroomCallbackType(CustomLogger):
+    """A LiteLLM logger that compresses each request's messages before LiteLLM sends them.
+
+    pipeline: a pipeline name ("default", "aggressive", "lossless") or a YAML path.
+    hooks: `CompressionHooks` run on every compression.
+    min_tokens: requests with less text than this (estimated) are sent as they are.
+    model_limit: an overall token budget for the prompt (the engine's `max_tokens`);
+        None uses a share of the model's context window.
+    compress_options: any other `compress()` option, e.g. {"target_ratio": 0.3}.
+    """
+
+    def __init__(
+        self,
+        pipeline: PipelineLike = "default",
+        *,
+        hooks: CompressionHooks | None = None,
+        min_tokens: int = DEFAULT_MIN_TOKENS,
+        model_limit: int | None = None,
+        compress_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.compressor = RequestCompressor(
+            pipeline=pipeline,
+            hooks=hooks,
+            min_tokens=min_tokens,
+            model_limit=model_limit,
+            compress_options=compress_options,
+            logger=logger,
+        )
+
+    @property
+    def total_tokens_saved(self) -> int:
+        return self.compressor.totals.snapshot().total_tokens_saved
+
+    @property
+    def requests_seen(self) -> int:
+        return self.compressor.totals.snapshot().requests_seen
+
+    @property
+    def requests_compressed(self) -> int:
+        return self.compressor.totals.snapshot().requests_compressed
+
+    def totals(self) -> Totals:
+        """All running totals at one instant (requests seen, compressed, tokens saved, failures)."""
+        return self.compressor.totals.snapshot()
+
+    async def async_pre_call_deployment_hook(
+        self, kwargs: dict[str, Any], call_type: Any
+    ) -> dict[str, Any] | None:
+        """Async calls and Responses calls: return the request with compressed messages or input."""
+        try:
+            return await self._compressed_request(kwargs, _call_type_name(call_type))
+        except Exception as error:  # fail open: None tells litellm to send the request as it was
+            self.compressor.report_failure(error)
+            return None
+
+    async def _compressed_request(self, kwargs: dict[str, Any], call_type: str) -> dict[str, Any] | None:
+        model = kwargs.get("model")
+        if call_type in _MESSAGES_CALLS:
+            field, outcome = "messages", await self.compressor.messages(kwargs.get("messages"), model)
+        elif call_type in _RESPONSES_CALLS:
+            field, outcome = "input", await self.compressor.responses_input(kwargs.get("input"), model)
+        else:
+            return None
+        return None if outcome is None else {**kwargs, field: outcome.payload}
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict[str, Any]) -> None:
+        """Sync `completion`: compress the provider body LiteLLM is about to send, in place."""
+        try:
+            self._compress_outgoing_body(model, kwargs)
+        except Exception as error:  # fail open: the body is only replaced once compression succeeded
+            self.compressor.report_failure(error)
+
+    def _compress_outgoing_body(self, model: Any, kwargs: dict[str, Any]) -> None:
+        if kwargs.get("call_type") != "completion":
+            return  # every other call type was handled by the deployment hook
+        body = (kwargs.get("additional_args") or {}).get("complete_input_dict")
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return
+        outcome = self.compressor.messages_sync(body["messages"], model if isinstance(model, str) else None)
+        if outcome is not None:
+            body["messages"] = outcome.payload
+
+    def __repr__(self) -> str:
+        c = self.compressor
+        return (
+            f"HeadroomCallback(pipeline={c.pipeline!r}, min_tokens={c.min_tokens}, "
+            f"model_limit={c.model_limit}, total_tokens_saved={self.total_tokens_saved})"
+        )
+
+
+class _NothingToLog:
+    """What the shared instance gives back when LiteLLM calls it as a function-style logger.
+
+    LiteLLM calls every *callable* callback as `callback(kwargs, response, start, end)`
+    after each request, on top of its CustomLogger hooks, and awaits the result on async
+    requests. There is nothing to log there; this is a no-op either way.
+    """
+
+    def __await__(self) -> Generator[None, None, None]:
+        yield from ()
+
+
+_NOTHING_TO_LOG = _NothingToLog()
+
+
+def _is_litellm_logging_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return len(args) == 4 and not kwargs and isinstance(args[0], dict)
+
+
+class _HeadroomCallbackFactory(HeadroomCallbackType):
+    """`HeadroomCallback`: an instance with default settings that also acts as the class.
+
+    The LiteLLM proxy resolves `litellm_settings.callbacks` entries to module attributes
+    and accepts only instances (a class is refused), while Python code writes
+    `HeadroomCallback(...)`. So the attribute is an instance whose call builds a new,
+    independently configured `HeadroomCallbackType`, and which stands in for the class in
+    `isinstance`, `issubclass` and class statements.
+    """
+
+    @overload
+    def __call__(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any, /
+    ) -> Any: ...
+
+    @overload
+    def __call__(
+        self,
+        pipeline: PipelineLike = ...,
+        *,
+        hooks: CompressionHooks | None = ...,
+        min_tokens: int = ...,
+        model_limit: int | None = ...,
+        compress_options: Mapping[str, Any] | None = ...,
+    ) -> HeadroomCallbackType: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _is_litellm_logging_call(args, kwargs):
+            return _NOTHING_TO_LOG
+        return HeadroomCallbackType(*args, **kwargs)
+
+    def __instancecheck__(self, instance: Any) -> bool:
+        return isinstance(instance, HeadroomCallbackType)
+
+    def __subclasscheck__(self, subclass: Any) -> bool:
+        return isinstance(subclass, type) and issubclass(subclass, HeadroomCallbackType)
+
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
+        return (HeadroomCallbackType,)
+
+
+HeadroomCallback = _HeadroomCallbackFactory()

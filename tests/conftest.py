@@ -1,0 +1,34 @@
+"""Fixtures shared by the whole suite. Builders live in tests/helpers.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from headroom import samples
+from headroom.store import MemoryStore
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    """A fresh store, so no test sees another's originals or memoized outputs."""
+    return MemoryStore()
+
+
+@pytest.fixture(scope="session")
+def records() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """300 order records, one of which failed: (records, the failed record)."""
+    return samples.json_records()
+
+
+@pytest.fixture(scope="session")
+def records_json(records: tuple[list[dict[str, Any]], dict[str, Any]]) -> str:
+    return json.dumps(records[0], indent=2)
+
+
+@pytest.fixture(scope="session")
+def app_log() -> tuple[str, dict[str, Any]]:
+    """A 2,000-line log with three stack traces and one request id: (text, facts)."""
+    return samples.application_log()

@@ -1,0 +1,64 @@
+"""Content-type detection: one label per text, from a cheap sample."""
+
+from __future__ import annotations
+
+import pytest
+
+from headroom import samples
+from headroom.content import LABELS, detect_label, parse
+from headroom.content.json_array import JsonArrayDocument
+from headroom.content.lines import LinesDocument
+
+LOG = "\n".join(f"2026-11-27T08:00:{i:02d}Z INFO [api] GET /items/{i} 200" for i in range(20))
+SEARCH = "\n".join(f"src/app/module_{i}.py:{i + 10}:    value = compute({i})" for i in range(10))
+DIFF = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n-old = 1\n+new = 2\n context"
+HTML = "<!doctype html>\n<html><body><div>hello</div></body></html>"
+CODE = "import os\n\n\ndef main():\n    return os.getcwd()\n\n\nclass Thing:\n    pass\n"
+SHELL = "$ pytest -q\n....F\nFAILED tests/test_x.py::test_y\n1 failed, 4 passed\n$ echo done\ndone"
+TABLE = "name,age,city\nalice,30,paris\nbob,25,rome\ncarol,41,oslo"
+PROSE = "The quick brown fox jumps over the lazy dog.\nIt was a bright cold day in April."
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ('[{"a": 1}, {"a": 2}]', "json_array"),
+        ("  [1, 2, 3]\n", "json_array"),
+        ('{"a": [1, 2]}', "json_object"),
+        (LOG, "log"),
+        (samples.application_log(200)[0], "log"),
+        (SEARCH, "search"),
+        (DIFF, "diff"),
+        (HTML, "html"),
+        (CODE, "code"),
+        (SHELL, "shell"),
+        (TABLE, "table"),
+        (PROSE, "prose"),
+        ("", "empty"),
+        (" \n\t ", "empty"),
+    ],
+)
+def test_detect_label(text: str, label: str) -> None:
+    assert detect_label(text) == label
+    assert label in LABELS
+
+
+def test_a_bracketed_text_that_is_not_json_is_still_labelled_json_array_but_not_parsed() -> None:
+    # Detection is cheap and never parses; the document decides whether the text really is JSON.
+    text = "[this is not json]"
+    assert detect_label(text) == "json_array"
+    assert parse("json_array", text) is None
+
+
+@pytest.mark.parametrize(
+    ("label", "document_type"),
+    [("json_array", JsonArrayDocument), ("log", LinesDocument), ("shell", LinesDocument)],
+)
+def test_parse_gives_the_document_for_a_label(label: str, document_type: type) -> None:
+    text = "[1, 2]" if label == "json_array" else "a\nb"
+    assert isinstance(parse(label, text), document_type)
+
+
+@pytest.mark.parametrize("label", ["prose", "code", "html", "json_object", "empty"])
+def test_labels_no_compressor_understands_give_no_document(label: str) -> None:
+    assert parse(label, "anything") is None

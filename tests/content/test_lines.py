@@ -1,0 +1,108 @@
+"""Line documents: units are lines, markers number lines from 1, stack traces are groups."""
+
+from __future__ import annotations
+
+import json
+
+from headroom import samples
+from headroom.content.lines import LinesDocument
+from headroom.markers import find_markers, omitted
+
+REF = "0123456789abcdef"
+
+PY_TRACE = [
+    "2026-11-27T08:00:00Z ERROR request failed",
+    "Traceback (most recent call last):",
+    '  File "/srv/a.py", line 1, in f',
+    "    g()",
+    '  File "/srv/b.py", line 2, in g',
+    "    raise ValueError('x')",
+    "ValueError: x",
+    "2026-11-27T08:00:01Z INFO recovered",
+]
+
+
+def test_units_are_lines_and_nothing_dropped_renders_the_original() -> None:
+    text = "a\n\nb\n"
+    document = LinesDocument.parse(text)
+    assert document.units == ["a", "", "b", ""]
+    assert document.render(None, REF) == text
+    assert document.render([True] * 4, REF) == text
+
+
+def test_each_dropped_run_becomes_one_marker_line_numbered_from_1() -> None:
+    document = LinesDocument.parse("\n".join(f"line {i}" for i in range(1, 11)))
+    keep = [True, False, False, True, True, True, False, False, False, True]
+    rendered = document.render(keep, REF)
+    assert rendered.split("\n") == [
+        "line 1",
+        omitted("lines", 2, 3, 10, REF),
+        "line 4",
+        "line 5",
+        "line 6",
+        omitted("lines", 7, 9, 10, REF),
+        "line 10",
+    ]
+    markers = find_markers(rendered)
+    assert [(m.first, m.last, m.total) for m in markers] == [(2, 3, 10), (7, 9, 10)]
+
+
+def test_kept_lines_are_verbatim() -> None:
+    lines = ["  indented\t", "trailing   ", "ünïcode ✓"]
+    document = LinesDocument.parse("\n".join([*lines, "dropped"]))
+    assert document.render([True, True, True, False], REF).split("\n")[:3] == lines
+
+
+def test_error_signals_per_line() -> None:
+    document = LinesDocument.parse("all fine\nWARNING disk at 91%\nERROR disk full\n\nFATAL: gone")
+    assert document.error_signals() == [0.0, 0.5, 1.0, 0.0, 1.0]
+
+
+def test_error_signals_with_text_that_changes_length_when_lower_cased() -> None:
+    # "İ" lower-cases to two characters; the offsets must not drift onto the wrong line.
+    document = LinesDocument.parse("İİİİ fine\nall good\nERROR here\nok")
+    assert document.error_signals() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_python_trace_is_a_group_with_header_frames_and_exception_line_as_anchors() -> None:
+    document = LinesDocument.parse("\n".join(PY_TRACE))
+    assert document.groups() == [range(1, 7)]
+    assert document.anchors() == {1, 2, 4, 6}
+
+
+def test_java_and_javascript_traces_are_groups() -> None:
+    lines = [
+        "INFO start",
+        "java.lang.IllegalStateException: boom",
+        "\tat com.acme.A.f(A.java:1)",
+        "\tat com.acme.B.g(B.java:2)",
+        "INFO between",
+        "TypeError: x is undefined",
+        "    at f (/srv/a.js:1:1)",
+        "    at g (/srv/b.js:2:2)",
+        "INFO end",
+    ]
+    document = LinesDocument.parse("\n".join(lines))
+    assert document.groups() == [range(1, 4), range(5, 8)]
+    assert document.anchors() == {1, 2, 3, 5, 6, 7}
+
+
+def test_sample_log_traces_have_their_first_and_last_frames_as_anchors() -> None:
+    text, facts = samples.application_log()
+    document = LinesDocument.parse(text)
+    assert len(document.groups()) == 3
+    anchored = {document.units[i] for i in document.anchors()}
+    for frame in facts["trace_first_frames"] + facts["trace_last_frames"]:
+        assert frame in anchored
+
+
+def test_a_log_without_traces_has_no_groups() -> None:
+    document = LinesDocument.parse("\n".join(f"INFO line {i}" for i in range(50)))
+    assert document.groups() == []
+    assert document.anchors() == set()
+
+
+def test_render_is_valid_for_json_unrelated_text() -> None:
+    # Lines are never parsed: any text is a valid line document.
+    text = json.dumps({"not": "lines"})
+    assert LinesDocument.parse(text).render(None, REF) == text

@@ -1,0 +1,145 @@
+"""Builders shared by the tests: small message lists in both formats and hand-built run states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from headroom.hooks import provider_for
+from headroom.messages import extract_blocks
+from headroom.stage import BlockState, RunContext, RunState, Stage
+from headroom.tokens import counter_for
+
+PIPELINES = Path(__file__).parent / "pipelines"
+
+
+def openai_tool_turn(
+    content: str,
+    query: str = "Summarise the tool output.",
+    *,
+    call_id: str = "call_1",
+    tool: str = "fetch",
+    arguments: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """system, user, assistant tool call, tool result: the smallest agent turn in OpenAI format."""
+    return [
+        {"role": "system", "content": "You are a careful assistant."},
+        {"role": "user", "content": query},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": tool, "arguments": json.dumps(arguments or {})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": call_id, "content": content},
+    ]
+
+
+def anthropic_tool_turn(
+    content: str,
+    query: str = "Summarise the tool output.",
+    *,
+    call_id: str = "toolu_1",
+    tool: str = "fetch",
+    arguments: dict[str, Any] | None = None,
+    as_parts: bool = False,
+) -> list[dict[str, Any]]:
+    """user, assistant tool_use, user tool_result: the same turn in Anthropic format."""
+    inner: Any = [{"type": "text", "text": content}] if as_parts else content
+    return [
+        {"role": "user", "content": [{"type": "text", "text": query}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me look."},
+                {"type": "tool_use", "id": call_id, "name": tool, "input": arguments or {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": call_id, "content": inner}],
+        },
+    ]
+
+
+def make_state(
+    messages: list[Any],
+    model: str | None = "gpt-4o",
+    *,
+    strict: bool = False,
+    store: Any = None,
+    bias: dict[int, float] | None = None,
+    **options: Any,
+) -> RunState:
+    """A RunState built the way compress() builds one, with no pipeline and no hooks."""
+    conversation = extract_blocks(messages)
+    context = RunContext(
+        model=model,
+        provider=provider_for(model, conversation.format),
+        format=conversation.format,
+        user_query=conversation.last_user_text,
+        turn_number=conversation.user_turns,
+        tool_calls=conversation.tool_calls,
+    )
+    biases = bias or {}
+    return RunState(
+        messages=messages,
+        blocks=[
+            BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks
+        ],
+        context=context,
+        count_tokens=counter_for(model),
+        options=dict(options),
+        store=store,
+        strict=strict,
+    )
+
+
+def run_stage(stage: Stage, state: RunState) -> RunState:
+    """Run one stage on a state, outside any pipeline."""
+    anyio.run(stage.run, state)
+    return state
+
+
+def tool_blocks(state: RunState) -> list[BlockState]:
+    return [block for block in state.blocks if block.block.origin == "tool"]
+
+
+def tool_block(state: RunState) -> BlockState:
+    (block,) = tool_blocks(state)
+    return block
+
+
+def labelled(state: RunState, label: str) -> RunState:
+    """Label every tool block by hand (what classify would do), leaving the others protected."""
+    for block in state.blocks:
+        if block.block.origin == "tool":
+            block.label = label
+        else:
+            block.protected = f"{block.block.origin} text"
+    return state
+
+
+def tool_text(messages: list[Any]) -> str:
+    """The text of the last tool output, in either format."""
+    last = messages[-1]
+    content = last["content"]
+    if isinstance(content, str):
+        return content
+    inner = content[0]["content"]
+    return inner if isinstance(inner, str) else inner[0]["text"]
+
+
+def kept_records(text: str) -> int:
+    """How many records a compressed JSON array kept, whether written as JSON or as a table."""
+    if text.startswith("[headroom: table of "):
+        return sum(1 for line in text.split("\n")[1:] if not line.startswith("[headroom:"))
+    return sum(1 for item in json.loads(text) if isinstance(item, dict))

@@ -1,0 +1,195 @@
+"""docs/integrations.md, run as written against the stub provider.
+
+Each section's Python blocks run in order in a fresh namespace; a block whose first
+line names a file (`# litellm_config.yaml`, `# my_proxy.py`) is written to that file
+instead, and the section's check uses it the way the text says to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import litellm
+import pytest
+
+from headroom import samples
+from headroom.integrations.litellm_callback import HeadroomCallback, HeadroomCallbackType
+from tests.integrations.checks import assert_compressed
+from tests.stub_upstream import StubUpstream
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
+_FILE_LINE = re.compile(r"#\s*([\w.-]+\.(?:py|yaml))\s*$")
+
+pytestmark = pytest.mark.usefixtures("clean_litellm_callbacks")
+
+
+@dataclass
+class Block:
+    language: str
+    code: str
+
+    @property
+    def file_name(self) -> str | None:
+        match = _FILE_LINE.match(self.code.splitlines()[0]) if self.code else None
+        return match.group(1) if match else None
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def snippets(self) -> list[str]:
+        return [b.code for b in self.blocks if b.language == "python" and b.file_name is None]
+
+
+def read_sections() -> dict[str, Section]:
+    sections: dict[str, Section] = {}
+    current = Section("")
+    fence: Block | None = None
+    for line in DOC.read_text().splitlines():
+        if fence is not None:
+            if line.startswith("```"):
+                current.blocks.append(fence)
+                fence = None
+            else:
+                fence.code += line + "\n"
+        elif line.startswith("```"):
+            fence = Block(line[3:].strip(), "")
+        elif line.startswith(("## ", "### ")):
+            current = sections.setdefault(line.lstrip("#").strip(), Section(line.lstrip("#").strip()))
+    return sections
+
+
+SECTIONS = read_sections()
+
+
+@pytest.fixture
+def doc_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every file the document spells out, written to a folder that is importable."""
+    for section in SECTIONS.values():
+        for block in section.blocks:
+            if block.file_name:
+                (tmp_path / block.file_name).write_text(block.code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def provider_environment(upstream: StubUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the examples' providers at the stub, the way a user points them at the real ones."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub")
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream.openai_base)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-stub")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", upstream.url)
+
+
+def run(title: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"docs_{title}"}
+    for index, code in enumerate(SECTIONS[title].snippets):
+        exec(compile(code, f"{DOC}:{title}:{index}", "exec"), namespace)
+    return namespace
+
+
+def chat_bodies(upstream: StubUpstream) -> list[list[dict[str, Any]]]:
+    return [r.json()["messages"] for r in upstream.requests if r.path == "/v1/chat/completions"]
+
+
+def check_litellm_callback(upstream: StubUpstream, files: Path) -> None:
+    run("LiteLLM callback")
+
+    sent = samples.openai_conversation()
+    bodies = chat_bodies(upstream)
+    assert len(bodies) == 2  # the sync call and the async streaming call
+    for body in bodies:
+        assert_compressed(sent, body)
+    assert_compressed(sent, upstream.last("/v1/messages").json()["messages"])
+
+
+def check_options(upstream: StubUpstream, files: Path) -> None:
+    callback = run("Options and running totals")["callback"]
+
+    assert callback.compressor.pipeline == "aggressive"
+    assert callback.requests_compressed == 1
+    assert callback.total_tokens_saved > 10_000
+    assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
+
+
+async def _load_and_ask(config: Path) -> Any:
+    from litellm.proxy.proxy_server import ProxyConfig
+
+    router, _, _ = await ProxyConfig().load_config(router=None, config_file_path=str(config))
+    return await router.acompletion(model="gpt-4o", messages=samples.openai_conversation())
+
+
+def check_proxy_configs(upstream: StubUpstream, files: Path) -> None:
+    asyncio.run(_load_and_ask(files / "litellm_config.yaml"))
+    assert HeadroomCallback in litellm.callbacks
+    assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
+
+    litellm.logging_callback_manager._reset_all_callbacks()
+    asyncio.run(_load_and_ask(files / "litellm_custom_config.yaml"))
+    custom = [cb for cb in litellm.callbacks if isinstance(cb, HeadroomCallbackType)]
+    assert [cb.compressor.pipeline for cb in custom] == ["aggressive"]
+    assert custom[0].requests_compressed == 1
+    assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
+
+
+def check_asgi_gateway(upstream: StubUpstream, files: Path) -> None:
+    reply = run("ASGI middleware")["reply"]
+
+    assert reply.status_code == 200
+    assert reply.headers["x-headroom-compressed"] == "true"
+    assert int(reply.headers["x-headroom-tokens-saved"]) > 10_000
+    assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
+
+
+def check_proxy_app(upstream: StubUpstream, files: Path, proxy_app: Any) -> None:
+    my_proxy = importlib.import_module("my_proxy")
+    from litellm.proxy.proxy_server import initialize
+
+    async def serve_one() -> httpx.Response:
+        await initialize(config=str(files / "litellm_config.yaml"))
+        transport = httpx.ASGITransport(app=my_proxy.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
+            payload = {"model": "gpt-4o", "messages": samples.openai_conversation()}
+            return await client.post("/v1/chat/completions", json=payload)
+
+    response = asyncio.run(serve_one())
+
+    assert my_proxy.app is proxy_app
+    assert response.status_code == 200
+    assert response.headers["x-headroom-compressed"] == "true"
+    assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
+
+
+CHECKS: dict[str, Callable[[StubUpstream, Path], None]] = {
+    "LiteLLM callback": check_litellm_callback,
+    "Options and running totals": check_options,
+    "LiteLLM proxy": check_proxy_configs,
+    "ASGI middleware": check_asgi_gateway,
+}
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_section_runs_as_written(title: str, upstream: StubUpstream, doc_files: Path) -> None:
+    CHECKS[title](upstream, doc_files)
+
+
+def test_proxy_app_section_runs_as_written(upstream, doc_files, fresh_proxy_app, monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "my_proxy", raising=False)
+    check_proxy_app(upstream, doc_files, fresh_proxy_app)
+
+
+def test_every_section_with_code_is_checked() -> None:
+    with_code = {title for title, section in SECTIONS.items() if section.blocks}
+    assert with_code == {*CHECKS, "On the LiteLLM proxy app"}

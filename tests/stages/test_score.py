@@ -1,0 +1,128 @@
+"""score.v1 on a hand-built state: scores and pins from errors, traces, the request and tool arguments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from headroom import samples
+from headroom.stages.score import Score, ScoreParams, query_terms
+from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
+
+RECORDS = [{"id": f"ord-{1000 + i}", "status": "ok", "region": ["eu", "us"][i % 2]} for i in range(100)]
+
+
+def score(content: str, label: str, query: str = "show me the data", arguments: dict | None = None, **params):
+    state = labelled(make_state(openai_tool_turn(content, query, arguments=arguments)), label)
+    run_stage(Score(ScoreParams(**params)), state)
+    return tool_block(state)
+
+
+def test_every_unit_gets_a_score_and_positions_add_a_little() -> None:
+    block = score(json.dumps(RECORDS), "json_array")
+    assert block.scores is not None and len(block.scores) == 100
+    assert block.scores[0] == pytest.approx(0.3)
+    assert block.scores[1] == pytest.approx(0.15)
+    assert block.scores[50] == 0.0
+    assert block.scores[98] == pytest.approx(0.15)
+    assert block.scores[99] == pytest.approx(0.3)
+    assert block.pinned == set()
+
+
+def test_error_records_score_high_and_are_pinned() -> None:
+    records, failed = samples.json_records()
+    index = records.index(failed)
+    block = score(json.dumps(records), "json_array")
+    assert block.scores is not None
+    assert index in block.pinned
+    assert max(range(len(records)), key=lambda i: block.scores[i]) == index
+
+
+def test_pin_errors_false_scores_errors_but_does_not_pin_them() -> None:
+    records, failed = samples.json_records()
+    index = records.index(failed)
+    block = score(json.dumps(records), "json_array", pin_errors=False)
+    assert index not in block.pinned
+    assert block.scores is not None and block.scores[index] >= 1.0
+
+
+def test_a_rare_identifier_from_the_request_is_a_needle() -> None:
+    block = score(json.dumps(RECORDS), "json_array", query="what happened to ord-1042?")
+    assert block.pinned == {42}
+    assert block.scores is not None and block.scores[42] == max(block.scores)
+
+
+def test_pin_needles_false_keeps_relevance_but_pins_nothing() -> None:
+    block = score(json.dumps(RECORDS), "json_array", query="what happened to ord-1042?", pin_needles=False)
+    assert block.pinned == set()
+    assert block.scores is not None and block.scores[42] == max(block.scores)
+
+
+def test_an_identifier_in_many_units_is_not_a_needle() -> None:
+    # "ord-10" prefixes every record: relevant to all, so it picks out nothing.
+    block = score(json.dumps(RECORDS), "json_array", query="list region-eu orders")
+    assert block.pinned == set()
+
+
+def test_tool_arguments_weigh_in_relevance_but_pin_nothing() -> None:
+    # Arguments are often filters every record matches (a date, a limit): needles come from the user.
+    content = json.dumps(RECORDS)
+    with_args = score(content, "json_array", arguments={"order": "ord-1077"})
+    assert with_args.pinned == set()
+    assert with_args.scores is not None and with_args.scores[77] == max(with_args.scores)
+    without = score(content, "json_array", arguments={"order": "ord-1077"}, use_tool_arguments=False)
+    assert without.scores is not None and without.scores[77] == 0.0
+
+
+def test_a_number_must_stand_alone_to_match() -> None:
+    values = [{"id": i, "latency": 1000 + i} for i in range(100)]
+    values[7]["latency"] = 10429  # contains "1042", but not as a number of its own
+    block = score(json.dumps(values), "json_array", query="which call took 1042 ms?")
+    assert block.pinned == {42}
+
+
+def test_stack_trace_first_and_last_frames_and_error_lines_are_pinned() -> None:
+    text, facts = samples.application_log()
+    block = score(text, "log")
+    lines = text.split("\n")
+    pinned_lines = {lines[i] for i in block.pinned}
+    for frame in facts["trace_first_frames"] + facts["trace_last_frames"]:
+        assert frame in pinned_lines
+    assert any("ERROR" in line for line in pinned_lines)
+
+
+def test_request_id_in_the_question_pins_its_log_lines() -> None:
+    text, facts = samples.application_log()
+    block = score(text, "log", query=f"what happened to request {facts['request_id']}?")
+    lines = text.split("\n")
+    with_id = {i for i, line in enumerate(lines) if facts["request_id"] in line}
+    assert len(with_id) == 2
+    assert with_id <= block.pinned
+
+
+def test_weights_scale_their_signal() -> None:
+    records, failed = samples.json_records()
+    index = records.index(failed)
+    plain = score(json.dumps(records), "json_array")
+    double = score(json.dumps(records), "json_array", error_weight=2.0)
+    assert plain.scores is not None and double.scores is not None
+    assert double.scores[index] - plain.scores[index] == pytest.approx(1.0)
+
+
+def test_blocks_without_a_document_are_not_scored() -> None:
+    block = score("just some prose " * 100, "prose")
+    assert block.scores is None
+
+
+def test_query_terms_drop_stopwords_and_mark_identifiers() -> None:
+    terms = query_terms(
+        "Why did order ord-10187 fail? Show the error log for checkoutService in /srv/orders.py"
+    )
+    assert terms["ord-10187"] is True
+    assert terms["srv/orders.py"] is True
+    assert terms["orders"] is False  # a part of a path is a word, not an identifier
+    assert terms["checkoutservice"] is True
+    assert terms["order"] is False
+    for stopword in ("why", "the", "show", "error", "log"):
+        assert stopword not in terms

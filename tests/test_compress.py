@@ -1,0 +1,376 @@
+"""compress() and acompress(): table-driven pipeline runs, user pipelines changing behaviour, options."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import orjson
+import pytest
+
+import headroom
+from headroom import acompress, compress, samples
+from headroom.errors import InputError, PipelineSpecError, UnknownPipelineError
+from headroom.graph import load_pipeline
+from headroom.markers import find_markers
+from headroom.store import MemoryStore
+from headroom.tokens import count_message_tokens
+from tests.helpers import PIPELINES, anthropic_tool_turn, openai_tool_turn, tool_text
+
+REFERENCE_ORDER = ["classify", "score", "crush_json", "crush_log", "budget", "cache"]
+SMALL = [{"id": 1, "kind": "order", "ok": True}, {"id": 2, "kind": "order", "ok": False}]
+UNIFORM = [{"id": i, "kind": "order", "amount": i * 10} for i in range(40)]
+RECORDS, FAILED = samples.json_records()
+LOG, FACTS = samples.application_log()
+FAILED_JSON = orjson.dumps(FAILED).decode()
+
+
+def incident(records_as: str = "pretty") -> list[dict[str, Any]]:
+    messages = samples.openai_conversation()
+    if records_as == "minified":
+        messages[3]["content"] = json.dumps(RECORDS, separators=(",", ":"))
+    return messages
+
+
+def replaced(messages: list[dict[str, Any]], index: int, content: str) -> list[dict[str, Any]]:
+    expected = copy.deepcopy(messages)
+    expected[index]["content"] = content
+    return expected
+
+
+def survives_needles(result: headroom.CompressResult) -> None:
+    orders, log = result.messages[3]["content"], result.messages[4]["content"]
+    assert FAILED_JSON in orders
+    assert FACTS["request_id"] in log
+    for frame in FACTS["trace_first_frames"] + FACTS["trace_last_frames"]:
+        assert frame in log
+
+
+def lossless_values(result: headroom.CompressResult) -> None:
+    assert json.loads(result.messages[3]["content"]) == RECORDS
+    assert result.messages[4]["content"] == LOG
+    assert not any(find_markers(m["content"] or "") for m in result.messages)
+    assert "omitted" not in json.dumps(result.messages)
+
+
+@dataclass
+class Case:
+    pipeline: str  # a file in tests/pipelines/ or a shipped name
+    messages: list[dict[str, Any]]
+    expected: list[dict[str, Any]] | Callable[[headroom.CompressResult], None]
+    order: list[str]
+
+
+def case_messages() -> dict[str, Case]:
+    pretty_small = openai_tool_turn(json.dumps(SMALL, indent=2))
+    uniform = openai_tool_turn(json.dumps(UNIFORM, indent=2))
+    table = "\n".join(
+        [
+            '[headroom: table of 40 items; columns=["id","amount"] constant={"kind":"order"}; '
+            "each row is one item's values as JSON, without brackets]",
+            *(f"{i},{i * 10}" for i in range(40)),
+        ]
+    )
+    return {
+        "classify only changes nothing": Case("classify_only.yaml", incident(), incident(), ["classify"]),
+        "lossless JSON is minified": Case(
+            "json_minify.yaml",
+            pretty_small,
+            replaced(pretty_small, 3, json.dumps(SMALL, separators=(",", ":"))),
+            ["classify", "crush_json"],
+        ),
+        "anthropic JSON is minified in place": Case(
+            "json_minify.yaml",
+            anthropic_tool_turn(json.dumps(SMALL, indent=2)),
+            lambda r: _assert_anthropic_minified(r),
+            ["classify", "crush_json"],
+        ),
+        "uniform records become a table": Case(
+            "json_table.yaml", uniform, replaced(uniform, 3, table), ["classify", "crush_json"]
+        ),
+        "a table bigger than the input is not used": Case(
+            "json_table.yaml",
+            openai_tool_turn(json.dumps(SMALL, separators=(",", ":"))),
+            openai_tool_turn(json.dumps(SMALL, separators=(",", ":"))),
+            ["classify", "crush_json"],
+        ),
+        "the reference pipeline keeps the needles": Case(
+            "reference.yaml", incident(), survives_needles, REFERENCE_ORDER
+        ),
+        "budget before the crushers still keeps the needles": Case(
+            "budget_first.yaml",
+            incident(),
+            survives_needles,
+            ["classify", "score", "budget", "crush_json", "crush_log", "cache"],
+        ),
+        "lossless drops nothing": Case(
+            "lossless_json.yaml", incident(), lossless_values, ["classify", "crush_json", "cache"]
+        ),
+        "without score": Case(
+            "no_score.yaml",
+            incident(),
+            lambda r: None,
+            ["classify", "crush_json", "crush_log", "budget", "cache"],
+        ),
+        "score switched off": Case(
+            "score_disabled.yaml",
+            incident(),
+            lambda r: None,
+            ["classify", "crush_json", "crush_log", "budget", "cache"],
+        ),
+    }
+
+
+def _assert_anthropic_minified(result: headroom.CompressResult) -> None:
+    assert result.messages[2]["content"][0]["content"] == json.dumps(SMALL, separators=(",", ":"))
+    assert result.messages[2]["content"][0]["tool_use_id"] == "toolu_1"
+
+
+CASES = case_messages()
+
+
+def pipeline_arg(name: str) -> Any:
+    return PIPELINES / name if name.endswith(".yaml") else name
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_pipeline_table(name: str) -> None:
+    case = CASES[name]
+    before = copy.deepcopy(case.messages)
+    result = compress(case.messages, pipeline=pipeline_arg(case.pipeline), trace=True, store=MemoryStore())
+    assert case.messages == before
+    assert result.failures == []
+    assert result.trace is not None
+    assert [stage.stage_id for stage in result.trace.stages] == case.order
+    if callable(case.expected):
+        case.expected(result)
+    else:
+        assert result.messages == case.expected
+
+
+# User pipelines change behaviour with no code change. ---------------------------------------------
+
+
+def test_without_score_the_error_record_and_the_asked_for_id_are_no_longer_pinned() -> None:
+    with_score = compress(incident(), store=MemoryStore())
+    without = compress(incident(), pipeline=PIPELINES / "no_score.yaml", store=MemoryStore())
+    assert FAILED_JSON in with_score.messages[3]["content"]
+    assert FACTS["request_id"] in with_score.messages[4]["content"]
+    assert FAILED_JSON not in without.messages[3]["content"]
+    assert FACTS["request_id"] not in without.messages[4]["content"]
+    # Stack traces are the log crusher's own finding, so they survive either way.
+    for frame in FACTS["trace_first_frames"] + FACTS["trace_last_frames"]:
+        assert frame in without.messages[4]["content"]
+
+
+def test_enabled_false_gives_the_same_output_as_leaving_the_stage_out() -> None:
+    disabled = compress(incident(), pipeline=PIPELINES / "score_disabled.yaml", store=MemoryStore())
+    removed = compress(incident(), pipeline=PIPELINES / "no_score.yaml", store=MemoryStore())
+    default = compress(incident(), store=MemoryStore())
+    assert orjson.dumps(disabled.messages) == orjson.dumps(removed.messages)
+    assert disabled.messages != default.messages
+
+
+def test_budget_first_cuts_before_the_crushers() -> None:
+    result = compress(incident(), pipeline=PIPELINES / "budget_first.yaml", store=MemoryStore())
+    assert result.transforms_applied[0].startswith("budget.v1:items 300->")
+    assert any(
+        t.startswith("crush.json.v1:items ") and not t.startswith("crush.json.v1:items 300->")
+        for t in result.transforms_applied
+    )
+    assert result.compression_ratio > 0.8
+
+
+@pytest.mark.parametrize("records_as", ["pretty", "minified"])
+def test_lossless_drops_nothing(records_as: str) -> None:
+    result = compress(incident(records_as), pipeline="lossless", store=MemoryStore())
+    lossless_values(result)
+    if records_as == "pretty":
+        assert result.tokens_after < result.tokens_before  # minifying still saves
+    assert result.transforms_applied == ["crush.json.v1:items 300->300 (json)"] or records_as == "minified"
+
+
+def test_aggressive_keeps_less_than_default() -> None:
+    default = compress(incident(), store=MemoryStore())
+    aggressive = compress(incident(), pipeline="aggressive", store=MemoryStore())
+    assert aggressive.tokens_after < default.tokens_after
+    kept = [
+        sum(isinstance(v, dict) for v in json.loads(r.messages[3]["content"])) for r in (default, aggressive)
+    ]
+    assert kept[1] < kept[0]
+    lines = [len(r.messages[4]["content"].split("\n")) for r in (default, aggressive)]
+    assert lines[1] < lines[0]
+    survives_needles(aggressive)
+
+
+def test_pipeline_as_a_dict_a_path_string_and_an_object() -> None:
+    raw = {"version": 1, "name": "inline", "stages": {"classify": {"use": "classify.v1"}}}
+    assert compress(incident(), pipeline=raw).pipeline == "inline"
+    assert compress(incident(), pipeline=str(PIPELINES / "classify_only.yaml")).pipeline == "classify_only"
+    assert (
+        compress(incident(), pipeline=load_pipeline("lossless"), store=MemoryStore()).pipeline == "lossless"
+    )
+
+
+# The result. ------------------------------------------------------------------------------------
+
+
+def test_result_figures_are_exact_tokens_of_the_messages() -> None:
+    messages = incident()
+    result = compress(messages, model="gpt-4o", store=MemoryStore())
+    assert result.tokens_before == count_message_tokens(messages, "gpt-4o")
+    assert result.tokens_after == count_message_tokens(result.messages, "gpt-4o")
+    assert result.tokens_saved == result.tokens_before - result.tokens_after
+    assert result.compression_ratio == pytest.approx(result.tokens_saved / result.tokens_before)
+    assert result.pipeline == "default"
+    assert result.seconds > 0
+    assert result.transforms_applied == [
+        t for t in result.transforms_applied if t.startswith(("crush.", "budget.", "cache."))
+    ]
+    assert len(result.transforms_applied) >= 2
+
+
+def test_markers_retrieve_the_original_through_the_default_store() -> None:
+    result = compress(incident())  # no store given: the process-wide default
+    for message, original in zip(result.messages[3:], incident()[3:], strict=True):
+        markers = find_markers(message["content"])
+        assert markers
+        assert {m.hash for m in markers} == {markers[0].hash}
+        assert headroom.retrieve(markers[0].hash) == original["content"]
+
+
+def test_user_query_overrides_the_last_user_turn() -> None:
+    plain = compress(incident(), store=MemoryStore())
+    asked = compress(incident(), user_query="what about order ord-10042?", store=MemoryStore())
+    needle = orjson.dumps(RECORDS[42]).decode()
+    assert needle not in plain.messages[3]["content"]
+    assert needle in asked.messages[3]["content"]
+
+
+def test_max_tokens_option_shrinks_the_output() -> None:
+    loose = compress(incident(), store=MemoryStore())
+    assert loose.tokens_after > 2000
+    tight = compress(incident(), max_tokens=1500, store=MemoryStore())
+    assert tight.tokens_after < 0.75 * loose.tokens_after
+    assert tight.tokens_after <= 1.3 * 1500  # about the budget: markers and pinned units cost a little more
+    assert FAILED_JSON in tight.messages[3]["content"]  # pinned units survive any budget
+    tiny = compress(incident(), max_tokens=10, store=MemoryStore())
+    survives_needles(tiny)  # however small the budget, pinned units stay
+
+
+def test_target_ratio_option_is_passed_to_the_budget() -> None:
+    log_only = openai_tool_turn(LOG)
+    small = compress(
+        log_only, target_ratio=0.05, pipeline=PIPELINES / "budget_first.yaml", store=MemoryStore()
+    )
+    large = compress(
+        log_only, target_ratio=0.5, pipeline=PIPELINES / "budget_first.yaml", store=MemoryStore()
+    )
+    assert small.tokens_after < large.tokens_after
+
+
+def test_the_other_messages_are_passed_through_untouched() -> None:
+    messages = samples.anthropic_conversation()
+    result = compress(messages, model="claude-sonnet-4-5", store=MemoryStore())
+    assert result.messages[0] is messages[0]  # the user's turn, with its image
+    assert result.messages[1] is messages[1]
+    assert result.messages[2]["content"][1]["cache_control"] == {"type": "ephemeral"}
+    assert tool_text(result.messages) != tool_text(messages)
+
+
+# Failing open, unless strict. --------------------------------------------------------------------------
+
+
+def test_unknown_pipeline_passes_through_or_raises_in_strict_mode() -> None:
+    messages = incident()
+    result = compress(messages, pipeline="nope")
+    assert result.messages == messages
+    assert result.tokens_after == result.tokens_before
+    (failure,) = result.failures
+    assert failure.startswith("UnknownPipelineError: no pipeline file 'nope'")
+    assert failure.endswith("; passed through")
+    with pytest.raises(UnknownPipelineError):
+        compress(messages, pipeline="nope", strict=True)
+
+
+def test_invalid_pipeline_passes_through_or_raises_in_strict_mode() -> None:
+    bad = {"version": 1, "name": "bad", "stages": {"classify": {"use": "classify.v2"}}}
+    result = compress(incident(), pipeline=bad)
+    assert result.messages == incident()
+    assert result.failures[0].startswith("PipelineSpecError: 1 problem in pipeline <dict>")
+    with pytest.raises(PipelineSpecError, match=r"unknown stage 'classify.v2'"):
+        compress(incident(), pipeline=bad, strict=True)
+
+
+@pytest.mark.parametrize("messages", [None, "hello", 42, {"role": "user", "content": "hi"}])
+def test_a_non_list_is_returned_as_is_or_raises_input_error_in_strict_mode(messages: Any) -> None:
+    result = compress(messages)
+    assert result.messages == messages
+    assert result.failures == [f"input: messages is {type(messages).__name__}, not a list; passed through"]
+    assert result.tokens_before == result.tokens_after == 0
+    with pytest.raises(
+        InputError, match=rf"messages must be a list of message objects, not {type(messages).__name__}"
+    ):
+        compress(messages, strict=True)
+
+
+def test_skipped_messages_are_reported() -> None:
+    messages = [*incident(), {"role": "robot", "content": "beep"}, 7]
+    result = compress(messages, store=MemoryStore())
+    assert "message 5: unknown role 'robot', passed through" in result.failures
+    assert "message 6: not an object (int), passed through" in result.failures
+    assert result.messages[5:] == messages[5:]
+    assert result.tokens_after < result.tokens_before
+
+
+# Sync inside async, and async. -------------------------------------------------------------------------
+
+
+def test_compress_works_inside_a_running_asyncio_loop() -> None:
+    async def handler() -> headroom.CompressResult:
+        asyncio.get_running_loop()  # we are inside a loop, as in Jupyter or FastAPI
+        return compress(incident(), store=MemoryStore())
+
+    result = asyncio.run(handler())
+    survives_needles(result)
+    assert result.compression_ratio > 0.8
+
+
+def test_compress_works_inside_anyio_run() -> None:
+    async def handler() -> headroom.CompressResult:
+        return compress(incident(), store=MemoryStore())
+
+    assert anyio.run(handler).compression_ratio > 0.8
+
+
+def test_acompress_gives_the_same_bytes_as_compress() -> None:
+    async def handler() -> headroom.CompressResult:
+        return await acompress(incident(), store=MemoryStore())
+
+    awaited = anyio.run(handler)
+    synced = compress(incident(), store=MemoryStore())
+    assert orjson.dumps(awaited.messages) == orjson.dumps(synced.messages)
+    assert awaited.transforms_applied == synced.transforms_applied
+
+
+def test_concurrent_acompress_calls_do_not_interfere() -> None:
+    async def both() -> list[headroom.CompressResult]:
+        results: list[headroom.CompressResult] = []
+
+        async def one(messages: list[dict[str, Any]]) -> None:
+            results.append(await acompress(messages, store=MemoryStore()))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(one, incident())
+            group.start_soon(one, incident("minified"))
+        return results
+
+    results = anyio.run(both)
+    assert len(results) == 2
+    for result in results:
+        survives_needles(result)

@@ -1,0 +1,71 @@
+"""The one marker grammar and the one hash format."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from headroom.markers import MARKER_PATTERN, Marker, content_hash, find_markers, omitted, runs
+
+
+def test_content_hash_is_the_first_16_hex_digits_of_sha256() -> None:
+    text = "héllo\nwörld"
+    assert content_hash(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    assert len(content_hash("")) == 16
+
+
+def test_content_hash_accepts_lone_surrogates_and_tells_them_apart() -> None:
+    assert content_hash("a\ud800") != content_hash("a\udc00")
+    assert (
+        content_hash("a\ud800") == hashlib.sha256("a\ud800".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    )
+
+
+def test_omitted_marker_text_is_pinned() -> None:
+    assert omitted("lines", 120, 340, 2000, "3f2a9c1b7d4e5f60") == (
+        "[headroom: omitted lines 120-340 of 2000; hash=3f2a9c1b7d4e5f60]"
+    )
+
+
+def test_find_markers_reads_back_what_omitted_wrote() -> None:
+    text = "\n".join(
+        [
+            "head",
+            omitted("lines", 2, 9, 40, "0123456789abcdef"),
+            "middle",
+            f'["x",{omitted("items", 3, 3, 10, "fedcba9876543210")!r}]',
+        ]
+    )
+    assert find_markers(text) == [
+        Marker("lines", 2, 9, 40, "0123456789abcdef"),
+        Marker("items", 3, 3, 10, "fedcba9876543210"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[headroom: omitted lines 1-2 of 3; hash=ABCDEF0123456789]",  # upper-case hex
+        "[headroom: omitted lines 1-2 of 3; hash=0123456789abcde]",  # 15 digits
+        "[headroom: omitted lines 1-2; hash=0123456789abcdef]",  # no total
+        "headroom: omitted lines 1-2 of 3; hash=0123456789abcdef",  # no brackets
+    ],
+)
+def test_malformed_markers_are_not_found(text: str) -> None:
+    assert MARKER_PATTERN.search(text) is None
+    assert find_markers(text) == []
+
+
+@pytest.mark.parametrize(
+    ("keep", "expected"),
+    [
+        ([], []),
+        ([True, True], []),
+        ([False], [(0, 0)]),
+        ([False, False, True, False, True, False, False], [(0, 1), (3, 3), (5, 6)]),
+        ([True, False, False, False, True], [(1, 3)]),
+    ],
+)
+def test_runs_are_the_maximal_dropped_spans(keep: list[bool], expected: list[tuple[int, int]]) -> None:
+    assert runs(keep) == expected

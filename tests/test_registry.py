@@ -1,0 +1,122 @@
+"""The stage registry: namespaced, versioned names; built-ins and entry-point plugins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from headroom import registry
+from headroom.registry import RegistryError
+from headroom.stage import Stage
+from headroom.stages.budget import Budget
+from headroom.stages.cache import Cache
+from headroom.stages.classify import Classify
+from headroom.stages.crush.json import CrushJson
+from headroom.stages.crush.log import CrushLog
+from headroom.stages.score import Score
+
+BUILT_INS = {
+    "budget.v1": Budget,
+    "cache.v1": Cache,
+    "classify.v1": Classify,
+    "crush.json.v1": CrushJson,
+    "crush.log.v1": CrushLog,
+    "score.v1": Score,
+}
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, type[Stage]]:
+    """A copy of the registry that the test may change; the real one is restored afterwards."""
+    registry.names()  # load the built-ins first
+    stages = dict(registry._stages)
+    monkeypatch.setattr(registry, "_stages", stages)
+    return stages
+
+
+def test_built_in_stages_are_registered_under_their_names() -> None:
+    names = registry.names()
+    assert names == sorted(names)
+    for name, cls in BUILT_INS.items():
+        assert name in names
+        assert registry.lookup(name) is cls
+        assert cls.name == name
+
+
+def test_lookup_of_an_unknown_name_is_none() -> None:
+    assert registry.lookup("crush.xml.v1") is None
+
+
+@pytest.mark.parametrize(
+    "name", ["crush", "crush.json", "crush.json.1", "crush..v1", ".json.v1", "crush.json.vx"]
+)
+def test_names_must_be_namespaced_and_versioned(name: str) -> None:
+    with pytest.raises(RegistryError, match=rf"stage name '{name}' must look like family.name.vN"):
+        registry.register(name)
+
+
+def test_a_taken_name_cannot_be_registered_by_another_class(isolated_registry: dict[str, Any]) -> None:
+    class Impostor(Stage):
+        pass
+
+    with pytest.raises(
+        RegistryError, match=r"stage name 'crush.json.v1' is taken by headroom.stages.crush.json.CrushJson"
+    ):
+        registry.register("crush.json.v1")(Impostor)
+    assert registry.lookup("crush.json.v1") is CrushJson
+
+
+def test_registering_sets_the_name_and_is_idempotent(isolated_registry: dict[str, Any]) -> None:
+    class Mine(Stage):
+        pass
+
+    assert registry.register("mine.thing.v2")(Mine) is Mine
+    assert registry.register("mine.thing.v2")(Mine) is Mine
+    assert Mine.name == "mine.thing.v2"
+    assert registry.lookup("mine.thing.v2") is Mine
+    assert "mine.thing.v2" in registry.names()
+
+
+def test_unknown_stage_message_suggests_and_lists() -> None:
+    message = registry.unknown_stage_message("crush.jsn.v1")
+    assert message.startswith("unknown stage 'crush.jsn.v1' (did you mean \"crush.json.v1\"?); registered: ")
+    listed = message.split("registered: ", 1)[1].split(", ")
+    assert listed == registry.names()
+    assert "did you mean" not in registry.unknown_stage_message("zzzzzz")
+
+
+class _EntryPoint:
+    def __init__(self, name: str, target: Any):
+        self.name = name
+        self._target = target
+
+    def load(self) -> Any:
+        return self._target
+
+
+def test_entry_point_plugins_register_under_the_entry_name(
+    isolated_registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Plugin(Stage):
+        """A third-party stage."""
+
+    def fake_entry_points(group: str) -> list[_EntryPoint]:
+        assert group == "headroom.stages"
+        return [_EntryPoint("acme.redact.v1", Plugin)]
+
+    monkeypatch.setattr(registry, "entry_points", fake_entry_points)
+    monkeypatch.setattr(registry, "_loaded", False)
+    assert registry.lookup("acme.redact.v1") is Plugin
+    assert Plugin.name == "acme.redact.v1"
+
+
+def test_an_entry_point_that_is_not_a_stage_is_refused(
+    isolated_registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.bad.v1", object)])
+    monkeypatch.setattr(registry, "_loaded", False)
+    with pytest.raises(
+        RegistryError, match=r"entry point 'acme.bad.v1' in headroom.stages is not a Stage subclass"
+    ):
+        registry.names()
