@@ -12,7 +12,8 @@ from headroom.graph import Pipeline, load_pipeline
 from headroom.hooks import CompressContext, CompressEvent, CompressionHooks
 from headroom.registry import register
 from headroom.stage import Stage, StageParams
-from headroom.store import MemoryStore, retrieve
+from headroom.ccr import answer_retrieve_calls, lookup, retrieve, retrieve_tool, with_retrieve_tool
+from headroom.stores import MemoryStore, open_store
 
 __version__ = "0.1.0"
 
@@ -29,8 +30,13 @@ __all__ = [
     "StageError",
     "StageParams",
     "acompress",
+    "answer_retrieve_calls",
     "compress",
     "load_pipeline",
+    "lookup",
+    "open_store",
     "register",
     "retrieve",
+    "retrieve_tool",
+    "with_retrieve_tool",
 ]

@@ -1,55 +1,118 @@
-"""cache.v1: keep every original under its hash, and memoize outputs so the same input gives the same bytes.
+"""cache.v1: keep every original under its hash, and send each block in the same bytes on every turn.
 
-Before any stage runs (`prepare`), a block whose exact inputs were compressed
-before gets the stored output and is skipped by every other stage. After every
-stage has run (`finish`, so the stage's place in the graph cannot make it see a
-half-done block), it stores the original of every block that changed (so
-`headroom.retrieve(hash)` returns it byte for byte) and memoizes the output.
+In graph order (last, after budget) it fixes each block's final text, ending a block
+that lost something with a one-line retrieval note. After every stage has run
+(`finish`) it stores the original of every block that changed (so
+`headroom.retrieve(hash)` returns it byte for byte) and records the output twice: as a
+memo (keyed by everything the output depends on) and as the session's form for that
+position.
+
+Before any stage runs (`prepare`), a block is answered from what was recorded:
+first the form it was sent in earlier in this session, then a memo. Either way no
+other stage touches it. Neither is needed for stability: a block's output depends only
+on the block and the turns before it, so a fresh process computes the same bytes. The
+records make later turns cheap, and hold a block's form even when something outside
+that rule (a hook's bias) changes. An answer whose original is gone is not used: the
+block is computed again, and its original stored again.
+
+When the store cannot be reached, nothing is compressed (an elision whose original is
+not kept could never be undone): every block goes back as it was and the result's
+`failures` says why.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
-import orjson
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from headroom.markers import MARKER_PATTERN, retrieval_note
 from headroom.registry import register
-from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.session import SESSION_OPTION, ToolOutputs, first_sent_ends, position_key, session_key
+from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
+from headroom.stores import StoreUnavailable
+
+_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://", "unix://")
+MEMO_HIT = "memo hit"
+AS_SENT = "as sent before"
 
 
 class CacheParams(StageParams):
     memoize: bool = Field(True, description="Reuse the output for a block whose inputs were seen before")
-
-
-def memo_key(block: BlockState, state: RunState) -> str:
-    """Everything the output of a block depends on."""
-    call = block.block.tool_call
-    later_tool_outputs = sum(
-        1
-        for other in state.blocks
-        if other.block.origin == "tool" and other.block.message_index > block.block.message_index
+    sessions: bool = Field(
+        True, description="On later turns of a session, send each block in the form it was first sent"
     )
-    parts = [
-        state.pipeline_id,
-        state.context.model or "",
-        block.ref,
-        block.block.origin,
-        block.block.query,
-        call.arguments if call else "",
-        repr(block.bias),
-        str(later_tool_outputs),
-        orjson.dumps(
-            {k: v for k, v in state.options.items()}, option=orjson.OPT_SORT_KEYS, default=str
-        ).decode(),
-    ]
+    note: bool = Field(
+        True, description="End each compressed block with one line saying how to retrieve the original"
+    )
+    store: str | None = Field(
+        None,
+        description="Where originals live: memory://, sqlite:///path or redis://host:port/db"
+        " (compress(store=...) takes precedence)",
+    )
+
+    @field_validator("store")
+    @classmethod
+    def _known_scheme(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(_SCHEMES):
+            raise ValueError(f"unknown kind of store {url!r}; use one of {', '.join(_SCHEMES)}")
+        return url
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Positions:
+    """How many tool outputs follow a block: up to the end of the request that first carried it,
+    and up to the end of this request."""
+
+    def __init__(self, state: RunState):
+        self._outputs = ToolOutputs(state)
+        self._ends = first_sent_ends(state.messages)
+        self._last = len(state.messages) - 1
+
+    def in_first_request(self, block: BlockState) -> int:
+        return self._outputs.after(block, self._ends[block.block.message_index])
+
+    def in_this_request(self, block: BlockState) -> int:
+        return self._outputs.after(block, self._last)
+
+
+def memo_key(block: BlockState, state: RunState, positions: _Positions | None = None) -> str:
+    """Everything the output of a block depends on: the block, the turns before it, the configuration.
+
+    The number of tool outputs after it counts only up to the end of the request that first
+    carried it, so the key (and the memo) stays the same as later turns arrive.
+    """
+    where = positions or _Positions(state)
+    call = block.block.tool_call
+    options = {key: value for key, value in state.options.items() if key != SESSION_OPTION}
+    return _digest(
+        [
+            state.pipeline_id,
+            state.context.model or "",
+            block.ref,
+            block.block.origin,
+            block.block.query,
+            call.arguments if call else "",
+            repr(block.bias),
+            str(where.in_first_request(block)),
+            json.dumps(options, sort_keys=True, default=str),
+        ]
+    )
+
+
+def _record(output: str | None, notes: list[str], later: int) -> str:
+    # The standard library escapes lone surrogates (which orjson refuses), so any text records.
+    return json.dumps({"output": output, "notes": notes, "later": later})
 
 
 @register("cache.v1")
 class Cache(Stage):
-    """Store originals by hash; memoize outputs for byte-identical repeats."""
+    """Store originals by hash; send every block in the same bytes on every turn of a session."""
 
     requires = frozenset({"labels"})
     provides = frozenset({"stored"})
@@ -59,36 +122,145 @@ class Cache(Stage):
     def applies_to(self, block: BlockState) -> bool:
         return block.failed is None and block.protected is None and block.label is not None
 
+    # before any stage --------------------------------------------------------------------
+
     async def prepare(self, state: RunState) -> None:
-        if not self.params.memoize or state.store is None:
+        if state.store is None or not (self.params.memoize or self.params.sessions):
             return
-        for block in state.blocks:
-            if block.block.origin != "tool":
+        open_blocks = [block for block in state.blocks if block.failed is None and block.output is None]
+        if not open_blocks:
+            return
+        try:
+            self._answer(state, open_blocks)
+        except StoreUnavailable as error:
+            self._fail_open(state, error)
+
+    def _answer(self, state: RunState, blocks: list[BlockState]) -> None:
+        positions = _Positions(state)
+        records: dict[int, tuple[str, dict[str, Any]]] = {}
+        if self.params.sessions:
+            session = session_key(state)
+            keys = [position_key(session, block) for block in blocks]
+            for block, found in zip(blocks, state.store.lookup_many("session", keys), strict=True):
+                if found.value is not None:
+                    records[block.block.id] = (AS_SENT, json.loads(found.value))
+        if self.params.memoize:
+            rest = [block for block in blocks if block.block.id not in records]
+            keys = [memo_key(block, state, positions) for block in rest]
+            for block, found in zip(rest, state.store.lookup_many("memo", keys), strict=True):
+                if found.value is None:
+                    continue
+                record = json.loads(found.value)
+                # A memo made when fewer outputs followed the block may predate a recency window it is in now.
+                if record["later"] <= positions.in_this_request(block):
+                    records[block.block.id] = (MEMO_HIT, record)
+        compressed = [block for block in blocks if records.get(block.block.id, ("", {}))[1].get("output")]
+        originals = state.store.lookup_many("original", [block.ref for block in compressed])
+        for block, original in zip(compressed, originals, strict=True):
+            if not original.found:
+                del records[block.block.id]  # its markers could not be undone: compute it again
+        for block in blocks:
+            answered = records.get(block.block.id)
+            if answered is None:
                 continue
-            hit = state.store.get_memo(memo_key(block, state))
-            if hit is None:
-                continue
-            record = json.loads(hit)
-            if state.store.get(block.ref) is None:
-                continue  # the original is gone, so the markers could not be undone: recompute
-            block.output = record["output"]
+            how, record = answered
+            block.output = record["output"] if record["output"] is not None else block.text
             block.notes.extend(record["notes"])
-            block.notes.append(f"{self.name}:memo hit")
+            block.note(f"{self.name}:{how}")
+
+    # after every stage -------------------------------------------------------------------
 
     async def run(self, state: RunState) -> None:
-        """Nothing to do in graph order: the work needs every stage's result, so it is in `finish`."""
+        """Fix each compressed block's final text, retrieval note included, so later stages leave it be."""
+        for block in state.blocks:
+            if self.applies_to(block) and block.output is None:
+                self._finalise(block)
+
+    def _finalise(self, block: BlockState) -> None:
+        # What is recorded is what is sent: the block as it came when the output is not smaller.
+        output = self._final_output(block)
+        block.output = output if output is not None else block.text
 
     async def finish(self, state: RunState) -> None:
         if state.store is None:
             return
+        positions = _Positions(state)
+        session = session_key(state) if self.params.sessions else ""
+        originals: dict[str, str] = {}
+        memos: dict[str, str] = {}
+        pins: dict[str, str] = {}
         for block in state.blocks:
-            if not self.applies_to(block) or block.output is not None:
+            how = self._answered(block)
+            if block.failed is not None or how == AS_SENT:
                 continue
-            rendered = block.render()
-            if rendered == block.text:
+            if how == MEMO_HIT:
+                output = block.output if block.output != block.text else None
+                pins[position_key(session, block)] = _record(output, [], 0)
                 continue
-            state.store.put(block.ref, block.text)
-            if self.params.memoize:
-                # The standard library escapes lone surrogates (which orjson refuses), so any text memoizes.
-                record = json.dumps({"output": rendered, "notes": block.notes})
-                state.store.put_memo(memo_key(block, state), record)
+            if not self.applies_to(block):
+                continue
+            if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
+                self._finalise(block)
+            output = block.output if block.output != block.text else None
+            record = _record(output, list(block.notes), positions.in_this_request(block))
+            if output is not None:
+                originals[block.ref] = block.text
+                if self.params.memoize:
+                    memos[memo_key(block, state, positions)] = record
+            pins[position_key(session, block)] = record
+        try:
+            state.store.put_many("original", originals)
+            state.store.put_many("memo", memos)
+            if self.params.sessions:
+                state.store.put_many("session", pins)
+        except StoreUnavailable as error:
+            self._fail_open(state, error)
+
+    def _answered(self, block: BlockState) -> str | None:
+        for how in (AS_SENT, MEMO_HIT):
+            if f"{self.name}:{how}" in block.notes:
+                return how
+        return None
+
+    def _final_output(self, block: BlockState) -> str | None:
+        """The compressed text, with a retrieval note when something was left out; None when it
+        would not be smaller. A faithful re-encoding that omits nothing needs no note."""
+        rendered = block.render()
+        if rendered == block.text:
+            return None
+        if self.params.note and MARKER_PATTERN.search(rendered):
+            rendered = _with_note(rendered, self._note(block))
+        return rendered if len(rendered) < len(block.text) else None
+
+    @staticmethod
+    def _note(block: BlockState) -> str:
+        document = block.document
+        if document is not None:
+            return retrieval_note(document.unit_name, len(document.units), block.ref)
+        return retrieval_note("lines", block.text.count("\n") + 1, block.ref)
+
+    def _fail_open(self, state: RunState, error: StoreUnavailable) -> None:
+        """Without a store no original can be kept: every block goes back exactly as it was."""
+        if state.strict:
+            raise error
+        where = f"stage {self.stage_id} ({self.name})"
+        state.failures.append(
+            Failure(where, f"{error}; nothing was compressed, since no original could be kept")
+        )
+        for block in state.blocks:
+            if block.failed is None:
+                block.failed = f"{where}: store unavailable"
+            block.keep = None
+            block.output = None
+
+
+def _with_note(rendered: str, note: str) -> str:
+    """The note as the last element of a JSON array (so it stays valid JSON), else as a last line."""
+    if rendered.startswith("[") and rendered.endswith("]"):
+        try:
+            value = json.loads(rendered)
+        except ValueError:
+            value = None
+        if isinstance(value, list):
+            return rendered[:-1] + ("," if value else "") + json.dumps(note, ensure_ascii=False) + "]"
+    return f"{rendered}\n{note}"
