@@ -24,7 +24,7 @@ from headroom.graph import Pipeline, load_pipeline
 from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
 from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.stage import BlockState, Failure, RunContext, RunState
-from headroom.store import Store, default_store
+from headroom.stores import StoreLike, resolve_store
 from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
 from headroom.trace import Trace
 
@@ -190,13 +190,16 @@ async def acompress(
     trace: bool = False,
     strict: bool = False,
     user_query: str | None = None,
-    store: Store | None = None,
+    store: StoreLike | None = None,
+    session: str | None = None,
     **options: Any,
 ) -> CompressResult:
     """Compress a message list (OpenAI or Anthropic format) and return it in the same format.
 
     options: `max_tokens` (an overall budget), `target_ratio` (keep about this share of each
-    compressible block), and any other option a stage reads.
+    compressible block), and any other option a stage reads. `store`: where originals are kept,
+    a URL (`memory://`, `sqlite:///path`, `redis://host:port/db`) or a Store; `session`: names
+    the conversation (by default it is recognised from its first system and user texts).
     """
     started = time.perf_counter()
     if not isinstance(messages, list):
@@ -205,6 +208,8 @@ async def acompress(
         reason = f"input: messages is {type(messages).__name__}, not a list; passed through"
         return _passthrough(messages, reason, model)
     run = _Run(model, hooks, strict)
+    if session is not None:
+        options["session"] = str(session)
     request = _Request(pipeline, trace, user_query, store, dict(options))
     try:
         result = await _compress(messages, run, request)
@@ -222,7 +227,7 @@ class _Request:
     pipeline: PipelineLike
     trace: bool
     user_query: str | None
-    store: Store | None
+    store: StoreLike | None
     options: dict[str, Any]
 
 
@@ -245,7 +250,7 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         context=ctx,
         count_tokens=run.meter,
         options=request.options,
-        store=request.store if request.store is not None else default_store(),
+        store=resolve_store(request.store, pipeline),
         strict=run.strict,
     )
     run_trace = None

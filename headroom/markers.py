@@ -69,3 +69,38 @@ def runs(keep: list[bool]) -> list[tuple[int, int]]:
     if start is not None:
         spans.append((start, len(keep) - 1))
     return spans
+
+
+# retrieval notes ---------------------------------------------------------------------------
+
+RETRIEVAL_NOTE_PATTERN = re.compile(
+    r"\[headroom: compressed; headroom_retrieve returns all (?P<total>\d+) (?P<unit>[a-z]+) for this hash, "
+    r"or with a query only the matching ones; hash=(?P<hash>[0-9a-f]{16})\]"
+)
+
+
+def retrieval_note(unit: str, total: int, ref: str) -> str:
+    """The one line a compressed block ends with: what the model can get back, and how.
+
+    `[headroom: compressed; headroom_retrieve returns all 2000 lines for this hash, or with a
+    query only the matching ones; hash=3f2a9c1b7d4e5f60]`. It depends on the original alone,
+    so the same block always carries the same bytes.
+    """
+    return (
+        f"[headroom: compressed; headroom_retrieve returns all {total} {unit} for this hash, "
+        f"or with a query only the matching ones; hash={ref}]"
+    )
+
+
+@dataclass(frozen=True)
+class RetrievalNote:
+    unit: str
+    total: int
+    hash: str
+
+
+def find_retrieval_notes(text: str) -> list[RetrievalNote]:
+    """Every retrieval note in a text, in order."""
+    return [
+        RetrievalNote(m["unit"], int(m["total"]), m["hash"]) for m in RETRIEVAL_NOTE_PATTERN.finditer(text)
+    ]

@@ -2,16 +2,20 @@
 
 Per block the budget is `max(min_tokens, target_ratio x block tokens) x bias`.
 Overall, when the whole request is over `max_tokens` (an option, a param, or a
-share of the model's context window), what every block keeps shrinks by the
-same factor. Pinned units always survive, even over budget.
+share of the model's context window), what the blocks keep shrinks by one factor
+per request in the conversation, oldest first, each only as far as its request
+needs (so earlier turns keep their bytes). Pinned units always survive, even over budget.
 """
 
 from __future__ import annotations
+
+from itertools import groupby
 
 from pydantic import Field
 
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, within_budget
+from headroom.session import first_sent_ends
 from headroom.stage import BlockState, RunState, Stage, StageParams
 from headroom.stages.crush import MARKER_TOKENS
 from headroom.tokens import context_window
@@ -49,29 +53,45 @@ class Budget(Stage):
         ratio = float(state.option("target_ratio", self.params.target_ratio))
         for block in targets:
             self._fit(block, state, self._block_budget(block, state, ratio))
-        factor = self._overall_factor(state, targets)
-        if factor < 1.0:
-            for block in targets:
-                # Shrink what the block keeps now: a crusher may have kept far less than its budget.
-                tokens = state.unit_tokens(block)
-                kept = sum(tokens[i] for i in block.kept_indices())
-                self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
+        self._fit_overall(state, targets, ratio)
 
-    def _overall_factor(self, state: RunState, targets: list[BlockState]) -> float:
-        """How much every block's budget must shrink for the whole request to fit (1.0: it fits)."""
+    def _fit_overall(self, state: RunState, targets: list[BlockState], ratio: float) -> None:
+        """Shrink blocks until the request fits the overall budget, one request at a time.
+
+        Blocks are taken in the order the conversation first sent them (`headroom.session`):
+        the blocks of each request shrink only as far as that request needs, given the
+        blocks before it. So a block's form depends on the turns before it, never on later
+        ones, and the provider's prompt cache keeps serving the earlier turns.
+        """
         overall = self._overall_budget(state)
-        rendered = {block.block.id: block.render() for block in targets}
-        others = [block.text for block in state.blocks if block.block.id not in rendered]
-        texts = [*rendered.values(), *others]
+        chosen = {block.block.id for block in targets}
+
+        def text(block: BlockState) -> str:
+            if block.block.id in chosen:
+                return block.render()
+            return block.output if block.output is not None else block.text
+
         # A token is at least one byte: a request with fewer bytes than the budget fits for sure,
         # and the exact count (which may load a tokenizer) is only needed near the limit.
-        if sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) <= overall:
-            return 1.0
-        spent = sum(state.count_tokens(text) for text in rendered.values())
-        fixed = sum(state.count_tokens(text) for text in others)
-        if spent + fixed <= overall or spent == 0:
-            return 1.0
-        return max(0.0, (overall - fixed) / spent)
+        if sum(len(text(block).encode("utf-8", "surrogatepass")) for block in state.blocks) <= overall:
+            return
+        ends = first_sent_ends(state.messages)
+        before = 0  # tokens of the requests already fitted
+        for _, blocks in groupby(state.blocks, key=lambda block: ends[block.block.message_index]):
+            request = list(blocks)
+            cut = [block for block in request if block.block.id in chosen]
+            fixed = sum(state.count_tokens(text(block)) for block in request if block.block.id not in chosen)
+            spent = sum(state.count_tokens(text(block)) for block in cut)
+            room = overall - before - fixed
+            if spent > room and spent > 0:
+                factor = max(0.0, room / spent)
+                for block in cut:
+                    # Shrink what the block keeps now: a crusher may have kept far less than its budget.
+                    tokens = state.unit_tokens(block)
+                    kept = sum(tokens[i] for i in block.kept_indices())
+                    self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
+                spent = sum(state.count_tokens(text(block)) for block in cut)
+            before += fixed + spent
 
     def _block_budget(self, block: BlockState, state: RunState, ratio: float) -> float:
         return max(self.params.min_tokens, ratio * state.block_tokens(block)) * block.bias
