@@ -7,7 +7,9 @@ Stages never parse text themselves; they ask `parse(label, text)` for a
 from __future__ import annotations
 
 from headroom.content.base import Document
+from headroom.content.code import CodeDocument
 from headroom.content.detect import LABELS, detect_label
+from headroom.content.html import HtmlDocument
 from headroom.content.json_array import JsonArrayDocument
 from headroom.content.lines import LinesDocument
 
@@ -18,6 +20,8 @@ _DOCUMENTS: dict[str, type[Document]] = {
     "search": LinesDocument,
     "diff": LinesDocument,
     "table": LinesDocument,
+    "code": CodeDocument,
+    "html": HtmlDocument,
 }
 
 
@@ -29,4 +33,4 @@ def parse(label: str, text: str) -> Document | None:
     return document_type.parse(text)
 
 
-__all__ = ["LABELS", "Document", "JsonArrayDocument", "LinesDocument", "detect_label", "parse"]
+__all__ = ["LABELS", "CodeDocument", "Document", "HtmlDocument", "JsonArrayDocument", "LinesDocument", "detect_label", "parse"]

@@ -26,10 +26,28 @@ _LOG_LINE = re.compile(
 _SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:\d+[:-]")
 _DIFF_LINE = re.compile(r"^(?:diff --git |--- |\+\+\+ |@@ -\d+)")
 _HTML = re.compile(r"<(?:!doctype html|html|head|body|div|p|table|span|a\s)[\s>]", re.IGNORECASE)
+_HTML_PAGE = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
 _CODE_LINE = re.compile(
     r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |public |private |func |fn |"
     r"package |#include|return\b|if \(|for \(|\}|\{$)"
 )
+# Code: a line that opens with a keyword, ends like a statement or block, or is a comment;
+# and lines that only code has (a signature, an import of a module).
+_CODE_SHAPE = re.compile(
+    r"^\s*(?:@[\w.]+|(?:def|class|import|from|return|if|elif|else|for|while|try|except|finally|with|raise"
+    r"|yield|async|await|function|const|let|var|export|public|private|protected|static|func|fn|impl|pub|use"
+    r"|mod|struct|enum|package|interface|type|switch|case|break|continue|throw|catch|new|module|require"
+    r"|namespace|template|typedef|void|int|char|val|fun|trait|match|end)\b|#include|#define|#if)"
+    r"|(?:[{};:(\[,]|=>|\)|\\)\s*$|^\s*(?://|/\*|\*|\"\"\"|''')|^\s*[}\])]+[;,)]*\s*$"
+)
+_CODE_SIGNATURE = re.compile(
+    r"^\s*(?:(?:async\s+)?def \w+\s*\(|class \w+\s*[(:{<]|(?:export\s+)?(?:async\s+)?function\*?\s*\w+\s*\("
+    r"|func (?:\([^)]*\)\s*)?\w+\(|(?:pub(?:\([\w:]+\))?\s+)?(?:async\s+)?fn \w+|#include\s*[<\"]"
+    r"|package [\w.]+;?\s*$|import [\w.{}*, ]+;?\s*$|from [\w.]+ import |use [\w:{}*, ]+;\s*$"
+    r"|(?:public|private|protected)\s[\w<>\[\], ]+\(|(?:const|let|var) \w+ = (?:require\(|\(|function|async))"
+)
+# `cat -n`, `nl` and editor tools number each line: "    12\t", "    12→", "12: ", "12 | ".
+NUMBERED_LINE = re.compile(r"^\s*(\d+)(?:\t|→|: | \| )")
 _SHELL_LINE = re.compile(
     r"^(?:\$ |> |npm (?:ERR|WARN)|PASSED|FAILED|ERROR |=+ .* =+$|tests? (?:passed|failed)|"
     r"Collecting |Downloading |Installing |Successfully |added \d+ packages|NAME\s+READY|CONTAINER ID)"
@@ -52,6 +70,71 @@ def _looks_like_table(lines: list[str]) -> bool:
     return False
 
 
+def strip_line_numbers(lines: list[str]) -> list[str] | None:
+    """The lines without their numbers, when (nearly) every line is numbered in increasing order."""
+    if len(lines) < 3:
+        return None
+    numbers: list[int] = []
+    stripped: list[str] = []
+    for line in lines:
+        match = NUMBERED_LINE.match(line)
+        if match is None:
+            continue
+        numbers.append(int(match[1]))
+        if line[match.end() :].strip():
+            stripped.append(line[match.end() :])
+    increasing = all(later > earlier for earlier, later in zip(numbers, numbers[1:], strict=False))
+    if len(numbers) < len(lines) * 0.9 or not increasing:
+        return None
+    return stripped
+
+
+def _looks_like_code(lines: list[str]) -> bool:
+    if len(lines) < 3:
+        return _share(lines, _CODE_LINE) >= 0.25
+    shaped = _share(lines, _CODE_SHAPE)
+    signatures = sum(1 for line in lines if _CODE_SIGNATURE.match(line))
+    fenced = any(line.lstrip().startswith("```") for line in lines)  # Markdown with examples: prose
+    return shaped >= 0.6 or (signatures >= 2 and shaped >= 0.35 and not fenced)
+
+
+def _looks_like_html(stripped: str) -> bool:
+    head = stripped[:4000]
+    # Code and prose may quote a tag; a page starts with one, or declares itself.
+    return bool(_HTML_PAGE.search(head)) or (stripped.startswith("<") and bool(_HTML.search(head)))
+
+
+def _looks_like_diff(lines: list[str]) -> bool:
+    """A hunk header, a file header, and (nearly) every line shaped like a diff's, so a deleted
+    file of thousands of `-` lines is a diff too."""
+    if not any(_DIFF_HUNK.match(line) for line in lines):
+        return False
+    if not any(line.startswith(("+++ ", "diff --git ", "diff --cc ")) for line in lines):
+        return False
+    return _share(lines, _DIFF_SHAPED) >= 0.9
+
+
+def _looks_like_search(lines: list[str]) -> bool:
+    results = [line for line in lines if line != "--"]
+    shaped = sum(1 for line in results if _SEARCH_LINE.match(line) or _SEARCH_CONTEXT_LINE.match(line))
+    return bool(results) and shaped >= 0.6 * len(results)
+
+
+def _looks_like_headed_search(lines: list[str]) -> bool:
+    """ripgrep --heading: a path line, then `12:text` lines (blank lines are already left out)."""
+    if len(lines) < 2 or not _PATH_LINE.match(lines[0]) or not _HEADED_RESULT.match(lines[1]):
+        return False
+    numbered = sum(1 for line in lines if _HEADED_RESULT.match(line))
+    headings = sum(1 for line in lines if not _HEADED_RESULT.match(line) and _PATH_LINE.match(line))
+    return numbered + headings >= 0.9 * len(lines)
+
+
+def _looks_like_delimited_table(lines: list[str]) -> bool:
+    """CSV or TSV with a header row: the csv module reads the same number of cells from most lines."""
+    table = sniff_table(lines)
+    return table is not None and table.delimiter is not None and table.has_header
+
+
 def detect_label(text: str) -> str:
     """The content type of a text: one of LABELS."""
     stripped = text.strip()
@@ -65,16 +148,19 @@ def detect_label(text: str) -> str:
     lines = [line for line in stripped.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if line.strip()]
     if _share(lines, _DIFF_LINE) >= 0.05 and any(line.startswith("@@") for line in lines):
         return "diff"
-    if _HTML.search(stripped[:4000]):
+    if _looks_like_html(stripped):
         return "html"
+    numbered = strip_line_numbers(lines)
+    if numbered is not None and _looks_like_code(numbered):
+        return "code"
     if _share(lines, _LOG_LINE) >= 0.4:
         return "log"
     if _share(lines, _SEARCH_LINE) >= 0.6:
         return "search"
     if _share(lines, _SHELL_LINE) >= 0.2:
         return "shell"
+    if _looks_like_code(lines):
+        return "code"
     if _looks_like_table(lines):
         return "table"
-    if _share(lines, _CODE_LINE) >= 0.25:
-        return "code"
     return "prose"

@@ -1,0 +1,455 @@
+"""Source code: units are lines, numbered from 1; an outline says which lines are whose body.
+
+The outline comes from a real parser: Python's `ast` for Python, tree-sitter
+grammars for the other common languages (`headroom.content.code_syntax`,
+imported only when such code is seen). When neither applies (an unknown
+language, a syntax error, a fragment), an indentation outline finds the
+blocks under lines that look like function headers. Parsing never raises.
+
+Each `Definition` is a function, a class (or namespace, impl, interface) or a
+long statement, with the lines that would go if it were outlined (`body`): a
+function's body after its docstring, a statement's lines after its first.
+Classes are never outlined as a whole; their members are.
+
+Listings whose lines carry numbers (`cat -n`, `nl`, editor tools) are read
+without the numbers; kept lines keep them. Kept lines are verbatim. Each run
+of dropped lines becomes one marker line in place, indented like the code it
+replaces and naming the function whose body it is:
+
+    [headroom: omitted lines 120-188 of 950 (body of "Parser.parse"); hash=3f2a9c1b7d4e5f60]
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from headroom.content.base import Document
+from headroom.content.detect import NUMBERED_LINE
+from headroom.markers import omitted, runs
+
+Kind = Literal["function", "class", "statement", "comment"]
+
+LANGUAGE_BY_EXTENSION = {
+    "py": "python",
+    "pyi": "python",
+    "js": "javascript",
+    "mjs": "javascript",
+    "cjs": "javascript",
+    "jsx": "javascript",
+    "ts": "typescript",
+    "mts": "typescript",
+    "cts": "typescript",
+    "tsx": "tsx",
+    "go": "go",
+    "rs": "rust",
+    "java": "java",
+    "c": "c",
+    "h": "c",
+    "cc": "cpp",
+    "cpp": "cpp",
+    "cxx": "cpp",
+    "hpp": "cpp",
+    "hh": "cpp",
+    "hxx": "cpp",
+    "cs": "csharp",
+    "rb": "ruby",
+    "php": "php",
+    "kt": "kotlin",
+    "kts": "kotlin",
+    "sh": "bash",
+    "bash": "bash",
+}
+
+# A function this long whose body is mostly other definitions, or holds many (a module pattern,
+# a test suite), is outlined member by member rather than dropped whole.
+CONTAINER_MIN_LINES = 40
+CONTAINER_SHARE = 0.5
+CONTAINER_MEMBERS = 10
+
+
+@dataclass(eq=False)
+class Definition:
+    """A function, class, long statement or comment block in the outline. Lines are 0-based, inclusive."""
+
+    kind: Kind
+    name: str  # qualified: "Parser.parse"; "" when anonymous
+    start: int  # first line, decorators included
+    end: int
+    body: range  # the lines dropped when it is outlined (empty: nothing to drop)
+    children: list[Definition] = field(default_factory=list)
+    doc: range = range(0)  # its docstring, or the doc comment right above it
+    parent: Definition | None = None
+    container: bool = False
+
+    @property
+    def simple_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.kind} at line {self.start + 1}"
+
+    def walk(self) -> Iterator[Definition]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def link(definitions: list[Definition], parent: Definition | None = None) -> list[Definition]:
+    """Set parents and the container flag, children first; returns `definitions`."""
+    for definition in definitions:
+        definition.parent = parent
+        link(definition.children, definition)
+        if definition.kind == "function" and len(definition.body) >= CONTAINER_MIN_LINES:
+            members = [c for c in definition.children if c.kind in ("function", "class")]
+            nested = sum(c.end - c.start + 1 for c in members if c.kind != "comment")
+            definition.container = (
+                nested >= CONTAINER_SHARE * len(definition.body) or len(members) >= CONTAINER_MEMBERS
+            )
+    return definitions
+
+
+# Python ---------------------------------------------------------------------------------------
+
+
+def python_outline(code: str) -> list[Definition] | None:
+    """The outline from Python's own parser, or None when the code does not parse."""
+    if "\r" in code.replace("\r\n", ""):
+        return None  # Python counts a lone CR as a line break; the document does not
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return _python_scope(tree.body, "")
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+def _sub_statements(node: ast.stmt) -> list[ast.stmt]:
+    found: list[ast.stmt] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.stmt))
+    for part in [*getattr(node, "handlers", []), *getattr(node, "cases", [])]:
+        found.extend(part.body)
+    return found
+
+
+def _holds_definitions(node: ast.stmt) -> bool:
+    pending = _sub_statements(node)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return True
+        pending.extend(_sub_statements(statement))
+    return False
+
+
+def _statement_name(node: ast.stmt) -> str:
+    target: ast.expr | None = None
+    if isinstance(node, ast.Assign) and node.targets:
+        target = node.targets[0]
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        target = node.target
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return ""
+
+
+def _python_scope(statements: list[ast.stmt], prefix: str) -> list[Definition]:
+    found: list[Definition] = []
+    for index, node in enumerate(statements):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append(_python_definition(node, prefix))
+        elif _holds_definitions(node):
+            found.extend(_python_scope(_sub_statements(node), prefix))
+        elif (node.end_lineno or node.lineno) - node.lineno >= 2 and not (index == 0 and _is_docstring(node)):
+            end = (node.end_lineno or node.lineno) - 1
+            name = _statement_name(node)
+            found.append(
+                Definition(
+                    "statement", prefix + name if name else "", node.lineno - 1, end, range(node.lineno, end)
+                )
+            )
+    return found
+
+
+def _python_definition(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, prefix: str
+) -> Definition:
+    name = prefix + node.name
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    end = (node.end_lineno or node.lineno) - 1
+    children = _python_scope(node.body, name + ".")
+    first = node.body[0]
+    doc = range(first.lineno - 1, first.end_lineno or first.lineno) if _is_docstring(first) else range(0)
+    doc = doc if doc.start >= node.lineno else range(0)  # a docstring on the `def` line is the header
+    if isinstance(node, ast.ClassDef):
+        return Definition("class", name, start, end, range(0), children, doc=doc)
+    body_start = doc.stop if doc else first.lineno - 1
+    body_start = max(body_start, node.lineno)  # never the `def` line itself
+    return Definition("function", name, start, end, range(body_start, end + 1), children, doc=doc)
+
+
+# Fallback: indentation -------------------------------------------------------------------------
+
+_HEADER_KEYWORD = re.compile(
+    r"^\s*(?:(?:export|public|private|protected|internal|static|async|pub(?:\([\w:]+\))?|override|final|abstract"
+    r"|inline|virtual|unsafe|extern|suspend|default)\s+)*"
+    r"(?:def|function\*?|func|fn|fun|sub|proc|method)\s+(?:\([^)]*\)\s*)?(?P<name>[\w$.:]+)"
+)
+_HEADER_CALL_SHAPE = re.compile(
+    r"^\s*(?!(?:if|for|while|switch|catch|elif|with|return|else|do|try)\b)"
+    r"[\w:<>~*&\[\], .]*?(?P<name>[\w$~]+)\s*\([^;]*\)\s*(?:const\s*)?(?:->\s*[\w<>:&*, \[\]]+\s*)?[{:]\s*$"
+)
+
+
+def _indent_width(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def indent_outline(lines: list[str]) -> list[Definition]:
+    """Functions found by shape and indentation: a header line and the deeper-indented lines under it."""
+    roots: list[Definition] = []
+    open_blocks: list[tuple[int, Definition]] = []  # (header indent, definition)
+    indents = [_indent_width(line) if line.strip() else -1 for line in lines]
+    next_indent = [-1] * len(lines)
+    following = -1
+    for index in range(len(lines) - 1, -1, -1):
+        next_indent[index] = following
+        if indents[index] >= 0:
+            following = indents[index]
+    last_code = -1
+    for index, line in enumerate(lines):
+        width = indents[index]
+        if width < 0:
+            continue
+        while open_blocks and width <= open_blocks[-1][0]:
+            _close(open_blocks.pop()[1], last_code)
+        match = _HEADER_KEYWORD.match(line) or _HEADER_CALL_SHAPE.match(line)
+        if match is not None and next_indent[index] > width:
+            prefix = open_blocks[-1][1].name + "." if open_blocks and open_blocks[-1][1].name else ""
+            definition = Definition("function", prefix + match["name"], index, index, range(0))
+            (open_blocks[-1][1].children if open_blocks else roots).append(definition)
+            open_blocks.append((width, definition))
+        last_code = index
+    while open_blocks:
+        _close(open_blocks.pop()[1], last_code)
+    return roots
+
+
+def _close(definition: Definition, last_line: int) -> None:
+    definition.end = max(definition.start, last_line)
+    definition.body = range(definition.start + 1, definition.end + 1)
+
+
+# Which language ----------------------------------------------------------------------------------
+
+_LANGUAGE_SIGNS: dict[str, re.Pattern[str]] = {
+    "python": re.compile(
+        r"^(?:\s*(?:async )?def \w+\(.*:\s*$|\s*class \w+.*:\s*$|import \w|from [\w.]+ import )", re.M
+    ),
+    "go": re.compile(r"^(?:package \w+\s*$|func |\s+\w+ := )", re.M),
+    "rust": re.compile(r"^\s*(?:(?:pub(?:\([\w:]+\))? )?fn \w+|use \w+::|impl\b|let mut )", re.M),
+    "java": re.compile(
+        r"^(?:package [\w.]+;|import [\w.]+;|\s*(?:public|private|protected) (?:static )?(?:final )?\w)", re.M
+    ),
+    "csharp": re.compile(r"^(?:using System|namespace \w+|\s*\[\w+(?:\(.*\))?\]\s*$)", re.M),
+    "php": re.compile(r"<\?php|^\s*\$\w+ = ", re.M),
+    "ruby": re.compile(r"^\s*(?:def \w+[?!]?(?:\(.*\))?\s*$|end\s*$|require ['\"]|module \w+\s*$)", re.M),
+    "cpp": re.compile(r"^\s*(?:#include|template\s*<|namespace \w+|std::|class \w+\s*[:{])", re.M),
+    "c": re.compile(r"^\s*(?:#include|#define|typedef |static \w+ \w+\()", re.M),
+    "typescript": re.compile(
+        r"^\s*(?:export )?(?:interface|type|enum) \w+|\w+\??: (?:string|number|boolean)\b", re.M
+    ),
+    "javascript": re.compile(
+        r"^\s*(?:(?:export )?(?:async )?function\b|(?:const|let|var) \w+ = |module\.exports|import .* from )",
+        re.M,
+    ),
+}
+_SAMPLE_CHARS = 20_000
+
+
+def guess_language(code: str) -> str | None:
+    """The language with the most telling lines in a sample, or None when nothing tells."""
+    sample = code[:_SAMPLE_CHARS]
+    counts = {language: len(sign.findall(sample)) for language, sign in _LANGUAGE_SIGNS.items()}
+    if counts["typescript"] and counts["javascript"]:
+        counts["typescript"] += counts["javascript"]  # TypeScript is JavaScript with types
+    if counts["cpp"] and counts["c"]:
+        counts["cpp"] = counts["cpp"] + counts["c"] if counts["cpp"] > 1 else 0
+    best = max(counts, key=lambda language: counts[language])
+    return best if counts[best] >= 2 else None
+
+
+def language_for_path(path: str) -> str | None:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if "." not in name:
+        return None
+    return LANGUAGE_BY_EXTENSION.get(name.rsplit(".", 1)[-1].lower())
+
+
+# The document ------------------------------------------------------------------------------------
+
+
+class CodeDocument(Document):
+    unit_name = "lines"
+    first_number = 1
+
+    def __init__(self, text: str):
+        super().__init__(text, text.split("\n"))
+        self.numbers: list[int | None] = [None] * len(self.units)
+        self.prefix_lengths = [0] * len(self.units)
+        self._read_numbering()
+        self.code_lines = [unit[cut:] for unit, cut in zip(self.units, self.prefix_lengths, strict=False)]
+        self.language: str | None = None
+        self.parser: str | None = None  # "ast", "tree-sitter", "indent"
+        self._definitions: list[Definition] | None = None
+        self._owner: list[Definition | None] | None = None
+        self._doc_owner: dict[int, Definition] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> CodeDocument | None:
+        if "\n" not in text.strip():
+            return None  # one line: nothing to outline
+        return cls(text)
+
+    def _read_numbering(self) -> None:
+        matches = [NUMBERED_LINE.match(unit) for unit in self.units]
+        numbered = [m for m in matches if m is not None]
+        non_blank = sum(1 for unit in self.units if unit.strip())
+        if len(numbered) < 3 or len(numbered) < 0.9 * non_blank:
+            return
+        values = [int(m[1]) for m in numbered]
+        if any(later <= earlier for earlier, later in itertools.pairwise(values)):
+            return
+        for index, match in enumerate(matches):
+            if match is not None:
+                self.numbers[index] = int(match[1])
+                self.prefix_lengths[index] = match.end()
+
+    # the outline -------------------------------------------------------------------------
+
+    def analyse(self, language: str | None = None) -> list[Definition]:
+        """Outline the code as `language` (None: guess from the text). Never raises."""
+        code = "\n".join(self.code_lines)
+        language = language or guess_language(code)
+        definitions: list[Definition] | None = None
+        if language == "python":
+            definitions = python_outline(code)
+            self.parser = "ast" if definitions is not None else None
+        elif language is not None:
+            from headroom.content.code_syntax import syntax_outline  # tree-sitter: only when needed
+
+            definitions = syntax_outline(code, language)
+            self.parser = "tree-sitter" if definitions is not None else None
+        if definitions is None:
+            definitions = indent_outline(self.code_lines)
+            self.parser = "indent"
+        self.language = language
+        self._definitions = link(definitions)
+        self._owner = None
+        self._doc_owner = None
+        return self._definitions
+
+    @property
+    def definitions(self) -> list[Definition]:
+        if self._definitions is None:
+            return self.analyse()
+        return self._definitions
+
+    def all_definitions(self) -> Iterator[Definition]:
+        for definition in self.definitions:
+            yield from definition.walk()
+
+    def owner(self, line: int) -> Definition | None:
+        """The innermost definition that spans a line."""
+        if self._owner is None:
+            owners: list[Definition | None] = [None] * len(self.units)
+            for definition in self.all_definitions():  # parents first, so children paint over them
+                for index in range(definition.start, min(definition.end, len(owners) - 1) + 1):
+                    owners[index] = definition
+            self._owner = owners
+        return self._owner[line] if 0 <= line < len(self._owner) else None
+
+    def doc_owner(self, line: int) -> Definition | None:
+        """The definition whose docstring or doc comment a line is part of."""
+        if self._doc_owner is None:
+            self._doc_owner = {index: d for d in self.all_definitions() for index in d.doc}
+        return self._doc_owner.get(line)
+
+    def line_index(self, number: int) -> int | None:
+        """The index of the line a trace or an editor calls `number` (numbered listings: by their numbers)."""
+        if any(n is not None for n in self.numbers):
+            for index, value in enumerate(self.numbers):
+                if value == number:
+                    return index
+            return None
+        return number - 1 if 1 <= number <= len(self.units) else None
+
+    # rendering ---------------------------------------------------------------------------
+
+    def render(self, keep: list[bool] | None, ref: str) -> str:
+        if keep is None:
+            return self.text
+        total = len(self.units)
+        starts = dict(runs(keep))
+        out: list[str] = []
+        index = 0
+        while index < total:
+            if index in starts:
+                last = starts[index]
+                out.append(self._marker(index, last, ref))
+                index = last + 1
+            else:
+                out.append(self.units[index])
+                index += 1
+        return "\n".join(out)
+
+    def _marker(self, first: int, last: int, ref: str) -> str:
+        scope, name = self._where(first, last)
+        marker = omitted(self.unit_name, first + 1, last + 1, len(self.units), ref, section=name, scope=scope)
+        return self._indent(first, last) + marker
+
+    def _where(self, first: int, last: int) -> tuple[str, str | None]:
+        documented = self.doc_owner(first)
+        if documented is not None and last in documented.doc:
+            return (
+                "rest of",
+                documented.label if documented.kind == "comment" else f"doc of {documented.label}",
+            )
+        definition = self.owner(first)
+        while definition is not None and not (definition.start <= first and last <= definition.end):
+            definition = definition.parent
+        if definition is not None and definition.kind == "statement":
+            parent = definition.parent
+            if parent is not None and parent.kind == "function" and not parent.container:
+                definition = parent  # a statement in an outlined body: the body is what went
+        if definition is None or definition.kind == "class":
+            return "section", None
+        if definition.kind == "statement":
+            return "rest of", definition.name or f"statement at line {definition.start + 1}"
+        return "body of", definition.label
+
+    def _indent(self, first: int, last: int) -> str:
+        for index in range(first, last + 1):
+            code = self.code_lines[index]
+            if code.strip():
+                # The listing's number column becomes blank, so the marker lines up with the code.
+                prefix = re.sub(r"\S", " ", self.units[index][: self.prefix_lengths[index]])
+                return prefix + code[: len(code) - len(code.lstrip())]
+        return ""

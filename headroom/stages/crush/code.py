@@ -1,0 +1,397 @@
+"""crush.code.v1: source code, outlined.
+
+Kept: imports, every signature (decorators and headers of functions, methods
+and classes), docstrings and doc comments, module- and class-level statements
+(constants), and in full every function the request or the tool call names,
+that a stack trace earlier in the conversation points into, or that holds a
+pinned line. Functions that match the request best are kept whole too, up to
+a capacity the hook bias scales. Every other function body becomes one marker
+line naming it; long data statements keep their first lines.
+
+Which function a trace frame points into comes from its file and line:
+`File "x.py", line 88, in handle`, `at f (src/x.js:27:19)`, `x.go:123`. Frames
+are read from the turns before the block (its request, earlier tool outputs)
+and matched to the file the tool call read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from headroom.content.code import CodeDocument, Definition, language_for_path
+from headroom.registry import register
+from headroom.selection import fill_small_gaps, scaled
+from headroom.stage import BlockState, RunState, Stage, for_each_block
+from headroom.stages.crush import MARKER_TOKENS, CrushParams
+
+# A code marker names its function, so it costs a little more than a plain one.
+CODE_MARKER_TOKENS = MARKER_TOKENS + 8
+_CODE_EXTENSIONS = (
+    "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
+)
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\w.$@~+/\\-]*\.(?:" + _CODE_EXTENSIONS + r")\b")
+# Frames are found from a literal anchor (one pass each, no scan from every position):
+# Python's `File "...", line N, in f`, and `name.ext:N` for the rest (`at f (src/x.js:27:19)`, `x.go:123`).
+_PYTHON_FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<function>[\w.<>]+))?')
+_FILE_LINE = re.compile(r"\.(?:" + _CODE_EXTENSIONS + r"):(?P<line>\d+)")
+_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@~+/\\-")
+_AT_FUNCTION = re.compile(r"\bat (?P<function>[\w$.<>\[\]]+) ?\($")  # JS, Java: `at f (x.js:1)`
+_IN_FUNCTION = re.compile(r": in (?P<function>[\w.<>]+)")  # pytest: `tests/x.py:42: in test_y`
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*")
+_SED_RANGE = re.compile(r"sed\s+-n\s+['\"]?(\d+),\d+p")
+# Words of a request that name no definition, however a file spells its functions.
+_PLAIN_WORDS = frozenset(
+    (
+        "the and for with that this from what why how when where which who are was were has have had not but "
+        "all any can could should would will into about there their them they then than you your our out get "
+        "did does done show tell find look see give need want please just only also some more most much many "
+        "each every other true false null none file files code function functions method methods "
+        "class classes "
+        "line lines error errors test tests read open return returns fix bug issue work works use used"
+    ).split()
+)
+
+
+class CodeParams(CrushParams):
+    min_lines: int = Field(80, ge=0, description="Files this short are left whole")
+    max_relevant_lines: int = Field(
+        120,
+        ge=0,
+        description="Body lines kept whole for the functions that best match the request, besides the "
+        "named ones (scaled by bias)",
+    )
+    max_named_class_lines: int = Field(
+        300, ge=0, description="A named class longer than this is outlined member by member (scaled by bias)"
+    )
+    max_doc_lines: int = Field(
+        4,
+        ge=1,
+        description="Docstrings and doc comments of outlined definitions keep this many first lines "
+        "(scaled by "
+        "bias); those of definitions kept whole stay whole",
+    )
+    max_statement_lines: int = Field(
+        12, ge=2, description="Long statements (data tables) keep this many first lines (scaled by bias)"
+    )
+    use_traces: bool = Field(
+        True, description="Keep the functions a stack trace earlier in the conversation names"
+    )
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack frame seen in the conversation."""
+
+    message_index: int
+    path: str
+    line: int
+    function: str
+
+
+@register("crush.code.v1")
+class CrushCode(Stage):
+    """Source code: keep signatures, docstrings and what the request names; outline other function bodies."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"code"})
+    Params = CodeParams
+    params: CodeParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, CodeDocument)
+
+    async def run(self, state: RunState) -> None:
+        # The frames are read once per run, not once per code block.
+        frames = conversation_frames(state) if self.params.use_traces else []
+
+        def work(block: BlockState, run_state: RunState) -> None:
+            self._outline(block, run_state, frames)
+
+        await for_each_block(self, state, work)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        self._outline(block, state, conversation_frames(state) if self.params.use_traces else [])
+
+    def _outline(self, block: BlockState, state: RunState, frames: list[Frame]) -> None:
+        document = block.document
+        assert isinstance(document, CodeDocument)
+        total = len(document.units)
+        if self.params.policy == "lossless" or total <= self.params.min_lines:
+            return  # code has no faithful shorter form: leave it whole
+        path = tool_path(block)
+        document.analyse(language_for_path(path) if path else None)
+        plan = _Plan(document, self.params, block.bias)
+        reasons = plan.want_named(_named_identifiers(block, path))
+        if path:
+            reasons += plan.want_trace_targets(
+                [
+                    f
+                    for f in frames
+                    if f.message_index < block.block.message_index and same_file(f.path, path)
+                ],
+                document,
+            )
+        plan.want_pinned(block.pinned)
+        plan.want_relevant(block.scores)
+        keep = plan.keep()
+        keep = fill_small_gaps(keep, state.unit_tokens(block), CODE_MARKER_TOKENS)
+        before = len(block.kept_indices())
+        block.narrow(keep)
+        after = len(block.kept_indices())
+        whole = ", ".join(sorted(reasons)[:5]) or "none"
+        block.note(
+            f"{self.name}:lines {before}->{after} ({document.language or 'unknown'} by {document.parser};"
+            f" {plan.outlined} bodies outlined; kept whole: {whole})"
+        )
+
+
+class _Plan:
+    """Which definitions stay whole, and from that, which lines survive."""
+
+    def __init__(self, document: CodeDocument, params: CodeParams, bias: float):
+        self.document = document
+        self.params = params
+        self.bias = bias
+        self.definitions = list(document.all_definitions())
+        self.wanted: set[Definition] = set()
+        self.outlined = 0
+
+    # what must stay whole ---------------------------------------------------------------
+
+    def want_named(self, identifiers: Iterable[str]) -> list[str]:
+        by_name: dict[str, list[Definition]] = {}
+        for definition in self.definitions:
+            scope = definition.parent
+            in_body = scope is not None and scope.kind == "function" and not scope.container
+            if (
+                definition.name
+                and definition.kind != "comment"
+                and not (definition.kind == "statement" and in_body)
+            ):
+                by_name.setdefault(definition.simple_name, []).append(definition)
+        named: list[str] = []
+        class_limit = scaled(self.params.max_named_class_lines, self.bias)
+        for identifier in identifiers:
+            for definition in _matches(identifier, by_name):
+                holds_others = definition.kind == "class" or definition.container
+                if holds_others and definition.end - definition.start + 1 > class_limit:
+                    continue  # too big to keep whole: its members' signatures stay anyway
+                if definition not in self.wanted:
+                    self.wanted.add(definition)
+                    named.append(definition.label)
+        return named
+
+    def want_trace_targets(self, frames: list[Frame], document: CodeDocument) -> list[str]:
+        hit: list[str] = []
+        functions = {d.simple_name: d for d in self.definitions if d.kind == "function" and d.name}
+        for frame in frames:
+            index = document.line_index(frame.line)
+            target = self._outer_function_at(index) if index is not None else None
+            if target is None and frame.function:
+                target = functions.get(frame.function.rsplit(".", 1)[-1])
+            if target is not None and target not in self.wanted:
+                self.wanted.add(target)
+                hit.append(target.label)
+        return hit
+
+    def want_pinned(self, pinned: set[int]) -> None:
+        for index in pinned:
+            target = self._function_at(index)
+            if target is not None:
+                self.wanted.add(target)
+
+    def want_relevant(self, scores: list[float] | None) -> None:
+        """The functions that match the request best, kept whole while they fit the capacity."""
+        capacity = scaled(self.params.max_relevant_lines, self.bias)
+        if scores is None or capacity == 0:
+            return
+        candidates = []
+        for definition in self.definitions:
+            if definition.kind != "function" or not definition.body or definition.container:
+                continue
+            if definition in self.wanted:
+                continue
+            relevance = max((scores[i] for i in definition.body if i < len(scores)), default=0.0)
+            if relevance > 0.5:
+                candidates.append((-relevance, len(definition.body), definition.start, definition))
+        for _, size, _, definition in sorted(candidates, key=lambda c: c[:3]):
+            if size <= capacity:
+                self.wanted.add(definition)
+                capacity -= size
+
+    def _outer_function_at(self, index: int) -> Definition | None:
+        """A frame's function with the closures around the line: the outermost function that is not
+        a container (a frame inside a callback keeps the method that holds it)."""
+        target = self._function_at(index)
+        while (
+            target is not None
+            and target.parent is not None
+            and target.parent.kind == "function"
+            and not target.parent.container
+        ):
+            target = target.parent
+        return target
+
+    def _function_at(self, index: int) -> Definition | None:
+        """What must stay whole for a line to survive: its long statement or its function.
+        A container's own lines survive anyway, so a container is never the answer."""
+        owner = self.document.owner(index)
+        if owner is not None and owner.kind == "comment":
+            return owner
+        if owner is not None and owner.kind == "statement":
+            scope = owner.parent
+            if scope is None or scope.kind != "function" or scope.container:
+                return owner  # a statement outlined on its own, not as part of a body
+        while owner is not None and owner.kind != "function":
+            owner = owner.parent
+        return owner if owner is not None and not owner.container else None
+
+    # the lines -------------------------------------------------------------------------------
+
+    def keep(self) -> list[bool]:
+        keep = [True] * len(self.document.units)
+        self._holding = self._ancestors_of_wanted()
+        for definition in self.document.definitions:
+            self._visit(definition, keep)
+        return keep
+
+    def _ancestors_of_wanted(self) -> set[Definition]:
+        holding: set[Definition] = set()
+        for definition in self.wanted:
+            parent = definition.parent
+            while parent is not None and parent not in holding:
+                holding.add(parent)
+                parent = parent.parent
+        return holding
+
+    def _visit(self, definition: Definition, keep: list[bool]) -> None:
+        if definition in self.wanted:
+            return
+        outlined_whole = (
+            definition.kind == "function"
+            and bool(definition.body)
+            and not definition.container
+            and definition not in self._holding
+        )
+        self._trim_doc(
+            definition, keep, joins_body=outlined_whole and definition.doc.stop == definition.body.start
+        )
+        if definition.kind == "class" or (definition.kind == "statement" and definition.children):
+            self._visit_all(definition.children, keep)
+        elif definition.kind == "statement":
+            limit = scaled(self.params.max_statement_lines, self.bias)
+            self._drop(range(definition.start + limit, definition.end), keep)
+        elif definition.container:
+            self._visit_all(definition.children, keep)
+        elif definition in self._holding:
+            # Only the wanted definitions inside survive; the rest of this body goes.
+            inner = [c for c in definition.children if c in self.wanted or c in self._holding]
+            spared = {line for child in inner for line in range(child.start, child.end + 1)}
+            self._drop([i for i in definition.body if i not in spared], keep)
+            self._visit_all(inner, keep)
+        elif definition.body:
+            self._drop(definition.body, keep)
+            self.outlined += 1
+
+    def _trim_doc(self, definition: Definition, keep: list[bool], *, joins_body: bool) -> None:
+        """Keep a long doc's first lines. Its closing line stays, unless the body right after it goes too
+        (a Python docstring), so that one marker covers both."""
+        limit = scaled(self.params.max_doc_lines, self.bias)
+        doc = definition.doc
+        if len(doc) <= limit:
+            return
+        self._drop(range(doc.start + limit, doc.stop if joins_body else doc.stop - 1), keep)
+
+    def _visit_all(self, definitions: list[Definition], keep: list[bool]) -> None:
+        for child in definitions:
+            self._visit(child, keep)
+
+    @staticmethod
+    def _drop(lines: Iterable[int], keep: list[bool]) -> None:
+        for index in lines:
+            if 0 <= index < len(keep):
+                keep[index] = False
+
+
+def _matches(identifier: str, by_name: dict[str, list[Definition]]) -> list[Definition]:
+    """Definitions an identifier names: `Parser.parse` the method; `parse` every parse."""
+    parts = re.split(r"\.|::|#|->", identifier)
+    candidates = by_name.get(parts[-1], [])
+    if len(parts) == 1:
+        return candidates
+    dotted = ".".join(parts)
+    exact = [
+        d
+        for d in candidates
+        if d.name == dotted or d.name.endswith("." + dotted) or dotted.endswith("." + d.name)
+    ]
+    return exact or candidates
+
+
+def _named_identifiers(block: BlockState, path: str | None) -> list[str]:
+    """Identifiers in the request and the tool arguments, in order of first appearance."""
+    arguments = block.block.tool_call.arguments if block.block.tool_call else ""
+    texts = [block.block.query, _PATH.sub(" ", arguments)]
+    seen: dict[str, None] = {}
+    for text in texts:
+        for identifier in _IDENTIFIER.findall(text):
+            if len(identifier) >= 3 and identifier.lower() not in _PLAIN_WORDS:
+                seen.setdefault(identifier, None)
+    return list(seen)
+
+
+# the file and the frames -----------------------------------------------------------------------
+
+
+def tool_path(block: BlockState) -> str | None:
+    """The source file the tool call read, from its arguments: the first path with a code extension."""
+    call = block.block.tool_call
+    if call is None:
+        return None
+    match = _PATH.search(call.arguments.replace("\\\\", "/"))
+    return match[0] if match else None
+
+
+def conversation_frames(state: RunState) -> list[Frame]:
+    """Every stack frame in the turns before the last code block, with the message it was seen in."""
+    code_messages = [b.block.message_index for b in state.blocks if b.label == "code"]
+    if not code_messages:
+        return []
+    frames: list[Frame] = []
+    for block in state.blocks:
+        if block.block.message_index < max(code_messages):
+            frames.extend(_frames_in(block.text, block.block.message_index))
+    return frames
+
+
+def _frames_in(text: str, message_index: int) -> Iterable[Frame]:
+    for match in _PYTHON_FRAME.finditer(text):
+        yield Frame(message_index, match["path"], int(match["line"]), match["function"] or "")
+    for match in _FILE_LINE.finditer(text):
+        start = match.start()
+        while start > 0 and text[start - 1] in _PATH_CHARS:
+            start -= 1
+        path = text[start : match.start("line") - 1]
+        line_start = text.rfind("\n", 0, start) + 1
+        named = _AT_FUNCTION.search(text, line_start, start) or _IN_FUNCTION.match(text, match.end())
+        yield Frame(message_index, path, int(match["line"]), named["function"] if named else "")
+
+
+def same_file(frame_path: str, tool_path: str) -> bool:
+    """Same file name, and the same folder when both name one (checkouts live in different places)."""
+    frame_parts = _path_parts(frame_path)
+    tool_parts = _path_parts(tool_path)
+    if not frame_parts or not tool_parts or frame_parts[-1] != tool_parts[-1]:
+        return False
+    if len(frame_parts) >= 2 and len(tool_parts) >= 2:
+        return frame_parts[-2] == tool_parts[-2]
+    return True
+
+
+def _path_parts(path: str) -> list[str]:
+    return [part for part in path.replace("\\", "/").split("/") if part not in ("", ".", "..")]

@@ -1,0 +1,193 @@
+"""crush.code.v1: outlines keep signatures and what the request names; every elision is marked."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from headroom import compress
+from headroom.markers import find_markers
+from headroom.stages.crush.code import CodeParams, CrushCode, same_file
+from headroom.stages.score import Score
+from headroom.store import MemoryStore
+from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
+
+FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "code"
+HTTPX = (FIXTURES / "httpx_client.py").read_text()
+GO = (FIXTURES / "net_http_client.go").read_text()
+
+
+def _crushed(
+    text: str,
+    query: str,
+    path: str,
+    *,
+    params: CodeParams | None = None,
+    bias: float = 1.0,
+    before: list[dict[str, Any]] | None = None,
+    score: bool = True,
+) -> Any:
+    messages = [*(before or []), *openai_tool_turn(text, query, tool="read_file", arguments={"path": path})]
+    state = labelled(make_state(messages, bias={len(messages) - 1: bias}), "code")
+    if score:
+        run_stage(Score(), state)
+    run_stage(CrushCode(params), state)
+    return tool_block(state)
+
+
+def _body(text: str, first_line: str) -> str:
+    """A function's source from its `def` line to the next line at the same or lower indent."""
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(first_line))
+    indent = len(first_line) - len(first_line.lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
+        end += 1
+    return "\n".join(lines[start:end]).rstrip()
+
+
+def _kept_verbatim(original: str, rendered: str) -> bool:
+    originals = set(original.split("\n"))
+    return all(line in originals for line in rendered.split("\n") if "[headroom:" not in line)
+
+
+def test_the_function_a_question_names_survives_whole_and_the_rest_is_outlined() -> None:
+    block = _crushed(HTTPX, "Why does Client._send_handling_redirects loop forever?", "httpx/_client.py")
+    rendered = block.render()
+    assert _body(HTTPX, "    def _send_handling_redirects(") in rendered
+    assert len(rendered) < len(HTTPX) * 0.8
+    assert "def send(" in rendered and "class AsyncClient(BaseClient):" in rendered  # signatures stay
+    assert "import typing" in rendered and "__all__ = " in rendered  # imports and constants stay
+    assert any(m.scope == "body of" for m in find_markers(rendered))
+    assert any("kept whole: " in note and "_send_handling_redirects" in note for note in block.notes)
+
+
+def test_the_function_a_python_stack_trace_points_into_survives() -> None:
+    line = HTTPX.split("\n").index("            response = transport.handle_request(request)") + 1
+    trace = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/main.py", line 12, in <module>\n'
+        "    client.get(url)\n"
+        f'  File "/usr/lib/python3.11/site-packages/httpx/_client.py", line {line}, in _send_single_request\n'
+        "    response = transport.handle_request(request)\n"
+        "httpx.ConnectError: [Errno 111] Connection refused\n"
+    )
+    earlier = [{"role": "user", "content": "Run the script."}, {"role": "assistant", "content": trace}]
+    block = _crushed(
+        HTTPX, "Fix it.", "/srv/venv/lib/python3.11/site-packages/httpx/_client.py", before=earlier
+    )
+    rendered = block.render()
+    assert _body(HTTPX, "    def _send_single_request(") in rendered
+
+
+def test_a_go_trace_frame_keeps_the_go_function_it_names() -> None:
+    header = next(line for line in GO.split("\n") if line.startswith("func (c *Client) do(req *Request)"))
+    line = GO.split("\n").index(header) + 30
+    panic = f"panic: boom\n\nnet/http.(*Client).do(...)\n\t/usr/local/go/src/net/http/client.go:{line} +0x1d"
+    block = _crushed(
+        GO, "Why does this panic?", "src/net/http/client.go", before=[{"role": "user", "content": panic}]
+    )
+    assert _body(GO, header) in block.render()
+    plain = _crushed(GO, "Why does this panic?", "src/net/http/client.go")
+    assert _body(GO, header) not in plain.render()
+
+
+def test_a_trace_in_a_later_turn_or_another_file_changes_nothing() -> None:
+    line = HTTPX.split("\n").index("            response = transport.handle_request(request)") + 1
+    frame = f'  File "/x/other/_client.py", line {line}, in _send_single_request\n'
+    elsewhere = _crushed(HTTPX, "Fix it.", "httpx/_client.py", before=[{"role": "user", "content": frame}])
+    plain = _crushed(HTTPX, "Fix it.", "httpx/_client.py")
+    assert elsewhere.render() == plain.render()
+
+
+def test_fidelity_kept_lines_verbatim_markers_in_order_without_overlap() -> None:
+    for name in ("httpx_client.py", "net_http_client.go", "regex_re_unicode.rs", "express_response.js"):
+        text = (FIXTURES / name).read_text()
+        block = _crushed(text, "Summarise this file.", name)
+        rendered = block.render()
+        assert _kept_verbatim(text, rendered), name
+        markers = find_markers(rendered)
+        assert markers, name
+        assert all(m.hash == block.ref and m.total == len(text.split("\n")) for m in markers)
+        spans = [(m.first, m.last) for m in markers]
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), name
+        kept = sum(1 for line in rendered.split("\n") if "[headroom:" not in line)
+        assert kept + sum(m.last - m.first + 1 for m in markers) == len(text.split("\n")), name
+
+
+def test_markers_retrieve_the_original_through_compress() -> None:
+    store = MemoryStore()
+    messages = openai_tool_turn(
+        HTTPX, "What does Client.stream do?", tool="read_file", arguments={"path": "httpx/_client.py"}
+    )
+    result = compress(messages, model="gpt-4o", store=store)
+    output = result.messages[-1]["content"]
+    assert result.tokens_after < result.tokens_before * 0.8
+    assert _body(HTTPX, "    def stream(") in output
+    (digest,) = {m.hash for m in find_markers(output)}
+    assert store.get(digest) == HTTPX
+
+
+def test_same_input_same_bytes() -> None:
+    first = _crushed(HTTPX, "How are cookies merged?", "httpx/_client.py").render()
+    second = _crushed(HTTPX, "How are cookies merged?", "httpx/_client.py").render()
+    assert first == second
+
+
+def test_lossless_and_small_files_stay_whole() -> None:
+    lossless = _crushed(HTTPX, "Summarise.", "httpx/_client.py", params=CodeParams(policy="lossless"))
+    assert lossless.keep is None and lossless.render() == HTTPX
+    small = "\n".join(HTTPX.split("\n")[:60])
+    assert _crushed(small, "Summarise.", "httpx/_client.py").render() == small
+
+
+def test_pinned_lines_are_never_dropped() -> None:
+    block = _crushed(HTTPX, "Where is DEFAULT_MAX_REDIRECTS used?", "httpx/_client.py")
+    assert block.pinned
+    rendered_lines = block.render().split("\n")
+    for index in block.pinned:
+        assert block.document.units[index] in rendered_lines
+
+
+def test_bias_scales_what_is_kept() -> None:
+    low = _crushed(HTTPX, "How do redirects work?", "httpx/_client.py", bias=0.5)
+    high = _crushed(HTTPX, "How do redirects work?", "httpx/_client.py", bias=4.0)
+    assert len(high.kept_indices()) > len(low.kept_indices())
+
+
+def test_works_without_a_score_stage() -> None:
+    block = _crushed(HTTPX, "Explain Client.send", "httpx/_client.py", score=False)
+    assert _body(HTTPX, "    def send(") in block.render()
+
+
+def test_tool_arguments_name_what_to_keep() -> None:
+    messages = openai_tool_turn(
+        GO,
+        "Look at this.",
+        tool="read_symbol",
+        arguments={"path": "net/http/client.go", "symbol": "redirectBehavior"},
+    )
+    state = labelled(make_state(messages), "code")
+    run_stage(CrushCode(), state)
+    assert _body(GO, "func redirectBehavior(") in tool_block(state).render()
+
+
+def test_same_file_matches_by_name_and_folder() -> None:
+    assert same_file("/usr/lib/python3/site-packages/httpx/_client.py", "httpx/_client.py")
+    assert same_file("Ledger.java", "src/main/java/com/acme/Ledger.java")
+    assert not same_file("/x/other/_client.py", "httpx/_client.py")
+    assert not same_file("a.py", "b.py")
+
+
+def test_arguments_with_escaped_windows_paths_are_read() -> None:
+    messages = openai_tool_turn(
+        GO, "Explain Client.Do.", tool="read_file", arguments={"path": "C:\\src\\net\\http\\client.go"}
+    )
+    assert "\\\\" in json.dumps(messages[2]["tool_calls"][0]["function"]["arguments"])
+    state = labelled(make_state(messages), "code")
+    run_stage(CrushCode(), state)
+    assert "(go by tree-sitter" in tool_block(state).notes[0]
