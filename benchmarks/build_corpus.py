@@ -102,7 +102,7 @@ class Material:
 
     question: str
     calls: list[Call]
-    facts: list[str]
+    facts: list[str | list[str]]  # a list: equivalent spellings of one fact, any of which counts
     origin: str  # where the output comes from, for the README and the case file
     preamble: str = ""  # the assistant's text before its tool calls
     notes: str = ""
@@ -243,7 +243,7 @@ def pip_list_json() -> Material:
         question="I get `SystemError: The installed pydantic-core version is incompatible` at import. "
         "Which pydantic and pydantic-core versions are installed in this venv?",
         calls=[Call("run_shell", {"command": "pip list --format json"}, output, is_json=True)],
-        facts=[f'"{packages["pydantic"]}"', f'"{core}"'],
+        facts=[value_fact(output, packages["pydantic"]), value_fact(output, core)],
         origin="`pip list --format json` in the benchmark's Python environment",
     )
 
@@ -310,7 +310,7 @@ def litellm_provider_fields() -> Material:
     if azure is None:
         raise Skip("no azure provider")
     # The answer needs Azure's own record: its labels and placeholders, which no other provider shares.
-    own = [f'"{field["label"]}"' for field in azure["credential_fields"] if "Azure" in field["label"]]
+    own = [value_fact(output, f["label"]) for f in azure["credential_fields"] if "Azure" in f["label"]]
     if not own:
         raise Skip("azure record has no Azure-specific labels")
     return Material(
@@ -324,7 +324,7 @@ def litellm_provider_fields() -> Material:
                 is_json=True,
             )
         ],
-        facts=[*own, f'"{azure["default_model_placeholder"]}"'],
+        facts=[*own, value_fact(output, azure["default_model_placeholder"])],
         origin="litellm's provider_create_fields.json (package data)",
         notes="facts are values found only in Azure's record",
     )
@@ -453,16 +453,30 @@ def litellm_model_prices() -> Material:
         facts=[
             '"gpt-4o-mini"',
             str(mini["max_input_tokens"]),
-            repr_number(mini["input_cost_per_token"]),
-            repr_number(mini["output_cost_per_token"]),
+            number_fact(mini["input_cost_per_token"]),
+            number_fact(mini["output_cost_per_token"]),
         ],
         origin="litellm's model price table (package data), filtered like `jq with_entries(select(...))`",
     )
 
 
-def repr_number(value: float) -> str:
-    """How json.dumps writes a number (facts are compared with the JSON text)."""
-    return json.dumps(value)
+def number_fact(value: float) -> list[str]:
+    """A number as the standard JSON encoders spell it (`1.5e-07` by json, `1.5e-7` by orjson):
+    a faithful re-encoding of the same value keeps the fact."""
+    spellings = [json.dumps(value)]
+    try:
+        import orjson
+
+        spellings.append(orjson.dumps(value).decode())
+    except ImportError:
+        pass
+    return list(dict.fromkeys(spellings))
+
+
+def value_fact(output: str, value: str) -> str:
+    """A JSON string value as a fact: bare (readable in any faithful re-encoding, a table row or
+    minified JSON alike) when the bare text occurs once in the output, else with its JSON quotes."""
+    return value if output.count(value) == 1 else json.dumps(value)
 
 
 @case("cryptography_sbom", "json_object", "real", "anthropic")
@@ -484,7 +498,7 @@ def cryptography_sbom() -> Material:
         question="Compliance asks which pyo3 version the cryptography wheel's Rust extension is built with "
         "and under what license. Can you check the SBOM?",
         calls=[Call("Read", {"file_path": str(path.relative_to(SITE))}, output, is_json=True)],
-        facts=[f'"{facts[0]}"', *facts[1:]],
+        facts=[value_fact(output, facts[0]), *facts[1:]],
         origin="the CycloneDX SBOM shipped inside the cryptography wheel",
     )
 
@@ -497,12 +511,19 @@ def debug_adapter_protocol() -> Material:
     args = schema["definitions"].get("SetBreakpointsArguments")
     if args is None:
         raise Skip("no SetBreakpointsArguments")
-    required = args.get("required", [])
+    required = [name for name in args.get("required", []) if name in args.get("properties", {})]
     return Material(
         question="I'm writing a DAP client. What does the setBreakpoints request's arguments object contain, "
         "and which properties are required?",
         calls=[Call("read_file", {"path": str(path.relative_to(SITE))}, output, is_json=True)],
-        facts=['"SetBreakpointsArguments"', '"sourceModified"', '"lines"', *[f'"{r}"' for r in required]],
+        facts=[
+            value_fact(output, args["description"]),
+            *[
+                value_fact(output, args["properties"][name]["description"])
+                for name in ("lines", "sourceModified")
+            ],
+            *[value_fact(output, args["properties"][name]["description"]) for name in required],
+        ],
         origin="the Debug Adapter Protocol JSON schema vendored in debugpy",
     )
 
@@ -960,7 +981,12 @@ def html_rustc_codegen() -> Material:
     return Material(
         question="Which values does rustc's `-C opt-level` accept, and what is the default?",
         calls=[Call("WebFetch", {"url": "file://" + str(path), "prompt": "opt-level values"}, text)],
-        facts=["<code>s</code>", "<code>z</code>", line_matching(text, r"The default is <code>0</code>")],
+        # Text as the page reads (text nodes are verbatim in the HTML and in any rendering of it).
+        facts=[
+            ": no optimizations, also turns on",
+            ": optimize for binary size.",
+            ": optimize for binary size, but more aggressively.",
+        ],
         origin="rustc's codegen-options page from the local Rust documentation",
     )
 
@@ -1481,7 +1507,7 @@ def session_npm_tar() -> Material:
         question="And what Node.js engine range does that tar declare, and under which license is it "
         "published?",
         calls=[Call("Read", {"file_path": f"{root}/node_modules/tar/package.json"}, manifest, is_json=True)],
-        facts=[f'"{engine}"', f'"{data["license"]}"'],
+        facts=[value_fact(manifest, engine), value_fact(manifest, data["license"])],
         origin="a two-turn session: `grep -r '\"version\"'` over npm's bundled packages, then tar's "
         "package.json",
     )
@@ -1548,13 +1574,17 @@ def check_facts(spec: CaseSpec, material: Material) -> None:
         turn.question + "\n" + turn.answer + "\n" + json.dumps([c.arguments for c in turn.calls])
         for turn in material.turns()
     )
-    for fact in material.facts:
-        if not fact.strip():
-            raise ValueError(f"{spec.id}: empty fact")
-        if fact not in outputs:
-            raise ValueError(f"{spec.id}: fact not in the tool output: {fact!r}")
-        if fact in asked:
-            raise ValueError(f"{spec.id}: fact given away by the questions, answers or arguments: {fact!r}")
+    for entry in material.facts:
+        spellings = entry if isinstance(entry, list) else [entry]
+        if not spellings[0].strip() or spellings[0] not in outputs:
+            raise ValueError(f"{spec.id}: fact not in the tool output: {spellings[0]!r}")
+        for fact in spellings:
+            if not fact.strip():
+                raise ValueError(f"{spec.id}: empty fact")
+            if fact in asked:
+                raise ValueError(
+                    f"{spec.id}: fact given away by the questions, answers or arguments: {fact!r}"
+                )
 
 
 def build_case(spec: CaseSpec) -> dict[str, Any]:

@@ -207,9 +207,17 @@ def json_problems(before: list[Any], after: list[Any]) -> list[str]:
     return problems
 
 
-def facts_kept(facts: Sequence[str], messages: Any) -> list[bool]:
+Fact = str | list[str]  # a list gives equivalent spellings of one value, any of which counts
+
+
+def facts_kept(facts: Sequence[Fact], messages: Any) -> list[bool]:
+    """Each fact is kept if it (or one of its spellings) appears verbatim in some text of the messages."""
     text = "\n".join(text_leaves(messages))
-    return [fact in text for fact in facts]
+    return [any(f in text for f in ([fact] if isinstance(fact, str) else fact)) for fact in facts]
+
+
+def show_fact(fact: Fact) -> str:
+    return fact if isinstance(fact, str) else " | ".join(fact)
 
 
 def digest(messages: Any) -> str:
@@ -270,7 +278,7 @@ class Case:
     kind: str
     source: str
     format: str
-    facts: list[str]
+    facts: list[Fact]
     messages: list[Any]
     tokens_raw: int = 0  # as the tool returned it (pretty-printed JSON stays pretty)
     tokens_before: int = 0  # the baseline: JSON tool outputs minified
@@ -788,7 +796,11 @@ def totals_rows(
 
 
 def target_lines(
-    ours: dict[str, Any], ref: dict[str, Any], first: dict[str, Any], scale: list[Any]
+    ours: dict[str, Any],
+    ref: dict[str, Any],
+    first: dict[str, Any],
+    scale: list[Any],
+    subset: dict[str, Any] | None = None,
 ) -> list[str]:
     lines = []
     lines.append(
@@ -803,8 +815,18 @@ def target_lines(
     if ref:
         m = ratio(ours["latency_median_of_case_medians_ms"], ref["latency_median_of_case_medians_ms"]) or 0
         p = ratio(ours["latency_p95_all_runs_ms"], ref["latency_p95_all_runs_ms"]) or 0
+        both = ""
+        if subset and subset.get("ours") and subset.get("reference"):
+            bo, br = subset["ours"], subset["reference"]
+            bm = ratio(bo["latency_median_of_case_medians_ms"], br["latency_median_of_case_medians_ms"]) or 0
+            bp = ratio(bo["latency_p95_all_runs_ms"], br["latency_p95_all_runs_ms"]) or 0
+            both = (
+                f" (on the {bo['cases']} cases both sides compress: {bm:.2f}x at the median, "
+                f"{bp:.2f}x at p95; elsewhere the reference mostly leaves the output alone, "
+                "which costs it almost nothing)"
+            )
         lines.append(
-            f"- Warm latency <= 0.5x the reference: {m:.2f}x at the median, {p:.2f}x at p95. "
+            f"- Warm latency <= 0.5x the reference: {m:.2f}x at the median, {p:.2f}x at p95{both}. "
             + ("**Met.**" if m <= 0.5 and p <= 0.5 else "**Not met.**")
         )
     fo, fr = first.get("ours", {}), first.get("reference", {})
@@ -839,7 +861,7 @@ def attention(cases: list[Case]) -> list[str]:
     for c in cases:
         lost = [f for f, kept in zip(c.facts, c.ours.facts, strict=True) if not kept]
         if lost:
-            shown = "; ".join(f"`{f[:90]}`" for f in lost)
+            shown = "; ".join(f"`{show_fact(f)[:90]}`" for f in lost)
             lines.append(f"- **{c.id}** ({c.kind}) loses {len(lost)}/{len(c.facts)} facts: {shown}")
     for c in cases:
         if c.saved(c.ours) < 0.3:
@@ -931,7 +953,7 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
         "",
         "## Against the targets",
         "",
-        *target_lines(ours, ref, first, scale),
+        *target_lines(ours, ref, first, scale, results.get("both_compressed")),
         "",
         "## Totals",
         "",
@@ -1058,7 +1080,9 @@ def main(argv: list[str] | None = None) -> int:
         if reason
         else "tiktoken pointed at the encodings its own litellm wheel ships; its optional ML text "
         "compressor (Kompress) needs the [ml] extra and a model download, so as installed by default "
-        "it is not used"
+        "it is not used; by default it never modifies a block carrying cache_control (our Anthropic "
+        "cases mark the newest tool result, as caching clients do) and protects code when the request "
+        "reads like analysis; each case's transforms are in results.json"
     )
     if reason:
         print(f"reference: {reason}", file=sys.stderr)
@@ -1143,7 +1167,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print()
-    print("\n".join(target_lines(results["ours"], results["reference"], first, scale)))
+    print(
+        "\n".join(
+            target_lines(results["ours"], results["reference"], first, scale, results["both_compressed"])
+        )
+    )
     print(f"\nwrote {args.output / 'results.json'} and {args.output / 'RESULTS.md'}")
     return 0
 
