@@ -9,6 +9,7 @@ import pytest
 
 from headroom import samples
 from headroom.store import MemoryStore
+from tests.store_fixtures import make_store, store_url  # noqa: F401  (the store contract's fixtures)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_tokens_per_stage_fall_as_stages_cut(traced) -> None:
     assert trace.tokens_input == sum(count_tokens(text, "gpt-4o") for text in texts)
     assert tokens["classify"] == tokens["score"]  # labelling and scoring change no text
     assert tokens["crush_log"] < tokens["score"] / 5
-    assert tokens["cache"] == tokens["budget"]
+    assert 0 <= tokens["cache"] - tokens["budget"] <= 2 * 50  # cache adds one retrieval note per cut block
     message_tokens = [b.tokens for b in trace.stage("cache").blocks]
     expected = [count_tokens(m["content"], "gpt-4o") for i, m in enumerate(traced.messages) if i != 2]
     assert message_tokens == expected

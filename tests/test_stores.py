@@ -1,0 +1,214 @@
+"""The store contract, the same suite over memory, SQLite and a real Redis server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from headroom.stores import MemoryStore, Store, StoreUnavailable, default_store, open_store, resolve_store
+from headroom.stores.redis import RedisStore
+from headroom.stores.sqlite import SqliteStore
+from tests.store_fixtures import MakeStore, require_redis
+
+TEXTS = [
+    "",
+    "plain ascii",
+    "ünïcödé ✓ 漢字 🙂",
+    "lone surrogate \ud800 kept",
+    "line 1\nline 2\r\n\ttabbed\x00nul",
+    "x" * 1_000_000,
+]
+
+
+def test_every_text_comes_back_byte_for_byte(make_store: MakeStore) -> None:
+    store, _ = make_store()
+    items = {f"k{i}": text for i, text in enumerate(TEXTS)}
+    store.put_many("original", items)
+    found = store.lookup_many("original", list(items))
+    assert [lookup.status for lookup in found] == ["found"] * len(TEXTS)
+    assert [lookup.value for lookup in found] == TEXTS
+    assert store.get("k3") == TEXTS[3]
+
+
+def test_a_key_never_stored_is_unknown(make_store: MakeStore) -> None:
+    store, _ = make_store()
+    assert store.lookup("0123456789abcdef").status == "unknown"
+    assert store.get("0123456789abcdef") is None
+
+
+def test_after_the_ttl_a_key_is_expired_then_after_another_ttl_unknown(make_store: MakeStore) -> None:
+    store, clock = make_store(ttl=0.5)
+    store.put("k", "original")
+    clock.advance(0.6)
+    assert store.lookup("k").status == "expired"
+    assert store.get("k") is None
+    clock.advance(0.6)
+    assert store.lookup("k").status == "unknown"
+
+
+def test_reading_an_entry_starts_its_lifetime_again(make_store: MakeStore) -> None:
+    store, clock = make_store(ttl=0.5)
+    store.put("k", "original")
+    clock.advance(0.3)
+    assert store.get("k") == "original"
+    clock.advance(0.3)  # 0.6 after the write, 0.3 after the read
+    assert store.get("k") == "original"
+
+
+def test_over_the_bound_the_least_recently_used_is_evicted_and_answered_expired(
+    make_store: MakeStore,
+) -> None:
+    store, clock = make_store(max_entries=3)
+    for key in "abc":
+        store.put(key, key.upper())
+        clock.advance(0.01)
+    assert store.get("a") == "A"  # a is now the most recently used
+    clock.advance(0.01)
+    store.put("d", "D")
+    assert store.lookup("b").status == "expired"
+    assert [store.get(key) for key in "acd"] == ["A", "C", "D"]
+
+
+def test_rewriting_a_key_replaces_it_and_counts_as_use(make_store: MakeStore) -> None:
+    store, clock = make_store(max_entries=2)
+    store.put("a", "old")
+    clock.advance(0.01)
+    store.put("b", "B")
+    clock.advance(0.01)
+    store.put("a", "new")
+    clock.advance(0.01)
+    store.put("c", "C")
+    assert store.get("a") == "new"
+    assert store.lookup("b").status == "expired"
+
+
+def test_kinds_are_separate_key_spaces(make_store: MakeStore) -> None:
+    store, _ = make_store()
+    store.put("k", "original")
+    store.put_memo("k", "memo")
+    store.put_many("session", {"k": "session"})
+    assert store.get("k") == "original"
+    assert store.get_memo("k") == "memo"
+    assert store.lookup("k", "session").value == "session"
+    assert store.lookup("other", "memo").status == "unknown"
+
+
+def test_batches_keep_their_order_and_may_repeat_keys(make_store: MakeStore) -> None:
+    store, _ = make_store()
+    store.put_many("memo", {"a": "1", "b": "2"})
+    found = store.lookup_many("memo", ["b", "missing", "a", "b"])
+    assert [(f.status, f.value) for f in found] == [
+        ("found", "2"),
+        ("unknown", None),
+        ("found", "1"),
+        ("found", "2"),
+    ]
+    assert store.lookup_many("memo", []) == []
+    store.put_many("memo", {})
+
+
+def test_a_redis_server_that_cannot_be_reached_raises_store_unavailable() -> None:
+    store = RedisStore("redis://127.0.0.1:1/0", connect_timeout=0.2)
+    with pytest.raises(StoreUnavailable, match=r"store redis://127\.0\.0\.1:1/0: ConnectionError"):
+        store.get("k")
+    with pytest.raises(StoreUnavailable):
+        store.put("k", "v")
+
+
+def test_a_sqlite_file_that_cannot_be_opened_raises_store_unavailable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreUnavailable, match="store sqlite:///"):
+        SqliteStore(blocker / "store.db")
+
+
+def test_a_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    first = SqliteStore(path)
+    first.put("k", "kept \ud800")
+    first.close()
+    assert SqliteStore(path).get("k") == "kept \ud800"
+
+
+def test_urls_open_the_right_store_once(tmp_path: Path) -> None:
+    assert open_store("memory://") is default_store()
+    limited = open_store(f"memory://?ttl=5&max_entries=7&id={uuid.uuid4().hex}")
+    assert isinstance(limited, MemoryStore) and (limited.ttl, limited.max_entries) == (5.0, 7)
+    url = f"sqlite:///{tmp_path}/a.db?max_entries=9"
+    sqlite = open_store(url)
+    assert isinstance(sqlite, SqliteStore) and sqlite.path == f"{tmp_path}/a.db" and sqlite.max_entries == 9
+    assert open_store(url) is sqlite
+    redis_store = open_store("redis://127.0.0.1:1/3?prefix=p&ttl=60")
+    assert isinstance(redis_store, RedisStore) and redis_store.prefix == "p" and redis_store.ttl == 60
+    mine = MemoryStore()
+    assert open_store(mine) is mine
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgres://db/x", "unknown kind of store"),
+        ("sqlite:///", "no file"),
+        ("memory://?ttl=soon", "ttl='soon' is not a valid float"),
+        ("memory://?ttl=-1", "ttl must be positive"),
+    ],
+)
+def test_bad_urls_are_named_in_the_error(url: str, message: str) -> None:
+    with pytest.raises(StoreUnavailable, match=message):
+        open_store(url)
+
+
+def test_the_callers_store_wins_over_the_pipelines(tmp_path: Path) -> None:
+    from headroom.graph import load_pipeline
+
+    spec = load_pipeline("default").spec.model_dump(mode="json", exclude_none=True)
+    spec["stages"]["cache"].setdefault("params", {})["store"] = f"sqlite:///{tmp_path}/yaml.db"
+    pipeline = load_pipeline(spec)
+    assert isinstance(resolve_store(None, pipeline), SqliteStore)
+    mine = MemoryStore()
+    assert resolve_store(mine, pipeline) is mine
+    assert resolve_store(None, load_pipeline("default")) is default_store()
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys
+    from headroom.stores import open_store
+    store = open_store(sys.argv[1])
+    if sys.argv[2] == "put":
+        store.put(sys.argv[3], sys.argv[4])
+    else:
+        print(store.lookup(sys.argv[3]).value)
+    """
+)
+
+
+def _child(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_two_processes_sharing_redis_each_read_what_the_other_stored() -> None:
+    url = f"{require_redis()}?prefix=test-{uuid.uuid4().hex}"
+    _child(url, "put", "from-child", "written by the child")
+    assert open_store(url).get("from-child") == "written by the child"
+    open_store(url).put("from-parent", "written by the parent")
+    assert _child(url, "get", "from-parent") == "written by the parent"
+    assert _child(url, "get", "from-child") == "written by the child"
+
+
+def test_two_processes_sharing_a_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/shared.db"
+    _child(url, "put", "k", "from the child")
+    assert _child(url, "get", "k") == "from the child"
+
+
+def test_every_store_is_a_store() -> None:
+    assert all(issubclass(kind, Store) for kind in (MemoryStore, SqliteStore, RedisStore))
