@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,10 @@ def approximate_tokens(messages: Any) -> int:
 class Totals:
     """A consistent snapshot of the running totals."""
 
-    requests_seen: int
-    requests_compressed: int
+    requests_seen: int  # requests that carried messages (or Responses input) to look at
+    requests_compressed: int  # requests sent with fewer tokens than they came with
     total_tokens_saved: int
-    failures: int
+    failures: int  # requests during which something failed (see the log for each reason)
 
 
 class RunningTotals:
@@ -158,13 +158,10 @@ class RequestCompressor:
             plan = plan_for()
             if plan is None:
                 return None
-            return self._finish(plan, await self._acompress(plan.messages, model))
+            return self._finish(plan, await acompress(plan.messages, model, **self._call_options()))
         except Exception as error:
             self.report_failure(error)
             return None
-
-    def _acompress(self, messages: list[Any], model: str | None) -> Awaitable[CompressResult]:
-        return acompress(messages, model, **self._call_options())
 
     def _call_options(self) -> dict[str, Any]:
         return {"pipeline": self.pipeline, "hooks": self.hooks, **self._options}
@@ -186,6 +183,8 @@ class RequestCompressor:
         return _Plan(converted.messages, lambda compressed: _responses.restore(items, converted, compressed))
 
     def _finish(self, plan: _Plan, result: CompressResult) -> Compressed | None:
+        if result.failures:
+            self.totals.failed()
         for reason in result.failures:
             self.failures.report(reason)
         if result.tokens_saved <= 0 or not isinstance(result.messages, list):

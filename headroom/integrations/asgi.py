@@ -26,8 +26,9 @@ non-JSON body, a request too small to be worth it (`min_tokens`), or any interna
 error (logged once with its reason, logger `headroom.integrations.asgi`). The
 middleware never answers with an error of its own.
 
-Parsing, compressing and serializing big bodies happens off the event loop
-(worker threads), so other requests keep being served meanwhile.
+Big bodies are parsed and serialized in worker threads and compressed with
+`await acompress(...)` (which hands big blocks to worker threads), so other
+requests keep being served meanwhile.
 """
 
 from __future__ import annotations

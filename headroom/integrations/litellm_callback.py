@@ -8,9 +8,10 @@ What each LiteLLM path does (litellm 1.110):
   logger's `async_pre_call_deployment_hook` with the request before it is sent,
   and uses the request the hook returns. HeadroomCallback compresses
   `messages` (OpenAI or Anthropic format; Anthropic `system` is left alone) or
-  the Responses `input` items there, with `await acompress(...)`, so large
-  requests do not stall the event loop. The LiteLLM proxy and `litellm.Router`
-  reach the provider through these same calls, so they are covered too.
+  the Responses `input` items there, with `await acompress(...)`, which yields
+  to the event loop and hands big blocks to worker threads. The LiteLLM proxy
+  and `litellm.Router` reach the provider through these same calls, so they are
+  covered too.
 - `litellm.completion` (sync, streaming or not, any provider): LiteLLM offers
   no hook that can rewrite a synchronous request. The last thing it calls
   before sending is `log_pre_api_call`, with the provider request body it is
@@ -18,9 +19,10 @@ What each LiteLLM path does (litellm 1.110):
   compresses that body's `messages` in place. This works for every provider
   whose body has a `messages` list and is serialized after that call (OpenAI
   and OpenAI-compatible, Anthropic, Azure, and most others). A body with no
-  `messages` list (Gemini's `contents`, for example) or one already signed
-  before logging (Bedrock with SigV4) is sent unchanged: call
-  `headroom.compress()` yourself there, or use the async API.
+  `messages` list (Gemini's `contents`, for example) is left alone, and a body
+  the provider signs before that call (AWS SigV4) goes out as signed, i.e.
+  uncompressed, although the totals count it: call `headroom.compress()`
+  yourself there, or use the async API.
 - `litellm.anthropic.messages.create` (sync) is not implemented by LiteLLM.
 
 Failing open: any error leaves the request exactly as it was and is logged once

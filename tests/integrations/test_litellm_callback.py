@@ -205,7 +205,7 @@ def test_errors_leave_the_request_as_it_was_and_are_logged_once(upstream, openai
     records = [r for r in caplog.records if r.name == LOGGER]
     assert [r.levelname for r in records] == ["WARNING", "DEBUG"]  # one record per failure; repeats quieter
     assert "no-such-pipeline" in records[0].getMessage()
-    assert broken.requests_compressed == 0
+    assert (broken.requests_seen, broken.requests_compressed, broken.totals().failures) == (2, 0, 2)
 
 
 class Unreadable(dict):  # type: ignore[type-arg]
