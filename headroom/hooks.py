@@ -9,6 +9,7 @@ never swallowed, and raised in strict mode.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,15 +46,19 @@ class CompressEvent:
 class CompressionHooks:
     """Subclass and override any of these. Each may be `def` or `async def`."""
 
-    def pre_compress(self, messages: list[Any], ctx: CompressContext, **kwargs: Any) -> list[Any]:
+    def pre_compress(
+        self, messages: list[Any], ctx: CompressContext, **kwargs: Any
+    ) -> list[Any] | Awaitable[list[Any]]:
         """Return the messages to compress (dedup, filter, inject). Default: unchanged."""
         return messages
 
-    def compute_biases(self, messages: list[Any], ctx: CompressContext, **kwargs: Any) -> dict[int, float]:
+    def compute_biases(
+        self, messages: list[Any], ctx: CompressContext, **kwargs: Any
+    ) -> dict[int, float] | Awaitable[dict[int, float]]:
         """Per-message weights by message index: >1.0 keeps more, <1.0 keeps less. Default: none."""
         return {}
 
-    def post_compress(self, event: CompressEvent, **kwargs: Any) -> None:
+    def post_compress(self, event: CompressEvent, **kwargs: Any) -> None | Awaitable[None]:
         """Observe the result (logging, analytics). Default: nothing."""
 
 
