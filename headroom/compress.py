@@ -23,7 +23,7 @@ from headroom.executor import execute
 from headroom.graph import Pipeline, load_pipeline
 from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
 from headroom.messages import Conversation, extract_blocks, write_back
-from headroom.stage import BlockState, Failure, RunContext, RunState
+from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Failure, RunContext, RunState
 from headroom.stores import StoreLike, resolve_store
 from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
 from headroom.trace import Trace
@@ -258,8 +258,7 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         run_trace = Trace(
             pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
         )
-    await execute(pipeline, state, run_trace)
-    outputs, transforms = _outputs(state)
+    outputs, transforms = await _run_stages(pipeline, state, run_trace)
     compressed = write_back(working, conversation.blocks, outputs)
     result = CompressResult(
         messages=compressed,
@@ -275,6 +274,22 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         await run.hook("post_compress", None, _event(result, messages))
     result.failures = run.failures + result.failures
     return result
+
+
+async def _run_stages(
+    pipeline: Pipeline, state: RunState, trace: Trace | None
+) -> tuple[dict[int, str], list[str]]:
+    """Run the pipeline and render its outputs. A large request runs on its own event loop in a
+    worker thread, so the caller's loop (a proxy serving other requests) never stalls on it."""
+    if sum(len(block.text) for block in state.blocks) < THREAD_THRESHOLD_CHARS:
+        await execute(pipeline, state, trace)
+        return _outputs(state)
+
+    def run_blocking() -> tuple[dict[int, str], list[str]]:
+        anyio.run(execute, pipeline, state, trace)
+        return _outputs(state)
+
+    return await anyio.to_thread.run_sync(run_blocking)
 
 
 def _event(result: CompressResult, messages: list[Any]) -> CompressEvent:
