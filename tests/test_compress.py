@@ -20,7 +20,7 @@ from headroom.graph import load_pipeline
 from headroom.markers import find_markers
 from headroom.store import MemoryStore
 from headroom.tokens import count_message_tokens
-from tests.helpers import PIPELINES, anthropic_tool_turn, openai_tool_turn, tool_text
+from tests.helpers import PIPELINES, anthropic_tool_turn, kept_records, openai_tool_turn, tool_text
 
 REFERENCE_ORDER = ["classify", "score", "crush_json", "crush_log", "budget", "cache"]
 SMALL = [{"id": 1, "kind": "order", "ok": True}, {"id": 2, "kind": "order", "ok": False}]
@@ -156,14 +156,23 @@ def test_pipeline_table(name: str) -> None:
 # User pipelines change behaviour with no code change. ---------------------------------------------
 
 
-def test_without_score_the_error_record_and_the_asked_for_id_are_no_longer_pinned() -> None:
-    with_score = compress(incident(), store=MemoryStore())
-    without = compress(incident(), pipeline=PIPELINES / "no_score.yaml", store=MemoryStore())
-    assert FAILED_JSON in with_score.messages[3]["content"]
-    assert FACTS["request_id"] in with_score.messages[4]["content"]
-    assert FAILED_JSON not in without.messages[3]["content"]
-    assert FACTS["request_id"] not in without.messages[4]["content"]
-    # Stack traces are the log crusher's own finding, so they survive either way.
+def test_without_score_what_the_user_asked_about_is_no_longer_pinned() -> None:
+    # Needles come from score alone: without it, an ordinary record or log line the user names is
+    # no longer kept on purpose (what a crusher finds on its own, like stack traces, stays).
+    log_lines = incident()[4]["content"].split("\n")
+    line = log_lines[1234]
+    rid = line.rsplit("rid=", 1)[1]
+    assert sum(rid in other for other in log_lines) == 1 and "INFO" in line
+    record = orjson.dumps(RECORDS[42]).decode()
+    asked = f"what about order {RECORDS[42]['id']} and request {rid}?"
+    with_score = compress(incident(), user_query=asked, store=MemoryStore())
+    without = compress(
+        incident(), user_query=asked, pipeline=PIPELINES / "no_score.yaml", store=MemoryStore()
+    )
+    assert record in with_score.messages[3]["content"]
+    assert line in with_score.messages[4]["content"].split("\n")
+    assert record not in without.messages[3]["content"]
+    assert line not in without.messages[4]["content"].split("\n")
     for frame in FACTS["trace_first_frames"] + FACTS["trace_last_frames"]:
         assert frame in without.messages[4]["content"]
 
@@ -199,9 +208,7 @@ def test_aggressive_keeps_less_than_default() -> None:
     default = compress(incident(), store=MemoryStore())
     aggressive = compress(incident(), pipeline="aggressive", store=MemoryStore())
     assert aggressive.tokens_after < default.tokens_after
-    kept = [
-        sum(isinstance(v, dict) for v in json.loads(r.messages[3]["content"])) for r in (default, aggressive)
-    ]
+    kept = [kept_records(r.messages[3]["content"]) for r in (default, aggressive)]
     assert kept[1] < kept[0]
     lines = [len(r.messages[4]["content"].split("\n")) for r in (default, aggressive)]
     assert lines[1] < lines[0]
