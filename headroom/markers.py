@@ -13,24 +13,42 @@ An elision is marked in place, in the source's own unit:
   UTF-8 text; `headroom.retrieve(hash)` returns that text byte for byte.
 
 Inside a JSON array the marker is a JSON string element, so the array stays
-valid JSON. Summaries use the same brackets: `[headroom: summary ...]`.
+valid JSON.
 
-An optional part between the total and the hash says where the run is:
+Two optional parts say where the run is, between the total and the hash:
 
-    [headroom: omitted blocks 40-88 of 300 (section "Installation"); hash=3f2a9c1b7d4e5f60]
-    [headroom: omitted lines 120-188 of 950 (body of "Parser.parse"); hash=3f2a9c1b7d4e5f60]
+    [headroom: omitted keys 12-1990 of 2000 at $.paths; hash=3f2a9c1b7d4e5f60]
+    [headroom: omitted chars 2001-20000 of 20000 at $[5].body; hash=3f2a9c1b7d4e5f60]
+    [headroom: omitted lines 40-88 of 300 (section "Installation"); hash=3f2a9c1b7d4e5f60]
 
-`(section "...")` names the heading the dropped units sit under (a JSON
-string); in source code, `(body of "Parser.parse")` names the function whose
-body the run is, and `(rest of "TABLE")` the long statement or doc comment
-whose remaining lines it is. `Marker.scope` says which, `Marker.section` holds
-the name.
+- `at <path>` names the JSON value the run belongs to (no path: the block
+  itself). Paths start at `$`; `.name` for a plain key, `["any key"]` (a JSON
+  string) otherwise, `[5]` for an array index. `keys` are an object's members
+  in their order, numbered from 0; `chars` are a string's characters, numbered
+  from 1 like lines.
+- `(section "...")` names the heading the dropped lines sit under (a JSON string);
+  in source code, `(body of "Parser.parse")` names the function whose body the
+  run is, and `(rest of "TABLE")` the long statement whose remaining lines it is.
+  `Marker.scope` says which (`section`, `body of`, `rest of`), `Marker.section`
+  holds the name.
 
 Elements dropped all over a page, with no one range to name, are tallied by kind:
 
     [headroom: omitted elements: 14 script, 3 style, 2 nav; hash=3f2a9c1b7d4e5f60]
 
 `find_tallies` reads them back.
+
+A marked summary of what was dropped sits next to its marker (in the same line
+or JSON string). It only states facts about the dropped units:
+
+    [headroom: summary of 283 omitted items: status: ok x281, failed x2; latency_ms: 3..180]
+
+Each entry is `key: value xCOUNT, ...` (every distinct value and how often it
+occurs) or `key: MIN..MAX` (the smallest and largest value; timestamps compare
+as text). Keys and values are written bare when they are plain words (letters,
+digits, `_/@+%:-` and single inner dots) and not a JSON number or literal;
+otherwise as JSON (a quoted string, a number, true, false or null).
+`find_summaries` reads them back.
 """
 
 from __future__ import annotations
@@ -44,10 +62,16 @@ from dataclasses import dataclass
 HASH_LENGTH = 16
 
 _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+PATH_PATTERN = r"\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\[" + _JSON_STRING + r"\])*"
 MARKER_PATTERN = re.compile(
     r"\[headroom: omitted (?P<unit>[a-z]+) (?P<first>\d+)-(?P<last>\d+) of (?P<total>\d+)"
+    r"(?: at (?P<path>" + PATH_PATTERN + r"))?"
     r"(?: \((?P<scope>section|body of|rest of) (?P<section>" + _JSON_STRING + r")\))?"
     r"; hash=(?P<hash>[0-9a-f]{16})\]"
+)
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_PATH_PART = re.compile(
+    r"\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)|\[(?P<index>\d+)\]|\[(?P<key>" + _JSON_STRING + r")\]"
 )
 
 
@@ -62,13 +86,45 @@ def omitted(
     total: int,
     ref: str,
     *,
+    path: str | None = None,
     section: str | None = None,
     scope: str = "section",
 ) -> str:
-    """The marker for units first..last (inclusive) of `total`; `section`: the heading they sit under
-    (or, with `scope` "body of" / "rest of", the code definition they belong to)."""
-    where = f" ({scope} {json.dumps(section, ensure_ascii=False)})" if section is not None else ""
+    """The marker for units first..last (inclusive) of `total`; `path`: the JSON value they belong to,
+    `section`: the heading they sit under (or, with `scope` "body of" / "rest of", the code
+    definition they belong to)."""
+    where = f" at {path}" if path is not None else ""
+    if section is not None:
+        where += f" ({scope} {json.dumps(section, ensure_ascii=False)})"
     return f"[headroom: omitted {unit} {first}-{last} of {total}{where}; hash={ref}]"
+
+
+def json_path(parts: Sequence[str | int]) -> str:
+    """`$.paths["/v1/users"][3]`: the path grammar markers use."""
+    out = ["$"]
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _PLAIN_KEY.fullmatch(part):
+            out.append(f".{part}")
+        else:
+            out.append(f"[{json.dumps(part, ensure_ascii=False)}]")
+    return "".join(out)
+
+
+def parse_json_path(path: str) -> list[str | int]:
+    """The keys and indices of a marker path. Raises ValueError when it is not one."""
+    if not re.fullmatch(PATH_PATTERN, path):
+        raise ValueError(f"not a marker path: {path!r}")
+    parts: list[str | int] = []
+    for match in _PATH_PART.finditer(path, 1):
+        if match["name"] is not None:
+            parts.append(match["name"])
+        elif match["index"] is not None:
+            parts.append(int(match["index"]))
+        else:
+            parts.append(json.loads(match["key"]))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -92,7 +148,7 @@ def find_markers(text: str) -> list[Marker]:
             int(m["last"]),
             int(m["total"]),
             m["hash"],
-            None,
+            m["path"],
             json.loads(m["section"]) if m["section"] is not None else None,
             m["scope"],
         )
@@ -132,6 +188,111 @@ def find_tallies(text: str) -> list[Tally]:
         counts = tuple((kind, int(count)) for count, kind in pairs)
         found.append(Tally(match["unit"], counts, match["hash"]))
     return found
+
+
+# summaries ---------------------------------------------------------------------------------
+
+Scalar = str | int | float | bool | None
+# (key, [(value, count), ...]) for counts, or (key, (low, high)) for a range
+SummaryEntry = tuple[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
+
+# A colon only inside a bare word, so `key: value` still splits at the first ": ".
+_BARE_CHAR = r"(?:[A-Za-z0-9_/@+%-]|:(?![ ]|$))"
+_BARE = re.compile(_BARE_CHAR + r"+(?:\." + _BARE_CHAR + r"+)*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_SUMMARY_HEAD = re.compile(r"\[headroom: summary of (?P<count>\d+) omitted (?P<unit>[a-z]+)(?P<colon>:)?")
+
+
+def summary_value(value: Scalar) -> str:
+    """A key or value as a summary writes it: bare when that reads back the same, else JSON."""
+    if isinstance(value, str):
+        plain = (
+            _BARE.fullmatch(value)
+            and not _JSON_NUMBER.fullmatch(value)
+            and value not in ("true", "false", "null")
+        )
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)
+
+
+def summary(count: int, unit: str, entries: Sequence[SummaryEntry]) -> str:
+    """`[headroom: summary of 283 omitted items: status: ok x281, failed x2; latency_ms: 3..180]`."""
+    parts = []
+    for key, stats in entries:
+        if isinstance(stats, list):
+            body = ", ".join(f"{summary_value(value)} x{seen}" for value, seen in stats)
+        else:
+            body = f"{summary_value(stats[0])}..{summary_value(stats[1])}"
+        parts.append(f"{summary_value(key)}: {body}")
+    text = f"[headroom: summary of {count} omitted {unit}"
+    return text + (": " + "; ".join(parts) if parts else "") + "]"
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    unit: str
+    entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
+
+
+def find_summaries(text: str) -> list[Summary]:
+    """Every summary in a text, in order. Raises ValueError on one that does not follow the grammar."""
+    found = []
+    for head in _SUMMARY_HEAD.finditer(text):
+        entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]] = {}
+        position = head.end()
+        if head["colon"]:
+            position = _read_entries(text, position + 1, entries)
+        if text[position : position + 1] != "]":
+            raise ValueError(f"summary not closed at {position}")
+        found.append(Summary(int(head["count"]), head["unit"], entries))
+    return found
+
+
+def _read_entries(
+    text: str, position: int, entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
+) -> int:
+    while True:
+        key, position = _read_value(text, position)
+        if text[position : position + 2] != ": ":
+            raise ValueError(f"summary entry without ': ' at {position}")
+        first, position = _read_value(text, position + 2)
+        if text[position : position + 2] == "..":
+            last, position = _read_value(text, position + 2)
+            entries[str(key)] = (first, last)
+        else:
+            counts = []
+            while True:
+                count = re.compile(r" x(\d+)").match(text, position)
+                if count is None:
+                    raise ValueError(f"summary count expected at {position}")
+                counts.append((first, int(count[1])))
+                position = count.end()
+                if text[position : position + 2] != ", ":
+                    break
+                first, position = _read_value(text, position + 2)
+            entries[str(key)] = counts
+        if text[position : position + 2] != "; ":
+            return position
+        position += 2
+
+
+def _read_value(text: str, position: int) -> tuple[Scalar, int]:
+    if text.startswith('"', position):
+        match = re.compile(_JSON_STRING).match(text, position)
+        if match is None:
+            raise ValueError(f"unterminated string at {position}")
+        return json.loads(match[0]), match.end()
+    for literal, value in (("true", True), ("false", False), ("null", None)):
+        if text.startswith(literal, position) and not _BARE.match(text, position + len(literal)):
+            return value, position + len(literal)
+    number = _JSON_NUMBER.match(text, position)
+    if number is not None and not _BARE.match(text, number.end()):
+        return json.loads(number[0]), number.end()
+    bare = _BARE.match(text, position)
+    if bare is None:
+        raise ValueError(f"summary value expected at {position}")
+    return bare[0], bare.end()
 
 
 def runs(keep: list[bool]) -> list[tuple[int, int]]:

@@ -11,7 +11,10 @@ from headroom.content.code import CodeDocument
 from headroom.content.detect import LABELS, detect_label
 from headroom.content.html import HtmlDocument
 from headroom.content.json_array import JsonArrayDocument
+from headroom.content.json_object import JsonObjectDocument
 from headroom.content.lines import LinesDocument
+from headroom.content.prose import ProseDocument
+from headroom.content.table import TableDocument
 
 _DOCUMENTS: dict[str, type[Document]] = {
     "json_array": JsonArrayDocument,
@@ -19,7 +22,9 @@ _DOCUMENTS: dict[str, type[Document]] = {
     "shell": LinesDocument,
     "search": LinesDocument,
     "diff": LinesDocument,
-    "table": LinesDocument,
+    "table": TableDocument,
+    "json_object": JsonObjectDocument,
+    "prose": ProseDocument,
     "code": CodeDocument,
     "html": HtmlDocument,
 }
@@ -33,4 +38,4 @@ def parse(label: str, text: str) -> Document | None:
     return document_type.parse(text)
 
 
-__all__ = ["LABELS", "CodeDocument", "Document", "HtmlDocument", "JsonArrayDocument", "LinesDocument", "detect_label", "parse"]
+__all__ = ["LABELS", "CodeDocument", "Document", "HtmlDocument", "JsonArrayDocument", "JsonObjectDocument", "LinesDocument", "ProseDocument", "TableDocument", "detect_label", "parse"]

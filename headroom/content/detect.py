@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from headroom.content.table import sniff_table
+
 LABELS = (
     "json_array",
     "json_object",
@@ -153,6 +155,8 @@ def detect_label(text: str) -> str:
     numbered = strip_line_numbers(lines)
     if numbered is not None and _looks_like_code(numbered):
         return "code"
+    if _looks_like_delimited_table(lines):  # before logs: a CSV may well start each row with a time
+        return "table"
     if _share(lines, _LOG_LINE) >= 0.4:
         return "log"
     if _share(lines, _SEARCH_LINE) >= 0.6:
@@ -161,6 +165,6 @@ def detect_label(text: str) -> str:
         return "shell"
     if _looks_like_code(lines):
         return "code"
-    if _looks_like_table(lines):
+    if _looks_like_table(lines) or sniff_table(lines) is not None:
         return "table"
     return "prose"

@@ -32,7 +32,8 @@ class BudgetParams(StageParams):
         description="Without max_tokens: the overall budget is this share of the context window",
     )
     labels: list[str] = Field(
-        default_factory=lambda: ["json_array", "log", "html"], description="Content types the budget may cut"
+        default_factory=lambda: ["json_array", "log", "html", "json_object", "table"],
+        description="Content types the budget may cut",
     )
 
 

@@ -28,6 +28,9 @@ class CrushParams(StageParams):
 from headroom.stages.crush.code import CrushCode  # noqa: E402  (the family registers on import)
 from headroom.stages.crush.html import CrushHtml  # noqa: E402
 from headroom.stages.crush.json import CrushJson  # noqa: E402
+from headroom.stages.crush.json_object import CrushJsonObject  # noqa: E402
 from headroom.stages.crush.log import CrushLog  # noqa: E402
+from headroom.stages.crush.prose import CrushProse  # noqa: E402
+from headroom.stages.crush.table import CrushTable  # noqa: E402
 
-__all__ = ["MARKER_TOKENS", "CrushCode", "CrushHtml", "CrushJson", "CrushLog", "CrushParams", "Policy"]
+__all__ = ["MARKER_TOKENS", "CrushCode", "CrushHtml", "CrushJson", "CrushJsonObject", "CrushLog", "CrushParams", "CrushProse", "CrushTable", "Policy"]

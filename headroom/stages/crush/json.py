@@ -1,4 +1,12 @@
-"""crush.json.v1: JSON arrays of records."""
+"""crush.json.v1: JSON arrays of records or scalars.
+
+Keeps pinned items, errors, anomalies (numeric outliers, rare values, items of
+another shape), the items the request is about and the first and last ones; each
+dropped run becomes a marker, the first one carrying a summary of everything
+dropped. Kept items are written as minified JSON or as a compact table, whichever
+is smaller; very long strings inside kept items are cut, with a marker naming the
+key path and the dropped range.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +14,32 @@ from typing import Literal
 
 from pydantic import Field
 
-from headroom.content.json_array import JsonArrayDocument
+from headroom.content.json_array import JsonArrayDocument, cut_long_strings
 from headroom.registry import register
 from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState, Stage
 from headroom.stages.crush import CrushParams
+from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
 class JsonParams(CrushParams):
     max_items: int = Field(
-        15, ge=0, description="Items kept besides pinned ones (scaled by the message's bias)"
+        15, ge=0, description="Items kept besides pinned ones and anomalies (scaled by the message's bias)"
+    )
+    max_anomalies: int = Field(
+        8, ge=0, description="Unusual items (outliers, rare values, odd shapes) kept besides (scaled)"
     )
     min_items: int = Field(12, ge=0, description="Arrays this short are only re-encoded, never cut")
     keep_first: int = Field(2, ge=0)
     keep_last: int = Field(1, ge=0)
     encoding: Literal["auto", "json", "table"] = Field(
         "auto", description="How kept items are written: minified JSON, a compact table, or the smaller"
+    )
+    summary: bool = Field(
+        True, description="Say what was dropped: counts per value, ranges of numbers and times"
+    )
+    max_string_chars: int | None = Field(
+        2000, gt=0, description="Longer strings in kept items are cut to about this (scaled); None: never cut"
     )
 
 
@@ -41,26 +59,67 @@ class CrushJson(Stage):
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document
         assert isinstance(document, JsonArrayDocument)
+        document.summarize = self.params.summary
         total = len(document.units)
         before = len(block.kept_indices())
         lossless_keep = block.keep
-        if self.params.policy != "lossless" and total > self.params.min_items:
-            block.narrow(self._selection(block, total))
+        if self.params.policy != "lossless":
+            if total > self.params.min_items:
+                block.narrow(self._selection(block, state, document, total))
+            self._cut_strings(block, document)
+        document.whole_rows = frozenset(self._must_keep(block, state, document))
         self._choose_encoding(document, block)
-        if self.params.policy == "auto" and block.keep is not None and lossless_keep is None:
-            self._prefer_smaller(block, state)
+        changed = block.keep is not None or bool(document.cut)
+        if self.params.policy == "auto" and lossless_keep is None and changed:
+            self._prefer_smaller(block, document)
         after = len(block.kept_indices())
         block.note(f"{self.name}:items {before}->{after} ({document.encoding})")
+        if document.cut:
+            block.note(f"{self.name}:long strings cut in {len(document.cut)} items")
 
-    def _selection(self, block: BlockState, total: int) -> list[bool]:
+    @staticmethod
+    def _must_keep(block: BlockState, state: RunState, document: JsonArrayDocument) -> set[int]:
+        """Pinned and error items: a table writes them whole, so they read on their own."""
+        if len(document.units) < 2:
+            return set()
+        _, pinned = unit_scores(block, state)
+        errors = document.error_signals()
+        return pinned | {i for i, signal in enumerate(errors) if signal >= 1.0}
+
+    def _selection(
+        self, block: BlockState, state: RunState, document: JsonArrayDocument, total: int
+    ) -> list[bool]:
+        p = self.params
+        scores, pinned = unit_scores(block, state)
         candidates = block.kept_indices()
-        capacity = scaled(self.params.max_items, block.bias)
-        chosen = set(rank((i for i in candidates if i not in block.pinned), block.scores)[:capacity])
-        chosen |= block.pinned
-        chosen |= set(candidates[: self.params.keep_first])
-        if self.params.keep_last:
-            chosen |= set(candidates[-self.params.keep_last :])
+        chosen = {i for i in candidates if i in pinned}
+        chosen |= set(candidates[: p.keep_first])
+        if p.keep_last:
+            chosen |= set(candidates[-p.keep_last :])
+        errors = document.error_signals()
+        chosen |= {i for i in candidates if errors[i] >= 1.0}
+        anomalies = document.anomaly_signals()
+        unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
+        chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
+        rest = [i for i in candidates if i not in chosen]
+        chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
         return mask(total, chosen)
+
+    def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:
+        document.cut = {}
+        if self.params.max_string_chars is None:
+            return
+        limit = scaled(self.params.max_string_chars, block.bias)
+        if limit <= 0 or max(map(len, document.units), default=0) <= limit:
+            return  # no item is even that long
+        terms = request_terms(block)
+        for index in block.kept_indices():
+            if len(document.units[index]) <= limit:
+                continue
+            item = document.items[index]
+            cut = cut_long_strings(item, (index,), limit, terms, block.ref)
+            if cut is not item:
+                document.cut[index] = cut
 
     def _choose_encoding(self, document: JsonArrayDocument, block: BlockState) -> None:
         wanted = self.params.encoding
@@ -73,11 +132,12 @@ class CrushJson(Stage):
         else:
             document.encoding = wanted
 
-    def _prefer_smaller(self, block: BlockState, state: RunState) -> None:
-        # Both forms are JSON of the same values, so characters rank them as tokens would,
-        # without tokenising the (large) lossless form.
-        selected_keep = block.keep
+    def _prefer_smaller(self, block: BlockState, document: JsonArrayDocument) -> None:
+        # Both forms hold the same values in the same writing, so characters rank them as tokens
+        # would, without tokenising the (large) lossless form.
+        selected = (block.keep, document.cut, document.encoding)
         selected_chars = len(block.render())
-        block.keep = None
+        block.keep, document.cut = None, {}
+        self._choose_encoding(document, block)
         if len(block.render()) > selected_chars:
-            block.keep = selected_keep
+            block.keep, document.cut, document.encoding = selected

@@ -1,0 +1,307 @@
+"""Nested JSON objects (API responses, manifests, specs, package metadata): units are subtrees.
+
+The value is read as a tree. A container at least `OPEN_CHARS` long (minified) is
+opened: its children become nodes of their own, and so on down; smaller values stay
+whole. An opened array, or an opened object whose members are all of one JSON type
+and number at least `MAP_MIN_KEYS` (a map: model name -> record, path -> operation),
+is *sampled*: every child is a unit a compressor may drop. Any other opened object
+is a record: its small fields are its *frame*, always written, never dropped (one
+unit for scoring), and only its large children are units.
+
+Rendering is minified JSON of the same values. A dropped subtree is written in
+place as a marker naming its JSON path and its size (`"/v1/users": "[headroom:
+omitted keys 0-41 of 42 at $.paths[\"/v1/users\"]; hash=...]"`); a run of dropped
+members of a map becomes one member whose key is the marker and whose value is a
+marked summary of the run; a run of dropped array items becomes one marker string
+carrying a summary of every dropped item of that array. The output stays valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from headroom.content.base import Document
+from headroom.content.columns import SUMMARY_MIN_UNITS
+from headroom.content.json_array import (
+    SIGNAL_TERMS,
+    dump_json,
+    exact_float,
+    item_error_signal,
+    reject_constant,
+    sibling_anomalies,
+    summarize_values,
+)
+from headroom.content.signals import line_starts, lines_mentioning
+from headroom.markers import json_path, omitted, summary
+
+OPEN_CHARS = 1500  # containers at least this long are opened
+UNIT_CHARS = 400  # in an opened record, smaller members are frame
+MAP_MIN_KEYS = 8
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Node:
+    path: Path
+    value: Any
+    text: str  # minified JSON of the value
+    opened: bool = False
+    sampled: bool = False
+    # (key or index, child node or None for a frame member), in the value's order
+    children: list[tuple[str | int, Node | None]] = field(default_factory=list)
+    unit: int | None = None  # the leaf's unit, or an opened record's frame unit
+    first_unit: int = 0
+    stop_unit: int = 0  # units first_unit..stop_unit-1 lie in this subtree
+
+    def child_nodes(self) -> list[Node]:
+        return [child for _, child in self.children if child is not None]
+
+
+class JsonObjectDocument(Document):
+    unit_name = "values"  # units are values (subtrees); markers count keys, items or chars
+    first_number = 0
+
+    def __init__(self, text: str, value: dict[str, Any]):
+        self.value = value
+        self.nodes: list[Node] = []  # every node, in document order (pre-order)
+        self.unit_nodes: list[Node] = []  # the node each unit belongs to
+        self.summarize = True
+        self.cut: dict[int, Any] = {}  # leaf unit -> its value with long strings cut (crusher's choice)
+        units: list[str] = []
+        self.root = self._build((), value, dump_json(value), units, force_open=True)
+        super().__init__(text, units)
+
+    @classmethod
+    def parse(cls, text: str) -> JsonObjectDocument | None:
+        try:
+            value = _load_strict(text)
+        except ValueError:
+            return None
+        if not isinstance(value, dict):
+            return None
+        return cls(text, value)
+
+    # the tree ------------------------------------------------------------------------
+
+    def _build(
+        self, path: Path, value: Any, text: str, units: list[str], *, force_open: bool = False
+    ) -> Node:
+        node = Node(path, value, text, first_unit=len(units))
+        self.nodes.append(node)
+        container = isinstance(value, (dict, list)) and len(value) > 0
+        if not container or not (force_open or len(text) >= OPEN_CHARS):
+            node.unit = self._add_unit(node, units, f"{json_path(path)} {text}")
+            node.stop_unit = len(units)
+            return node
+        node.opened = True
+        members = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        texts = [dump_json(child) for _, child in members]
+        node.sampled = isinstance(value, list) or _is_map(value)
+        frame = (
+            {}
+            if node.sampled
+            else {k: v for (k, v), t in zip(members, texts, strict=True) if len(t) < UNIT_CHARS}
+        )
+        if frame:
+            node.unit = self._add_unit(node, units, f"{json_path(path)} {dump_json(frame)}")
+        for (key, child), child_text in zip(members, texts, strict=True):
+            if key in frame and isinstance(key, str):
+                node.children.append((key, None))
+            else:
+                node.children.append((key, self._build((*path, key), child, child_text, units)))
+        node.stop_unit = len(units)
+        return node
+
+    def _add_unit(self, node: Node, units: list[str], text: str) -> int:
+        units.append(text)
+        self.unit_nodes.append(node)
+        return len(units) - 1
+
+    def head_unit(self, node: Node) -> int | None:
+        """The unit that stands for a node in its parent: its own, or its first."""
+        if node.unit is not None:
+            return node.unit
+        return node.first_unit if node.stop_unit > node.first_unit else None
+
+    def sampled_nodes(self) -> Iterator[Node]:
+        return (node for node in self.nodes if node.sampled)
+
+    # rendering -----------------------------------------------------------------------
+
+    def render(self, keep: list[bool] | None, ref: str) -> str:
+        if keep is None and not self.cut:
+            return self.root.text
+        kept_before = [0]
+        for kept in keep or [True] * len(self.units):
+            kept_before.append(kept_before[-1] + int(kept))
+        return _Renderer(self, kept_before, ref).node(self.root)
+
+    def leaf_text(self, node: Node) -> str:
+        assert node.unit is not None
+        cut = self.cut.get(node.unit)
+        return node.text if cut is None else dump_json(cut)
+
+    # signals -------------------------------------------------------------------------
+
+    def error_signals(self) -> list[float]:
+        signals = [0.0] * len(self.units)
+        for index in lines_mentioning("\n".join(self.units), line_starts(self.units), SIGNAL_TERMS):
+            node = self.unit_nodes[index]
+            if node.opened:
+                value = self._frame(node)
+            elif node.path and isinstance(node.path[-1], str):
+                value = {node.path[-1]: node.value}  # a member is judged as a field of its record
+            else:
+                value = node.value
+            signals[index] = item_error_signal(value)
+        return signals
+
+    def anomaly_signals(self) -> list[float]:
+        signals = [0.0] * len(self.units)
+        for node in self.sampled_nodes():
+            children = node.child_nodes()
+            for child, strength in zip(children, sibling_anomalies([c.value for c in children]), strict=True):
+                head = self.head_unit(child)
+                if strength > 0 and head is not None:
+                    signals[head] = max(signals[head], strength)
+        return signals
+
+    def anchors(self) -> set[int]:
+        return {self.root.unit} if self.root.unit is not None else set()
+
+    @staticmethod
+    def _frame(node: Node) -> dict[str, Any]:
+        assert isinstance(node.value, dict)
+        return {str(key): node.value[key] for key, child in node.children if child is None}
+
+
+class _Renderer:
+    """Writes the tree with dropped subtrees as markers; one per document render."""
+
+    def __init__(self, document: JsonObjectDocument, kept_before: list[int], ref: str):
+        self.document = document
+        self.kept_before = kept_before
+        self.ref = ref
+
+    def kept_count(self, node: Node) -> int:
+        return self.kept_before[node.stop_unit] - self.kept_before[node.first_unit]
+
+    def dropped(self, node: Node) -> bool:
+        return node.stop_unit > node.first_unit and self.kept_count(node) == 0
+
+    def node(self, node: Node) -> str:
+        if not node.opened:
+            return self.document.leaf_text(node)
+        if isinstance(node.value, list):
+            return self._array(node)
+        return self._object(node)
+
+    def _array(self, node: Node) -> str:
+        parts: list[str] = []
+        total = len(node.children)
+        dropped_values = [
+            child.value for _, child in node.children if child is not None and self.dropped(child)
+        ]
+        note = ""
+        if self.document.summarize and len(dropped_values) >= SUMMARY_MIN_UNITS:
+            note = summarize_values(dropped_values, "items")
+            note = " " + note if note else ""
+        for start, end, is_run in self._runs(node):
+            if not is_run:
+                child = node.children[start][1]
+                assert child is not None
+                parts.append(self.node(child))
+                continue
+            marker = omitted("items", start, end - 1, total, self.ref, path=json_path(node.path))
+            parts.append(dump_json(marker + note))
+            note = ""
+        return "[" + ",".join(parts) + "]"
+
+    def _object(self, node: Node) -> str:
+        parts: list[str] = []
+        total = len(node.children)
+        for start, end, is_run in self._runs(node):
+            key, child = node.children[start]
+            if not is_run:
+                value = self.node(child) if child is not None else dump_json(node.value[key])
+                parts.append(f"{dump_json(key)}:{value}")
+            elif end - start == 1 and child is not None and self._elidable_alone(child):
+                parts.append(f"{dump_json(key)}:{dump_json(self._elided(child))}")
+            else:
+                marker = omitted("keys", start, end - 1, total, self.ref, path=json_path(node.path))
+                values = [node.value[k] for k, _ in node.children[start:end]]
+                parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values))}")
+        return "{" + ",".join(parts) + "}"
+
+    def _runs(self, node: Node) -> Iterator[tuple[int, int, bool]]:
+        """(start, end, is a dropped run) over the node's children: kept ones one by one, dropped in runs."""
+        children = node.children
+        index = 0
+        while index < len(children):
+            child = children[index][1]
+            if child is None or not self.dropped(child):
+                yield index, index + 1, False
+                index += 1
+                continue
+            end = index + 1
+            while end < len(children) and (c := children[end][1]) is not None and self.dropped(c):
+                end += 1
+            yield index, end, True
+            index = end
+
+    @staticmethod
+    def _elidable_alone(child: Node) -> bool:
+        return isinstance(child.value, (dict, list, str))
+
+    def _elided(self, child: Node) -> str:
+        """The marker that stands in place of a whole value: its path and its size."""
+        value = child.value
+        where = json_path(child.path)
+        if isinstance(value, dict):
+            return omitted("keys", 0, len(value) - 1, len(value), self.ref, path=where)
+        if isinstance(value, list):
+            marker = omitted("items", 0, len(value) - 1, len(value), self.ref, path=where)
+            note = ""
+            if self.document.summarize and len(value) >= SUMMARY_MIN_UNITS:
+                note = summarize_values(value, "items")
+            return marker + (" " + note if note else "")
+        return omitted("chars", 1, len(value), len(value), self.ref, path=where)
+
+    def _run_summary(self, values: list[Any]) -> str:
+        if self.document.summarize and len(values) >= SUMMARY_MIN_UNITS:
+            return summarize_values(values, "keys", empty=True)
+        return summary(len(values), "keys", [])
+
+
+def _is_map(value: dict[str, Any]) -> bool:
+    """Many members of one JSON type: keys are data (names, paths, versions), not field names."""
+    if len(value) < MAP_MIN_KEYS:
+        return False
+    kinds = {_kind(child) for child in value.values()}
+    return len(kinds) == 1
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError("an object repeats a key; re-encoding would lose a value")
+    return value
+
+
+def _load_strict(text: str) -> Any:
+    """Parse JSON refusing what a re-encoding could not give back: repeated keys, NaN, lost floats."""
+    return json.loads(
+        text, object_pairs_hook=_no_duplicates, parse_float=exact_float, parse_constant=reject_constant
+    )

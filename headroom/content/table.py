@@ -1,0 +1,270 @@
+"""Tables: CSV, TSV, `|`-separated and whitespace-aligned (`ps aux`, `df -h`). Units are rows.
+
+A row is one record: usually one line, several when a quoted CSV field holds a
+newline (the csv module reads them; text it cannot read falls back to one row a
+line). Kept rows are verbatim. Each run of dropped rows becomes one marker in
+place, numbered in the text's own lines (from 1); the first marker carries a
+summary of every dropped row, column by column (counts per value, ranges of
+numbers and timestamps), under the header's names.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from headroom.content.base import Document
+from headroom.content.columns import SUMMARY_MIN_UNITS, as_number, column_outliers, summarize_columns
+from headroom.content.signals import (
+    ERROR_KEYS,
+    STATUS_KEYS,
+    line_starts,
+    per_line_error_signals,
+    text_error_signal,
+)
+from headroom.markers import omitted, runs, summary
+
+DELIMITERS = ("\t", ",", "|", ";")
+_SNIFF_ROWS = 50
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+_HEADER_WORD = re.compile(r"^[A-Za-z_%#][\w %#./()-]*$")
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    delimiter: str | None  # None: columns aligned with spaces
+    columns: int
+    has_header: bool
+
+
+def sniff_table(lines: Sequence[str]) -> TableFormat | None:
+    """How a text's first lines make a table, or None when they do not (cheap: reads a sample)."""
+    sample = [line for line in lines[:_SNIFF_ROWS] if line.strip()]
+    if len(sample) < 3:
+        return None
+    for delimiter in DELIMITERS:
+        if delimiter not in sample[0]:
+            continue
+        rows = _read_rows("\n".join(sample), delimiter)
+        if rows is None or len(rows) < 3:
+            continue
+        width = len(rows[0])
+        if width < 2 or (width < 3 and delimiter in ",;" and not _is_header(rows[0])):
+            continue  # one comma in a line is a sentence, not a table
+        if sum(1 for row in rows if len(row) == width) >= len(rows) * 0.9:
+            return TableFormat(delimiter, width, _is_header(rows[0]))
+    return _sniff_aligned(sample)
+
+
+def _read_rows(text: str, delimiter: str) -> list[list[str]] | None:
+    try:
+        lines = (line.removesuffix("\r") for line in text.split("\n"))
+        return [row for row in csv.reader(lines, delimiter=delimiter, strict=True) if row]
+    except csv.Error:
+        return None
+
+
+def _is_header(cells: Sequence[str]) -> bool:
+    names = [cell.strip() for cell in cells]
+    names = [name for name in names if name] if cells and not cells[0].strip() else names  # `| a | b |`
+    return len(names) >= 2 and all(_is_column_name(name) for name in names) and len(set(names)) == len(names)
+
+
+def _is_column_name(name: str) -> bool:
+    """A few words, not starting with a digit: "latency_ms", "Use%", "Mounted on", "PID"."""
+    return bool(name) and len(name) <= 40 and len(name.split()) <= 4 and not name[0].isdigit()
+
+
+def _sniff_aligned(sample: list[str]) -> TableFormat | None:
+    """A header of words, and rows whose values start or end where the header's names do."""
+    header = sample[0]
+    names = header.split()
+    if len(names) < 3 or not all(_HEADER_WORD.match(name) for name in names):
+        return None
+    if header.startswith((" ", "\t")) or any(as_number(name) is not None for name in names):
+        return None
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", header)]
+    aligned_rows = 0
+    for row in sample[1:]:
+        hits = sum(1 for start, end in spans if _aligned(row, start, end))
+        aligned_rows += hits >= len(spans) * 0.8 and len(row.split()) >= len(names) - 1
+    if aligned_rows < (len(sample) - 1) * 0.9:
+        return None
+    # `df` writes "Mounted on" as two words over one column: count the columns the rows have.
+    widths = Counter(min(len(row.split()), len(names)) for row in sample[1:])
+    return TableFormat(None, widths.most_common(1)[0][0], True)
+
+
+def _aligned(row: str, start: int, end: int) -> bool:
+    def filled(at: int) -> bool:
+        return 0 <= at < len(row) and not row[at].isspace()
+
+    left = filled(start) and not filled(start - 1)
+    right = filled(end - 1) and not filled(end)
+    return left or right
+
+
+class TableDocument(Document):
+    unit_name = "lines"
+    first_number = 1
+
+    def __init__(
+        self,
+        text: str,
+        rows: list[str],
+        spans: list[tuple[int, int]],
+        cells: list[list[str]],
+        fmt: TableFormat,
+    ):
+        super().__init__(text, rows)
+        self.spans = spans  # per row: (first line, last line), from 0
+        self.cells = cells
+        self.format = fmt
+        self.total_lines = text.count("\n") + 1
+        self.summarize = True
+
+    @classmethod
+    def parse(cls, text: str) -> TableDocument | None:
+        lines = text.split("\n")
+        fmt = sniff_table(lines) or TableFormat(None, 1, False)  # rows the sniffer cannot read: whole lines
+        if fmt.delimiter is None:
+            cells = [line.split(None, fmt.columns - 1) for line in lines]
+            spans = [(i, i) for i in range(len(lines))]
+            return cls(text, lines, spans, cells, fmt)
+        rows, spans, cells = _records(lines, fmt.delimiter)
+        return cls(text, rows, spans, cells, fmt)
+
+    # rendering -----------------------------------------------------------------
+
+    def render(self, keep: list[bool] | None, ref: str) -> str:
+        if keep is None:
+            return self.text
+        spans = runs(keep)
+        starts = {first: last for first, last in spans}
+        note = self.dropped_summary(keep)
+        out: list[str] = []
+        index = 0
+        while index < len(self.units):
+            if index in starts:
+                last = starts[index]
+                first_line, last_line = self.spans[index][0], self.spans[last][1]
+                marker = omitted(self.unit_name, first_line + 1, last_line + 1, self.total_lines, ref)
+                if note and index == spans[0][0]:
+                    marker += " " + note
+                out.append(marker)
+                index = last + 1
+            else:
+                out.append(self.units[index])
+                index += 1
+        return "\n".join(out)
+
+    def column_names(self) -> list[str]:
+        if self.format.has_header and self.cells:
+            names = [cell.strip() for cell in self.cells[0]]
+            if self.format.delimiter == "|" and names and not names[0]:
+                names = names[1:]
+            return names
+        return [f"column {n}" for n in range(1, self.format.columns + 1)]
+
+    def data_rows(self) -> range:
+        """Rows that hold values: not the header, not a Markdown rule line."""
+        return range(1 if self.format.has_header else 0, len(self.units))
+
+    def row_values(self, index: int) -> list[str]:
+        cells = [cell.strip() for cell in self.cells[index]]
+        if self.format.delimiter == "|" and cells and not cells[0]:
+            cells = cells[1:]
+        return cells
+
+    def dropped_summary(self, keep: list[bool]) -> str:
+        if not self.summarize:
+            return ""
+        dropped = [i for i in self.data_rows() if not keep[i] and not _MARKDOWN_RULE.match(self.units[i])]
+        if len(dropped) < SUMMARY_MIN_UNITS:
+            return ""
+        names = self.column_names()
+        width = len(names)
+        rows = [values for i in dropped if len(values := self.row_values(i)) == width]
+        columns = [(name, [_cell_value(row[c]) for row in rows if row[c]]) for c, name in enumerate(names)]
+        entries = summarize_columns(columns)
+        return summary(len(dropped), "rows", entries) if entries else ""
+
+    # signals ---------------------------------------------------------------------
+
+    def error_signals(self) -> list[float]:
+        """A row is an error when its status or error column says so; an error word elsewhere in the
+        row (a command line's `--startup-timeout`, a description) only counts for 0.8 of it."""
+        signals = per_line_error_signals("\n".join(self.units), line_starts(self.units))
+        if not self.format.has_header or not signals:
+            return signals
+        signals[0] = 0.0  # a column named "error" is not an error
+        names = [name.lower() for name in self.column_names()]
+        status_columns = [c for c, name in enumerate(names) if name in STATUS_KEYS or name in ERROR_KEYS]
+        for index, signal in enumerate(signals):
+            if signal == 0.0:
+                continue
+            values = self.row_values(index)
+            said = [text_error_signal(values[c]) for c in status_columns if c < len(values) and values[c]]
+            signals[index] = max([signal * 0.8, *said])
+        return signals
+
+    def anomaly_signals(self) -> list[float]:
+        signals = [0.0] * len(self.units)
+        width = len(self.column_names())
+        rows = [i for i in self.data_rows() if len(self.row_values(i)) == width]
+        if len(rows) < 8:
+            return signals
+        for column in range(width):
+            values = [self.row_values(i)[column] for i in rows]
+            for position, strength in column_outliers(values).items():
+                signals[rows[position]] = max(signals[rows[position]], strength)
+        widths = Counter(len(self.row_values(i)) for i in self.data_rows())
+        for i in self.data_rows():  # a row with another number of cells
+            if (
+                len(self.row_values(i)) != width
+                and widths[len(self.row_values(i))] <= 2
+                and self.units[i].strip()
+            ):
+                signals[i] = max(signals[i], 0.6)
+        return signals
+
+    def anchors(self) -> set[int]:
+        return {0} if self.format.has_header and self.units else set()
+
+
+def _cell_value(cell: str) -> str | int | float:
+    """A cell as a summary shows it: a number when the text is one exactly as JSON writes it."""
+    if _JSON_NUMBER.fullmatch(cell):
+        number: int | float = json.loads(cell)
+        if json.dumps(number) == cell:
+            return number
+    return cell
+
+
+def _records(lines: list[str], delimiter: str) -> tuple[list[str], list[tuple[int, int]], list[list[str]]]:
+    """Rows (their text), their line spans and their cells; one row a line when csv cannot read the text."""
+    reader = csv.reader((line.removesuffix("\r") for line in lines), delimiter=delimiter, strict=True)
+    rows: list[str] = []
+    spans: list[tuple[int, int]] = []
+    cells: list[list[str]] = []
+    first = 0
+    try:
+        for record in reader:
+            last = reader.line_num - 1
+            rows.append("\n".join(lines[first : last + 1]))
+            spans.append((first, last))
+            cells.append(record)
+            first = last + 1
+    except csv.Error:
+        return lines, [(i, i) for i in range(len(lines))], [line.split(delimiter) for line in lines]
+    if first < len(lines):  # csv reads no record from a trailing empty line
+        for index in range(first, len(lines)):
+            rows.append(lines[index])
+            spans.append((index, index))
+            cells.append([])
+    return rows, spans, cells

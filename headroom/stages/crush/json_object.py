@@ -1,0 +1,135 @@
+"""crush.json_object.v1: nested JSON objects (API responses, manifests, specs, package metadata).
+
+Every map (many members of one type) and every array inside the object is
+sampled like a JSON array: pinned children, errors, anomalies, the children the
+request is about and the first and last ones stay; the rest become markers in
+place, naming the JSON path and the size, with a summary of what was dropped.
+Records' small fields are never dropped. Very long strings are cut with a marker
+naming the key path. With nothing dropped the object is minified JSON.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from headroom.content.json_array import cut_long_strings
+from headroom.content.json_object import JsonObjectDocument, Node
+from headroom.registry import register
+from headroom.selection import rank, scaled
+from headroom.stage import BlockState, RunState, Stage
+from headroom.stages.crush import CrushParams
+from headroom.stages.crush.scoring import request_terms, unit_scores
+
+
+class JsonObjectParams(CrushParams):
+    max_items: int = Field(
+        15, ge=0, description="Children of each map or array kept besides pinned ones and anomalies (scaled)"
+    )
+    max_anomalies: int = Field(
+        8, ge=0, description="Unusual children kept besides, per map or array (scaled)"
+    )
+    min_items: int = Field(12, ge=0, description="Maps and arrays this short are kept whole")
+    keep_first: int = Field(2, ge=0)
+    keep_last: int = Field(1, ge=0)
+    summary: bool = Field(
+        True, description="Say what was dropped: counts per value, ranges of numbers and times"
+    )
+    max_string_chars: int | None = Field(
+        2000, gt=0, description="Longer strings are cut to about this (scaled); None: never cut"
+    )
+
+
+@register("crush.json_object.v1")
+class CrushJsonObject(Stage):
+    """Nested JSON: sample big maps and arrays, keep records' fields, cut long strings, minify."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"json_object"})
+    Params = JsonObjectParams
+    params: JsonObjectParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, JsonObjectDocument)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert isinstance(document, JsonObjectDocument)
+        document.summarize = self.params.summary
+        before = len(block.kept_indices())
+        lossless_keep = block.keep
+        if self.params.policy != "lossless":
+            block.narrow(self._selection(block, state, document))
+            self._cut_strings(block, document)
+        if self.params.policy == "auto" and lossless_keep is None:
+            self._prefer_smaller(block, document)
+        if block.keep is not None and all(block.keep):
+            block.keep = lossless_keep
+        block.note(f"{self.name}:units {before}->{len(block.kept_indices())}")
+        if document.cut:
+            block.note(f"{self.name}:long strings cut in {len(document.cut)} values")
+
+    def _selection(self, block: BlockState, state: RunState, document: JsonObjectDocument) -> list[bool]:
+        p = self.params
+        scores, pinned = unit_scores(block, state)
+        errors = document.error_signals()
+        anomalies = document.anomaly_signals()
+        keep = list(block.keep) if block.keep is not None else [True] * len(document.units)
+        for node in document.sampled_nodes():  # parents before children: a dropped parent needs no choice
+            children = [c for c in node.child_nodes() if any(keep[c.first_unit : c.stop_unit])]
+            if len(children) <= p.min_items:
+                continue
+            chosen = self._choose(block, document, children, scores, pinned, errors, anomalies)
+            for position, child in enumerate(children):
+                if position not in chosen:
+                    keep[child.first_unit : child.stop_unit] = [False] * (child.stop_unit - child.first_unit)
+        return keep
+
+    def _choose(
+        self,
+        block: BlockState,
+        document: JsonObjectDocument,
+        children: list[Node],
+        scores: list[float],
+        pinned: set[int],
+        errors: list[float],
+        anomalies: list[float],
+    ) -> set[int]:
+        """Positions (in `children`) of the children to keep."""
+        p = self.params
+        spans = [range(c.first_unit, c.stop_unit) for c in children]
+        child_scores = [max((scores[u] for u in span), default=0.0) for span in spans]
+        chosen = {i for i, span in enumerate(spans) if any(u in pinned or errors[u] >= 1.0 for u in span)}
+        chosen |= set(range(min(p.keep_first, len(children))))
+        chosen |= set(range(max(0, len(children) - p.keep_last), len(children)))
+        heads = [document.head_unit(c) for c in children]
+        unusual = [
+            i for i, h in enumerate(heads) if h is not None and anomalies[h] >= 0.5 and i not in chosen
+        ]
+        chosen |= set(rank(unusual, child_scores)[: scaled(p.max_anomalies, block.bias)])
+        rest = [i for i in range(len(children)) if i not in chosen]
+        chosen |= set(rank(rest, child_scores)[: scaled(p.max_items, block.bias)])
+        return chosen
+
+    def _cut_strings(self, block: BlockState, document: JsonObjectDocument) -> None:
+        document.cut = {}
+        if self.params.max_string_chars is None:
+            return
+        limit = scaled(self.params.max_string_chars, block.bias)
+        terms = request_terms(block)
+        for index in block.kept_indices():
+            node = document.unit_nodes[index]
+            if node.opened or len(node.text) <= limit:
+                continue
+            cut = cut_long_strings(node.value, node.path, limit, terms, block.ref)
+            if cut is not node.value:
+                document.cut[index] = cut
+
+    @staticmethod
+    def _prefer_smaller(block: BlockState, document: JsonObjectDocument) -> None:
+        # Both are JSON of the same values in the same writing: characters rank them as tokens would.
+        selected = (block.keep, document.cut)
+        selected_chars = len(block.render())
+        block.keep, document.cut = None, {}
+        if len(block.render()) > selected_chars:
+            block.keep, document.cut = selected

@@ -1,0 +1,157 @@
+"""crush.prose.v1: prose and Markdown, by extractive selection of whole lines.
+
+Keeps the outline (every heading, up to a cap), the first sentence of each
+section, the paragraphs and list items that share the most rare words with the
+request and the tool arguments (TF-IDF over the document's chunks, from one pass),
+code blocks that match the request, and pinned lines. Near-duplicate chunks (the
+same words, or word 3-grams that mostly overlap an earlier chunk) are never chosen
+for relevance. Every other run of lines becomes a marker naming its line range and
+section. Kept lines are verbatim; `lossless` leaves the text whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from pydantic import Field
+
+from headroom.content.prose import Chunk, ProseDocument, near_duplicates, stem_words
+from headroom.registry import register
+from headroom.selection import fill_small_gaps, mask, scaled
+from headroom.stage import BlockState, RunState, Stage
+from headroom.stages.crush import MARKER_TOKENS, CrushParams
+from headroom.stages.crush.scoring import request_terms, unit_scores
+
+
+class ProseParams(CrushParams):
+    min_lines: int = Field(40, ge=0, description="Texts this short are left whole")
+    max_paragraphs: int = Field(12, ge=0, description="Request-relevant paragraphs and items kept (scaled)")
+    max_code_blocks: int = Field(3, ge=0, description="Request-relevant code blocks kept (scaled)")
+    max_headings: int = Field(
+        80, ge=0, description="Headings kept as the outline (scaled); shallow ones first"
+    )
+    max_chunk_lines: int = Field(
+        24, ge=1, description="A longer relevant chunk keeps only its matching lines and its first (scaled)"
+    )
+    first_sentences: bool = Field(True, description="Keep the first sentence of each section")
+
+
+@register("crush.prose.v1")
+class CrushProse(Stage):
+    """Prose: keep the outline, first sentences, and the paragraphs and code the request is about."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"prose"})
+    Params = ProseParams
+    params: ProseParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, ProseDocument)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert isinstance(document, ProseDocument)
+        total = len(document.units)
+        if self.params.policy == "lossless" or total <= self.params.min_lines:
+            return
+        before = len(block.kept_indices())
+        chosen = self._selection(block, state, document)
+        keep = fill_small_gaps(mask(total, chosen), state.unit_tokens(block), MARKER_TOKENS)
+        previous = block.keep
+        block.narrow(keep)
+        if self.params.policy == "auto" and len(block.render()) >= len(block.text):
+            block.keep = previous  # the markers would cost more than the lines they replace
+            return
+        block.note(f"{self.name}:lines {before}->{len(block.kept_indices())}")
+
+    def _selection(self, block: BlockState, state: RunState, document: ProseDocument) -> set[int]:
+        p = self.params
+        bias = block.bias
+        _, pinned = unit_scores(block, state)
+        chunks = document.chunks
+        words = document.chunk_words()
+        query = query_words(request_terms(block))
+        relevance = _relevance(words, chunks, query)
+        duplicates = near_duplicates(words, [chunk.kind for chunk in chunks])
+        chosen = set(pinned)
+        headings = self._outline(chunks, relevance, scaled(p.max_headings, bias))
+        for index in headings:
+            chosen.update(range(chunks[index].start, chunks[index].stop))
+        if p.first_sentences:
+            chosen |= self._first_sentences(document, headings, duplicates)
+        prose = [i for i, c in enumerate(chunks) if c.kind in ("paragraph", "item") and i not in duplicates]
+        code = [i for i, c in enumerate(chunks) if c.kind == "code" and i not in duplicates]
+        limit = scaled(p.max_chunk_lines, bias)
+        for pool, capacity in ((prose, p.max_paragraphs), (code, p.max_code_blocks)):
+            relevant = sorted((i for i in pool if relevance[i] > 0), key=lambda i: (-relevance[i], i))
+            for index in relevant[: scaled(capacity, bias)]:
+                chosen |= _chunk_lines(document, chunks[index], query, limit)
+        return chosen
+
+    @staticmethod
+    def _outline(chunks: list[Chunk], relevance: list[float], capacity: int) -> set[int]:
+        """Heading chunks to keep: all when they fit, else the shallowest, then those of relevant sections."""
+        headings = [i for i, chunk in enumerate(chunks) if chunk.kind == "heading"]
+        if len(headings) <= capacity:
+            return set(headings)
+        section_relevance: dict[int, float] = {}
+        for index, chunk in enumerate(chunks):
+            if chunk.section >= 0:
+                section_relevance[chunk.section] = (
+                    section_relevance.get(chunk.section, 0.0) + relevance[index]
+                )
+        order = sorted(
+            headings, key=lambda i: (relevance[i] + section_relevance.get(i, 0.0) <= 0, chunks[i].level, i)
+        )
+        return set(order[:capacity])
+
+    @staticmethod
+    def _first_sentences(document: ProseDocument, headings: set[int], duplicates: set[int]) -> set[int]:
+        """The first sentence of the text, and of each kept heading's section."""
+        lines: set[int] = set()
+        wanted = {-1} | headings
+        for index, chunk in enumerate(document.chunks):
+            opens_section = chunk.kind in ("paragraph", "item") and chunk.section in wanted
+            if opens_section and index not in duplicates and document.units[chunk.start].strip():
+                lines.update(document.first_sentence_lines(chunk))
+                wanted.discard(chunk.section)
+        return lines
+
+
+def query_words(terms: list[str]) -> set[str]:
+    return {word for term in terms for word in stem_words(term) if len(word) >= 3}
+
+
+def _relevance(words: list[list[str]], chunks: list[Chunk], query: set[str]) -> list[float]:
+    """TF-IDF overlap of each chunk with the request's words; a heading's match lifts its section."""
+    if not query:
+        return [0.0] * len(chunks)
+    counts = [Counter(w for w in chunk_words if w in query) for chunk_words in words]
+    frequency: Counter[str] = Counter()
+    for chunk_counts in counts:
+        frequency.update(chunk_counts.keys())
+    total = len(chunks)
+    idf = {word: math.log((total + 1) / (frequency[word] + 0.5)) for word in query if frequency[word]}
+    scores = []
+    for chunk_counts, chunk_words in zip(counts, words, strict=True):
+        raw = sum(idf[w] * (1 + math.log(n)) for w, n in chunk_counts.items())
+        scores.append(raw / (1 + math.log(1 + len(chunk_words) / 40)))
+    for index, chunk in enumerate(chunks):
+        if chunk.kind != "heading" and chunk.section >= 0 and scores[chunk.section] > 0:
+            scores[index] += 0.5 * scores[chunk.section] if scores[index] > 0 else 0.0
+    return scores
+
+
+def _chunk_lines(document: ProseDocument, chunk: Chunk, query: set[str], limit: int) -> set[int]:
+    """A chunk's lines; of a long one, its first line and the lines that hold a request word (with the
+    line after each, which usually finishes the sentence)."""
+    lines = range(chunk.start, chunk.stop)
+    if len(lines) <= limit:
+        return set(lines)
+    chosen = {chunk.start}
+    for line in lines:
+        if query.intersection(stem_words(document.units[line])):
+            chosen.update((line, min(line + 1, chunk.stop - 1)))
+    return chosen

@@ -1,0 +1,76 @@
+"""crush.table.v1: CSV, TSV, `|`-separated and space-aligned tables.
+
+Keeps the header, pinned rows, rows that report an error, anomalous rows (numeric
+outliers, rare values, rows with another number of cells), the rows the request is
+about, and the first and last rows; every kept row is verbatim. Each dropped run
+becomes a line-range marker, the first one carrying a per-column summary of all
+dropped rows. A table has no faithful shorter writing, so `lossless` leaves it whole.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from headroom.content.table import TableDocument
+from headroom.registry import register
+from headroom.selection import fill_small_gaps, mask, rank, scaled
+from headroom.stage import BlockState, RunState, Stage
+from headroom.stages.crush import MARKER_TOKENS, CrushParams
+from headroom.stages.crush.scoring import unit_scores
+
+
+class TableParams(CrushParams):
+    max_rows: int = Field(
+        15, ge=0, description="Rows kept besides pinned ones, errors and anomalies (scaled)"
+    )
+    max_anomalies: int = Field(8, ge=0, description="Unusual rows kept besides (scaled)")
+    min_rows: int = Field(30, ge=0, description="Tables this short are left whole")
+    keep_first: int = Field(3, ge=0, description="Leading rows kept, the header among them")
+    keep_last: int = Field(1, ge=0)
+    summary: bool = Field(True, description="Summarise the dropped rows column by column")
+
+
+@register("crush.table.v1")
+class CrushTable(Stage):
+    """Tables: keep the header, errors, anomalies, query rows, first and last; summarise the rest."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"table"})
+    Params = TableParams
+    params: TableParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, TableDocument)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert isinstance(document, TableDocument)
+        document.summarize = self.params.summary
+        total = len(document.units)
+        if self.params.policy == "lossless" or total <= self.params.min_rows:
+            return
+        before = len(block.kept_indices())
+        keep = fill_small_gaps(
+            self._selection(block, state, document), state.unit_tokens(block), MARKER_TOKENS
+        )
+        block.narrow(keep)
+        block.note(f"{self.name}:rows {before}->{len(block.kept_indices())}")
+
+    def _selection(self, block: BlockState, state: RunState, document: TableDocument) -> list[bool]:
+        p = self.params
+        scores, pinned = unit_scores(block, state)
+        candidates = block.kept_indices()
+        chosen = {i for i in candidates if i in pinned} | document.anchors()
+        chosen |= set(candidates[: p.keep_first])
+        if p.keep_last:
+            chosen |= set(candidates[-p.keep_last :])
+        errors = document.error_signals()
+        chosen |= {i for i in candidates if errors[i] >= 1.0}
+        anomalies = document.anomaly_signals()
+        unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
+        chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
+        # Beyond position (about 0.3 at the ends) a score means an error, an anomaly or a request match.
+        relevant = [i for i in candidates if i not in chosen and scores[i] > 0.35]
+        chosen |= set(rank(relevant, scores)[: scaled(p.max_rows, block.bias)])
+        return mask(len(document.units), chosen)

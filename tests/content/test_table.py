@@ -1,0 +1,147 @@
+"""Tables: detection, rows (a quoted CSV field may span lines), verbatim rendering, line-range markers
+and the per-column summary of dropped rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from headroom.content import detect_label, parse
+from headroom.content.table import TableDocument, sniff_table
+from headroom.markers import find_markers, find_summaries
+
+REF = "0123456789abcdef"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "structured"
+
+CSV = "\n".join(
+    ["id,host,status,latency_ms,created_at"]
+    + [
+        f"{i},web-{i % 3},{'failed' if i == 40 else 'ok'},{900 if i == 40 else 20 + i % 9},"
+        f"2026-11-{1 + i % 27:02d}"
+        for i in range(60)
+    ]
+)
+PS = "\n".join(
+    ["USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
+    + [
+        f"root     {100 + i:5d}  0.0  0.1  {5000 + i:5d}  {900 + i:4d} ?        S    "
+        f"17:{i % 60:02d}   0:00 worker --id {i}"
+        for i in range(40)
+    ]
+)
+DF = """Filesystem      Size  Used Avail Use% Mounted on
+/dev/vda        252G   24G   78G  24% /
+tmpfs            24G     0   24G   0% /dev/shm
+/dev/vdb        100G   95G    5G  95% /data
+devtmpfs         12G     0   12G   0% /dev"""
+
+
+def doc(text: str) -> TableDocument:
+    document = TableDocument.parse(text)
+    assert document is not None
+    return document
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CSV,
+        CSV.replace(",", "\t"),
+        PS,
+        DF,
+        "| name | age |\n|------|-----|\n| ann | 3 |\n| bob | 4 |\n| cy | 5 |",
+        'id,comment\n1,"a, b"\n2,"c\nd"\n3,e',
+        "\n".join(["time,host,latency"] + [f"2026-11-01T00:00:{i:02d}Z,web-{i % 3},{i}" for i in range(40)]),
+    ],
+)
+def test_tables_are_detected(text: str) -> None:
+    assert detect_label(text) == "table"
+    assert isinstance(parse("table", text), TableDocument)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n".join(
+            f"2026-11-01 12:00:{i:02d},123 INFO app: handled request {i}, user x, ok" for i in range(40)
+        ),
+        "The quick brown fox, as always, jumps.\nThen it rests, and eats.\nFinally, it sleeps.",
+    ],
+)
+def test_logs_and_prose_with_commas_are_not_tables(text: str) -> None:
+    assert detect_label(text) != "table"
+    assert sniff_table(text.split("\n")) is None or not sniff_table(text.split("\n")).has_header  # type: ignore[union-attr]
+
+
+def test_aligned_columns_count_what_the_rows_have() -> None:
+    document = doc(DF)
+    assert document.column_names() == ["Filesystem", "Size", "Used", "Avail", "Use%", "Mounted on"]
+    assert doc(PS).column_names()[-1] == "COMMAND"
+    assert doc(PS).row_values(1)[-1] == "worker --id 0"
+
+
+def test_a_quoted_field_with_a_newline_is_one_row_over_two_lines() -> None:
+    document = doc('id,comment\n1,"a, b"\n2,"c\nd"\n3,e\n4,f\n5,g')
+    assert document.units[2] == '2,"c\nd"'
+    assert document.spans[2] == (2, 3)
+    keep = [True, True, False, True, True, True]
+    rendered = document.render(keep, REF)
+    (marker,) = find_markers(rendered)
+    assert (marker.unit, marker.first, marker.last, marker.total) == ("lines", 3, 4, 7)
+
+
+def test_unreadable_csv_falls_back_to_one_row_a_line() -> None:
+    text = 'a,b,c\n1,2,3\n4,"5,6\n7,8,9\n10,11,12'
+    document = doc(text)
+    assert document.units == text.split("\n")
+
+
+def test_kept_rows_are_verbatim_and_dropped_runs_are_line_ranges_with_one_summary() -> None:
+    document = doc(CSV)
+    keep = [i in (0, 1, 2, 41, 60) for i in range(61)]
+    rendered = document.render(keep, REF)
+    lines = rendered.split("\n")
+    originals = CSV.split("\n")
+    kept = [line for line in lines if not line.startswith("[headroom:")]
+    assert kept == [originals[i] for i in (0, 1, 2, 41, 60)]
+    markers = find_markers(rendered)
+    assert [(m.first, m.last, m.total) for m in markers] == [(4, 41, 61), (43, 60, 61)]
+    (note,) = find_summaries(rendered)
+    assert note.count == 56 and note.unit == "rows"
+    assert note.entries["status"] == [("ok", 56)]
+    assert (
+        note.entries["host"] == [("web-0", 19), ("web-1", 19), ("web-2", 18)]
+        or len(note.entries["host"]) == 3
+    )
+    assert note.entries["created_at"] == ("2026-11-01", "2026-11-27")
+    assert isinstance(note.entries["latency_ms"], tuple)
+
+
+def test_nothing_dropped_is_the_text_itself() -> None:
+    assert doc(CSV).render(None, REF) == CSV
+
+
+def test_error_rows_anomalies_and_the_header_anchor() -> None:
+    document = doc(CSV)
+    errors = document.error_signals()
+    assert [i for i, s in enumerate(errors) if s >= 1.0] == [41]
+    anomalies = document.anomaly_signals()
+    assert anomalies[41] > 0
+    assert document.anchors() == {0}
+
+
+def test_an_error_word_outside_a_status_column_is_only_a_hint() -> None:
+    text = "\n".join(
+        ["pid,command"] + [f"{i},worker --startup-timeout 60" if i == 5 else f"{i},worker" for i in range(20)]
+    )
+    signals = doc(text).error_signals()
+    assert 0 < signals[6] < 1.0
+
+
+def test_real_tsv_slice() -> None:
+    text = (FIXTURES / "pypi_slice.tsv").read_text()
+    document = parse("table", text)
+    assert isinstance(document, TableDocument)
+    assert document.column_names()[:3] == ["name", "version", "month"]
+    assert document.render(None, REF) == text

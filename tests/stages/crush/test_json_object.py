@@ -1,0 +1,125 @@
+"""crush.json_object.v1: nested JSON keeps what the request names and every small record's fields,
+samples big maps and arrays with markers naming the JSON path, stays valid JSON."""
+
+from __future__ import annotations
+
+import json
+
+from headroom.markers import find_markers, find_summaries, parse_json_path
+from headroom.stages.crush.json_object import CrushJsonObject, JsonObjectParams
+from headroom.tokens import count_tokens
+from tests.stages.crush.common import (
+    assert_markers_retrieve_the_original,
+    body,
+    compressed,
+    crushed,
+    fixture,
+    minified_tokens,
+)
+
+
+def crush(value: object, query: str = "Summarise the tool output.", **params: object):
+    return crushed(
+        CrushJsonObject(JsonObjectParams(**params)), json.dumps(value, indent=2), "json_object", query
+    )
+
+
+def api_response() -> dict[str, object]:
+    return {
+        "total_count": 500,
+        "incomplete_results": False,
+        "items": [
+            {"number": i, "title": f"Bug {i}", "state": "open", "labels": ["bug"], "comments": i % 5}
+            for i in range(500)
+        ],
+    }
+
+
+def test_the_array_inside_is_sampled_and_the_top_fields_are_all_kept() -> None:
+    value = api_response()
+    block = crush(value, "Show issue number 321")
+    parsed = json.loads(block.render())
+    assert parsed["total_count"] == 500 and parsed["incomplete_results"] is False
+    kept = [item for item in parsed["items"] if isinstance(item, dict)]
+    assert value["items"][321] in kept  # type: ignore[index]
+    assert len(kept) < 40
+    markers = [m for s in parsed["items"] if isinstance(s, str) for m in find_markers(s)]
+    assert all(parse_json_path(m.path or "") == ["items"] and m.unit == "items" for m in markers)
+    assert sum(m.last - m.first + 1 for m in markers) == 500 - len(kept)
+    (note,) = find_summaries(block.render())
+    assert note.entries["state"] == [("open", 500 - len(kept))]
+
+
+def test_small_objects_never_lose_a_field() -> None:
+    value = {
+        "name": "svc",
+        "spec": {"replicas": 3, "image": "app:1.2", "ports": [80, 443]},
+        "owner": "team-a",
+    }
+    block = crush(value, policy="lossy")
+    assert json.loads(block.render()) == value
+
+
+def test_a_map_keeps_the_named_member_and_says_what_it_dropped() -> None:
+    text = fixture("structured/model_prices_slice.json")
+    prices = json.loads(text)
+    target = sorted(prices)[len(prices) // 2]
+    block = crushed(CrushJsonObject(), text, "json_object", f"What does {target} cost per input token?")
+    parsed = json.loads(block.render())
+    assert parsed[target] == prices[target]
+    marker_keys = [k for k in parsed if k.startswith("[headroom:")]
+    assert marker_keys
+    for key in marker_keys:
+        (marker,) = find_markers(key)
+        assert marker.unit == "keys" and marker.path == "$" and marker.total == len(prices)
+        assert find_summaries(parsed[key])
+    assert len(block.render()) < 0.35 * len(json.dumps(prices, separators=(",", ":")))
+
+
+def test_lossless_is_minified_json_of_the_same_values() -> None:
+    value = api_response()
+    block = crush(value, policy="lossless")
+    assert block.keep is None
+    assert block.render() == json.dumps(value, separators=(",", ":"))
+
+
+def test_without_a_score_stage_the_error_item_survives() -> None:
+    value = api_response()
+    value["items"][404] = {"number": 404, "title": "x", "state": "failed", "error": "boom"}  # type: ignore[index]
+    block = crushed(CrushJsonObject(), json.dumps(value), "json_object", score=False)
+    assert value["items"][404] in json.loads(block.render())["items"]  # type: ignore[index]
+
+
+def test_bias_scales_the_sample() -> None:
+    value = api_response()
+    text = json.dumps(value)
+    small = crushed(CrushJsonObject(), text, "json_object", bias=0.5)
+    large = crushed(CrushJsonObject(), text, "json_object", bias=2.0)
+    assert len(small.kept_indices()) < len(large.kept_indices())
+
+
+def test_pip_inspect_end_to_end() -> None:
+    text = fixture("structured/pip_inspect_slice.json")
+    value = json.loads(text)
+    output, store = compressed(text, "What does python-dateutil require, and which version is installed?")
+    kept_text = body(output)
+    parsed = json.loads(kept_text)
+    kept = [p for p in parsed["installed"] if isinstance(p, dict)]
+    dateutil = next(p for p in kept if p["metadata"]["name"] == "python-dateutil")
+    original = next(p for p in value["installed"] if p["metadata"]["name"] == "python-dateutil")
+    assert dateutil["metadata"]["version"] == original["metadata"]["version"]
+    assert dateutil["metadata"]["requires_dist"] == original["metadata"]["requires_dist"]
+    assert parsed["environment"] == value["environment"]
+    assert count_tokens(kept_text) < 0.35 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_npm_view_end_to_end_keeps_the_asked_for_release_time() -> None:
+    text = fixture("structured/npm_view_typescript.json")
+    value = json.loads(text)
+    version = value["versions"][-300]
+    output, store = compressed(text, f"When was typescript {version} published?")
+    parsed = json.loads(body(output))
+    assert parsed["time"][version] == value["time"][version]
+    assert parsed["name"] == "typescript"
+    assert_markers_retrieve_the_original(output, text, store)

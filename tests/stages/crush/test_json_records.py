@@ -1,0 +1,184 @@
+"""crush.json.v1 on arrays of records and scalars: what it keeps, the marked summary, nearly uniform
+tables, long strings cut, work without a score stage, and savings counted against minified JSON."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from headroom import samples
+from headroom.content.json_array import decode_items, dump_json
+from headroom.markers import find_markers, find_summaries
+from headroom.stages.crush.json import CrushJson, JsonParams
+from headroom.tokens import count_tokens
+from tests.stages.crush.common import (
+    assert_markers_retrieve_the_original,
+    body,
+    compressed,
+    crushed,
+    fixture,
+    minified_tokens,
+)
+
+
+def records(count: int = 400, seed: int = 3) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    rows = [
+        {
+            "id": f"req-{i:05d}",
+            "route": rng.choice(["/cart", "/pay", "/search"]),
+            "status": "ok",
+            "latency_ms": rng.randint(20, 90),
+            "created_at": f"2026-11-{1 + i % 27:02d}T10:{i % 60:02d}:00Z",
+        }
+        for i in range(count)
+    ]
+    rows[123]["latency_ms"] = 48_000  # a numeric outlier
+    rows[250]["route"] = "/admin"  # a rare value
+    rows[310] = {**rows[310], "status": "failed", "error": "card declined"}  # an error of another shape
+    return rows
+
+
+def crush(value: object, query: str = "Summarise the tool output.", **params: object):
+    return crushed(CrushJson(JsonParams(**params)), json.dumps(value, indent=2), "json_array", query)
+
+
+def test_keeps_errors_anomalies_the_asked_for_row_first_and_last() -> None:
+    rows = records()
+    block = crush(rows, "What happened to req-00077?")
+    kept = set(block.kept_indices())
+    assert {0, 1, 399, 123, 250, 310, 77} <= kept
+    assert len(kept) <= 2 + 1 + 8 + 15 + 3
+    decoded = decode_items(block.render())
+    assert rows[77] in decoded and rows[310] in decoded and rows[123] in decoded
+
+
+def test_every_kept_item_decodes_to_its_original_and_markers_cover_the_rest() -> None:
+    rows = records()
+    for encoding in ("json", "table"):
+        block = crush(rows, encoding=encoding)
+        decoded = decode_items(block.render())
+        items = [v for v in decoded if not (isinstance(v, str) and v.startswith("[headroom:"))]
+        assert items == [rows[i] for i in block.kept_indices()]
+        markers = find_markers(block.render())
+        assert sum(m.last - m.first + 1 for m in markers) == len(rows) - len(items)
+        assert all(m.hash == block.ref for m in markers)
+
+
+def test_one_marked_summary_says_what_was_dropped() -> None:
+    rows = records()
+    block = crush(rows)
+    (note,) = find_summaries(block.render())
+    dropped = [rows[i] for i in range(len(rows)) if i not in set(block.kept_indices())]
+    assert note.count == len(dropped)
+    assert note.entries["status"] == [("ok", len(dropped))]
+    assert note.entries["route"] == sorted(
+        ((r, sum(1 for d in dropped if d["route"] == r)) for r in {d["route"] for d in dropped}),
+        key=lambda pair: (-pair[1], next(i for i, d in enumerate(dropped) if d["route"] == pair[0])),
+    )
+    assert note.entries["latency_ms"] == (
+        min(d["latency_ms"] for d in dropped),
+        max(d["latency_ms"] for d in dropped),
+    )
+    assert not find_summaries(crush(rows, summary=False).render())
+
+
+def test_a_record_whose_long_text_matches_the_request_is_kept_and_its_text_cut_around_the_match() -> None:
+    rows = [
+        {
+            "id": i,
+            "title": f"issue {i}",
+            "body": "\n".join(f"Step {k}: ran the usual checks." for k in range(300)),
+        }
+        for i in range(40)
+    ]
+    rows[17]["body"] = rows[17]["body"].replace(
+        "Step 150: ran the usual checks.", "Step 150: the flaky gRPC deadline"
+    )
+    block = crush(rows, "Which issue mentions the flaky gRPC deadline?")
+    assert 17 in block.kept_indices()
+    rendered = block.render()
+    assert "Step 150: the flaky gRPC deadline" in rendered
+    cut_markers = [m for m in find_markers(rendered) if m.path is not None]
+    assert any(m.path == "$[17].body" and m.unit == "lines" and m.total == 300 for m in cut_markers)
+    assert any("long strings cut" in note for note in block.notes)
+    assert len(rendered) < len(dump_json(rows)) * 0.2
+
+
+def test_large_arrays_of_scalars() -> None:
+    values = [round(20 + (i * 7919 % 100) / 10, 1) for i in range(3000)]
+    values[1777] = 98_765.4
+    block = crush(values)
+    kept = set(block.kept_indices())
+    assert {0, 1, 1777, 2999} <= kept and len(kept) < 40
+    (note,) = find_summaries(block.render())
+    assert note.entries["value"] == (20.0, 29.9)
+    names = [f"src/module_{i}.py" for i in range(2000)]
+    block = crush(names, "open src/module_1234.py")
+    assert 1234 in block.kept_indices()
+
+
+def test_without_a_score_stage_errors_and_anomalies_still_survive_but_the_request_no_longer_pins() -> None:
+    # Relevance and needles are the score stage's; errors and anomalies are the content's own signals.
+    rows = records()
+    stage = CrushJson(JsonParams(max_items=0))
+    block = crushed(stage, json.dumps(rows), "json_array", "What happened to req-00077?", score=False)
+    assert block.scores is None  # nothing stored: the crusher scored for itself
+    assert {123, 250, 310} <= set(block.kept_indices())
+    assert 77 not in block.kept_indices()
+    scored = crushed(stage, json.dumps(rows), "json_array", "What happened to req-00077?")
+    assert 77 in scored.kept_indices()
+
+
+@pytest.mark.parametrize(("bias", "more"), [(0.5, False), (2.0, True)])
+def test_bias_scales_what_is_kept(bias: float, more: bool) -> None:
+    rows = records()
+    base = len(crush(rows).kept_indices())
+    scaled = len(crushed(CrushJson(JsonParams()), json.dumps(rows), "json_array", bias=bias).kept_indices())
+    assert (scaled > base) if more else (scaled < base)
+
+
+def test_pinned_items_are_never_dropped() -> None:
+    rows = records()
+    stage = CrushJson(JsonParams(max_items=0, max_anomalies=0, keep_first=0, keep_last=0))
+    messages_block = crushed(stage, json.dumps(rows), "json_array", "req-00005 and req-00300?")
+    assert {5, 300} <= set(messages_block.kept_indices())
+
+
+def test_lossless_is_a_table_that_decodes_to_every_item() -> None:
+    rows = records()
+    block = crush(rows, policy="lossless")
+    assert block.keep is None
+    assert decode_items(block.render()) == rows
+    assert count_tokens(block.render()) < 0.75 * count_tokens(dump_json(rows))
+
+
+def test_deterministic() -> None:
+    rows = records()
+    assert crush(rows, "req-00077").render() == crush(rows, "req-00077").render()
+
+
+# end to end, on real output ------------------------------------------------------------------------------
+
+
+def test_pip_list_end_to_end_keeps_the_named_package_and_beats_minified_json() -> None:
+    text = fixture("structured/pip_list.json")
+    packages = json.loads(text)
+    target = next(p for p in packages if p["name"].lower() == "pydantic")
+    output, store = compressed(text, "Which version of pydantic is installed?")
+    assert (
+        json.dumps(target, separators=(",", ":")) in output or f'"pydantic","{target["version"]}"' in output
+    )
+    assert count_tokens(body(output)) < 0.5 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_sample_records_end_to_end_save_80_percent_of_minified() -> None:
+    rows, failed = samples.json_records()
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Why did order ord-10187 fail?")
+    assert json.dumps(failed, separators=(",", ":")) in output
+    assert count_tokens(output) < 0.2 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)

@@ -1,0 +1,102 @@
+"""crush.prose.v1: the outline, first sentences and the paragraphs and code the request is about
+survive verbatim; near-duplicates and the rest become markers naming lines and section."""
+
+from __future__ import annotations
+
+from headroom.markers import find_markers
+from headroom.stages.crush.prose import CrushProse, ProseParams
+from headroom.tokens import count_tokens
+from tests.stages.crush.common import assert_markers_retrieve_the_original, compressed, crushed, fixture
+
+NODE = fixture("prose/node_child_process.md")
+MAN = fixture("prose/man_ls.txt")
+CHANGELOG = fixture("prose/apt_changelog.txt")
+
+
+def crush(text: str, query: str, **params: object):
+    return crushed(CrushProse(ProseParams(**params)), text, "prose", query)
+
+
+def kept_lines(rendered: str) -> list[str]:
+    return [line for line in rendered.split("\n") if not find_markers(line)]
+
+
+def test_the_paragraph_the_request_is_about_survives_with_the_outline() -> None:
+    block = crush(MAN, "How do I sort ls output by modification time?")
+    rendered = block.render()
+    assert "       -t     sort by time, newest first; see --time" in rendered.split("\n")
+    for heading in ("NAME", "SYNOPSIS", "DESCRIPTION", "SEE ALSO"):
+        assert heading in rendered.split("\n")
+    assert len(kept_lines(rendered)) < 0.5 * len(MAN.split("\n"))
+
+
+def test_kept_lines_are_verbatim_and_in_order_and_markers_cover_the_rest() -> None:
+    block = crush(NODE, "How do I set a timeout and maxBuffer for child_process.exec?")
+    rendered = block.render()
+    lines = NODE.split("\n")
+    kept = kept_lines(rendered)
+    assert kept == [lines[i] for i in block.kept_indices()]
+    markers = find_markers(rendered)
+    assert sum(m.last - m.first + 1 for m in markers) + len(kept) == len(lines)
+    assert all(m.total == len(lines) for m in markers)
+
+
+def test_markers_name_the_section_they_sit_in() -> None:
+    block = crush(NODE, "maxBuffer")
+    sections = {m.section for m in find_markers(block.render())}
+    assert "`child_process.exec(command[, options][, callback])`" in sections
+    for marker in find_markers(block.render()):
+        heading = next(
+            (line for line in reversed(NODE.split("\n")[: marker.first - 1]) if line.startswith("#")), None
+        )
+        if marker.section is not None and heading is not None:
+            assert heading.lstrip("#").strip() == marker.section
+
+
+def test_code_blocks_that_match_are_kept_whole() -> None:
+    block = crush(NODE, "Show an example of execFile with a callback that logs stdout")
+    rendered = block.render()
+    assert "```js" in rendered or "```cjs" in rendered
+    assert rendered.count("```") % 2 == 0  # whole fenced blocks only
+
+
+def test_near_duplicate_examples_are_not_both_kept() -> None:
+    # The docs give every example twice, for CommonJS and for ES modules; one of each pair is enough.
+    block = crush(NODE, "spawn ls -lh /usr and print stdout")
+    rendered = block.render()
+    assert rendered.count("```cjs") + rendered.count("```mjs") <= 3
+
+
+def test_a_changelog_keeps_its_entry_titles_and_the_asked_for_change() -> None:
+    block = crush(CHANGELOG, "Which apt release restored the adduser dependency?")
+    rendered = block.render().split("\n")
+    assert "  * Restore adduser dependency for bookworm." in rendered
+    assert "apt (2.6.1) unstable; urgency=medium" in rendered
+
+
+def test_short_texts_and_lossless_are_left_whole() -> None:
+    assert crush("\n".join(f"line {i}" for i in range(30)), "x").keep is None
+    assert crush(MAN, "sort", policy="lossless").keep is None
+
+
+def test_without_a_query_the_outline_and_first_sentences_remain() -> None:
+    block = crush(NODE, "")
+    rendered = block.render()
+    assert "# Child process" in rendered and "## Synchronous process creation" in rendered
+    assert count_tokens(rendered) < 0.35 * count_tokens(NODE)
+
+
+def test_bias_keeps_more() -> None:
+    query = "How does the shell option work on Windows?"
+    base = len(crush(NODE, query).kept_indices())
+    more = len(crushed(CrushProse(), NODE, "prose", query, bias=3.0).kept_indices())
+    assert more > base
+
+
+def test_deterministic_and_end_to_end() -> None:
+    query = "How do I set a timeout for child_process.exec?"
+    assert crush(NODE, query).render() == crush(NODE, query).render()
+    output, store = compressed(NODE, query)
+    assert "If `timeout` is greater than `0`, the parent process will send the signal" in output
+    assert count_tokens(output) < 0.4 * count_tokens(NODE)
+    assert_markers_retrieve_the_original(output, NODE, store)

@@ -1,0 +1,95 @@
+"""crush.table.v1: the header, error and anomalous rows, the asked-for rows, first and last stay verbatim;
+dropped runs are line ranges with one per-column summary."""
+
+from __future__ import annotations
+
+import random
+
+from headroom.markers import find_markers, find_summaries
+from headroom.stages.crush.table import CrushTable, TableParams
+from headroom.tokens import count_tokens
+from tests.stages.crush.common import assert_markers_retrieve_the_original, compressed, crushed, fixture
+
+
+def billing_csv(rows: int = 500) -> str:
+    rng = random.Random(5)
+    lines = ["invoice,customer,region,status,amount,issued_at"]
+    for i in range(rows):
+        status = "failed" if i == 333 else "paid"
+        amount = 99_999.0 if i == 120 else round(rng.uniform(10, 200), 2)
+        region = "ap-south" if i == 410 else rng.choice(["eu", "us"])
+        lines.append(
+            f"INV-{i:05d},cust-{rng.randint(100, 999)},{region},{status},{amount},2026-10-{1 + i % 30:02d}"
+        )
+    lines.insert(200, 'INV-note,"Acme, Inc.","eu","paid",12.5,"2026-10-05"')  # quoted fields
+    return "\n".join(lines)
+
+
+def crush(text: str, query: str = "Summarise the tool output.", **params: object):
+    return crushed(CrushTable(TableParams(**params)), text, "table", query)
+
+
+def test_keeps_header_errors_anomalies_asked_for_rows_first_and_last_verbatim() -> None:
+    text = billing_csv()
+    lines = text.split("\n")
+    block = crush(text, "What is the status of INV-00042?")
+    rendered = block.render().split("\n")
+    kept = [line for line in rendered if not line.startswith("[headroom:")]
+    for needle in (
+        "invoice,customer",
+        "INV-00000,",
+        "INV-00042,",
+        "INV-00333,",
+        "INV-00120,",
+        "INV-00410,",
+        lines[-1],
+    ):
+        assert any(line.startswith(needle) or line == needle for line in kept), needle
+    assert all(line in lines for line in kept)  # verbatim
+    assert len(kept) < 40
+
+
+def test_markers_are_line_ranges_and_one_summary_covers_every_dropped_row() -> None:
+    text = billing_csv()
+    block = crush(text)
+    rendered = block.render()
+    markers = find_markers(rendered)
+    kept = [line for line in rendered.split("\n") if not line.startswith("[headroom:")]
+    assert sum(m.last - m.first + 1 for m in markers) + len(kept) == len(text.split("\n"))
+    assert all(m.unit == "lines" and m.total == len(text.split("\n")) for m in markers)
+    (note,) = find_summaries(rendered)
+    assert note.unit == "rows" and note.count == len(text.split("\n")) - len(kept)
+    assert note.entries["status"] == [("paid", note.count)]
+    assert set(dict(note.entries["region"])) == {"eu", "us"}  # type: ignore[arg-type]
+    low, high = note.entries["amount"]  # type: ignore[misc]
+    assert float(low) >= 10 and float(high) <= 200  # type: ignore[arg-type]
+    assert note.entries["issued_at"] == ("2026-10-01", "2026-10-30")
+
+
+def test_short_tables_and_lossless_are_left_whole() -> None:
+    assert crush(billing_csv(20)).keep is None
+    assert crush(billing_csv(), policy="lossless").keep is None
+
+
+def test_without_a_score_stage_the_failed_row_survives() -> None:
+    block = crushed(CrushTable(), billing_csv(), "table", score=False)
+    assert any(line.startswith("INV-00333,") for line in block.render().split("\n"))
+
+
+def test_bias_keeps_more_or_less() -> None:
+    text = billing_csv()
+    query = "invoices for cust-500 through cust-999"
+    base = len(crushed(CrushTable(), text, "table", query).kept_indices())
+    assert len(crushed(CrushTable(), text, "table", query, bias=3.0).kept_indices()) >= base
+    assert len(crushed(CrushTable(), text, "table", query, bias=0.3).kept_indices()) <= base
+
+
+def test_real_tsv_end_to_end() -> None:
+    text = fixture("structured/pypi_slice.tsv")
+    target = next(line for line in text.split("\n")[777:] if "-" in line.split("\t")[0])
+    name = target.split("\t")[0]
+    output, store = compressed(text, f"What is the summary of the package {name}?")
+    assert target in output.split("\n")
+    assert text.split("\n")[0] in output.split("\n")
+    assert count_tokens(output) < 0.1 * count_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
