@@ -54,7 +54,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What a lookup found: the original (and the matches for a query), or why there is none."""
+    """What a lookup found: the original (and, for a query, the matches with the unit they are
+    counted in and how many units there are), or why there is none."""
 
     status: Status
     hash: str
@@ -136,10 +137,10 @@ def lookup(ref: Any, query: Any = None, *, store: StoreLike | None = None) -> Re
         return Retrieval("expired", key, reason="the original is no longer stored")
     if found.value is None:
         return Retrieval("unknown", key, reason="nothing was stored under this hash")
+    if not query:  # the original alone: no need to cut it into units
+        return Retrieval("found", key, found.value)
     unit, first, units = _units(found.value)
-    matches = _matches(units, first, query) if query else []
-    query_text = query if query else None
-    return Retrieval("found", key, found.value, query_text, unit, len(units), matches)
+    return Retrieval("found", key, found.value, query, unit, len(units), _matches(units, first, query))
 
 
 def retrieve(

@@ -30,7 +30,8 @@ from headroom.stage import BlockState, RunState
 SESSION_OPTION = "session"
 
 
-def _digest(*parts: str) -> str:
+def digest(*parts: str) -> str:
+    """SHA-256 hex of parts joined by a unit separator (no part can run into the next)."""
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -70,17 +71,17 @@ def session_name(state: RunState) -> str:
             first[origin] = block.text
     if not any(first.values()) and state.blocks:
         first["user"] = state.blocks[0].text
-    return "auto:" + _digest(first["system"], first["user"])[:16]
+    return "auto:" + digest(first["system"], first["user"])[:16]
 
 
 def session_key(state: RunState) -> str:
     """The session and everything a block's form depends on besides the block: pipeline, model, options."""
     options = {key: value for key, value in state.options.items() if key != SESSION_OPTION}
     config = orjson.dumps(options, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    return _digest(session_name(state), state.pipeline_id, state.context.model or "", config)
+    return digest(session_name(state), state.pipeline_id, state.context.model or "", config)
 
 
 def position_key(session: str, block: BlockState) -> str:
     """Where a block sits in a session's conversation, and what it holds."""
     path = "/".join(str(part) for part in block.block.path)
-    return _digest(session, str(block.block.message_index), path, block.ref)
+    return digest(session, str(block.block.message_index), path, block.ref)

@@ -22,7 +22,6 @@ not kept could never be undone): every block goes back as it was and the result'
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -30,7 +29,7 @@ from pydantic import Field, field_validator
 
 from headroom.markers import MARKER_PATTERN, retrieval_note
 from headroom.registry import register
-from headroom.session import SESSION_OPTION, ToolOutputs, first_sent_ends, position_key, session_key
+from headroom.session import SESSION_OPTION, ToolOutputs, digest, first_sent_ends, position_key, session_key
 from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
 from headroom.stores import StoreUnavailable
 
@@ -61,10 +60,6 @@ class CacheParams(StageParams):
         return url
 
 
-def _digest(parts: list[str]) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
 class _Positions:
     """How many tool outputs follow a block: up to the end of the request that first carried it,
     and up to the end of this request."""
@@ -90,18 +85,16 @@ def memo_key(block: BlockState, state: RunState, positions: _Positions | None = 
     where = positions or _Positions(state)
     call = block.block.tool_call
     options = {key: value for key, value in state.options.items() if key != SESSION_OPTION}
-    return _digest(
-        [
-            state.pipeline_id,
-            state.context.model or "",
-            block.ref,
-            block.block.origin,
-            block.block.query,
-            call.arguments if call else "",
-            repr(block.bias),
-            str(where.in_first_request(block)),
-            json.dumps(options, sort_keys=True, default=str),
-        ]
+    return digest(
+        state.pipeline_id,
+        state.context.model or "",
+        block.ref,
+        block.block.origin,
+        block.block.query,
+        call.arguments if call else "",
+        repr(block.bias),
+        str(where.in_first_request(block)),
+        json.dumps(options, sort_keys=True, default=str),
     )
 
 

@@ -50,7 +50,10 @@ def open_store(store: StoreLike) -> Store:
     with _opening:
         opened = _opened.get(url)
         if opened is None:
-            opened = _open(url)
+            try:
+                opened = _open(url)
+            except ValueError as error:  # a bad ttl or max_entries
+                raise StoreUnavailable(url, str(error)) from error
             _opened[url] = opened
         return opened
 

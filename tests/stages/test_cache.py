@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import anyio
+import pytest
 
 from headroom.markers import RetrievalNote, find_retrieval_notes
 from headroom.stages.cache import Cache, CacheParams, memo_key
@@ -219,3 +220,9 @@ def test_a_store_that_fails_on_read_stops_every_stage_from_working() -> None:
     prepare(state)
     assert block.failed is not None and not block.compressible
     assert len(state.failures) == 1
+
+
+def test_the_store_param_names_the_kinds_of_store_it_knows() -> None:
+    assert CacheParams(store="sqlite:///tmp/ccr.db").store == "sqlite:///tmp/ccr.db"
+    with pytest.raises(ValueError, match=r"unknown kind of store 'postgres://db'; use one of memory://"):
+        CacheParams(store="postgres://db")
