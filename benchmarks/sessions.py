@@ -360,12 +360,14 @@ class Priced:
     cached: int = 0
     cost: float = 0.0
     shares: list[float] = field(default_factory=list)
+    rewrites: int = 0  # requests that changed a message the previous request had sent
 
     def add(self, other: Priced) -> None:
         self.tokens += other.tokens
         self.cached += other.cached
         self.cost += other.cost
         self.shares += other.shares
+        self.rewrites += other.rewrites
 
 
 def price(requests: list[list[Any]], meter: Meter, tools: list[Any] | None = None) -> Priced:
@@ -379,6 +381,7 @@ def price(requests: list[list[Any]], meter: Meter, tools: list[Any] | None = Non
         common = 0
         while common < min(len(keys), len(previous)) and keys[common] == previous[common]:
             common += 1
+        priced.rewrites += common < len(previous)
         total = sum(tokens)
         prefix = sum(tokens[:common])
         if prefix < CACHE_MINIMUM:
@@ -662,6 +665,11 @@ def render(
     lines.append(
         "| served from the cache | "
         + " | ".join(f"{totals[v].cached / totals[v].tokens:.1%}" for v in variants)
+        + " |"
+    )
+    lines.append(
+        "| requests that rewrote an earlier message | "
+        + " | ".join(f"{totals[v].rewrites}" for v in variants)
         + " |"
     )
     lines.append("| cost (relative units) | " + " | ".join(f"{totals[v].cost:,.0f}" for v in variants) + " |")
