@@ -223,13 +223,19 @@ def request_format(request: Mapping[str, Any]) -> Format:
     return "anthropic" if detect_format(request.get("messages") or []) == "anthropic" else "openai"
 
 
-def with_retrieve_tool(request: Mapping[str, Any], format: Format | None = None) -> dict[str, Any]:
+def with_retrieve_tool(
+    request: Mapping[str, Any], format: Format | None = None, *, pipeline: Any = None
+) -> dict[str, Any]:
     """A copy of a request (model, messages, tools, ...) with `headroom_retrieve` last in its tools.
 
-    Call it on every turn of a session whose pipeline can drop content, not only on turns
-    where something was dropped: the tools list is part of the provider's cached prefix, and
-    a tool that comes and goes would break the cache. A request that has the tool keeps it as is.
+    Call it on every turn, not only on turns where something was dropped: the tools list is
+    part of the provider's cached prefix, and a tool that comes and goes would break the cache.
+    With `pipeline`, the tool is added only when that pipeline can drop content (a fixed
+    answer for a configuration, so it never flips between turns either). A request that has
+    the tool keeps it as is.
     """
+    if pipeline is not None and not pipeline_can_drop(pipeline):
+        return dict(request)
     kind = format or request_format(request)
     tools = list(request.get("tools") or [])
     if not any(_tool_name(tool) == TOOL_NAME for tool in tools):

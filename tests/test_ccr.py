@@ -148,6 +148,9 @@ def test_pipelines_that_can_drop_content_need_the_tool() -> None:
     assert pipeline_can_drop("default")
     assert pipeline_can_drop("aggressive")
     assert not pipeline_can_drop("lossless")
+    request = {"model": "gpt-4o", "messages": []}
+    assert with_retrieve_tool(request, pipeline="lossless") == request
+    assert with_retrieve_tool(request, pipeline="default")["tools"] == [retrieve_tool("openai")]
 
 
 # answering the model ---------------------------------------------------------------------------
