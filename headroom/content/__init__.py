@@ -9,19 +9,23 @@ from __future__ import annotations
 from headroom.content.base import Document
 from headroom.content.code import CodeDocument
 from headroom.content.detect import LABELS, detect_label
+from headroom.content.diff import DiffDocument
 from headroom.content.html import HtmlDocument
 from headroom.content.json_array import JsonArrayDocument
 from headroom.content.json_object import JsonObjectDocument
 from headroom.content.lines import LinesDocument
+from headroom.content.log import LogDocument
 from headroom.content.prose import ProseDocument
+from headroom.content.search import SearchDocument
+from headroom.content.shell import ShellDocument
 from headroom.content.table import TableDocument
 
 _DOCUMENTS: dict[str, type[Document]] = {
     "json_array": JsonArrayDocument,
-    "log": LinesDocument,
-    "shell": LinesDocument,
-    "search": LinesDocument,
-    "diff": LinesDocument,
+    "log": LogDocument,
+    "shell": ShellDocument,
+    "search": SearchDocument,
+    "diff": DiffDocument,
     "table": TableDocument,
     "json_object": JsonObjectDocument,
     "prose": ProseDocument,
@@ -38,4 +42,20 @@ def parse(label: str, text: str) -> Document | None:
     return document_type.parse(text)
 
 
-__all__ = ["LABELS", "CodeDocument", "Document", "HtmlDocument", "JsonArrayDocument", "JsonObjectDocument", "LinesDocument", "ProseDocument", "TableDocument", "detect_label", "parse"]
+__all__ = [
+    "LABELS",
+    "CodeDocument",
+    "DiffDocument",
+    "Document",
+    "HtmlDocument",
+    "JsonArrayDocument",
+    "JsonObjectDocument",
+    "LinesDocument",
+    "LogDocument",
+    "ProseDocument",
+    "SearchDocument",
+    "ShellDocument",
+    "TableDocument",
+    "detect_label",
+    "parse",
+]

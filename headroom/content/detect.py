@@ -23,9 +23,22 @@ LABELS = (
 _SAMPLE_LINES = 200
 _LOG_LINE = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}"
-    r"|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|[IWEF]\d{4} \d{2}:)"
+    r"|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|[IWEF]\d{4} \d{2}:"
+    r"|\[\s*\d+\.\d+\]"  # the kernel's dmesg
+    r"|\S+ \S+ \S+ \[\d{1,2}/[A-Z][a-z]{2}/\d{4}[: ]\d{2}:\d{2})"  # web server access logs
 )
+# A log line opening with a bracketed time is not a JSON array.
+_BRACKETED_TIME = re.compile(r"^\[[\s\d.:T/-]+\]\s")
 _SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:\d+[:-]")
+# grep -C context lines (`path-12-text`); ripgrep --heading: `12:text` under a path line.
+_SEARCH_CONTEXT_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*-\d+-")
+_HEADED_RESULT = re.compile(r"^\d+[:-]")
+_PATH_LINE = re.compile(r"^[\w.@+~-]*(?:[/\\][\w.@+~-]+)*\.?[\w-]+$")
+_DIFF_HUNK = re.compile(r"^@@@? -\d+(?:,\d+)? ")
+_DIFF_SHAPED = re.compile(
+    r"^(?:[-+ \\]|@@|diff |index |new file mode|deleted file mode|similarity index|rename (?:from|to) "
+    r"|old mode|new mode|Binary files|commit [0-9a-f]{7,}|Author: |Date: |Merge: |$)"
+)
 _DIFF_LINE = re.compile(r"^(?:diff --git |--- |\+\+\+ |@@ -\d+)")
 _HTML = re.compile(r"<(?:!doctype html|html|head|body|div|p|table|span|a\s)[\s>]", re.IGNORECASE)
 _HTML_PAGE = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -52,7 +65,31 @@ _CODE_SIGNATURE = re.compile(
 NUMBERED_LINE = re.compile(r"^\s*(\d+)(?:\t|→|: | \| )")
 _SHELL_LINE = re.compile(
     r"^(?:\$ |> |npm (?:ERR|WARN)|PASSED|FAILED|ERROR |=+ .* =+$|tests? (?:passed|failed)|"
-    r"Collecting |Downloading |Installing |Successfully |added \d+ packages|NAME\s+READY|CONTAINER ID)"
+    r"Collecting |Downloading |Installing |Successfully |added \d+ packages|NAME\s+READY|CONTAINER ID"
+    # test runners: pytest, go test, cargo test, jest/vitest, maven surefire
+    r"|\S+::\S.* (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL)\b|\S+\.py [.sxFE]+\s|E {3}|_{3,} \S.* _{3,}$"
+    r"|=== RUN |\s*--- (?:PASS|FAIL|SKIP): |(?:ok|FAIL|\?)\s+\S+\s|PASS$|FAIL$|test \S+ \.\.\. |test result: "
+    r"|running \d+ tests?$|(?:PASS|FAIL) \S|\s*[✓✔✕×✗] |Tests:\s|Test Suites:|Tests run: \d+"
+    r"|BUILD (?:SUCCESS|FAILURE)"
+    # package managers: pip, npm, apt, cargo
+    r"|npm (?:error|warn|http|verbose|info|notice|timing)\b|Requirement already satisfied|Using cached "
+    r"|Processing /|Would install |\s+Downloading \S|\s*[━╸╺]{5,}|(?:Get|Hit|Ign|Err):\d+ "
+    r"|\(?Reading (?:package lists|database|state)"
+    r"|Building dependency tree|The following (?:NEW |additional )?packages|\d+ upgraded, \d+ newly installed"
+    r"|Need to get |After this operation"
+    r"|(?:Unpacking|Setting up|Preparing to unpack|Selecting previously unselected|Processing triggers for) "
+    r"|\s+(?:Compiling|Checking|Downloaded|Finished|Running|Fresh|Updating|Locking) \S"
+    # builds: make, gcc/clang, rustc, tsc, webpack
+    r"|make(?:\[\d+\])?: |(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|ar|ld|nvcc) "
+    r"|\S+:\d+:\d+: (?:fatal error|error|warning|note): |error(?:\[E\d+\])?: |warning: |\s+--> \S+:\d+"
+    r"|\s*\d* +\| |\S+\(\d+,\d+\): error TS\d+|Found \d+ errors?"
+    r"|webpack \d|asset \S+ [\d.]+ \w+|ERROR in |WARNING in "
+    # listings: ls -l
+    r"|total \d+$|[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+ )"
+)
+# `kubectl get` and `docker ps` open with a header row of capitalised column names.
+_LISTING_HEADER = re.compile(
+    r"^(?:NAMESPACE|NAME|CONTAINER ID|REPOSITORY|IMAGE ID)\s{2,}(?:[A-Z][A-Z0-9()-]*(?: [A-Z]+)?\s{2,})+[A-Z]"
 )
 
 
@@ -143,13 +180,17 @@ def detect_label(text: str) -> str:
     if not stripped:
         return "empty"
     first = stripped[0]
-    if first == "[" and stripped[-1] == "]":
+    if first == "[" and stripped[-1] == "]" and not _BRACKETED_TIME.match(stripped):
         return "json_array"
     if first == "{" and stripped[-1] == "}":
         return "json_object"
     lines = [line for line in stripped.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if line.strip()]
     if _share(lines, _DIFF_LINE) >= 0.05 and any(line.startswith("@@") for line in lines):
         return "diff"
+    if _looks_like_diff(lines):
+        return "diff"
+    if _looks_like_headed_search(lines):
+        return "search"
     if _looks_like_html(stripped):
         return "html"
     numbered = strip_line_numbers(lines)
@@ -159,9 +200,9 @@ def detect_label(text: str) -> str:
         return "table"
     if _share(lines, _LOG_LINE) >= 0.4:
         return "log"
-    if _share(lines, _SEARCH_LINE) >= 0.6:
+    if _share(lines, _SEARCH_LINE) >= 0.6 or _looks_like_search(lines):
         return "search"
-    if _share(lines, _SHELL_LINE) >= 0.2:
+    if _share(lines, _SHELL_LINE) >= 0.2 or _LISTING_HEADER.match(lines[0]):
         return "shell"
     if _looks_like_code(lines):
         return "code"

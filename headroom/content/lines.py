@@ -28,6 +28,8 @@ _TRACE_START = re.compile(
 )
 _PYTHON_CODE_LINE = re.compile(r"^\s{4,}\S")
 _EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b.*|^\w+(?:\.\w+)+: .+")
+# A run's summary is written only when the run is at least this many times longer than the summary.
+SUMMARY_MIN_RATIO = 3
 
 
 class LinesDocument(Document):
@@ -47,18 +49,34 @@ class LinesDocument(Document):
         if keep is None:
             return self.text
         total = len(self.units)
-        starts = {first: last for first, last in runs(keep)}
+        spans = runs(keep)
+        starts = {first: last for first, last in spans}
+        notes = dict(zip(spans, self.describe_runs(keep, spans), strict=True))
         out: list[str] = []
         index = 0
         while index < total:
             if index in starts:
                 last = starts[index]
-                out.append(omitted(self.unit_name, index + 1, last + 1, total, ref))
+                marker = omitted(self.unit_name, index + 1, last + 1, total, ref)
+                note = notes[(index, last)]
+                # A summary is only worth its tokens next to a run several times its size.
+                if note and len(note) * SUMMARY_MIN_RATIO <= self._chars(index, last):
+                    marker += " " + note
+                out.append(marker)
                 index = last + 1
             else:
                 out.append(self.units[index])
                 index += 1
         return "\n".join(out)
+
+    def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
+        """A marked summary (`headroom.markers.summary`) of each dropped run, or "" for none.
+
+        `keep` is the final mask, so a summary may point at kept lines ("like line 5")."""
+        return [""] * len(spans)
+
+    def _chars(self, first: int, last: int) -> int:
+        return sum(len(self.units[i]) + 1 for i in range(first, last + 1))
 
     def error_signals(self) -> list[float]:
         if self._errors is None:

@@ -32,7 +32,7 @@ class BudgetParams(StageParams):
         description="Without max_tokens: the overall budget is this share of the context window",
     )
     labels: list[str] = Field(
-        default_factory=lambda: ["json_array", "log", "html", "json_object", "table"],
+        default_factory=lambda: ["json_array", "log", "html", "search", "shell", "json_object", "table"],
         description="Content types the budget may cut",
     )
 

@@ -26,11 +26,28 @@ class CrushParams(StageParams):
 
 
 from headroom.stages.crush.code import CrushCode  # noqa: E402  (the family registers on import)
+from headroom.stages.crush.diff import CrushDiff  # noqa: E402
 from headroom.stages.crush.html import CrushHtml  # noqa: E402
 from headroom.stages.crush.json import CrushJson  # noqa: E402
 from headroom.stages.crush.json_object import CrushJsonObject  # noqa: E402
 from headroom.stages.crush.log import CrushLog  # noqa: E402
 from headroom.stages.crush.prose import CrushProse  # noqa: E402
+from headroom.stages.crush.search import CrushSearch  # noqa: E402
+from headroom.stages.crush.shell import CrushShell  # noqa: E402
 from headroom.stages.crush.table import CrushTable  # noqa: E402
 
-__all__ = ["MARKER_TOKENS", "CrushCode", "CrushHtml", "CrushJson", "CrushJsonObject", "CrushLog", "CrushParams", "CrushProse", "CrushTable", "Policy"]
+__all__ = [
+    "MARKER_TOKENS",
+    "CrushCode",
+    "CrushDiff",
+    "CrushHtml",
+    "CrushJson",
+    "CrushJsonObject",
+    "CrushLog",
+    "CrushParams",
+    "CrushProse",
+    "CrushSearch",
+    "CrushShell",
+    "CrushTable",
+    "Policy",
+]

@@ -1,0 +1,225 @@
+"""Search results: `grep -rn`, `git grep -n`, ripgrep (also `--heading`), with or without context lines.
+
+Units are lines. Each line is a match (`path:12:text`, `path:12:3:text` with a
+column, `12:text` under a `--heading` path line), a context line (`path-12-text`,
+`12-text`), a heading (the path alone), a `--` separator, or other text. Lines
+are grouped by file. A dropped run's marker carries a marked summary naming the
+files and counting what was dropped in each:
+
+    [headroom: omitted lines 12-40 of 300; hash=...] [headroom: summary of 29 omitted lines:
+    matches: src/app.py x17; context: src/app.py x12; file_lines: 88..412]
+
+(on one line). In heading mode a file's path line is shown whenever any of its
+lines is, so a kept match never loses its file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from headroom.content.lines import LinesDocument
+from headroom.markers import Scalar, SummaryEntry, summary
+
+MATCH, CONTEXT, HEADING, SEPARATOR, OTHER = "match", "context", "heading", "separator", "other"
+
+# path:12:text or path:12:3:text; the path is the shortest prefix followed by :digits:
+_MATCH = re.compile(r"(?P<path>[^\n:]+(?::[^\n:\d][^\n:]*)*?):(?P<line>\d+):(?:\d+:)?")
+_HEADED = re.compile(r"(?P<line>\d+)(?P<kind>[:-])(?:\d+[:-])?")
+_CONTEXT_FALLBACK = re.compile(r"(?P<path>.+?)-(?P<line>\d+)-")
+# Files listed one by one in a summary; beyond this, the first and last path by name.
+MAX_LISTED_FILES = 8
+
+
+@dataclass(frozen=True)
+class SearchLine:
+    kind: str
+    path: str | None = None
+    line: int | None = None
+
+
+class SearchDocument(LinesDocument):
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.heading_mode = _is_heading_mode(self.units)
+        self.lines = _parse_headed(self.units) if self.heading_mode else _parse_flat(self.units)
+        self._files: list[range] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> SearchDocument:
+        return cls(text)
+
+    def files(self) -> list[range]:
+        """Runs of lines that belong to one file (its heading, matches, context), in order."""
+        if self._files is None:
+            self._files = _file_runs(self.lines)
+        return self._files
+
+    def groups(self) -> list[range]:
+        return self.files()
+
+    def error_signals(self) -> list[float]:
+        # Matched source text saying "error" reports no failure of the search.
+        return [0.0] * len(self.units)
+
+    def anchors(self) -> set[int]:
+        return set()  # no line of a result must survive for its file's sake
+
+    def render(self, keep: list[bool] | None, ref: str) -> str:
+        return super().render(self._with_headings(keep), ref)
+
+    def _with_headings(self, keep: list[bool] | None) -> list[bool] | None:
+        """The mask with each file's heading kept whenever one of its lines is."""
+        if keep is None or not self.heading_mode:
+            return keep
+        shown = list(keep)
+        for run in self.files():
+            heading = run.start
+            if self.lines[heading].kind == HEADING and not shown[heading] and any(keep[i] for i in run):
+                shown[heading] = True
+        return shown
+
+    def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
+        return [self._describe(first, last) for first, last in spans]
+
+    def _describe(self, first: int, last: int) -> str:
+        matches: Counter[str] = Counter()
+        context: Counter[str] = Counter()
+        numbers: list[int] = []
+        for index in range(first, last + 1):
+            parsed = self.lines[index]
+            if parsed.path is None or parsed.kind not in (MATCH, CONTEXT):
+                continue
+            (matches if parsed.kind == MATCH else context)[parsed.path] += 1
+            if parsed.line is not None:
+                numbers.append(parsed.line)
+        if not matches and not context:
+            return ""
+        entries: list[SummaryEntry] = []
+        files = sorted(set(matches) | set(context), key=lambda path: _first_seen(path, matches, context))
+        if len(files) <= MAX_LISTED_FILES:
+            for key, counts in (("matches", matches), ("context", context)):
+                if counts:
+                    entries.append((key, [(path, counts[path]) for path in files if counts[path]]))
+            if len(files) == 1 and numbers:
+                entries.append(("file_lines", (min(numbers), max(numbers))))
+        else:
+            kinds: list[tuple[Scalar, int]] = [("match", sum(matches.values()))]
+            if context:
+                kinds.append(("context", sum(context.values())))
+            entries.append(("kind", kinds))
+            entries.append(("files", (min(files), max(files))))
+            per_file = [matches[path] for path in files]
+            entries.append(("matches_per_file", (min(per_file), max(per_file))))
+        return summary(last - first + 1, self.unit_name, entries)
+
+
+def _first_seen(path: str, *counters: Counter[str]) -> int:
+    for counter in counters:
+        for position, key in enumerate(counter):
+            if key == path:
+                return position
+    return 0
+
+
+def _is_heading_mode(units: list[str]) -> bool:
+    """ripgrep --heading: a path line, then `12:text` lines, a blank line between files."""
+    sample = units[:400]
+    numbered = sum(1 for unit in sample if _HEADED.match(unit))
+    flat = sum(1 for unit in sample if (match := _MATCH.match(unit)) and not match["path"].isdigit())
+    return numbered > flat and numbered >= 0.5 * sum(1 for unit in sample if unit.strip())
+
+
+def _parse_headed(units: list[str]) -> list[SearchLine]:
+    parsed: list[SearchLine] = []
+    path: str | None = None
+    expect_heading = True
+    for unit in units:
+        if not unit.strip():
+            parsed.append(SearchLine(SEPARATOR))
+            expect_heading = True
+            continue
+        numbered = _HEADED.match(unit)
+        if unit == "--":
+            parsed.append(SearchLine(SEPARATOR, path))
+        elif numbered and not expect_heading:
+            kind = MATCH if numbered["kind"] == ":" else CONTEXT
+            parsed.append(SearchLine(kind, path, int(numbered["line"])))
+        elif expect_heading:
+            path = unit
+            parsed.append(SearchLine(HEADING, path))
+        else:
+            parsed.append(SearchLine(MATCH, path))  # ripgrep without line numbers
+        expect_heading = False
+    return parsed
+
+
+def _parse_flat(units: list[str]) -> list[SearchLine]:
+    parsed: list[SearchLine | None] = []
+    for unit in units:
+        match = _MATCH.match(unit)
+        parsed.append(SearchLine(MATCH, match["path"], int(match["line"])) if match else None)
+    # Context lines (`path-12-text`) are read with the path of a neighbouring match,
+    # since a path may itself hold `-12-`.
+    previous: str | None = None
+    following = _following_paths(parsed)
+    result: list[SearchLine] = []
+    for index, unit in enumerate(units):
+        line = parsed[index]
+        if line is not None:
+            previous = line.path
+            result.append(line)
+            continue
+        result.append(_context_line(unit, previous, following[index]))
+    return result
+
+
+def _following_paths(parsed: list[SearchLine | None]) -> list[str | None]:
+    following: list[str | None] = [None] * len(parsed)
+    upcoming: str | None = None
+    for index in range(len(parsed) - 1, -1, -1):
+        following[index] = upcoming
+        line = parsed[index]
+        if line is not None:
+            upcoming = line.path
+    return following
+
+
+def _context_line(unit: str, previous: str | None, following: str | None) -> SearchLine:
+    if unit == "--":
+        return SearchLine(SEPARATOR)
+    for path in (previous, following):
+        if path is not None and unit.startswith(path + "-"):
+            rest = unit[len(path) + 1 :]
+            digits = len(rest) - len(rest.lstrip("0123456789"))
+            if digits and rest[digits : digits + 1] == "-":
+                return SearchLine(CONTEXT, path, int(rest[:digits]))
+    fallback = _CONTEXT_FALLBACK.match(unit)
+    if fallback and previous is None and following is None:
+        return SearchLine(CONTEXT, fallback["path"], int(fallback["line"]))
+    return SearchLine(OTHER)
+
+
+def _file_runs(lines: list[SearchLine]) -> list[range]:
+    runs: list[range] = []
+    start: int | None = None
+    current: str | None = None
+    for index, line in enumerate(lines):
+        if line.kind == HEADING or (line.path is not None and line.path != current):
+            if start is not None:
+                runs.append(range(start, index))
+            start, current = index, line.path
+        elif line.path is None and line.kind != SEPARATOR and start is not None:
+            runs.append(range(start, index))
+            start, current = None, None
+    if start is not None:
+        runs.append(range(start, len(lines)))
+    return [_without_trailing_separators(run, lines) for run in runs]
+
+
+def _without_trailing_separators(run: range, lines: list[SearchLine]) -> range:
+    stop = run.stop
+    while stop > run.start + 1 and lines[stop - 1].kind == SEPARATOR:
+        stop -= 1
+    return range(run.start, stop)

@@ -1,0 +1,106 @@
+"""crush.search.v1: grep, git grep and ripgrep results.
+
+Keeps the first match of the best files (files matching the request first, then
+in order), every match relevant to the request (the search pattern itself is in
+every line, so relevance comes from the user's question and rarer terms), and a
+little context around each kept match. The rest of each file is counted in a
+marker whose summary names the file, how many matches were dropped and their
+line numbers. There is no faithful re-encoding that keeps lines verbatim:
+`lossless` leaves the results whole, and `auto` is the selection.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.registry import register
+from headroom.selection import scaled
+from headroom.stage import BlockState, RunState, Stage
+from headroom.stages.crush import CrushParams
+from headroom.stages.crush.lines import narrow_to, relevant
+
+
+class SearchParams(CrushParams):
+    min_lines: int = Field(40, ge=0, description="Results this short are left whole")
+    max_files: int = Field(25, ge=0, description="Files whose first matches are kept (scaled by bias)")
+    matches_per_file: int = Field(1, ge=0, description="Matches kept from the start of each of those files")
+    max_relevant: int = Field(
+        25, ge=0, description="Matches relevant to the request kept wherever they are (scaled)"
+    )
+    context_lines: int = Field(1, ge=0, description="Context lines kept on each side of a kept match")
+
+
+@register("crush.search.v1")
+class CrushSearch(Stage):
+    """Search results: the first match of the best files, matches the request asks for, the rest counted."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"search"})
+    Params = SearchParams
+    params: SearchParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, SearchDocument)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert isinstance(document, SearchDocument)
+        if self.params.policy == "lossless" or len(document.units) <= self.params.min_lines:
+            return
+        narrow_to(block, state, self._selection(block, document), self.name)
+
+    def _selection(self, block: BlockState, document: SearchDocument) -> set[int]:
+        p = self.params
+        lines = document.lines
+        matches = [i for i, line in enumerate(lines) if line.kind == MATCH]
+        chosen = set(block.pinned) | relevant(block, scaled(p.max_relevant, block.bias), matches)
+        for run in self._best_files(block, document, scaled(p.max_files, block.bias)):
+            chosen.update([i for i in run if lines[i].kind == MATCH][: p.matches_per_file])
+        chosen |= _context_around(document, chosen, p.context_lines)
+        for run in document.files():
+            if lines[run.start].kind == HEADING and any(i in chosen for i in run):
+                chosen.add(run.start)
+        return chosen | _other_lines(document, chosen)
+
+    @staticmethod
+    def _best_files(block: BlockState, document: SearchDocument, limit: int) -> list[range]:
+        """Files ranked by their best match's score (when scored), then in order of appearance."""
+        files = document.files()
+        scores = block.scores
+
+        def best(run: range) -> float:
+            return max((scores[i] for i in run), default=0.0) if scores is not None else 0.0
+
+        order = sorted(range(len(files)), key=lambda position: (-best(files[position]), position))
+        return [files[position] for position in order[:limit]]
+
+
+def _context_around(document: SearchDocument, chosen: set[int], reach: int) -> set[int]:
+    """Context lines of the same file next to a kept match, up to `reach` on each side."""
+    lines = document.lines
+    found: set[int] = set()
+    for index in chosen:
+        if lines[index].kind != MATCH:
+            continue
+        for step in (-1, 1):
+            position = index + step
+            while 0 <= position < len(lines) and abs(position - index) <= reach:
+                line = lines[position]
+                if line.kind != CONTEXT or line.path != lines[index].path:
+                    break
+                found.add(position)
+                position += step
+    return found
+
+
+def _other_lines(document: SearchDocument, chosen: set[int]) -> set[int]:
+    """Lines that are not results (a grep warning), and separators (`--`, blank lines) next to a kept line."""
+    found: set[int] = set()
+    for index, line in enumerate(document.lines):
+        unusual = line.kind == OTHER and bool(document.units[index].strip())
+        separating = line.kind == SEPARATOR and (index - 1 in chosen or index + 1 in chosen)
+        if unusual or separating:
+            found.add(index)
+    return found

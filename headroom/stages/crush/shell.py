@@ -1,0 +1,98 @@
+"""crush.shell.v1: test runs, package installs, builds, and `kubectl get` / `docker ps` listings.
+
+Keeps failures and errors with the blocks that explain them (a pytest failure
+section, a compiler message with its source snippet, a traceback), warnings (up
+to a cap), summary and section lines, a listing's header row and its unhealthy
+rows, lines relevant to the request, the head and the tail. Passing tests,
+progress lines and healthy rows collapse into markers whose summary counts them
+by kind (and rows by status). Other lines are kept up to a cap, from the start
+and the end. There is no faithful re-encoding that keeps lines verbatim:
+`lossless` leaves the output whole, and `auto` is the selection.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument
+from headroom.registry import register
+from headroom.selection import rank, scaled
+from headroom.stage import BlockState, RunState, Stage
+from headroom.stages.crush import CrushParams
+from headroom.stages.crush.lines import around, head_and_tail, head_and_tail_of, narrow_to, relevant
+
+ALWAYS_KEPT = frozenset({FAIL, SUMMARY, SECTION, HEADER})
+
+
+class ShellParams(CrushParams):
+    min_lines: int = Field(40, ge=0, description="Output this short is left whole")
+    head_lines: int = Field(3, ge=0)
+    tail_lines: int = Field(5, ge=0)
+    context_lines: int = Field(2, ge=0, description="Lines kept on each side of a failure (scaled by bias)")
+    max_failure_lines: int = Field(
+        60, ge=2, description="A block explaining a failure is kept whole up to this long (scaled)"
+    )
+    max_warnings: int = Field(20, ge=0, description="Warnings kept, each with a line on each side (scaled)")
+    max_other_lines: int = Field(
+        30, ge=0, description="Unclassified lines kept, half from the start, half from the end (scaled)"
+    )
+    max_relevant_lines: int = Field(
+        20, ge=0, description="Lines matching the request kept whatever their kind (scaled)"
+    )
+
+
+@register("crush.shell.v1")
+class CrushShell(Stage):
+    """Shell output: failures explained, warnings, summaries, unhealthy rows; the rest counted by kind."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    handles = frozenset({"shell"})
+    Params = ShellParams
+    params: ShellParams
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, ShellDocument)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        document = block.document
+        assert isinstance(document, ShellDocument)
+        if self.params.policy == "lossless" or len(document.units) <= self.params.min_lines:
+            return
+        narrow_to(block, state, self._selection(block, document), self.name)
+
+    def _selection(self, block: BlockState, document: ShellDocument) -> set[int]:
+        p = self.params
+        bias = block.bias
+        kinds = document.kinds
+        total = len(kinds)
+        chosen = set(block.pinned)
+        chosen |= head_and_tail(total, scaled(p.head_lines, bias), scaled(p.tail_lines, bias))
+        failures = [i for i, kind in enumerate(kinds) if kind in ALWAYS_KEPT]
+        chosen.update(failures)
+        context = scaled(p.context_lines, bias)
+        # A listing's rows stand alone: an unhealthy row needs no neighbours.
+        reports = [i for i in failures if kinds[i] == FAIL and i not in document.rows]
+        chosen |= around(reports, context, context, total)
+        warnings = self._warnings(block, document, scaled(p.max_warnings, bias))
+        chosen |= {i for i in around(warnings, 1, 1, total) if kinds[i] in (WARN, OTHER)}
+        limit = scaled(p.max_failure_lines, bias)
+        for group in document.groups():
+            if kinds[group.start] == FAIL or group.start in warnings or any(kinds[i] == FAIL for i in group):
+                chosen.update(head_and_tail_of(group, limit))
+        chosen |= relevant(block, scaled(p.max_relevant_lines, bias))
+        others = [i for i, kind in enumerate(kinds) if kind == OTHER and i not in chosen]
+        half = scaled(p.max_other_lines, bias) // 2
+        chosen.update(others[:half])
+        chosen.update(others[len(others) - half :] if half else [])
+        return chosen
+
+    @staticmethod
+    def _warnings(block: BlockState, document: ShellDocument, limit: int) -> set[int]:
+        """The first and last warning of each kind, the best of them (by score when scored, else
+        spread over the output) up to `limit`."""
+        instances: dict[str, list[int]] = {}
+        for index, kind in document.warning_kinds().items():
+            instances.setdefault(kind, []).append(index)
+        candidates = {index for found in instances.values() for index in (found[0], found[-1])}
+        return set(rank(sorted(candidates), block.scores)[:limit])

@@ -1,0 +1,124 @@
+"""Search results: each line read as a match, a context line, a heading or a separator; grouped by file."""
+
+from __future__ import annotations
+
+from headroom.content import parse
+from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.markers import find_markers, find_summaries
+from tests.stages.crush.line_checks import check_lines, fixture
+
+REF = "0123456789abcdef"
+
+
+def kinds(document: SearchDocument) -> list[str]:
+    return [line.kind for line in document.lines]
+
+
+def test_grep_rn_lines_are_matches_with_path_and_line_number() -> None:
+    document = SearchDocument.parse(
+        "src/app.py:12:def main():\nsrc/app.py:40:    main()\nlib/x.py:3:import app"
+    )
+    assert [(line.kind, line.path, line.line) for line in document.lines] == [
+        (MATCH, "src/app.py", 12),
+        (MATCH, "src/app.py", 40),
+        (MATCH, "lib/x.py", 3),
+    ]
+    assert document.files() == [range(0, 2), range(2, 3)]
+
+
+def test_a_column_number_is_not_part_of_the_path() -> None:
+    document = SearchDocument.parse("botocore/retries/quota.py:24:60:        # retryable\nb.py:1:1:x")
+    assert [(line.path, line.line) for line in document.lines] == [
+        ("botocore/retries/quota.py", 24),
+        ("b.py", 1),
+    ]
+
+
+def test_context_lines_are_read_with_their_neighbours_path_even_when_it_holds_dashes_and_digits() -> None:
+    text = "\n".join(
+        [
+            "pkg-2-tools/run.py-9-    before()",
+            "pkg-2-tools/run.py:10:    raise TimeoutError()",
+            "pkg-2-tools/run.py-11-    after()",
+            "--",
+            "other.py:5:raise TimeoutError",
+        ]
+    )
+    document = SearchDocument.parse(text)
+    assert [(line.kind, line.path, line.line) for line in document.lines] == [
+        (CONTEXT, "pkg-2-tools/run.py", 9),
+        (MATCH, "pkg-2-tools/run.py", 10),
+        (CONTEXT, "pkg-2-tools/run.py", 11),
+        (SEPARATOR, None, None),
+        (MATCH, "other.py", 5),
+    ]
+    assert document.files() == [range(0, 3), range(4, 5)]
+
+
+def test_ripgrep_heading_mode_reads_the_path_from_the_heading() -> None:
+    text = "src/a.py\n3:import os\n10-    pass\n12:os.getcwd()\n\nsrc/b.py\n1:import os"
+    document = SearchDocument.parse(text)
+    assert document.heading_mode
+    assert kinds(document) == [HEADING, MATCH, CONTEXT, MATCH, SEPARATOR, HEADING, MATCH]
+    assert [line.path for line in document.lines] == ["src/a.py"] * 4 + [None, "src/b.py", "src/b.py"]
+    assert document.files() == [range(0, 4), range(5, 7)]
+
+
+def test_the_real_fixtures_parse_as_results_with_no_line_left_unread() -> None:
+    for name, heading_mode in [
+        ("grep_rn_def_init.txt", False),
+        ("grep_context_timeout.txt", False),
+        ("rg_heading_def_init.txt", True),
+        ("rg_column_retry.txt", False),
+        ("git_grep_timeout.txt", False),
+    ]:
+        text = fixture(name)
+        document = parse("search", text)
+        assert isinstance(document, SearchDocument)
+        assert document.heading_mode is heading_mode
+        unread = [
+            unit for unit, line in zip(document.units, document.lines, strict=True) if line.kind == OTHER
+        ]
+        assert all(not unit.strip() for unit in unread), (name, unread[:3])
+
+
+def test_search_results_report_no_errors_and_anchor_nothing() -> None:
+    document = SearchDocument.parse("a.py:1:raise ValueError('error: failed')\nb.py:2:except Exception:")
+    assert document.error_signals() == [0.0, 0.0]
+    assert document.anchors() == set()
+
+
+def test_a_dropped_run_within_one_file_is_summarised_by_file_and_source_lines() -> None:
+    lines = [f"src/app.py:{10 * i}:    value_{i} = compute({i}, options=DEFAULTS)" for i in range(1, 21)]
+    document = SearchDocument.parse("\n".join(lines))
+    keep = [True] + [False] * 18 + [True]
+    rendered = document.render(keep, REF)
+    (marker,) = find_markers(rendered)
+    assert (marker.first, marker.last, marker.total) == (2, 19, 20)
+    (summary,) = find_summaries(rendered)
+    assert summary.count == 18
+    assert summary.entries == {"matches": [("src/app.py", 18)], "file_lines": (20, 190)}
+    check_lines(document.text, rendered, REF)
+
+
+def test_a_run_over_many_files_names_the_first_and_last_file_and_counts_matches() -> None:
+    lines = [
+        f"pkg/mod_{i:02d}.py:{i + 1}:    def __init__(self, value_{i}, options=None):" for i in range(40)
+    ]
+    document = SearchDocument.parse("\n".join(lines))
+    rendered = document.render([True] + [False] * 38 + [True], REF)
+    (summary,) = find_summaries(rendered)
+    assert summary.entries["kind"] == [("match", 38)]
+    assert summary.entries["files"] == ("pkg/mod_01.py", "pkg/mod_38.py")
+    assert summary.entries["matches_per_file"] == (1, 1)
+
+
+def test_in_heading_mode_a_kept_match_keeps_its_files_heading() -> None:
+    text = "src/a.py\n" + "\n".join(f"{i}:line {i} of a.py with some text" for i in range(1, 30))
+    document = SearchDocument.parse(text)
+    keep = [False] * len(document.units)
+    keep[15] = True  # a match; its heading (line 0) is dropped in the mask
+    rendered = document.render(keep, REF)
+    assert rendered.split("\n")[0] == "src/a.py"
+    kept = check_lines(text, rendered, REF)
+    assert kept == [0, 15]

@@ -1,0 +1,173 @@
+"""Shell output: each line's kind, listing rows' health, the blocks that explain a failure."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from headroom.content.shell import (
+    FAIL,
+    HEADER,
+    OTHER,
+    PASSED,
+    PROGRESS,
+    ROW,
+    SECTION,
+    SKIPPED,
+    SUMMARY,
+    WARN,
+    ShellDocument,
+)
+from headroom.markers import find_summaries
+from tests.stages.crush.line_checks import check_lines, counts, fixture
+
+REF = "0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("tests/test_a.py::test_ok[3] PASSED                [ 10%]", PASSED),
+        ("tests/test_a.py::test_error_handling PASSED       [ 11%]", PASSED),  # "error" in a name
+        ("tests/test_a.py::test_b FAILED                    [ 12%]", FAIL),
+        ("tests/test_a.py::test_c SKIPPED (flaky)           [ 13%]", SKIPPED),
+        ("E       assert 5 == 10", FAIL),
+        ("tests/test_a.py ....F...                          [ 40%]", FAIL),
+        ("tests/test_a.py ........                          [ 40%]", PROGRESS),
+        ("=========== 2 failed, 152 passed, 1 skipped in 0.91s ===========", SUMMARY),
+        ("=================================== FAILURES ===================================", SECTION),
+        ("--- FAIL: TestParse (0.00s)", FAIL),
+        ("--- PASS: TestOther (0.00s)", PASSED),
+        ("ok  \texample.com/pkg\t0.012s", PASSED),
+        ("FAIL\texample.com/pkg\t0.020s", FAIL),
+        ("test tests::add_case_1 ... ok", PASSED),
+        ("test tests::parse_port_ok ... FAILED", FAIL),
+        ("test result: FAILED. 60 passed; 2 failed; 0 ignored", SUMMARY),
+        ("error[E0308]: mismatched types", FAIL),
+        ("warning: unused variable: `x`", WARN),
+        ("   Compiling portcalc v0.1.0 (/tmp/crate)", PROGRESS),
+        ("  ✓ renders the cart (5 ms)", PASSED),
+        ("  ✕ applies the discount (12 ms)", FAIL),
+        ("Tests:       1 failed, 40 passed, 41 total", SUMMARY),
+        ("npm error code E404", FAIL),
+        ("npm ERR! code ERESOLVE", FAIL),
+        ("npm warn deprecated inflight@1.0.6: This module is not supported", WARN),
+        ("npm http fetch GET 200 https://registry.npmjs.org/react 372ms (cache updated)", PROGRESS),
+        ("added 45 packages in 15s", SUMMARY),
+        ("Collecting django==5.1", PROGRESS),
+        ("  Downloading Django-5.1-py3-none-any.whl (8.2 MB)", PROGRESS),
+        ("     ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 8.2/8.2 MB 25.7 MB/s  0:00:00", PROGRESS),
+        ("Successfully installed Django-5.1 asgiref-3.13.0", SUMMARY),
+        ("ERROR: Could not find a version that satisfies the requirement nope", FAIL),
+        (
+            "Get:1 http://deb.debian.org/debian bookworm/main amd64 ripgrep amd64 13.0.0-4+b2 [1253 kB]",
+            PROGRESS,
+        ),
+        ("Setting up ripgrep (13.0.0-4+b2) ...", PROGRESS),
+        ("E: Unable to locate package nope", FAIL),
+        ("gcc -O2 -Wall -c -o src/mod1.o src/mod1.c", PROGRESS),
+        ("src/mod40.c:1:34: error: 'undefined_symbol' undeclared", FAIL),
+        ("src/mod77.c:2:22: warning: unused variable 'unused'", WARN),
+        ("make: *** [Makefile:6: src/mod40.o] Error 1", FAIL),
+        ("src/cart.ts(12,5): error TS2345: Argument of type 'string'", FAIL),
+        (
+            "[INFO] Tests run: 5, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.1 s - in com.acme.Cart",
+            PASSED,
+        ),
+        ("[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.2 s <<< FAILURE!", FAIL),
+        ("[INFO] BUILD SUCCESS", SUMMARY),
+        ("drwxr-xr-x  2 root root  4096 May  9  2026 ssl", OTHER),
+    ],
+)
+def test_line_kinds(line: str, kind: str) -> None:
+    document = ShellDocument.parse(f"{line}\nsome other line")
+    assert document.kinds[0] == kind
+
+
+def test_pytest_fixture_kinds_and_failure_sections() -> None:
+    text = fixture("pytest_verbose_failures.txt")
+    document = ShellDocument.parse(text)
+    counts = Counter(document.kinds)
+    assert counts[PASSED] == 152
+    assert counts[SKIPPED] == 1
+    sections = [group for group in document.groups() if document.units[group.start].startswith("____")]
+    assert [document.units[group.start].strip("_ ") for group in sections] == [
+        "test_config_loads",
+        "test_fetch_order",
+    ]
+    # A failure section runs to the next one, and the last to the next `===` header.
+    assert "E       ConnectionError: upstream refused connection for order ord-4471" in [
+        document.units[i] for i in sections[1]
+    ]
+    assert {group.start for group in sections} <= document.anchors()
+
+
+def test_error_signals_follow_kinds_not_words() -> None:
+    text = "\n".join(
+        [
+            "tests/x.py::test_error_path PASSED",
+            "Collecting error-reporting-lib",
+            "tests/x.py::test_b FAILED",
+            "npm warn deprecated x@1",
+            "some line about a timeout",
+        ]
+    )
+    assert ShellDocument.parse(text).error_signals() == [0.0, 0.0, 1.0, 0.5, 1.0]
+
+
+def test_a_compiler_message_is_a_group_with_its_source_snippet() -> None:
+    text = fixture("make_gcc_error.txt")
+    document = ShellDocument.parse(text)
+    error = next(i for i, unit in enumerate(document.units) if ": error: " in unit)
+    group = next(group for group in document.groups() if group.start == error)
+    assert [document.units[i] for i in group][1:3] == [
+        "    1 | int f40(int x) { return x * 40 + undefined_symbol; }",
+        "      |                                  ^~~~~~~~~~~~~~~~",
+    ]
+    # Lines explaining a failure weigh more than other lines, short of pinning them.
+    assert document.error_signals()[group.start + 1] == pytest.approx(0.7)
+
+
+def test_kubectl_rows_are_healthy_unless_their_status_restarts_or_readiness_say_otherwise() -> None:
+    text = fixture("kubectl_get_pods.txt")
+    document = ShellDocument.parse(text)
+    assert document.kinds[0] == HEADER
+    unhealthy = [document.units[i].split()[3] for i, kind in enumerate(document.kinds) if kind == FAIL]
+    assert sorted(unhealthy) == ["CrashLoopBackOff", "ImagePullBackOff", "OOMKilled", "Pending", "Running"]
+    restarted = next(i for i, unit in enumerate(document.units) if "3 (4h ago)" in unit)
+    assert document.kinds[restarted] == FAIL
+    completed = [i for i, unit in enumerate(document.units) if "Completed" in unit]
+    assert completed and all(document.kinds[i] == ROW for i in completed)  # 0/1 READY is fine when done
+
+
+def test_docker_statuses_lose_their_age_in_summaries() -> None:
+    text = fixture("docker_ps.txt")
+    document = ShellDocument.parse(text)
+    bad = sorted(document.status[i] for i, kind in enumerate(document.kinds) if kind == FAIL)
+    assert bad == ["Exited (1)", "Restarting (137)", "Up (unhealthy)"]
+    assert set(document.status.values()) <= {"Up", "Up (healthy)", "Exited (0)", *bad}
+
+
+def test_repeated_warnings_of_one_kind_share_a_kind_whatever_they_quote() -> None:
+    text = fixture("pip_install.txt")
+    document = ShellDocument.parse(text)
+    kinds = document.warning_kinds()
+    assert len(kinds) > 100
+    assert len(set(kinds.values())) == 1
+
+
+def test_a_dropped_run_is_counted_by_kind_and_rows_by_status() -> None:
+    text = fixture("kubectl_get_pods.txt")
+    document = ShellDocument.parse(text)
+    keep = [kind in (HEADER, FAIL) for kind in document.kinds]
+    rendered = document.render(keep, REF)
+    summaries = find_summaries(rendered)
+    assert summaries
+    rows = sum(count for s in summaries for kind, count in counts(s, "kind") if kind == "row")
+    running = sum(count for s in summaries for status, count in counts(s, "status") if status == "Running")
+    assert rows == Counter(document.kinds)[ROW]
+    assert running == sum(
+        1 for i, kind in enumerate(document.kinds) if kind == ROW and "Running" in document.units[i]
+    )
+    check_lines(text, rendered, REF)

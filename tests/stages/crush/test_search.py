@@ -1,0 +1,151 @@
+"""crush.search.v1: the first match of the best files, what the request asks for, the rest counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from headroom import compress, retrieve
+from headroom.content.search import CONTEXT, HEADING, MATCH, SearchDocument
+from headroom.markers import find_markers, find_summaries
+from headroom.stages.crush.search import CrushSearch, SearchParams
+from headroom.stages.score import Score
+from headroom.store import MemoryStore
+from headroom.tokens import count_tokens
+from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
+from tests.stages.crush.line_checks import check_lines, counts, fixture
+
+GREP = fixture("grep_rn_def_init.txt")
+QUERY = "Where does botocore/retryhandler.py set up its checkers?"
+ARGS = {"command": "grep -rn 'def __init__' ."}
+
+
+def crushed(
+    text: str,
+    query: str = QUERY,
+    *,
+    score: bool = True,
+    bias: float = 1.0,
+    pinned: set[int] | None = None,
+    **params: Any,
+) -> Any:
+    messages = openai_tool_turn(text, query, tool="bash", arguments=ARGS)
+    state = labelled(make_state(messages, bias={3: bias}), "search")
+    if score:
+        run_stage(Score(), state)
+    block = tool_block(state)
+    if pinned is not None:
+        block.pinned = set(pinned)
+    run_stage(CrushSearch(SearchParams(**params)), state)
+    return block
+
+
+def test_the_file_the_question_names_survives_and_most_of_the_rest_is_counted() -> None:
+    block = crushed(GREP)
+    rendered = block.render()
+    named = [line for line in GREP.split("\n") if line.startswith("botocore/retryhandler.py:")]
+    assert len(named) == 6
+    assert all(line in rendered.split("\n") for line in named)
+    kept = check_lines(GREP, rendered, block.ref)
+    assert len(kept) < len(GREP.split("\n")) // 10
+    assert count_tokens(rendered) < 0.2 * count_tokens(GREP)
+    assert block.notes == [f"crush.search.v1:lines 811->{len(kept)}"]
+
+
+def test_the_first_match_of_each_of_the_first_files_is_kept() -> None:
+    block = crushed(GREP, "What do these constructors take?", max_files=10, max_relevant=0)
+    document = block.document
+    assert isinstance(document, SearchDocument)
+    kept = set(block.kept_indices())
+    firsts = [next(i for i in run if document.lines[i].kind == MATCH) for run in document.files()]
+    assert set(firsts[:8]) <= kept  # the first files (position scores favour the very first and last)
+    shown = {document.lines[i].path for i in kept if document.lines[i].kind == MATCH}
+    assert 10 <= len(shown) <= 12
+
+
+def test_summaries_count_exactly_the_matches_of_each_file_they_stand_for() -> None:
+    block = crushed(GREP)
+    document = block.document
+    assert isinstance(document, SearchDocument)
+    checked = 0
+    for line in block.render().split("\n"):
+        markers, summaries = find_markers(line), find_summaries(line)
+        if not summaries or "matches" not in summaries[0].entries:
+            continue
+        span = range(markers[0].first - 1, markers[0].last)
+        for path, count in counts(summaries[0], "matches"):
+            assert count == sum(
+                1 for i in span if document.lines[i].kind == MATCH and document.lines[i].path == path
+            )
+            checked += 1
+    assert checked > 5
+
+
+def test_heading_mode_keeps_the_heading_of_every_file_a_kept_match_belongs_to() -> None:
+    text = fixture("rg_heading_def_init.txt")
+    block = crushed(text, "Which starlette classes take a scope?")
+    document = block.document
+    assert isinstance(document, SearchDocument) and document.heading_mode
+    kept = set(check_lines(text, block.render(), block.ref))
+    for run in document.files():
+        if any(i in kept and document.lines[i].kind == MATCH for i in run):
+            assert document.lines[run.start].kind == HEADING and run.start in kept
+    assert count_tokens(block.render()) < 0.3 * count_tokens(text)
+
+
+def test_context_lines_next_to_a_kept_match_are_kept() -> None:
+    text = fixture("grep_context_timeout.txt")
+    block = crushed(text, "Where does filelock raise TimeoutError?", context_lines=1)
+    document = block.document
+    assert isinstance(document, SearchDocument)
+    kept = set(check_lines(text, block.render(), block.ref))
+    for index in kept:
+        if document.lines[index].kind != MATCH:
+            continue
+        for neighbour in (index - 1, index + 1):
+            line = document.lines[neighbour] if 0 <= neighbour < len(document.lines) else None
+            if line is not None and line.kind == CONTEXT and line.path == document.lines[index].path:
+                assert neighbour in kept
+
+
+def test_without_scores_it_still_compresses_faithfully() -> None:
+    block = crushed(GREP, score=False)
+    kept = check_lines(GREP, block.render(), block.ref)
+    assert 25 <= len(kept) < 80
+
+
+def test_pinned_lines_always_survive() -> None:
+    block = crushed(GREP, score=False, pinned={400, 401, 777})
+    assert {400, 401, 777} <= set(block.kept_indices())
+
+
+def test_bias_scales_how_many_files_are_kept() -> None:
+    sizes = [len(crushed(GREP, score=False, bias=bias).kept_indices()) for bias in (0.5, 1.0, 2.0)]
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_lossless_and_short_results_are_left_whole() -> None:
+    assert crushed(GREP, policy="lossless").keep is None
+    short = "\n".join(GREP.split("\n")[:40])
+    assert crushed(short).keep is None
+
+
+def test_the_same_input_gives_the_same_bytes() -> None:
+    assert crushed(GREP).render() == crushed(GREP).render()
+
+
+def test_compress_end_to_end_labels_crushes_and_keeps_the_original_retrievable() -> None:
+    store = MemoryStore()
+    text = fixture("rg_column_retry.txt")
+    result = compress(
+        openai_tool_turn(
+            text, "Where is the retry quota released?", tool="bash", arguments={"cmd": "rg retry"}
+        ),
+        store=store,
+    )
+    output = result.messages[-1]["content"]
+    wanted = "botocore/retries/standard.py:743:17:    def release_retry_quota(self, context, http_response,"
+    assert wanted + " **kwargs):" in output
+    assert any(note.startswith("crush.search.v1:lines 164->") for note in result.transforms_applied)
+    (ref,) = {marker.hash for marker in find_markers(output)}
+    assert retrieve(ref, store) == text
+    check_lines(text, output, ref)
