@@ -82,8 +82,9 @@ def field_names(template: str) -> list[str | None]:
         word = _WORD_BEFORE.search(tail)
         if key:
             names.append(key[1])
-        elif word and word[1].lower() not in _NOT_NAMES:
-            # `attempt 3` names numbers and identifiers; `HTTP/1.1` only numbers.
+        elif word and word[1].lower() not in _NOT_NAMES and (word[2] != "/" or word[1].isupper()):
+            # `attempt 3` names numbers and identifiers; `HTTP/1.1` only numbers (a date's `Nov/2026`
+            # names nothing).
             names.append(("~" if word[2] in " #" else "#") + word[1])
         else:
             names.append(None)
