@@ -71,7 +71,11 @@ def _numeric_outliers(numbers: list[tuple[int, float]]) -> dict[int, float]:
     if mad == 0:
         others = sum(1 for d in data if d != median)
         return {i: 0.6 for i, v in numbers if v != median and others <= 3}
-    return {i: 0.6 for i, v in numbers if abs(v - median) / (1.4826 * mad) > 6}
+    # Far beyond the spread is an anomaly; very far (a bill 400 times the usual) a stronger one.
+    spread = 1.4826 * mad
+    return {
+        i: 0.8 if abs(v - median) / spread > 30 else 0.6 for i, v in numbers if abs(v - median) / spread > 6
+    }
 
 
 def _rare_values(values: list[tuple[int, Any]], total: int) -> dict[int, float]:
@@ -79,7 +83,9 @@ def _rare_values(values: list[tuple[int, Any]], total: int) -> dict[int, float]:
     if len(counts) < 2 or len(counts) > max(12, total // 10):
         return {}  # free text or identifiers, not a category
     rare_limit = max(1, total // 50)
-    return {i: 0.7 for i, v in values if counts[v] <= rare_limit}
+    # Rare against the others: an account seen 12 times among accounts each seen 12 times is not.
+    typical = statistics.median(counts.values())
+    return {i: 0.7 for i, v in values if counts[v] <= rare_limit and counts[v] * 5 <= typical}
 
 
 # summaries -----------------------------------------------------------------------------------

@@ -59,3 +59,16 @@ def test_times_of_different_shapes_get_no_range() -> None:
 def test_equal_values_of_different_types_are_not_merged() -> None:
     entries = summarize_columns([("v", [1, True, 1.0, 1, 1])])
     assert entries == [("v", (1, 1))] or all(isinstance(e[1], tuple) for e in entries)
+
+
+def test_a_value_is_rare_only_against_more_common_ones() -> None:
+    accounts = [f"acct-{i % 60:04d}" for i in range(720)]  # each seen 12 times: none is rare
+    assert column_outliers(accounts) == {}
+
+
+def test_a_far_outlier_is_stronger_than_a_rare_value() -> None:
+    costs = [40.0 + i % 9 for i in range(700)]
+    costs[500] = 18_422.57
+    regions = ["eu" if i % 2 else "us" for i in range(700)]
+    regions[10] = "ap"
+    assert column_outliers(costs)[500] > column_outliers(regions)[10]

@@ -19,12 +19,21 @@ from headroom.registry import register
 from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState, Stage
 from headroom.stages.crush import CrushParams
-from headroom.stages.crush.scoring import request_terms, unit_scores
+from headroom.stages.crush.scoring import (
+    matching_units,
+    named_fields,
+    numeric_extremes,
+    request_terms,
+    unit_scores,
+)
 
 
 class JsonParams(CrushParams):
     max_items: int = Field(
         15, ge=0, description="Items kept besides pinned ones and anomalies (scaled by the message's bias)"
+    )
+    max_matches: int = Field(
+        30, ge=0, description="Items holding a word of the request kept besides (scaled), best first"
     )
     max_anomalies: int = Field(
         8, ge=0, description="Unusual items (outliers, rare values, odd shapes) kept besides (scaled)"
@@ -101,8 +110,21 @@ class CrushJson(Stage):
         anomalies = document.anomaly_signals()
         unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
         chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
+        # The items the request names (a word of it stands in them), then the best of the rest.
+        kept_now = set(candidates)
+        matches = [i for i in matching_units(block, document.units) if i in kept_now]
+        chosen |= set(rank(matches, scores)[: scaled(p.max_matches, block.bias)])
         rest = [i for i in candidates if i not in chosen]
         chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
+        # Among them, the smallest and largest of each numeric field ("which is the most ...").
+        records = {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
+        chosen |= numeric_extremes(records)
+        shape = document.table_columns()
+        named = named_fields(block, [*shape[0]]) if shape is not None else []
+        if named:  # a field the request names: its extremes over every record
+            chosen |= numeric_extremes(
+                {i: {key: document.items[i].get(key) for key in named} for i in candidates}
+            )
         return mask(total, chosen)
 
     def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:

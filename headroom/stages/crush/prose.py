@@ -35,6 +35,9 @@ class ProseParams(CrushParams):
         24, ge=1, description="A longer relevant chunk keeps only its matching lines and its first (scaled)"
     )
     first_sentences: bool = Field(True, description="Keep the first sentence of each section")
+    min_relevance: float = Field(
+        0.15, ge=0, le=1, description="Chunks scoring under this share of the best match are not relevant"
+    )
 
 
 @register("crush.prose.v1")
@@ -73,9 +76,11 @@ class CrushProse(Stage):
         chunks = document.chunks
         words = document.chunk_words()
         query = query_words(request_terms(block))
+        # In a long chunk only the request's rarer words pick lines; the common ones are everywhere.
+        distinctive = _distinctive(words, query)
         relevance = _relevance(words, chunks, query)
         duplicates = near_duplicates(words, [chunk.kind for chunk in chunks])
-        chosen = set(pinned)
+        chosen = self._pinned_chunks(document, pinned)
         headings = self._outline(chunks, relevance, scaled(p.max_headings, bias))
         for index in headings:
             chosen.update(range(chunks[index].start, chunks[index].stop))
@@ -84,10 +89,22 @@ class CrushProse(Stage):
         prose = [i for i, c in enumerate(chunks) if c.kind in ("paragraph", "item") and i not in duplicates]
         code = [i for i, c in enumerate(chunks) if c.kind == "code" and i not in duplicates]
         limit = scaled(p.max_chunk_lines, bias)
+        # A chunk that only shares the document's commonest words with the request is not about it.
+        floor = max(relevance, default=0.0) * p.min_relevance
         for pool, capacity in ((prose, p.max_paragraphs), (code, p.max_code_blocks)):
-            relevant = sorted((i for i in pool if relevance[i] > 0), key=lambda i: (-relevance[i], i))
+            relevant = sorted((i for i in pool if relevance[i] > floor), key=lambda i: (-relevance[i], i))
             for index in relevant[: scaled(capacity, bias)]:
-                chosen |= _chunk_lines(document, chunks[index], query, limit)
+                chosen |= _chunk_lines(document, chunks[index], distinctive, limit)
+        return chosen
+
+    @staticmethod
+    def _pinned_chunks(document: ProseDocument, pinned: set[int]) -> set[int]:
+        """Pinned lines, each with its whole chunk when that is short (a code block stays balanced)."""
+        chosen = set(pinned)
+        for line in pinned:
+            chunk = document.chunks[document.chunk_of_line[line]]
+            if chunk.stop - chunk.start <= 12:
+                chosen.update(range(chunk.start, chunk.stop))
         return chosen
 
     @staticmethod
@@ -142,6 +159,15 @@ def _relevance(words: list[list[str]], chunks: list[Chunk], query: set[str]) -> 
         if chunk.kind != "heading" and chunk.section >= 0 and scores[chunk.section] > 0:
             scores[index] += 0.5 * scores[chunk.section] if scores[index] > 0 else 0.0
     return scores
+
+
+def _distinctive(words: list[list[str]], query: set[str]) -> set[str]:
+    """Request words found in at most a quarter of the chunks (and at least one)."""
+    frequency: Counter[str] = Counter()
+    for chunk_words in words:
+        frequency.update(query.intersection(chunk_words))
+    limit = max(1, len(words) // 4)
+    return {word for word in query if 0 < frequency[word] <= limit}
 
 
 def _chunk_lines(document: ProseDocument, chunk: Chunk, query: set[str], limit: int) -> set[int]:

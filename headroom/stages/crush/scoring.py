@@ -9,10 +9,15 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from headroom.content.columns import as_number
+from headroom.content.signals import line_starts, lines_mentioning
 from headroom.stage import BlockState, RunState
 from headroom.stages.score import Score, ScoreParams, query_terms
 
-_OWN_SIGNALS_ONLY = ScoreParams(relevance_weight=0.0, pin_needles=False)
+_OWN_SIGNALS_ONLY = ScoreParams.model_validate({"relevance_weight": 0.0, "pin_needles": False})
 
 
 def unit_scores(block: BlockState, state: RunState) -> tuple[list[float], set[int]]:
@@ -32,3 +37,43 @@ def request_terms(block: BlockState) -> list[str]:
     call = block.block.tool_call
     texts = [block.block.query, call.arguments if call is not None else ""]
     return sorted(query_terms(*texts), key=lambda term: (-len(term), term))
+
+
+def matching_units(block: BlockState, units: Sequence[str]) -> list[int]:
+    """Units in which a request term stands as a whole word, leaving out terms found in most units
+    (they tell nothing apart). One pass over the text per term."""
+    text = "\n".join(units)
+    starts = line_starts(units)
+    found: set[int] = set()
+    for term in request_terms(block):
+        hits = lines_mentioning(text, starts, [term])
+        if hits and len(hits) <= len(units) // 2:
+            found.update(hits)
+    return sorted(found)
+
+
+def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """For each field that is a number in at least two rows: the rows with its smallest and largest value.
+    Among the rows a request matches, these answer "which is the most / the least ..."."""
+    best: dict[str, tuple[float, int, float, int]] = {}
+    seen: dict[str, int] = {}
+    for index, row in rows.items():
+        for key, value in row.items():
+            number = as_number(value)
+            if number is None:
+                continue
+            seen[key] = seen.get(key, 0) + 1
+            low, low_at, high, high_at = best.get(key, (number, index, number, index))
+            if number < low:
+                low, low_at = number, index
+            if number > high:
+                high, high_at = number, index
+            best[key] = (low, low_at, high, high_at)
+    return {at for key, (_, low_at, _, high_at) in best.items() if seen[key] >= 2 for at in (low_at, high_at)}
+
+
+def named_fields(block: BlockState, fields: Sequence[str]) -> list[str]:
+    """The fields (column names, record keys) whose name holds a word of the request: for
+    "which is the most downloaded?", the column `rank_among_15000_most_downloaded`."""
+    terms = [term for term in request_terms(block) if len(term) >= 4]
+    return [field for field in fields if any(term in field.lower() for term in terms)]

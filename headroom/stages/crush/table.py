@@ -16,7 +16,7 @@ from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
 from headroom.stage import BlockState, RunState, Stage
 from headroom.stages.crush import MARKER_TOKENS, CrushParams
-from headroom.stages.crush.scoring import unit_scores
+from headroom.stages.crush.scoring import matching_units, named_fields, numeric_extremes, unit_scores
 
 
 class TableParams(CrushParams):
@@ -24,6 +24,9 @@ class TableParams(CrushParams):
         15, ge=0, description="Rows kept besides pinned ones, errors and anomalies (scaled)"
     )
     max_anomalies: int = Field(8, ge=0, description="Unusual rows kept besides (scaled)")
+    max_matches: int = Field(
+        30, ge=0, description="Rows holding a word of the request kept (scaled), best first"
+    )
     min_rows: int = Field(30, ge=0, description="Tables this short are left whole")
     keep_first: int = Field(3, ge=0, description="Leading rows kept, the header among them")
     keep_last: int = Field(1, ge=0)
@@ -70,7 +73,25 @@ class CrushTable(Stage):
         anomalies = document.anomaly_signals()
         unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
         chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
+        kept_now = set(candidates) & set(document.data_rows())
+        matches = [i for i in matching_units(block, document.units) if i in kept_now]
+        chosen |= set(rank(matches, scores)[: scaled(p.max_matches, block.bias)])
         # Beyond position (about 0.3 at the ends) a score means an error, an anomaly or a request match.
         relevant = [i for i in candidates if i not in chosen and scores[i] > 0.35]
         chosen |= set(rank(relevant, scores)[: scaled(p.max_rows, block.bias)])
+        # Among the rows the request names, the smallest and largest of each numeric column.
+        names = document.column_names()
+        named = named_fields(block, names)
+        if named:  # a column the request names: its extremes over the whole table
+            columns = [names.index(name) for name in named]
+            chosen |= numeric_extremes(
+                {
+                    i: {names[c]: values[c] for c in columns if c < len(values)}
+                    for i in kept_now
+                    if (values := document.row_values(i))
+                }
+            )
+        chosen |= numeric_extremes(
+            {i: dict(zip(names, document.row_values(i), strict=False)) for i in matches}
+        )
         return mask(len(document.units), chosen)

@@ -93,3 +93,30 @@ def test_real_tsv_end_to_end() -> None:
     assert text.split("\n")[0] in output.split("\n")
     assert count_tokens(output) < 0.1 * count_tokens(text)
     assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_column_the_request_names_keeps_its_extremes_over_the_whole_table() -> None:
+    lines = ["name\tversion\trank_among_most_downloaded"]
+    lines += [f"pytest-plugin-{i}\t1.{i}\t{(i * 37) % 900 + 50 if i % 3 else ''}" for i in range(600)]
+    text = "\n".join(lines)
+    best = min((line for line in lines[1:] if line.split("\t")[2]), key=lambda line: int(line.split("\t")[2]))
+    block = crushed(
+        CrushTable(TableParams(max_rows=0, max_matches=0)),
+        text,
+        "table",
+        "Which plugin is the most downloaded?",
+    )
+    assert best in block.render().split("\n")
+
+
+def test_an_outlier_cost_is_kept_among_many_ordinary_accounts() -> None:
+    lines = ["month,account_id,service,cost_usd"]
+    lines += [
+        f"2026-{7 + i // 180:02d},acct-{i % 60:04d},{['compute', 'egress', 'storage'][i % 3]},{20 + i % 50}.5"
+        for i in range(720)
+    ]
+    lines[650] = "2026-10,acct-0037,egress,18422.57"
+    block = crushed(
+        CrushTable(), "\n".join(lines), "table", "Our October bill jumped. Which account caused it?"
+    )
+    assert "2026-10,acct-0037,egress,18422.57" in block.render().split("\n")
