@@ -53,7 +53,7 @@ _CODE_SHAPE = re.compile(
     r"|yield|async|await|function|const|let|var|export|public|private|protected|static|func|fn|impl|pub|use"
     r"|mod|struct|enum|package|interface|type|switch|case|break|continue|throw|catch|new|module|require"
     r"|namespace|template|typedef|void|int|char|val|fun|trait|match|end)\b|#include|#define|#if)"
-    r"|(?:[{};:(\[,]|=>|\)|\\)\s*$|^\s*(?://|/\*|\*|\"\"\"|''')|^\s*[}\])]+[;,)]*\s*$"
+    r"|(?:[{};:(\[,]|=>|\)|\\)\s*$|^\s*(?://|/\*|\"\"\"|''')|^\s+\*(?:\s|/|$)|^\s*[}\])]+[;,)]*\s*$"
 )
 _CODE_SIGNATURE = re.compile(
     r"^\s*(?:(?:async\s+)?def \w+\s*\(|class \w+\s*[(:{<]|(?:export\s+)?(?:async\s+)?function\*?\s*\w+\s*\("

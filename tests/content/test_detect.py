@@ -62,3 +62,14 @@ def test_parse_gives_the_document_for_a_label(label: str, document_type: type) -
 @pytest.mark.parametrize("label", ["prose", "code", "html", "json_object", "empty"])
 def test_labels_no_compressor_understands_give_no_document(label: str) -> None:
     assert parse(label, "anything") is None
+
+
+def test_markdown_star_bullets_are_prose_not_code_comments() -> None:
+    changelog = "\n".join(
+        ["# Changelog", "", "## Release v2.4.0", ""]
+        + [
+            f"* Add support for version 3.{n} ([#{2000 + n}](https://example.org/pull/{2000 + n}))"
+            for n in range(30)
+        ]
+    )
+    assert detect_label(changelog) == "prose"
