@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from headroom.content.table import sniff_table
@@ -55,6 +56,7 @@ _CODE_SHAPE = re.compile(
     r"|namespace|template|typedef|void|int|char|val|fun|trait|match|end)\b|#include|#define|#if)"
     r"|(?:[{};:(\[,]|=>|\)|\\)\s*$|^\s*(?://|/\*|\"\"\"|''')|^\s+\*(?:\s|/|$)|^\s*[}\])]+[;,)]*\s*$"
 )
+_MARKDOWN_LINE = re.compile(r"^(?:#{1,6} \S|[*+-] \S|\d+\. \S|> )")
 _CODE_SIGNATURE = re.compile(
     r"^\s*(?:(?:async\s+)?def \w+\s*\(|class \w+\s*[(:{<]|(?:export\s+)?(?:async\s+)?function\*?\s*\w+\s*\("
     r"|func (?:\([^)]*\)\s*)?\w+\(|(?:pub(?:\([\w:]+\))?\s+)?(?:async\s+)?fn \w+|#include\s*[<\"]"
@@ -122,7 +124,7 @@ def strip_line_numbers(lines: list[str]) -> list[str] | None:
         numbers.append(int(match[1]))
         if line[match.end() :].strip():
             stripped.append(line[match.end() :])
-    increasing = all(later > earlier for earlier, later in zip(numbers, numbers[1:], strict=False))
+    increasing = all(later > earlier for earlier, later in itertools.pairwise(numbers))
     if len(numbers) < len(lines) * 0.9 or not increasing:
         return None
     return stripped
@@ -134,6 +136,8 @@ def _looks_like_code(lines: list[str]) -> bool:
     shaped = _share(lines, _CODE_SHAPE)
     signatures = sum(1 for line in lines if _CODE_SIGNATURE.match(line))
     fenced = any(line.lstrip().startswith("```") for line in lines)  # Markdown with examples: prose
+    if signatures == 0 and _share(lines, _MARKDOWN_LINE) >= 0.3:
+        return False  # headings and bullets, no definitions: a changelog's "(#123)" endings are not code
     return shaped >= 0.6 or (signatures >= 2 and shaped >= 0.35 and not fenced)
 
 
