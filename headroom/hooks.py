@@ -58,7 +58,7 @@ class CompressionHooks:
         """Per-message weights by message index: >1.0 keeps more, <1.0 keeps less. Default: none."""
         return {}
 
-    def post_compress(self, event: CompressEvent, **kwargs: Any) -> None | Awaitable[None]:
+    def post_compress(self, event: CompressEvent, **kwargs: Any) -> Awaitable[None] | None:
         """Observe the result (logging, analytics). Default: nothing."""
 
 
