@@ -399,13 +399,13 @@ def price(requests: list[list[Any]], meter: Meter, tools: list[Any] | None = Non
 
 
 def ours_one_process(
-    requests: list[list[Any]], model: str
+    requests: list[list[Any]], model: str, pipeline: Any = "default"
 ) -> tuple[list[list[Any]], MemoryStore, list[float]]:
     store = MemoryStore()
     outputs, seconds = [], []
     for messages in requests:
         started = time.perf_counter()
-        result = compress(messages, model=model, store=store)
+        result = compress(messages, model=model, store=store, pipeline=pipeline)
         seconds.append(time.perf_counter() - started)
         if result.failures:
             raise RuntimeError(f"compression failed: {result.failures}")
@@ -522,7 +522,25 @@ def retrieval_medians(store: MemoryStore, hashes: list[str], repeats: int = 50) 
 
 # the run -----------------------------------------------------------------------------------------
 
-VARIANTS = ["uncompressed", "ours", "ours, fresh process", "reference"]
+VARIANTS = [
+    "uncompressed",
+    "ours",
+    "ours, fresh process",
+    "newest 2 kept, keep_as_sent",
+    "newest 2 kept, compress_once",
+    "reference",
+]
+
+
+def recent_window(policy: str) -> dict[str, Any]:
+    """The default pipeline with the newest two tool outputs left whole, and a policy for later."""
+    from headroom.graph import load_pipeline
+
+    spec = load_pipeline("default").spec.model_dump(mode="json", exclude_none=True)
+    spec["stages"]["classify"].setdefault("params", {}).update(
+        protect_recent_tool_outputs=2, recent_policy=policy
+    )
+    return spec
 
 
 @dataclass
@@ -546,6 +564,9 @@ def run_session(
     outputs, store, seconds = ours_one_process(requests, model)
     result.priced["ours"] = price(outputs, meter, tools)
     log(f"  {name}: {len(requests)} requests; ours in one process {sum(seconds):.1f} s")
+    for policy in ("keep_as_sent", "compress_once"):
+        recent, _, _ = ours_one_process(requests, model, recent_window(policy))
+        result.priced[f"newest 2 kept, {policy}"] = price(recent, meter, tools)
     if not args.no_fresh:
         fresh = ours_fresh_processes(requests, model)
         result.priced["ours, fresh process"] = price(fresh, meter, tools)
@@ -629,6 +650,8 @@ def render(
         "`reference`: headroom-ai 0.42.0, `compress(messages, model=...)` with its defaults, one",
         "long-lived process per session (its in-process caches carry over between requests). Our code",
         "is a snapshot of the checkout taken when the run starts, the same for every process.",
+        "`newest 2 kept, <policy>`: ours in one process with classify's `protect_recent_tool_outputs: 2`,",
+        "then either policy for an output that leaves that window (see docs/ccr.md).",
         "",
         "## Against the targets",
         "",
@@ -695,6 +718,13 @@ def render(
     if notes:
         lines += ["", "## Notes", "", *notes]
     lines += [
+        "",
+        "Reading the recency-window columns: an agent that makes one tool call per request sends each",
+        "output first as the newest, so with `keep_as_sent` every output stays whole for good (the cost",
+        "of sending nothing compressed), and with `compress_once` each output is rewritten once when it",
+        "leaves the window, which breaks the cached prefix at that message on every request. That is why",
+        "the default pipeline protects no recent output: a block's form is then fixed when it is first",
+        "sent.",
         "",
         "The cached share is the mean over a session's requests of the part served from the cache.",
         f"Compression time, ours in one process: median {statistics.median(seconds) * 1000:.0f} ms per "
