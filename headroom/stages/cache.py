@@ -247,13 +247,22 @@ class Cache(Stage):
             block.output = None
 
 
+NOTE_KEY = "[headroom]"
+
+
 def _with_note(rendered: str, note: str) -> str:
-    """The note as the last element of a JSON array (so it stays valid JSON), else as a last line."""
-    if rendered.startswith("[") and rendered.endswith("]"):
+    """The note where the output stays what it was: the last element of a JSON array, the last
+    member of a JSON object (under NOTE_KEY), else a last line."""
+    if (rendered.startswith("[") and rendered.endswith("]")) or (
+        rendered.startswith("{") and rendered.endswith("}")
+    ):
         try:
             value = json.loads(rendered)
         except ValueError:
             value = None
+        encoded = json.dumps(note, ensure_ascii=False)
         if isinstance(value, list):
-            return rendered[:-1] + ("," if value else "") + json.dumps(note, ensure_ascii=False) + "]"
+            return rendered[:-1] + ("," if value else "") + encoded + "]"
+        if isinstance(value, dict) and NOTE_KEY not in value:
+            return rendered[:-1] + ("," if value else "") + json.dumps(NOTE_KEY) + ":" + encoded + "}"
     return f"{rendered}\n{note}"

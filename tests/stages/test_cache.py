@@ -226,3 +226,20 @@ def test_the_store_param_names_the_kinds_of_store_it_knows() -> None:
     assert CacheParams(store="sqlite:///tmp/ccr.db").store == "sqlite:///tmp/ccr.db"
     with pytest.raises(ValueError, match=r"unknown kind of store 'postgres://db'; use one of memory://"):
         CacheParams(store="postgres://db")
+
+
+def test_a_compressed_json_object_stays_json_with_the_note_as_its_last_member() -> None:
+    from headroom import compress
+    from headroom.markers import find_markers
+
+    record = {"name": "pkg", "info": {f"k{i}": {"desc": "x" * 200, "n": i} for i in range(200)}}
+    messages = [
+        {"role": "user", "content": "what is k17?"},
+        {"role": "tool", "tool_call_id": "a", "content": json.dumps(record, indent=2)},
+    ]
+    result = compress(messages, store=MemoryStore())
+    value = json.loads(result.messages[1]["content"])
+    note = list(value.items())[-1]
+    assert note[0] == "[headroom]" and note[1].startswith("[headroom: compressed;")
+    assert value["info"]["k17"] == record["info"]["k17"]
+    assert find_markers(result.messages[1]["content"])

@@ -118,6 +118,9 @@ class CrushCode(Stage):
         self._outline(block, state, conversation_frames(state) if self.params.use_traces else [])
 
     def _outline(self, block: BlockState, state: RunState, frames: list[Frame]) -> None:
+        # Only traces from turns before this block count, so its outline never changes as the
+        # conversation grows (a provider's prompt cache keeps hitting).
+        frames = [frame for frame in frames if frame.message_index < block.block.message_index]
         document = block.document
         assert isinstance(document, CodeDocument)
         total = len(document.units)
@@ -358,7 +361,8 @@ def tool_path(block: BlockState) -> str | None:
 
 
 def conversation_frames(state: RunState) -> list[Frame]:
-    """Every stack frame in the turns before the last code block, with the message it was seen in."""
+    """Every stack frame in the turns before the last code block, with the message it was seen in
+    (each code block then uses only the frames from before itself)."""
     code_messages = [b.block.message_index for b in state.blocks if b.label == "code"]
     if not code_messages:
         return []
