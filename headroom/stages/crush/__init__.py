@@ -12,9 +12,10 @@ drops a pinned unit. `policy` says what it may do:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from headroom.stage import StageParams
+from headroom.content.base import Document
+from headroom.stage import BlockState, Stage, StageParams
 
 Policy = Literal["lossless", "lossy", "auto"]
 # Roughly what one marker costs in tokens; a dropped run cheaper than this is kept instead.
@@ -23,6 +24,17 @@ MARKER_TOKENS = 24
 
 class CrushParams(StageParams):
     policy: Policy = "auto"
+
+
+class CrushStage(Stage):
+    """Base for crushers: works on blocks whose parsed document is of `document_type`."""
+
+    requires = frozenset({"labels"})
+    provides = frozenset({"selection"})
+    document_type: ClassVar[type[Document]]
+
+    def applies_to(self, block: BlockState) -> bool:
+        return super().applies_to(block) and isinstance(block.document, self.document_type)
 
 
 from headroom.stages.crush.code import CrushCode  # noqa: E402  (the family registers on import)
@@ -48,6 +60,7 @@ __all__ = [
     "CrushProse",
     "CrushSearch",
     "CrushShell",
+    "CrushStage",
     "CrushTable",
     "Policy",
 ]

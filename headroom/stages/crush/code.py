@@ -25,8 +25,8 @@ from pydantic import Field
 from headroom.content.code import CodeDocument, Definition, language_for_path
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, scaled
-from headroom.stage import BlockState, RunState, Stage, for_each_block
-from headroom.stages.crush import MARKER_TOKENS, CrushParams
+from headroom.stage import BlockState, RunState, for_each_block
+from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 
 # A code marker names its function, so it costs a little more than a plain one.
 CODE_MARKER_TOKENS = MARKER_TOKENS + 8
@@ -93,17 +93,13 @@ class Frame:
 
 
 @register("crush.code.v1")
-class CrushCode(Stage):
+class CrushCode(CrushStage):
     """Source code: keep signatures, docstrings and what the request names; outline other function bodies."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = CodeDocument
     handles = frozenset({"code"})
     Params = CodeParams
     params: CodeParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, CodeDocument)
 
     async def run(self, state: RunState) -> None:
         # The frames are read once per run, not once per code block.

@@ -18,8 +18,8 @@ from pydantic import Field
 from headroom.content.diff import CHANGES, CONTEXT, FILE, HUNK, META, NOTE, DiffDocument, FileSection
 from headroom.registry import register
 from headroom.selection import scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import narrow_to, relevant
 
 GENERATED_PATHS = (
@@ -56,17 +56,13 @@ class DiffParams(CrushParams):
 
 
 @register("crush.diff.v1")
-class CrushDiff(Stage):
+class CrushDiff(CrushStage):
     """Diffs: every change and header, a little context, lock and generated files collapsed to a count."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = DiffDocument
     handles = frozenset({"diff"})
     Params = DiffParams
     params: DiffParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, DiffDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

@@ -16,8 +16,8 @@ from pydantic import Field
 from headroom.content.html import HtmlDocument
 from headroom.registry import register
 from headroom.selection import mask, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.score import query_terms
 
 # A section scoring this much matches the request (score.v1 scales relevance to 0..1 per block).
@@ -40,17 +40,13 @@ class HtmlParams(CrushParams):
 
 
 @register("crush.html.v1")
-class CrushHtml(Stage):
+class CrushHtml(CrushStage):
     """HTML: keep the readable text and tables; drop scripts, styles, navigation, then weak sections."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = HtmlDocument
     handles = frozenset({"html"})
     Params = HtmlParams
     params: HtmlParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, HtmlDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

@@ -17,8 +17,8 @@ from pydantic import Field
 from headroom.content.json_array import JsonArrayDocument, cut_long_strings
 from headroom.registry import register
 from headroom.selection import mask, rank, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.scoring import (
     matching_units,
     named_fields,
@@ -53,17 +53,13 @@ class JsonParams(CrushParams):
 
 
 @register("crush.json.v1")
-class CrushJson(Stage):
+class CrushJson(CrushStage):
     """JSON arrays: keep errors, anomalies, query matches, the first and last items; re-encode compactly."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = JsonArrayDocument
     handles = frozenset({"json_array"})
     Params = JsonParams
     params: JsonParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, JsonArrayDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

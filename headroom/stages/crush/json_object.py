@@ -16,8 +16,8 @@ from headroom.content.json_array import cut_long_strings
 from headroom.content.json_object import JsonObjectDocument, Node
 from headroom.registry import register
 from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
@@ -40,17 +40,13 @@ class JsonObjectParams(CrushParams):
 
 
 @register("crush.json_object.v1")
-class CrushJsonObject(Stage):
+class CrushJsonObject(CrushStage):
     """Nested JSON: sample big maps and arrays, keep records' fields, cut long strings, minify."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = JsonObjectDocument
     handles = frozenset({"json_object"})
     Params = JsonObjectParams
     params: JsonObjectParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, JsonObjectDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

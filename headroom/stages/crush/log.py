@@ -19,8 +19,8 @@ from headroom.content.lines import LinesDocument
 from headroom.content.log import LogDocument
 from headroom.registry import register
 from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import (
     RELEVANT_SCORE,
     around,
@@ -53,17 +53,13 @@ class LogParams(CrushParams):
 
 
 @register("crush.log.v1")
-class CrushLog(Stage):
+class CrushLog(CrushStage):
     """Logs: errors and warnings with context, traces whole, query matches, one example per kind of line."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = LinesDocument
     handles = frozenset({"log"})
     Params = LogParams
     params: LogParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, LinesDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

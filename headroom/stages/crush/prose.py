@@ -19,8 +19,8 @@ from pydantic import Field
 from headroom.content.prose import Chunk, ProseDocument, near_duplicates, stem_words
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import MARKER_TOKENS, CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
@@ -41,17 +41,13 @@ class ProseParams(CrushParams):
 
 
 @register("crush.prose.v1")
-class CrushProse(Stage):
+class CrushProse(CrushStage):
     """Prose: keep the outline, first sentences, and the paragraphs and code the request is about."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = ProseDocument
     handles = frozenset({"prose"})
     Params = ProseParams
     params: ProseParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, ProseDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

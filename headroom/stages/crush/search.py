@@ -16,8 +16,8 @@ from pydantic import Field
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
 from headroom.registry import register
 from headroom.selection import scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import narrow_to, relevant
 
 
@@ -32,17 +32,13 @@ class SearchParams(CrushParams):
 
 
 @register("crush.search.v1")
-class CrushSearch(Stage):
+class CrushSearch(CrushStage):
     """Search results: the first match of the best files, matches the request asks for, the rest counted."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = SearchDocument
     handles = frozenset({"search"})
     Params = SearchParams
     params: SearchParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, SearchDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

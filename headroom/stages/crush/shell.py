@@ -17,8 +17,8 @@ from pydantic import Field
 from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument
 from headroom.registry import register
 from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import around, head_and_tail, head_and_tail_of, narrow_to, relevant
 
 ALWAYS_KEPT = frozenset({FAIL, SUMMARY, SECTION, HEADER})
@@ -42,17 +42,13 @@ class ShellParams(CrushParams):
 
 
 @register("crush.shell.v1")
-class CrushShell(Stage):
+class CrushShell(CrushStage):
     """Shell output: failures explained, warnings, summaries, unhealthy rows; the rest counted by kind."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = ShellDocument
     handles = frozenset({"shell"})
     Params = ShellParams
     params: ShellParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, ShellDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document

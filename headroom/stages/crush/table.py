@@ -14,8 +14,8 @@ from pydantic import Field
 from headroom.content.table import TableDocument
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
-from headroom.stage import BlockState, RunState, Stage
-from headroom.stages.crush import MARKER_TOKENS, CrushParams
+from headroom.stage import BlockState, RunState
+from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import matching_units, named_fields, numeric_extremes, unit_scores
 
 
@@ -34,17 +34,13 @@ class TableParams(CrushParams):
 
 
 @register("crush.table.v1")
-class CrushTable(Stage):
+class CrushTable(CrushStage):
     """Tables: keep the header, errors, anomalies, query rows, first and last; summarise the rest."""
 
-    requires = frozenset({"labels"})
-    provides = frozenset({"selection"})
+    document_type = TableDocument
     handles = frozenset({"table"})
     Params = TableParams
     params: TableParams
-
-    def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and isinstance(block.document, TableDocument)
 
     def process_block(self, block: BlockState, state: RunState) -> None:
         document = block.document
