@@ -11,6 +11,7 @@ ERROR_TERMS = (
     "traceback", "critical", "crash", "crashed", "denied", "refused", "unreachable", "timeout", "timed out",
     "abort", "aborted", "segfault", "oom", "killed", "errno", "unhandled", "invalid",
     "oomkilled", "crashloopbackoff", "imagepullbackoff", "errimagepull", "evicted",
+    "unable", "cannot", "could not", "no such file",
 )  # fmt: skip
 WARN_TERMS = ("warn", "warning", "deprecated", "retry", "retrying", "degraded")
 

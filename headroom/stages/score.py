@@ -48,12 +48,26 @@ def _is_identifier(term: str) -> bool:
     )
 
 
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def _stem(word: str) -> str | None:
+    """A plain word's stem, so "installed" also finds "install" (units are matched by substring)."""
+    if not word.isalpha() or len(word) < 6:
+        return None
+    for suffix in _SUFFIXES:
+        if word.lower().endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return None
+
+
 def query_terms(*texts: str) -> dict[str, bool]:
     """Lower-cased terms from the request and tool arguments -> whether each is an identifier."""
     terms: dict[str, bool] = {}
     for text in texts:
         for match in _TERM.findall(text):
             candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
+            candidates.extend(stem for candidate in list(candidates) if (stem := _stem(candidate)))
             for candidate in candidates:
                 lowered = candidate.lower()
                 if len(lowered) < 3 or lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3):

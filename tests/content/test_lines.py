@@ -106,3 +106,16 @@ def test_render_is_valid_for_json_unrelated_text() -> None:
     # Lines are never parsed: any text is a valid line document.
     text = json.dumps({"not": "lines"})
     assert LinesDocument.parse(text).render(None, REF) == text
+
+
+def test_unable_cannot_and_missing_files_read_as_errors() -> None:
+    from headroom.content.signals import text_error_signal
+
+    assert (
+        text_error_signal(
+            "start-stop-daemon: unable to stat /usr/libexec/polkitd (No such file or directory)"
+        )
+        == 1.0
+    )
+    assert text_error_signal("cp: cannot create regular file") == 1.0
+    assert text_error_signal("Setting up nodejs (20.20.2-1) ...") == 0.0

@@ -126,3 +126,11 @@ def test_query_terms_drop_stopwords_and_mark_identifiers() -> None:
     assert terms["order"] is False
     for stopword in ("why", "the", "show", "error", "log"):
         assert stopword not in terms
+
+
+def test_a_plain_word_of_the_request_also_finds_its_stem() -> None:
+    from headroom.stages.score import query_terms
+
+    terms = query_terms("When was nodejs first installed, and which packages were upgraded?")
+    assert {"installed", "install", "upgraded", "upgrad", "packages", "packag"} <= set(terms)
+    assert "first" in terms and "firs" not in terms  # short words are left whole
