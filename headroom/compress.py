@@ -167,14 +167,19 @@ class _Run:
         self.failures.append(str(failure))
 
 
+# A change must save at least this share of a block's characters. Markers are denser in tokens
+# than ordinary text, so a change that saves a sliver of characters can cost tokens, and it would
+# churn the block's bytes for nothing.
+MIN_SAVING = 0.03
+
+
 def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
     """Each changed block's final text, and the transforms applied."""
     outputs: dict[int, str] = {}
     transforms: list[str] = []
     for block in state.blocks:
         rendered = block.render()
-        # Never return something bigger than what came in (characters rank like tokens here).
-        if rendered == block.text or len(rendered) >= len(block.text):
+        if rendered == block.text or len(rendered) > len(block.text) * (1 - MIN_SAVING):
             continue
         outputs[block.block.id] = rendered
         transforms.extend(block.notes)

@@ -178,6 +178,12 @@ def _looks_like_delimited_table(lines: list[str]) -> bool:
     return table is not None and table.delimiter is not None and table.has_header
 
 
+def _looks_like_json_lines(stripped: str) -> bool:
+    """One JSON object per line (a structured log), not one object spread over lines."""
+    head = stripped.split("\n", 3)[:3]
+    return len(head) == 3 and all(line.startswith("{") and line.rstrip().endswith("}") for line in head)
+
+
 def detect_label(text: str) -> str:
     """The content type of a text: one of LABELS."""
     stripped = text.strip()
@@ -187,7 +193,7 @@ def detect_label(text: str) -> str:
     if first == "[" and stripped[-1] == "]" and not _BRACKETED_TIME.match(stripped):
         return "json_array"
     if first == "{" and stripped[-1] == "}":
-        return "json_object"
+        return "log" if _looks_like_json_lines(stripped) else "json_object"
     lines = [line for line in stripped.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if line.strip()]
     if _share(lines, _DIFF_LINE) >= 0.05 and any(line.startswith("@@") for line in lines):
         return "diff"

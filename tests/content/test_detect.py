@@ -73,3 +73,9 @@ def test_markdown_star_bullets_are_prose_not_code_comments() -> None:
         ]
     )
     assert detect_label(changelog) == "prose"
+
+
+def test_json_lines_are_a_log_and_one_object_over_lines_is_json() -> None:
+    lines = "\n".join(f'{{"ts":"2026-11-27T10:00:0{n}Z","level":"info","msg":"fetched"}}' for n in range(5))
+    assert detect_label(lines) == "log"
+    assert detect_label('{\n  "name": "pkg",\n  "version": "1.0"\n}') == "json_object"

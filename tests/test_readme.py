@@ -1,0 +1,60 @@
+"""The README stays true: its examples are the tested ones, and its pipeline is the shipped one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from headroom.graph import load_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+_FENCE = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
+
+
+def _section(title: str) -> str:
+    start = README.index(f"## {title}")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else None]
+
+
+def _blocks(text: str, language: str) -> list[str]:
+    return [body for lang, body in _FENCE.findall(text) if lang == language]
+
+
+def test_the_integration_examples_are_the_ones_the_docs_test_runs() -> None:
+    docs = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    examples = _blocks(_section("Integrations"), "python")
+    assert len(examples) == 2
+    for example in examples:
+        assert example in docs, "README example differs from docs/integrations.md (run as written)"
+
+
+def test_the_pipeline_shown_is_the_shipped_default() -> None:
+    (shown,) = _blocks(_section("Pipelines are YAML"), "yaml")
+    shipped = load_pipeline("default").spec
+    raw = yaml.safe_load(shown)
+    assert raw["name"] == shipped.name
+    assert list(raw["stages"]) == list(shipped.stages)
+    for stage_id, body in raw["stages"].items():
+        spec = shipped.stages[stage_id]
+        assert body["use"] == spec.use
+        assert body.get("after", []) == spec.after
+        assert body.get("params", {}) == spec.params
+
+
+def test_every_registered_stage_is_in_the_stage_table() -> None:
+    from headroom import registry
+
+    table = _section("Pipelines are YAML")
+    for name in registry.names():
+        assert f"| `{name}` |" in table, f"{name} is missing from the README's stage table"
+
+
+def test_the_readme_opens_with_the_two_commands() -> None:
+    (commands,) = _blocks(README[: README.index("## ")], "bash")
+    setup_and_run, run_tests = commands.strip().splitlines()
+    assert setup_and_run.endswith("headroom compress examples/incident.json")
+    assert run_tests.endswith("python -m pytest")
