@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from headroom.content.base import Document
 from headroom.stage import BlockState, Stage, StageParams
 
@@ -24,6 +26,22 @@ MARKER_TOKENS = 24
 
 class CrushParams(StageParams):
     policy: Policy = "auto"
+
+
+class RecordParams(CrushParams):
+    """What the crushers of records (JSON arrays, nested JSON) share."""
+
+    max_anomalies: int = Field(
+        8, ge=0, description="Unusual items (outliers, rare values, odd shapes) kept besides (scaled)"
+    )
+    keep_first: int = Field(2, ge=0)
+    keep_last: int = Field(1, ge=0)
+    summary: bool = Field(
+        True, description="Say what was dropped: counts per value, ranges of numbers and times"
+    )
+    max_string_chars: int | None = Field(
+        2000, gt=0, description="Longer strings in kept items are cut to about this (scaled); None: never cut"
+    )
 
 
 class CrushStage(Stage):

@@ -18,7 +18,7 @@ from headroom.content.json_array import JsonArrayDocument, cut_long_strings
 from headroom.registry import register
 from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState
-from headroom.stages.crush import CrushParams, CrushStage
+from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
     matching_units,
     named_fields,
@@ -28,27 +28,16 @@ from headroom.stages.crush.scoring import (
 )
 
 
-class JsonParams(CrushParams):
+class JsonParams(RecordParams):
     max_items: int = Field(
         15, ge=0, description="Items kept besides pinned ones and anomalies (scaled by the message's bias)"
     )
     max_matches: int = Field(
         30, ge=0, description="Items holding a word of the request kept besides (scaled), best first"
     )
-    max_anomalies: int = Field(
-        8, ge=0, description="Unusual items (outliers, rare values, odd shapes) kept besides (scaled)"
-    )
     min_items: int = Field(12, ge=0, description="Arrays this short are only re-encoded, never cut")
-    keep_first: int = Field(2, ge=0)
-    keep_last: int = Field(1, ge=0)
     encoding: Literal["auto", "json", "table"] = Field(
         "auto", description="How kept items are written: minified JSON, a compact table, or the smaller"
-    )
-    summary: bool = Field(
-        True, description="Say what was dropped: counts per value, ranges of numbers and times"
-    )
-    max_string_chars: int | None = Field(
-        2000, gt=0, description="Longer strings in kept items are cut to about this (scaled); None: never cut"
     )
 
 

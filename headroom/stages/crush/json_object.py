@@ -17,26 +17,15 @@ from headroom.content.json_object import JsonObjectDocument, Node
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
-from headroom.stages.crush import CrushParams, CrushStage
+from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
-class JsonObjectParams(CrushParams):
+class JsonObjectParams(RecordParams):
     max_items: int = Field(
         15, ge=0, description="Children of each map or array kept besides pinned ones and anomalies (scaled)"
     )
-    max_anomalies: int = Field(
-        8, ge=0, description="Unusual children kept besides, per map or array (scaled)"
-    )
     min_items: int = Field(12, ge=0, description="Maps and arrays this short are kept whole")
-    keep_first: int = Field(2, ge=0)
-    keep_last: int = Field(1, ge=0)
-    summary: bool = Field(
-        True, description="Say what was dropped: counts per value, ranges of numbers and times"
-    )
-    max_string_chars: int | None = Field(
-        2000, gt=0, description="Longer strings are cut to about this (scaled); None: never cut"
-    )
 
 
 @register("crush.json_object.v1")
