@@ -113,7 +113,16 @@ def _parse_stage(stage_id: str, body: Any, problems: list[Problem]) -> StageSpec
         return None
 
 
+# libyaml's safe loader when the wheel has it: the same documents, about ten times faster.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(text: str) -> tuple[Any, list[Problem]]:
+    try:
+        return yaml.load(text, Loader=_SAFE_LOADER), []
+    except yaml.YAMLError:
+        pass
+    # A broken file is read again by the pure-Python loader, whose messages are the same everywhere.
     try:
         return yaml.safe_load(text), []
     except yaml.YAMLError as error:
