@@ -14,7 +14,9 @@ What a stage may change
     `applies_to`. The vocabulary is fixed: `labels` (label, protected),
     `scores` (scores, pinned), `selection` (keep, encoding), `stored` (output).
     Selection only ever narrows: a stage may drop units another kept, never
-    bring back one that was dropped, and never drop a pinned unit.
+    bring back one that was dropped, and never drop a pinned unit. A selecting
+    stage may add to `pinned` a unit it keeps because the request asks for it
+    (the largest value of a column the request names), so no later cut drops it.
 
 What a stage must never do
     Mutate the input messages. Split a tool call from its result (stages work

@@ -107,9 +107,11 @@ class CrushJson(CrushStage):
         shape = document.table_columns()
         named = named_fields(block, [*shape[0]]) if shape is not None else []
         if named:  # a field the request names: its extremes over every record
-            chosen |= numeric_extremes(
+            extremes = numeric_extremes(
                 {i: {key: document.items[i].get(key) for key in named} for i in candidates}
             )
+            chosen |= extremes
+            block.pinned |= extremes  # the answer to "which is the most ...": no later cut may drop it
         return mask(total, chosen)
 
     def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:

@@ -75,5 +75,15 @@ def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
 def named_fields(block: BlockState, fields: Sequence[str]) -> list[str]:
     """The fields (column names, record keys) whose name holds a word of the request: for
     "which is the most downloaded?", the column `rank_among_15000_most_downloaded`."""
-    terms = [term for term in request_terms(block) if len(term) >= 4]
-    return [field for field in fields if any(term in field.lower() for term in terms)]
+    terms = request_terms(block)
+    return [field for field in fields if any(_names(field, term) for term in terms)]
+
+
+def _names(field: str, term: str) -> bool:
+    """Whether a request term names a field: inside a long name, the whole of a short one ("rss"
+    for RSS), or spelled out from an abbreviation ("memory" for %MEM)."""
+    lowered = field.lower()
+    bare = "".join(ch for ch in lowered if ch.isalnum())
+    if len(term) >= 4 and term in lowered:
+        return True
+    return len(bare) >= 3 and (term == bare or (len(term) > len(bare) and term.startswith(bare)))

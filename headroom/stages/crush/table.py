@@ -80,13 +80,15 @@ class CrushTable(CrushStage):
         named = named_fields(block, names)
         if named:  # a column the request names: its extremes over the whole table
             columns = [names.index(name) for name in named]
-            chosen |= numeric_extremes(
+            extremes = numeric_extremes(
                 {
                     i: {names[c]: values[c] for c in columns if c < len(values)}
                     for i in kept_now
                     if (values := document.row_values(i))
                 }
             )
+            chosen |= extremes
+            block.pinned |= extremes  # the answer to "which is the most ...": no later cut may drop it
         chosen |= numeric_extremes(
             {i: dict(zip(names, document.row_values(i), strict=False)) for i in matches}
         )

@@ -120,3 +120,28 @@ def test_an_outlier_cost_is_kept_among_many_ordinary_accounts() -> None:
         CrushTable(), "\n".join(lines), "table", "Our October bill jumped. Which account caused it?"
     )
     assert "2026-10,acct-0037,egress,18422.57" in block.render().split("\n")
+
+
+def test_the_row_answering_which_is_the_most_survives_the_budget_too() -> None:
+    """A real `ps aux` (benchmarks/corpus): "which process uses the most memory, how much RSS?".
+    The biggest process is no outlier (others are nearly as big), and the budget cuts after the
+    crusher: the row must be pinned by the crusher to survive."""
+    import json
+    from pathlib import Path
+
+    from headroom import MemoryStore, compress
+
+    case = json.loads((Path(__file__).parents[3] / "benchmarks/corpus/ps_aux_listing.json").read_text())
+    result = compress(case["messages"], store=MemoryStore())
+    assert result.tokens_after < result.tokens_before / 2
+    (fact,) = case["facts"]
+    assert fact in json.dumps(result.messages, ensure_ascii=False)
+
+
+def test_a_request_word_names_a_short_or_abbreviated_column() -> None:
+    from headroom.stages.crush.scoring import named_fields
+    from tests.helpers import make_state, openai_tool_turn
+
+    state = make_state(openai_tool_turn("a\nb", "How much memory and RSS does it use?"))
+    fields = ["USER", "PID", "%MEM", "RSS", "COMMAND", "id"]
+    assert named_fields(state.blocks[-1], fields) == ["%MEM", "RSS"]
