@@ -50,6 +50,11 @@ _DROPPED_TAGS = (
     "nav",
     "aside",
     "dialog",
+    # Images and media have no text of their own to keep; they are counted like the rest.
+    "img",
+    "picture",
+    "video",
+    "audio",
 )
 # Page-level headers and footers; those inside an article or main are the content's own.
 _PAGE_FRAME_TAGS = ("header", "footer")

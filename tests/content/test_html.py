@@ -143,3 +143,19 @@ def test_odd_html_never_raises(text: str) -> None:
 
 def test_text_without_tags_is_not_a_page() -> None:
     assert HtmlDocument.parse("just words") is None
+
+
+def test_images_are_counted_in_the_tally_not_dropped_silently() -> None:
+    from headroom.content.html import HtmlDocument
+    from headroom.markers import find_tallies
+
+    page = (
+        "<html><body><h1>Guide</h1><p>Install it first.</p><img src='a.png' alt='diagram'>"
+        + ("<p>More text about the setup and its options.</p>" * 40)
+        + "<picture><img src='b.png'></picture></body></html>"
+    )
+    document = HtmlDocument.parse(page)
+    assert document is not None
+    rendered = document.render([True] * len(document.units), "0123456789abcdef")  # the text reading
+    (tally,) = find_tallies(rendered)
+    assert "img" in dict(tally.counts) and "picture" in dict(tally.counts)
