@@ -287,9 +287,10 @@ def _read_value(text: str, position: int) -> tuple[Scalar, int]:
         if text.startswith(literal, position) and not _BARE.match(text, position + len(literal)):
             return value, position + len(literal)
     number = _JSON_NUMBER.match(text, position)
-    if number is not None and not _BARE.match(text, number.end()):
-        return json.loads(number[0]), number.end()
     bare = _BARE.match(text, position)
+    # A number is only a number when no longer bare word starts there ("127.0.0.1", "1.2.3").
+    if number is not None and (bare is None or bare.end() <= number.end()):
+        return json.loads(number[0]), number.end()
     if bare is None:
         raise ValueError(f"summary value expected at {position}")
     return bare[0], bare.end()

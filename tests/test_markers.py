@@ -69,3 +69,11 @@ def test_malformed_markers_are_not_found(text: str) -> None:
 )
 def test_runs_are_the_maximal_dropped_spans(keep: list[bool], expected: list[tuple[int, int]]) -> None:
     assert runs(keep) == expected
+
+
+def test_a_summary_reads_back_dotted_values_that_start_like_numbers() -> None:
+    from headroom.markers import find_summaries, summary
+
+    text = summary(5, "lines", [("ip", [("127.0.0.1", 3), ("1.2.3", 1), (12, 1)]), ("ms", (3, 180.5))])
+    (read,) = find_summaries(text)
+    assert read.entries == {"ip": [("127.0.0.1", 3), ("1.2.3", 1), (12, 1)], "ms": (3, 180.5)}
