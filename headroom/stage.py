@@ -12,7 +12,7 @@ What a stage receives
 What a stage may change
     Only the fields it declares in `provides`, and only on blocks it
     `applies_to`. The vocabulary is fixed: `labels` (label, protected),
-    `scores` (scores, pinned), `selection` (keep, encoding), `stored` (output).
+    `scores` (scores, relevance, pinned), `selection` (keep, encoding), `stored` (output).
     Selection only ever narrows: a stage may drop units another kept, never
     bring back one that was dropped, and never drop a pinned unit. A selecting
     stage may add to `pinned` a unit it keeps because the request asks for it
@@ -84,6 +84,7 @@ class BlockState:
     protected: str | None = None  # why it must not be compressed; None when it may be
     bias: float = 1.0
     scores: list[float] | None = None
+    relevance: list[float] | None = None  # per unit, 0..1: how well it matches the request alone
     pinned: set[int] = field(default_factory=set)
     keep: list[bool] | None = None  # None: every unit kept
     output: str | None = None  # final text, when a stage has fixed it

@@ -124,6 +124,7 @@ class Score(Stage):
         if p.pin_errors:
             pinned.update(i for i, signal in enumerate(errors) if signal >= 1.0)
         block.scores = scores
+        block.relevance = relevance
         block.pinned = pinned
 
     def _relevance(self, block: BlockState, units: list[str]) -> tuple[list[float], set[int]]:

@@ -134,3 +134,12 @@ def test_a_plain_word_of_the_request_also_finds_its_stem() -> None:
     terms = query_terms("When was nodejs first installed, and which packages were upgraded?")
     assert {"installed", "install", "upgraded", "upgrad", "packages", "packag"} <= set(terms)
     assert "first" in terms and "firs" not in terms  # short words are left whole
+
+
+def test_relevance_is_kept_apart_from_errors_and_position() -> None:
+    records, failed = samples.json_records()
+    block = score(json.dumps(records), "json_array", query="what happened to ord-10042?")
+    assert block.relevance is not None and len(block.relevance) == len(records)
+    assert block.relevance[42] == 1.0  # the record the request names
+    assert block.relevance[records.index(failed)] == 0.0  # an error, but not what was asked about
+    assert block.relevance[0] == 0.0  # position adds to the score, not to relevance

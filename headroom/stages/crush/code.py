@@ -27,6 +27,7 @@ from headroom.registry import register
 from headroom.selection import fill_small_gaps, scaled
 from headroom.stage import BlockState, RunState, for_each_block
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
+from headroom.stages.crush.lines import RELEVANCE_FLOOR
 
 # A code marker names its function, so it costs a little more than a plain one.
 CODE_MARKER_TOKENS = MARKER_TOKENS + 8
@@ -136,7 +137,7 @@ class CrushCode(CrushStage):
                 document,
             )
         plan.want_pinned(block.pinned)
-        plan.want_relevant(block.scores)
+        plan.want_relevant(block.scores, block.relevance)
         keep = plan.keep()
         keep = fill_small_gaps(keep, state.unit_tokens(block), CODE_MARKER_TOKENS)
         before = len(block.kept_indices())
@@ -204,10 +205,12 @@ class _Plan:
             if target is not None:
                 self.wanted.add(target)
 
-    def want_relevant(self, scores: list[float] | None) -> None:
-        """The functions that match the request best, kept whole while they fit the capacity."""
+    def want_relevant(self, scores: list[float] | None, relevance: list[float] | None = None) -> None:
+        """The functions that match the request best, kept whole while they fit the capacity.
+        With score.v1's relevance, the request's own match decides; else the combined score."""
         capacity = scaled(self.params.max_relevant_lines, self.bias)
-        if scores is None or capacity == 0:
+        signal, threshold = (relevance, RELEVANCE_FLOOR) if relevance is not None else (scores, 0.5)
+        if signal is None or capacity == 0:
             return
         candidates = []
         for definition in self.definitions:
@@ -215,9 +218,9 @@ class _Plan:
                 continue
             if definition in self.wanted:
                 continue
-            relevance = max((scores[i] for i in definition.body if i < len(scores)), default=0.0)
-            if relevance > 0.5:
-                candidates.append((-relevance, len(definition.body), definition.start, definition))
+            match = max((signal[i] for i in definition.body if i < len(signal)), default=0.0)
+            if match > threshold:
+                candidates.append((-match, len(definition.body), definition.start, definition))
         for _, size, _, definition in sorted(candidates, key=lambda c: c[:3]):
             if size <= capacity:
                 self.wanted.add(definition)

@@ -10,6 +10,8 @@ from headroom.stages.crush import MARKER_TOKENS
 
 # A score above this is more than position and warnings give: the unit matches the request.
 RELEVANT_SCORE = 0.5
+# A unit matching the request at least this well (relative to the best match) is relevant.
+RELEVANCE_FLOOR = 0.35
 # When more than this share of the units "match", the match singles nothing out.
 MAX_RELEVANT_SHARE = 0.5
 
@@ -40,7 +42,11 @@ def relevant(block: BlockState, limit: int, candidates: Iterable[int] | None = N
         return set()
     scores = block.scores
     pool = range(len(scores)) if candidates is None else candidates
-    matching = [i for i in pool if scores[i] > RELEVANT_SCORE]
+    if block.relevance is not None:
+        # The request's own match, apart from errors and position (which keep lines for their own reasons).
+        matching = [i for i in pool if block.relevance[i] >= RELEVANCE_FLOOR]
+    else:
+        matching = [i for i in pool if scores[i] > RELEVANT_SCORE]
     if len(matching) > len(scores) * MAX_RELEVANT_SHARE:
         return set()  # a term in most lines tells none of them apart
     return set(rank(matching, scores)[:limit])
