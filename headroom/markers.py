@@ -56,8 +56,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 HASH_LENGTH = 16
 
@@ -309,6 +312,19 @@ def runs(keep: list[bool]) -> list[tuple[int, int]]:
     if start is not None:
         spans.append((start, len(keep) - 1))
     return spans
+
+
+def with_markers(keep: list[bool], units: Sequence[T], marker: Callable[[int, int], str]) -> list[T | str]:
+    """The kept units in order, with `marker(first, last)` in place of each dropped run.
+    Every renderer lays its markers out through this one walk."""
+    out: list[T | str] = []
+    position = 0
+    for first, last in runs(keep):
+        out.extend(units[position:first])
+        out.append(marker(first, last))
+        position = last + 1
+    out.extend(units[position:])
+    return out
 
 
 # retrieval notes ---------------------------------------------------------------------------

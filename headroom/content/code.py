@@ -30,7 +30,7 @@ from typing import Literal
 
 from headroom.content.base import Document
 from headroom.content.detect import NUMBERED_LINE
-from headroom.markers import omitted, runs
+from headroom.markers import omitted, with_markers
 
 Kind = Literal["function", "class", "statement", "comment"]
 
@@ -406,19 +406,7 @@ class CodeDocument(Document):
     def render(self, keep: list[bool] | None, ref: str) -> str:
         if keep is None:
             return self.text
-        total = len(self.units)
-        starts = dict(runs(keep))
-        out: list[str] = []
-        index = 0
-        while index < total:
-            if index in starts:
-                last = starts[index]
-                out.append(self._marker(index, last, ref))
-                index = last + 1
-            else:
-                out.append(self.units[index])
-                index += 1
-        return "\n".join(out)
+        return "\n".join(with_markers(keep, self.units, lambda first, last: self._marker(first, last, ref)))
 
     def _marker(self, first: int, last: int, ref: str) -> str:
         scope, name = self._where(first, last)

@@ -38,7 +38,7 @@ from headroom.content.signals import (
     lines_mentioning,
     text_error_signal,
 )
-from headroom.markers import json_path, omitted, runs, summary
+from headroom.markers import json_path, omitted, runs, summary, with_markers
 
 SIGNAL_TERMS = (*ERROR_TERMS, *WARN_TERMS, *sorted(ERROR_KEYS))
 
@@ -124,22 +124,16 @@ class JsonArrayDocument(Document):
         if keep is None:
             return [(i, "") for i in range(total)]
         spans = runs(keep)
-        starts = {first: last for first, last in spans}
         note = self.dropped_summary(keep)
-        segments: list[tuple[int | None, str]] = []
-        index = 0
-        while index < total:
-            if index in starts:
-                last = starts[index]
-                marker = omitted(self.unit_name, index, last, total, ref)
-                if note and index == spans[0][0]:
-                    marker += " " + note
-                segments.append((None, marker))
-                index = last + 1
-            else:
-                segments.append((index, ""))
-                index += 1
-        return segments
+
+        def marker(first: int, last: int) -> str:
+            text = omitted(self.unit_name, first, last, total, ref)
+            return text + " " + note if note and first == spans[0][0] else text
+
+        return [
+            (None, part) if isinstance(part, str) else (part, "")
+            for part in with_markers(keep, range(total), marker)
+        ]
 
     def dropped_summary(self, keep: list[bool]) -> str:
         """The marked summary of every dropped item, or "" when there is nothing worth saying."""
@@ -410,17 +404,11 @@ def _cut_lines(text: str, path: tuple[str | int, ...], limit: int, terms: Sequen
         if sum(len(line) + 1 for line in lines[first : last + 1]) <= _CUT_MARKER_CHARS:
             keep[first : last + 1] = [True] * (last - first + 1)
     where = json_path(path)
-    starts = {first: last for first, last in runs(keep)}
-    out: list[str] = []
-    index = 0
-    while index < total:
-        if index in starts:
-            out.append(omitted("lines", index + 1, starts[index] + 1, total, ref, path=where))
-            index = starts[index] + 1
-        else:
-            out.append(lines[index])
-            index += 1
-    return "\n".join(out)
+    return "\n".join(
+        with_markers(
+            keep, lines, lambda first, last: omitted("lines", first + 1, last + 1, total, ref, path=where)
+        )
+    )
 
 
 def _cut_chars(text: str, path: tuple[str | int, ...], limit: int, terms: Sequence[str], ref: str) -> str:

@@ -12,7 +12,7 @@ import re
 
 from headroom.content.base import Document
 from headroom.content.signals import line_starts, per_line_error_signals
-from headroom.markers import omitted, runs
+from headroom.markers import omitted, runs, with_markers
 
 _FRAME = re.compile(
     r"""^\s+(?:at\s+\S|File\s+".*",\s+line\s+\d+)      # JVM / JS / .NET; Python
@@ -50,24 +50,17 @@ class LinesDocument(Document):
             return self.text
         total = len(self.units)
         spans = runs(keep)
-        starts = {first: last for first, last in spans}
         notes = dict(zip(spans, self.describe_runs(keep, spans), strict=True))
-        out: list[str] = []
-        index = 0
-        while index < total:
-            if index in starts:
-                last = starts[index]
-                marker = omitted(self.unit_name, index + 1, last + 1, total, ref)
-                note = notes[(index, last)]
-                # A summary is only worth its tokens next to a run several times its size.
-                if note and len(note) * SUMMARY_MIN_RATIO <= self._chars(index, last):
-                    marker += " " + note
-                out.append(marker)
-                index = last + 1
-            else:
-                out.append(self.units[index])
-                index += 1
-        return "\n".join(out)
+
+        def marker(first: int, last: int) -> str:
+            text = omitted(self.unit_name, first + 1, last + 1, total, ref)
+            note = notes[(first, last)]
+            # A summary is only worth its tokens next to a run several times its size.
+            if note and len(note) * SUMMARY_MIN_RATIO <= self._chars(first, last):
+                text += " " + note
+            return text
+
+        return "\n".join(with_markers(keep, self.units, marker))
 
     def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
         """A marked summary (`headroom.markers.summary`) of each dropped run, or "" for none.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from headroom.content.base import Document
 from headroom.content.signals import line_starts, per_line_error_signals
-from headroom.markers import omitted, runs
+from headroom.markers import omitted, with_markers
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+#\"'`])\1{2,}\s*$")
@@ -67,19 +67,11 @@ class ProseDocument(Document):
         if keep is None:
             return self.text
         total = len(self.units)
-        starts = {first: last for first, last in runs(keep)}
-        out: list[str] = []
-        index = 0
-        while index < total:
-            if index in starts:
-                last = starts[index]
-                section = self.section_name(index)
-                out.append(omitted(self.unit_name, index + 1, last + 1, total, ref, section=section))
-                index = last + 1
-            else:
-                out.append(self.units[index])
-                index += 1
-        return "\n".join(out)
+
+        def marker(first: int, last: int) -> str:
+            return omitted(self.unit_name, first + 1, last + 1, total, ref, section=self.section_name(first))
+
+        return "\n".join(with_markers(keep, self.units, marker))
 
     def section_name(self, line: int) -> str | None:
         chunk = self.chunks[self.chunk_of_line[line]]

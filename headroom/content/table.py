@@ -26,7 +26,7 @@ from headroom.content.signals import (
     per_line_error_signals,
     text_error_signal,
 )
-from headroom.markers import omitted, runs, summary
+from headroom.markers import omitted, runs, summary, with_markers
 
 DELIMITERS = ("\t", ",", "|", ";")
 _SNIFF_ROWS = 50
@@ -145,23 +145,14 @@ class TableDocument(Document):
         if keep is None:
             return self.text
         spans = runs(keep)
-        starts = {first: last for first, last in spans}
         note = self.dropped_summary(keep)
-        out: list[str] = []
-        index = 0
-        while index < len(self.units):
-            if index in starts:
-                last = starts[index]
-                first_line, last_line = self.spans[index][0], self.spans[last][1]
-                marker = omitted(self.unit_name, first_line + 1, last_line + 1, self.total_lines, ref)
-                if note and index == spans[0][0]:
-                    marker += " " + note
-                out.append(marker)
-                index = last + 1
-            else:
-                out.append(self.units[index])
-                index += 1
-        return "\n".join(out)
+
+        def marker(first: int, last: int) -> str:
+            first_line, last_line = self.spans[first][0], self.spans[last][1]
+            text = omitted(self.unit_name, first_line + 1, last_line + 1, self.total_lines, ref)
+            return text + " " + note if note and first == spans[0][0] else text
+
+        return "\n".join(with_markers(keep, self.units, marker))
 
     def column_names(self) -> list[str]:
         if self.format.has_header and self.cells:
