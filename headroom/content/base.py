@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+# Signals the score stage and the crushers both read: computed once per document, then shared.
+_MEMOIZED = ("error_signals", "anomaly_signals")
+
+
+def _memoized(owner: type, method: Callable[[Any], list[float]]) -> Callable[[Any], list[float]]:
+    key = (owner, method.__name__)  # per defining class, so an override may still call super()
+
+    @functools.wraps(method)
+    def signals(self: Any) -> list[float]:
+        cache = self.__dict__.setdefault("_signals", {})
+        if key not in cache:
+            cache[key] = method(self)
+        return cache[key]
+
+    return signals
 
 
 class Document(ABC):
@@ -12,8 +30,15 @@ class Document(ABC):
     `units` holds each unit's text as a scorer should read it. `render(keep, ref)`
     gives the text with every dropped run replaced by one marker in place;
     `render(None, ref)` (nothing dropped) must give the original text or a
-    faithful re-encoding of it.
+    faithful re-encoding of it. `error_signals` and `anomaly_signals` are computed
+    once per document (every override is memoized); callers must not change the lists.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _MEMOIZED:
+            if name in cls.__dict__:
+                setattr(cls, name, _memoized(cls, cls.__dict__[name]))
 
     unit_name: ClassVar[str]
     first_number: ClassVar[int]  # how the marker numbers the first unit (1 for lines, 0 for items)
