@@ -16,11 +16,16 @@ Hook biases do not change scores; selection stages scale how much they keep by t
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from itertools import pairwise
 
 from pydantic import Field
 
+from headroom.content.signals import line_starts
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
 
@@ -32,10 +37,12 @@ _STOPWORDS = frozenset(
         "not but all any can could should would will into onto about there their them they then than "
         "you your our out get got did does done show tell find look see give need want please just only "
         "also some more most much many each every other true false null none json list item items line "
-        "lines file files error errors log logs"
+        "lines file files error errors log logs use used uses using"
     ).split()
 )
 MAX_TERMS = 48
+# A plain word this short is found only where a word starts: inside longer words it is noise.
+SHORT_WORD = 4
 
 
 def _is_identifier(term: str) -> bool:
@@ -61,11 +68,36 @@ def _stem(word: str) -> str | None:
     return None
 
 
+def argument_values(text: str) -> str:
+    """The values of a tool call's JSON arguments, one per line: their keys (`command`, `path`,
+    `description`) name the tool's parameters, not what was asked for. Other text is read as it is."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return text
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:
+        return text
+    return "\n".join(_leaves(parsed))
+
+
+def _leaves(value: object) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
 def query_terms(*texts: str) -> dict[str, bool]:
-    """Lower-cased terms from the request and tool arguments -> whether each is an identifier."""
+    """Lower-cased terms from the request and tool arguments -> whether each is an identifier.
+    JSON arguments count by their values only (see `argument_values`)."""
     terms: dict[str, bool] = {}
     for text in texts:
-        for match in _TERM.findall(text):
+        for match in _TERM.findall(argument_values(text)):
             candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
             candidates.extend(stem for candidate in list(candidates) if (stem := _stem(candidate)))
             for candidate in candidates:
@@ -76,6 +108,29 @@ def query_terms(*texts: str) -> dict[str, bool]:
                 if len(terms) >= MAX_TERMS:
                     return terms
     return terms
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def query_phrases(text: str) -> list[str]:
+    """Words the request writes side by side ("default timeout"), lower-cased, each pair as a pattern
+    that also finds it written as one identifier: default_timeout, DEFAULT_TIMEOUT_CONFIG,
+    defaultTimeout, default-timeout. (A compound the request already joins, Floyd-Warshall, is
+    one term of its own.)"""
+    words = list(_WORD.finditer(text))
+    phrases: list[str] = []
+    for first, second in pairwise(words):
+        between = text[first.end() : second.start()]
+        if between != " ":
+            continue
+        pair = (first[0].lower(), second[0].lower())
+        if any(len(word) < 3 or word in _STOPWORDS for word in pair):
+            continue
+        pattern = rf"{pair[0]}[ \t_.-]?{pair[1]}"
+        if pattern not in phrases:
+            phrases.append(pattern)
+    return phrases
 
 
 class ScoreParams(StageParams):
@@ -155,6 +210,17 @@ class Score(Stage):
                 relevance[i] += weight
             if self.params.pin_needles and asked and is_identifier and len(hits) <= needle_limit:
                 needles.update(hits)
+        # Words the request puts side by side count again where a unit has them side by side,
+        # in a phrase or joined into one identifier.
+        phrases = query_phrases(block.block.query)
+        text = "\n".join(lowered) if phrases else ""
+        starts = line_starts(lowered) if phrases else []
+        for phrase in phrases:
+            hits = sorted({bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)})
+            if hits and len(hits) < count:
+                weight = math.log((count + 1) / (len(hits) + 0.5))
+                for i in hits:
+                    relevance[i] += weight
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
@@ -162,8 +228,13 @@ class Score(Stage):
 
 
 def _units_containing(lowered: list[str], term: str) -> list[int]:
-    """Units that contain the term; a number must stand alone ("300" is not in "13002")."""
-    if not term.isdigit():
+    """Units that contain the term; a number must stand alone ("300" is not in "13002"), and a short
+    word must start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in
+    "pending")."""
+    if term.isdigit():
+        pattern = re.compile(rf"(?<![0-9]){term}(?![0-9])")
+    elif term.isalpha() and len(term) <= SHORT_WORD:
+        pattern = re.compile(rf"(?<![a-z0-9]){term}")
+    else:
         return [i for i, unit in enumerate(lowered) if term in unit]
-    pattern = re.compile(rf"(?<![0-9]){term}(?![0-9])")
     return [i for i, unit in enumerate(lowered) if term in unit and pattern.search(unit)]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from headroom import samples
-from headroom.stages.score import Score, ScoreParams, query_terms
+from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 
 RECORDS = [{"id": f"ord-{1000 + i}", "status": "ok", "region": ["eu", "us"][i % 2]} for i in range(100)]
@@ -143,3 +144,50 @@ def test_relevance_is_kept_apart_from_errors_and_position() -> None:
     assert block.relevance[42] == 1.0  # the record the request names
     assert block.relevance[records.index(failed)] == 0.0  # an error, but not what was asked about
     assert block.relevance[0] == 0.0  # position adds to the score, not to relevance
+
+
+def test_json_tool_arguments_count_by_their_values_not_their_keys() -> None:
+    terms = query_terms('{"command": "dmesg", "description": "kernel ring buffer", "timeout": 30}')
+    assert {"dmesg", "kernel", "ring", "buffer"} <= set(terms)
+    assert "command" not in terms and "description" not in terms and "timeout" not in terms
+
+
+def test_an_argument_key_does_not_make_lines_relevant() -> None:
+    lines = [f"[    0.{i:06d}] probe device {i}" for i in range(60)]
+    lines[10] = "[    0.000010] Command line: console=ttyS0 quiet"
+    lines[40] = "[    0.000040] clocksource: Switched to clocksource tsc"
+    block = score("\n".join(lines), "log", query="which clocksource?", arguments={"command": "dmesg"})
+    assert block.relevance is not None
+    assert block.relevance[40] == 1.0
+    assert block.relevance[10] == 0.0
+
+
+def test_a_short_word_of_the_request_matches_only_where_a_word_starts() -> None:
+    lines = [f"step {i} done" for i in range(60)]
+    lines[5] = "system rebooted by watchdog"
+    lines[20] = "booting kernel"
+    lines[30] = "pending jobs: 3"
+    lines[45] = "end of boot sequence"
+    block = score("\n".join(lines), "log", query="when did the boot end?")
+    assert block.relevance is not None
+    assert block.relevance[20] > 0 and block.relevance[45] == 1.0
+    assert block.relevance[5] == 0.0 and block.relevance[30] == 0.0
+
+
+def test_words_side_by_side_in_the_request_find_the_identifier_that_joins_them() -> None:
+    lines = [f"pkg/mod{i}.py:{i}:    value = compute({i})" for i in range(60)]
+    lines[7] = "pkg/config.py:12:DEFAULT_TIMEOUT_CONFIG = Timeout(timeout=5.0)"
+    lines[30] = "pkg/client.py:40:    # the default is read from the timeout setting"
+    block = score("\n".join(lines), "search", query="where is the default timeout defined?")
+    assert block.relevance is not None
+    assert block.relevance[7] == 1.0
+    assert 0 < block.relevance[30] < block.relevance[7]
+
+
+def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> None:
+    phrases = query_phrases("Where is httpx's default timeout defined? How does Floyd-Warshall pick?")
+    pattern = next(p for p in phrases if p.startswith("default"))
+    for spelling in ("default timeout", "default_timeout", "defaulttimeout", "default-timeout"):
+        assert re.search(pattern, spelling)
+    assert not any(p.startswith("floyd") for p in phrases)  # already one term: floyd-warshall
+    assert not any(p.startswith("the") or p.endswith("is") for p in phrases)  # stopwords pair nothing
