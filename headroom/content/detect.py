@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from headroom.content.shell import PATH_LINE
 from headroom.content.table import sniff_table
 
 LABELS = (
@@ -86,8 +87,10 @@ _SHELL_LINE = re.compile(
     r"|\S+:\d+:\d+: (?:fatal error|error|warning|note): |error(?:\[E\d+\])?: |warning: |\s+--> \S+:\d+"
     r"|\s*\d* +\| |\S+\(\d+,\d+\): error TS\d+|Found \d+ errors?"
     r"|webpack \d|asset \S+ [\d.]+ \w+|ERROR in |WARNING in "
-    # listings: ls -l
-    r"|total \d+$|[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+ )"
+    # listings: ls -l, pip show
+    r"|total \d+$|[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+ |(?:Name|Version|Location|Requires|Required-by): \S)"
+    # a file path alone on its line: find, git ls-files, tar tf, pip show -f
+    r"|" + PATH_LINE
 )
 # `kubectl get` and `docker ps` open with a header row of capitalised column names.
 _LISTING_HEADER = re.compile(

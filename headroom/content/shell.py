@@ -13,7 +13,13 @@ whole text (never one regex per line):
 - `progress`: progress and routine steps (`Collecting ...`, `Downloading ...`, bars,
   pytest's dots, `Compiling ...`, compiler command lines, `Unpacking ...`);
 - `header`, `row`: a listing's header row and its healthy rows;
+- `path`: a line that is a file path alone, as `find`, `git ls-files`, `tar tf` and
+  `pip show -f` list them;
 - `other`: anything else.
+
+`pip show` reads as a record per package: its `Name`, `Version`, `Location`,
+`Requires` and `Required-by` fields sum the package up (`summary`), and its
+`Files:` line opens a section of paths.
 
 Groups are the blocks that explain a failure: a pytest failure section, a cargo
 test's stdout, a Go test's indented output, a jest `●` block, a compiler message
@@ -23,7 +29,10 @@ marked summary counting its lines by kind (and a listing's rows by status):
     [headroom: omitted lines 5-230 of 400; hash=...] [headroom: summary of 226 omitted lines:
     kind: passed x212, progress x14]
 
-(on one line).
+(on one line). Paths are counted by directory too, as deep as keeps the list short:
+
+    [headroom: summary of 3120 omitted lines: kind: path x3120; dir: litellm/llms x1810,
+    litellm/proxy x960, litellm/types x350]
 """
 
 from __future__ import annotations
@@ -39,9 +48,12 @@ from headroom.markers import Scalar, SummaryEntry, summary
 
 FAIL, WARN, SUMMARY, SECTION = "fail", "warn", "summary", "section"
 PASSED, SKIPPED, PROGRESS, HEADER, ROW, OTHER = "passed", "skipped", "progress", "header", "row", "other"
-ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW})
+PATH = "path"
+ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW, PATH})
 
 _M = re.MULTILINE
+# A file path alone on its line (indented, relative or absolute), with a `/` and a letter in it.
+PATH_LINE = r"^[ \t]*(?=[^\n/]*/)(?=[^\n]*[A-Za-z])/?[\w@+~.$-]+(?:/[\w@+~.$-]+)*/?[ \t]*$"
 # Each kind's lines; where two kinds claim a line, the one listed first in _PRECEDENCE wins.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     SUMMARY: re.compile(
@@ -56,7 +68,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\d+ upgraded, \d+ newly installed|Need to get |After this operation"
         r"|The following (?:NEW |additional )?packages will be|make: (?:Target|Nothing to be done)"
         r"|\s+Finished |Found \d+ errors?|webpack [\d.]+ compiled|compiled (?:successfully|with)"
-        r"|(?:warning|error): [^\n]* generated \d+ warnings?|error: could not compile)",
+        r"|(?:warning|error): [^\n]* generated \d+ warnings?|error: could not compile"
+        r"|(?:Name|Version|Location|Editable project location|Requires|Required-by): )",  # pip show
         _M,
     ),
     FAIL: re.compile(
@@ -73,7 +86,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(?:npm (?:WARN|warn)\s|warning(?:\[\S+\])?: |WARNING\b|W: |\[WARNING\]|\s*DEPRECATION: )",
         _M,
     ),
-    SECTION: re.compile(r"^(?:=+ [^\n]* =+|-+ [^\n]* -+|failures:|warnings summary)$", _M),
+    SECTION: re.compile(r"^(?:=+ [^\n]* =+|-+ [^\n]* -+|failures:|warnings summary|Files:)$", _M),
     SKIPPED: re.compile(
         r"^(?:\S+::\S[^\n]*?\s(?:SKIPPED|XFAIL|XPASS)\b|\s*--- SKIP: |test \S+ \.\.\. ignored$"
         r"|\?\s+\S+\s+\[no test files\])",
@@ -114,7 +127,8 @@ _ANYWHERE: dict[str, re.Pattern[str]] = {
     WARN: re.compile(r": warning: |Warning: "),
     PROGRESS: re.compile(r"\r(?!\n|$)"),  # a line redrawn in place: a progress bar or counter
 }
-_PRECEDENCE = (SUMMARY, FAIL, WARN, SECTION, SKIPPED, PASSED, PROGRESS)
+_PATTERNS[PATH] = re.compile(PATH_LINE, _M)
+_PRECEDENCE = (SUMMARY, FAIL, WARN, SECTION, SKIPPED, PASSED, PROGRESS, PATH)
 
 _LISTING_HEADER = re.compile(
     r"^(?:NAMESPACE|NAME|CONTAINER ID|REPOSITORY|IMAGE ID)\s{2,}"
@@ -146,7 +160,12 @@ _BLOCK_HEAD = re.compile(
     _M,
 )
 EXPLAINS_FAILURE = 0.7
-KIND_ORDER = (FAIL, WARN, SUMMARY, SECTION, HEADER, PASSED, SKIPPED, PROGRESS, ROW, OTHER)
+KIND_ORDER = (FAIL, WARN, SUMMARY, SECTION, HEADER, PASSED, SKIPPED, PROGRESS, ROW, PATH, OTHER)
+# A summary counts paths by directory, at the deepest level (up to this) that names at most
+# MAX_LISTED_DIRS of them; beyond that, the first and last directory by name.
+MAX_DIR_DEPTH = 3
+MAX_LISTED_DIRS = 8
+_NAME_PARTS = re.compile(r"[-_.]")
 
 
 class ShellDocument(LinesDocument):
@@ -242,7 +261,42 @@ class ShellDocument(LinesDocument):
         statuses = Counter(self.status[i] for i in span if i in self.status)
         if statuses:
             entries.append(("status", list(statuses.most_common())))
+        paths = [path_parts(self.units[i]) for i in span if self.kinds[i] == PATH]
+        if paths:
+            entries.append(_directories(paths))
         return summary(len(span), self.unit_name, entries)
+
+    def path_groups(self) -> dict[str, list[int]]:
+        """The path lines under each top-level directory (`pkg` for `pkg/a.py` and `./pkg/b/c.py`;
+        a file at the top stands for itself), in order."""
+        groups: dict[str, list[int]] = {}
+        for index, kind in enumerate(self.kinds):
+            if kind == PATH:
+                parts = path_parts(self.units[index])
+                if parts:
+                    groups.setdefault(parts[0], []).append(index)
+        return groups
+
+
+def name_words(name: str) -> set[str]:
+    """A file or directory name, lower-cased, and the words it is made of:
+    `tiktoken-0.14.0.dist-info` -> tiktoken-0.14.0.dist-info, tiktoken, 0, 14, dist, info."""
+    lowered = name.lower()
+    return {lowered, *_NAME_PARTS.split(lowered)}
+
+
+def path_parts(line: str) -> list[str]:
+    """A listed path's names, without `.`, `..` and empty parts: `../../bin/x` -> [bin, x]."""
+    return [part for part in line.strip().split("/") if part not in ("", ".", "..")]
+
+
+def _directories(paths: list[list[str]]) -> SummaryEntry:
+    """How many paths each directory holds, at the deepest level that lists few enough."""
+    for depth in range(MAX_DIR_DEPTH, 0, -1):
+        counts = Counter("/".join(parts[: min(depth, len(parts) - 1)]) or "." for parts in paths)
+        if len(counts) <= MAX_LISTED_DIRS:
+            return ("dir", list(counts.most_common()))
+    return ("dirs", (min(counts), max(counts)))
 
 
 def _classify(text: str, starts: list[int]) -> list[str]:

@@ -79,3 +79,13 @@ def test_json_lines_are_a_log_and_one_object_over_lines_is_json() -> None:
     lines = "\n".join(f'{{"ts":"2026-11-27T10:00:0{n}Z","level":"info","msg":"fetched"}}' for n in range(5))
     assert detect_label(lines) == "log"
     assert detect_label('{\n  "name": "pkg",\n  "version": "1.0"\n}') == "json_object"
+
+
+def test_a_list_of_file_paths_and_pip_show_files_are_shell_output() -> None:
+    found = "\n".join(f"./src/pkg{i % 5}/module_{i}.py" for i in range(50))
+    assert detect_label(found) == "shell"
+    pip_show = "\n".join(
+        ["Name: tiktoken", "Version: 0.14.0", "Summary: a tokeniser", "License: MIT", "Files:"]
+        + [f"  tiktoken/part_{i}.py" for i in range(40)]
+    )
+    assert detect_label(pip_show) == "shell"

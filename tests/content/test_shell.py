@@ -11,6 +11,7 @@ from headroom.content.shell import (
     HEADER,
     OTHER,
     PASSED,
+    PATH,
     PROGRESS,
     ROW,
     SECTION,
@@ -78,6 +79,16 @@ REF = "0123456789abcdef"
         ("[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.2 s <<< FAILURE!", FAIL),
         ("[INFO] BUILD SUCCESS", SUMMARY),
         ("drwxr-xr-x  2 root root  4096 May  9  2026 ssl", OTHER),
+        ("  tiktoken/registry.py", PATH),
+        ("./src/app/main.go", PATH),
+        ("/usr/lib/python3/dist-packages/", PATH),
+        ("../../../bin/litellm-proxy", PATH),
+        ("errors/handler.py", PATH),  # a path, not an error
+        ("3/10", OTHER),  # a count, not a path
+        ("see docs/setup.md for details", OTHER),
+        ("Requires: regex, requests", SUMMARY),  # pip show sums a package up
+        ("Location: /usr/lib/python3/dist-packages", SUMMARY),
+        ("Files:", SECTION),
     ],
 )
 def test_line_kinds(line: str, kind: str) -> None:
@@ -171,3 +182,47 @@ def test_a_dropped_run_is_counted_by_kind_and_rows_by_status() -> None:
         1 for i, kind in enumerate(document.kinds) if kind == ROW and "Running" in document.units[i]
     )
     check_lines(text, rendered, REF)
+
+
+PIP_SHOW = "\n".join(
+    [
+        "Name: tiktoken",
+        "Version: 0.14.0",
+        "Location: /srv/venv/lib/python3.11/site-packages",
+        "Requires: regex, requests",
+        "Files:",
+        *[f"  tiktoken/module_{i}.py" for i in range(12)],
+        "  tiktoken_ext/openai_public.py",
+        *[f"  litellm/llms/provider_{i}.py" for i in range(30)],
+        *[f"  litellm/proxy/route_{i}.py" for i in range(20)],
+        "  litellm/__init__.py",
+    ]
+)
+
+
+def test_paths_are_grouped_by_their_top_directory() -> None:
+    document = ShellDocument.parse(PIP_SHOW)
+    groups = document.path_groups()
+    assert list(groups) == ["tiktoken", "tiktoken_ext", "litellm"]
+    assert len(groups["tiktoken"]) == 12 and len(groups["litellm"]) == 51
+    assert all(document.kinds[i] == PATH for lines in groups.values() for i in lines)
+
+
+def test_a_dropped_run_of_paths_is_counted_by_directory_as_deep_as_stays_short() -> None:
+    document = ShellDocument.parse(PIP_SHOW)
+    keep = [
+        kind != PATH or document.units[i].startswith("  tiktoken") for i, kind in enumerate(document.kinds)
+    ]
+    rendered = document.render(keep, REF)
+    (summary,) = find_summaries(rendered)
+    assert dict(counts(summary, "kind")) == {PATH: 51}
+    assert dict(counts(summary, "dir")) == {"litellm/llms": 30, "litellm/proxy": 20, "litellm": 1}
+    check_lines(PIP_SHOW, rendered, REF)
+
+
+def test_too_many_directories_are_summed_up_by_their_first_and_last_name() -> None:
+    text = "\n".join(f"pkg{i:02d}/mod.py" for i in range(40))
+    document = ShellDocument.parse(text)
+    rendered = document.render([False] * 40, REF)
+    (summary,) = find_summaries(rendered)
+    assert summary.entries["dirs"] == ("pkg00", "pkg39")

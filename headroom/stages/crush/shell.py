@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument
+from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument, name_words
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import around, head_and_tail, head_and_tail_of, narrow_to, relevant
+from headroom.stages.score import query_terms
 
 ALWAYS_KEPT = frozenset({FAIL, SUMMARY, SECTION, HEADER})
+# The paths under a directory the request names are kept whole up to this many (scaled by bias).
+MAX_NAMED_DIRECTORY_PATHS = 60
 
 
 class ShellParams(CrushParams):
@@ -77,6 +80,7 @@ class CrushShell(CrushStage):
             if kinds[group.start] == FAIL or group.start in warnings or any(kinds[i] == FAIL for i in group):
                 chosen.update(head_and_tail_of(group, limit))
         chosen |= relevant(block, scaled(p.max_relevant_lines, bias))
+        chosen |= _named_directories(block, document, scaled(MAX_NAMED_DIRECTORY_PATHS, bias))
         others = [i for i, kind in enumerate(kinds) if kind == OTHER and i not in chosen]
         half = scaled(p.max_other_lines, bias) // 2
         chosen.update(others[:half])
@@ -92,3 +96,19 @@ class CrushShell(CrushStage):
             instances.setdefault(kind, []).append(index)
         candidates = {index for found in instances.values() for index in (found[0], found[-1])}
         return set(rank(sorted(candidates), block.scores)[:limit])
+
+
+def _named_directories(block: BlockState, document: ShellDocument, limit: int) -> set[int]:
+    """The path lines under each top-level directory whose name holds a word of the request (by
+    itself or as a part: `tiktoken_ext` and `tiktoken-0.14.0.dist-info` for "tiktoken"), when the
+    directories so named hold at most `limit` paths together."""
+    terms = set(query_terms(block.block.query))
+    if not terms:
+        return set()
+    named = [
+        lines
+        for directory, lines in document.path_groups().items()
+        if terms.intersection(name_words(directory))
+    ]
+    found = {index for lines in named for index in lines}
+    return found if len(found) <= limit else set()

@@ -162,3 +162,40 @@ def test_compress_end_to_end_on_a_docker_listing() -> None:
     assert retrieve(ref, store) == text
     check_lines(text, output, ref)
     assert any(note.startswith("crush.shell.v1:lines") for note in result.transforms_applied)
+
+
+def test_the_paths_under_a_directory_the_request_names_stay_and_the_rest_are_counted_by_directory() -> None:
+    text = "\n".join(
+        ["Name: tiktoken", "Version: 0.14.0", "Location: /srv/site-packages", "Requires: regex", "Files:"]
+        + ["  tiktoken-0.14.0.dist-info/RECORD", "  tiktoken/core.py", "  tiktoken_ext/openai_public.py"]
+        + [
+            "---",
+            "Name: litellm",
+            "Version: 1.0",
+            "Location: /srv/site-packages",
+            "Requires: tiktoken",
+            "Files:",
+        ]
+        + [f"  litellm/llms/provider_{i}/handler.py" for i in range(300)]
+    )
+    block = crushed(text, "Where is tiktoken installed and which file holds its encodings?")
+    kept = kept_text(block, text)
+    for needed in (
+        "Location: /srv/site-packages",
+        "Requires: regex",
+        "  tiktoken-0.14.0.dist-info/RECORD",
+        "  tiktoken/core.py",
+        "  tiktoken_ext/openai_public.py",
+        "Name: litellm",
+    ):
+        assert needed in kept
+    assert len(kept) < 40
+    rendered = block.render()
+    listed = sum(count for s in find_summaries(rendered) for _, count in counts(s, "dir"))
+    assert listed >= 250  # the dropped paths are counted by directory
+
+
+def test_a_named_directory_too_big_to_keep_whole_keeps_only_what_matches() -> None:
+    text = "\n".join(f"tiktoken/generated/part_{i}.py" for i in range(400))
+    block = crushed(text, "what is in tiktoken?")
+    assert len(kept_text(block, text)) < 60
