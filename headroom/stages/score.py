@@ -127,7 +127,7 @@ def query_phrases(text: str) -> list[str]:
         pair = (first[0].lower(), second[0].lower())
         if any(len(word) < 3 or word in _STOPWORDS for word in pair):
             continue
-        pattern = rf"{pair[0]}[ \t_.-]?{pair[1]}"
+        pattern = rf"{pair[0]}[ \t_-]?{pair[1]}"
         if pattern not in phrases:
             phrases.append(pattern)
     return phrases

@@ -189,5 +189,6 @@ def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> N
     pattern = next(p for p in phrases if p.startswith("default"))
     for spelling in ("default timeout", "default_timeout", "defaulttimeout", "default-timeout"):
         assert re.search(pattern, spelling)
+    assert not re.search(pattern, "default.timeout")  # an attribute of `default`, not one name
     assert not any(p.startswith("floyd") for p in phrases)  # already one term: floyd-warshall
     assert not any(p.startswith("the") or p.endswith("is") for p in phrases)  # stopwords pair nothing

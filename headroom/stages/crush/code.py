@@ -5,8 +5,12 @@ and classes), docstrings and doc comments, module- and class-level statements
 (constants), and in full every function the request or the tool call names,
 that a stack trace earlier in the conversation points into, or that holds a
 pinned line. Functions that match the request best are kept whole too, up to
-a capacity the hook bias scales. Every other function body becomes one marker
-line naming it; long data statements keep their first lines.
+a capacity the hook bias scales; one that matches but does not fit keeps the
+lines that match, each with the line on either side. The lines that call a
+function the request names stay too, with a line on either side (for "what does
+`npm cache verify` call?", the `case 'verify': return await this.verify()` that
+dispatches to it). Every other function body
+becomes one marker line naming it; long data statements keep their first lines.
 
 Which function a trace frame points into comes from its file and line:
 `File "x.py", line 88, in handle`, `at f (src/x.js:27:19)`, `x.go:123`. Frames
@@ -31,6 +35,11 @@ from headroom.stages.crush.lines import RELEVANCE_FLOOR
 
 # A code marker names its function, so it costs a little more than a plain one.
 CODE_MARKER_TOKENS = MARKER_TOKENS + 8
+# A function that matches the request but is too long to keep whole keeps at most this many of
+# its matching lines (scaled by bias), each with a line of context on either side.
+MAX_MATCHING_LINES_PER_BODY = 4
+# Call sites kept for each function the request names (scaled by bias).
+MAX_CALL_SITES = 6
 _CODE_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
 )
@@ -159,6 +168,7 @@ class _Plan:
         self.bias = bias
         self.definitions = list(document.all_definitions())
         self.wanted: set[Definition] = set()
+        self.matching_lines: set[int] = set()  # kept inside bodies too long to keep whole
         self.outlined = 0
 
     # what must stay whole ---------------------------------------------------------------
@@ -177,7 +187,9 @@ class _Plan:
         named: list[str] = []
         class_limit = scaled(self.params.max_named_class_lines, self.bias)
         for identifier in identifiers:
-            for definition in _matches(identifier, by_name):
+            found = _matches(identifier, by_name)
+            self._want_call_sites([d for d in found if d.kind == "function"])
+            for definition in found:
                 holds_others = definition.kind == "class" or definition.container
                 if holds_others and definition.end - definition.start + 1 > class_limit:
                     continue  # too big to keep whole: its members' signatures stay anyway
@@ -185,6 +197,17 @@ class _Plan:
                     self.wanted.add(definition)
                     named.append(definition.label)
         return named
+
+    def _want_call_sites(self, functions: list[Definition]) -> None:
+        """The lines calling these functions (outside their own bodies), each with its neighbours."""
+        if not functions:
+            return
+        units = self.document.units
+        call = re.compile(rf"(?<![\w$]){re.escape(functions[0].simple_name)}\s*\(")
+        own = {i for d in functions for i in range(d.start, d.end + 1)}
+        sites = [i for i, line in enumerate(units) if i not in own and call.search(line)]
+        for index in sites[: scaled(MAX_CALL_SITES, self.bias)]:
+            self.matching_lines.update(i for i in (index - 1, index, index + 1) if 0 <= i < len(units))
 
     def want_trace_targets(self, frames: list[Frame], document: CodeDocument) -> list[str]:
         hit: list[str] = []
@@ -221,10 +244,18 @@ class _Plan:
             match = max((signal[i] for i in definition.body if i < len(signal)), default=0.0)
             if match > threshold:
                 candidates.append((-match, len(definition.body), definition.start, definition))
+        per_body = scaled(MAX_MATCHING_LINES_PER_BODY, self.bias)
         for _, size, _, definition in sorted(candidates, key=lambda c: c[:3]):
             if size <= capacity:
                 self.wanted.add(definition)
                 capacity -= size
+                continue
+            body = definition.body
+            matching = sorted(
+                (i for i in body if i < len(signal) and signal[i] > threshold), key=lambda i: (-signal[i], i)
+            )
+            for index in matching[:per_body]:
+                self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in body)
 
     def _outer_function_at(self, index: int) -> Definition | None:
         """A frame's function with the closures around the line: the outermost function that is not
@@ -260,6 +291,8 @@ class _Plan:
         self._holding = self._ancestors_of_wanted()
         for definition in self.document.definitions:
             self._visit(definition, keep)
+        for index in self.matching_lines:
+            keep[index] = True
         return keep
 
     def _ancestors_of_wanted(self) -> set[Definition]:

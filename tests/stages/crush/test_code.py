@@ -191,3 +191,37 @@ def test_arguments_with_escaped_windows_paths_are_read() -> None:
     state = labelled(make_state(messages), "code")
     run_stage(CrushCode(), state)
     assert "(go by tree-sitter" in tool_block(state).notes[0]
+
+
+def _module(long_body: list[str]) -> str:
+    """A Python module: a few small functions and one long one with `long_body` in its middle."""
+    small = [line for i in range(8) for line in (f"def helper_{i}(x):", f"    return x + {i}", "", "")]
+    filler = [f"    total += step_{i}(total)" for i in range(100)]
+    long = ["def run_all(total):", *filler, *long_body, *filler, "    return total", "", ""]
+    return "\n".join(["import os", "", "", *small, *long])
+
+
+def test_a_matching_function_too_long_to_keep_whole_keeps_its_matching_lines_with_neighbours() -> None:
+    text = _module(["    before_the_check = 1", "    if package.extraneous_flag:", "    after_the_check = 2"])
+    block = _crushed(text, "Where is a package flagged as extraneous?", "tasks.py")
+    rendered = block.render()
+    for line in ("    before_the_check = 1", "    if package.extraneous_flag:", "    after_the_check = 2"):
+        assert line in rendered
+    assert "def run_all(total):" in rendered
+    assert rendered.count("    total += step_") < 20  # the rest of the long body is outlined
+    assert any(m.scope == "body of" and m.section == "run_all" for m in find_markers(rendered))
+    assert _kept_verbatim(text, rendered)
+
+
+def test_the_lines_calling_a_function_the_request_names_stay() -> None:
+    dispatch = ["    if command == 'verify':", "        return verify(cache)", "    return None"]
+    text = _module(dispatch) + "\n".join(
+        ["def verify(cache):", *[f"    cache.check_{i}()" for i in range(10)], "    return cache", ""]
+    )
+    block = _crushed(text, "What does `cache verify` do under the hood?", "cache.py")
+    rendered = block.render()
+    assert "        return verify(cache)" in rendered  # the call site, with its neighbours
+    assert "    if command == 'verify':" in rendered
+    assert "    cache.check_9()" in rendered  # the named function, whole
+    assert rendered.count("    total += step_") < 20
+    assert _kept_verbatim(text, rendered)
