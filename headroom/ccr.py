@@ -250,8 +250,8 @@ def pipeline_can_drop(pipeline: Any = "default") -> bool:
     from headroom.graph import load_pipeline
 
     loaded = load_pipeline(pipeline)
-    for stage in loaded.stages.values():
-        if "selection" in stage.provides and getattr(stage.params, "policy", "auto") != "lossless":
+    for entry in loaded.entries.values():
+        if "selection" in entry.provides and entry.params.get("policy", "auto") != "lossless":
             return True
     return False
 

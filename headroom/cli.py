@@ -103,7 +103,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
     from headroom.graph import load_pipeline
-    from headroom.spec import builtin_names
+    from headroom.shipped import builtin_names
 
     for name in builtin_names():
         pipeline = load_pipeline(name)
@@ -112,27 +112,35 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
 
 
 def cmd_stages(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from headroom import registry
+    from headroom.params import default_of, description_of
 
     for name in registry.names():
         cls = registry.lookup(name)
         assert cls is not None
         summary = (cls.__doc__ or "").strip().split("\n")[0]
         print(f"{name:16} {summary}")
-        for field_name, field in cls.Params.model_fields.items():
-            default = field.get_default(call_default_factory=True)
-            print(f"    {field_name} = {default!r}  {field.description or ''}".rstrip())
+        for field in dataclasses.fields(cls.Params):
+            description = description_of(field) or ""
+            print(f"    {field.name} = {default_of(field)!r}  {description}".rstrip())
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from headroom.spec import builtin_dir, json_schema
+    from headroom.shipped import builtin_dir
+    from headroom.spec import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.write:
+        from headroom.plan import write_plans
+
         target = builtin_dir() / "schema.json"
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target}")
+        for plan in write_plans(builtin_dir()):
+            print(f"wrote {plan}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -160,8 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_stages
     )
 
-    schema = commands.add_parser("schema", help="print the pipeline JSON Schema")
-    schema.add_argument("--write", action="store_true", help="write it to pipelines/schema.json")
+    schema = commands.add_parser(
+        "schema", help="print the pipeline JSON Schema (--write: also compile the shipped pipelines)"
+    )
+    schema.add_argument(
+        "--write",
+        action="store_true",
+        help="write pipelines/schema.json and each shipped pipeline's .plan.json",
+    )
     schema.set_defaults(handler=cmd_schema)
     return parser
 

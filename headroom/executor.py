@@ -1,7 +1,9 @@
 """Runs a pipeline's stages over a RunState with anyio.
 
 Each stage starts when every stage it runs after has finished, so stages with
-no path between them run concurrently. With a trace, stages run one at a time in
+no path between them run concurrently. A stage that works only on some labels
+(`handles`) is not built or run when no block carries one of them, so a request
+of logs never imports the HTML or code compressors. With a trace, stages run one at a time in
 the pipeline's order and nothing is answered from a memo, so each snapshot shows
 exactly one more stage's real work. Stage-level failures (outside any one
 block) are raised as StageError in strict mode; otherwise they are reported and
@@ -15,7 +17,7 @@ import time
 import anyio
 
 from headroom.errors import StageError
-from headroom.graph import Pipeline
+from headroom.graph import Pipeline, StageEntry
 from headroom.stage import Failure, RunState
 from headroom.trace import Trace
 
@@ -25,11 +27,17 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
     fatal: list[BaseException] = []
 
     async def run_stage(stage_id: str, group: anyio.abc.TaskGroup) -> None:
-        for before in sorted(pipeline.graph.predecessors(stage_id)):
+        for before in pipeline.entries[stage_id].after:
             await finished[before].wait()
-        stage = pipeline.stages[stage_id]
         started = time.perf_counter()
         state.stages_run.append(stage_id)
+        entry = pipeline.entries[stage_id]
+        if _idle(entry, state):
+            if trace is not None:
+                trace.record(stage_id, entry.use, time.perf_counter() - started, state)
+            finished[stage_id].set()
+            return
+        stage = pipeline.stage(stage_id)
         try:
             await stage.run(state)
         except StageError as error:
@@ -62,8 +70,17 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         await _guard_phase(pipeline, stage_id, state, "finish")
 
 
+def _idle(entry: StageEntry, state: RunState) -> bool:
+    """Whether a stage would find nothing to work on: it only handles labels no open block has."""
+    if entry.handles is None:
+        return False
+    return not any(block.compressible and block.label in entry.handles for block in state.blocks)
+
+
 async def _guard_phase(pipeline: Pipeline, stage_id: str, state: RunState, phase: str) -> None:
-    stage = pipeline.stages[stage_id]
+    if phase not in pipeline.entries[stage_id].phases:
+        return
+    stage = pipeline.stage(stage_id)
     try:
         await getattr(stage, phase)(state)
     except Exception as error:

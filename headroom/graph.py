@@ -1,4 +1,4 @@
-"""A pipeline: the spec turned into stage instances on a networkx DiGraph, validated at load time.
+"""A pipeline: the spec turned into stages on a networkx DiGraph, validated at load time.
 
 Validation reports every problem in the file at once: unknown stages (with
 "did you mean" and the registered names), bad params (with their path),
@@ -6,63 +6,150 @@ unknown `after` targets, cycles (with the cycle), a stage requiring what no
 ancestor provides, and two stages that may run concurrently writing the same
 field of the same blocks. Stages run in lexicographic topological order, so a
 file always runs the same way.
+
+A shipped pipeline is validated when the package is built: its compiled plan
+(`headroom.plan`) sits beside the YAML, and loading it needs neither pydantic
+nor networkx. A `Pipeline` builds each stage (importing its module) the first
+time the stage is needed, and its networkx graph when asked for it.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from headroom import registry
 from headroom.errors import PipelineSpecError, Problem, UnknownPipelineError, did_you_mean
-from headroom.spec import (
-    PipelineSpec,
-    builtin_dir,
-    builtin_names,
-    dump_spec,
-    parse_spec,
-    problems_from,
-    read_yaml,
-)
+from headroom.shipped import builtin_dir, builtin_names
 from headroom.stage import Stage
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from headroom.spec import PipelineSpec
 
 
 @dataclass
-class Pipeline:
-    spec: PipelineSpec
-    source: str
-    graph: nx.DiGraph
-    stages: dict[str, Stage]
-    order: list[str]
+class StageEntry:
+    """One stage of a pipeline, described without importing it: enough to schedule it, to skip
+    it when no block has a label it handles, and to build it when it must run."""
 
-    @property
-    def name(self) -> str:
-        return self.spec.name
+    use: str
+    params: dict[str, Any]
+    after: tuple[str, ...]
+    provides: frozenset[str]
+    handles: frozenset[str] | None
+    phases: frozenset[str]  # which of prepare/finish the stage implements
+    instance: Stage | None = None
+
+    @classmethod
+    def of(cls, stage: Stage, after: tuple[str, ...]) -> StageEntry:
+        kind = type(stage)
+        return cls(
+            use=stage.name,
+            params=stage.params.as_dict(),
+            after=after,
+            provides=frozenset(stage.provides),
+            handles=None if stage.handles is None else frozenset(stage.handles),
+            phases=frozenset(phase for phase in ("prepare", "finish") if _overrides(kind, phase)),
+            instance=stage,
+        )
+
+
+def _overrides(kind: type[Stage], method: str) -> bool:
+    return getattr(kind, method) is not getattr(Stage, method)
+
+
+class Pipeline:
+    """A validated pipeline, ready to run."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        on_error: str,
+        source: str,
+        order: list[str],
+        entries: dict[str, StageEntry],
+        fingerprint: str,
+        spec: PipelineSpec | None = None,
+        text: str | None = None,
+    ):
+        self.name = name
+        self.on_error = on_error
+        self.source = source
+        self.order = order
+        self.entries = entries
+        self.fingerprint = fingerprint  # hash of the canonical text: part of every memo key
+        self._spec = spec
+        self._text = text
 
     @property
     def strict(self) -> bool:
-        return self.spec.on_error == "strict"
+        return self.on_error == "strict"
+
+    @property
+    def spec(self) -> PipelineSpec:
+        if self._spec is None:
+            from headroom.spec import parse_spec, read_yaml
+
+            raw, _ = read_yaml(self._text or "")
+            spec, problems = parse_spec(raw)
+            if spec is None or problems:
+                raise PipelineSpecError(self.source, problems)
+            self._spec = spec
+        return self._spec
+
+    def stage(self, stage_id: str) -> Stage:
+        """The stage instance, built (and its module imported) on first use."""
+        entry = self.entries[stage_id]
+        if entry.instance is None:
+            cls = registry.lookup(entry.use)
+            if cls is None:
+                raise PipelineSpecError(
+                    self.source,
+                    [Problem(("stages", stage_id, "use"), registry.unknown_stage_message(entry.use))],
+                )
+            entry.instance = cls(cls.Params.trusted(entry.params), stage_id=stage_id)
+        return entry.instance
+
+    @property
+    def stages(self) -> dict[str, Stage]:
+        """Every stage instance, in order (builds them all)."""
+        return {stage_id: self.stage(stage_id) for stage_id in self.order}
+
+    def params(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each stage's params as plain values, without building any stage."""
+        return {stage_id: self.entries[stage_id].params for stage_id in self.order}
 
     @cached_property
-    def fingerprint(self) -> str:
-        """Hash of the canonical text: two pipelines with the same stages and params share it."""
-        return hashlib.sha256(self.to_yaml().encode()).hexdigest()[:16]
+    def graph(self) -> nx.DiGraph:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.order)
+        graph.add_edges_from(
+            (before, stage_id) for stage_id in self.order for before in self.entries[stage_id].after
+        )
+        return graph
 
     def to_yaml(self) -> str:
+        from headroom.spec import dump_spec
+
         return dump_spec(self.spec)
 
     def to_mermaid(self) -> str:
         """The graph as Mermaid text; render it locally (a notebook, an editor), no service needed."""
         lines = ["flowchart LR"]
         for stage_id in self.order:
-            lines.append(f'    {stage_id}["{stage_id}<br/>{self.stages[stage_id].name}"]')
-        for source, target in sorted(self.graph.edges):
+            lines.append(f'    {stage_id}["{stage_id}<br/>{self.entries[stage_id].use}"]')
+        edges = sorted(
+            (before, stage_id) for stage_id in self.order for before in self.entries[stage_id].after
+        )
+        for source, target in edges:
             lines.append(f"    {source} --> {target}")
         return "\n".join(lines)
 
@@ -70,159 +157,16 @@ class Pipeline:
         return f"Pipeline({self.name!r}, stages={self.order})"
 
 
-def _effective_after(spec: PipelineSpec, stage_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
-    """`after` with disabled stages replaced by their own predecessors."""
-    result: list[str] = []
-    for target in spec.stages[stage_id].after:
-        other = spec.stages.get(target)
-        if other is None or target in seen:
-            continue
-        if other.enabled:
-            result.append(target)
-        else:
-            result.extend(_effective_after(spec, target, seen | {stage_id}))
-    return sorted(set(result))
-
-
-def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage]:
-    stages: dict[str, Stage] = {}
-    for stage_id, stage_spec in spec.stages.items():
-        if not stage_spec.enabled:
-            continue
-        cls = registry.lookup(stage_spec.use)
-        if cls is None:
-            problems.append(
-                Problem(("stages", stage_id, "use"), registry.unknown_stage_message(stage_spec.use))
-            )
-            continue
-        try:
-            params = cls.Params.model_validate(stage_spec.params)
-        except ValidationError as error:
-            problems.extend(problems_from(error, ("stages", stage_id, "params")))
-            continue
-        stages[stage_id] = cls(params, stage_id=stage_id)
-    return stages
-
-
-def _check_after(spec: PipelineSpec, problems: list[Problem], declared: set[str]) -> None:
-    for stage_id, stage_spec in spec.stages.items():
-        for position, target in enumerate(stage_spec.after):
-            if target not in spec.stages and target in declared:
-                continue  # declared but invalid: its own problem is reported
-            if target not in spec.stages:
-                hint = did_you_mean(target, spec.stages)
-                problems.append(
-                    Problem(("stages", stage_id, "after", position), f"no stage with id {target!r}{hint}")
-                )
-            elif target == stage_id:
-                problems.append(
-                    Problem(("stages", stage_id, "after", position), "a stage cannot run after itself")
-                )
-
-
-def _build_graph(spec: PipelineSpec) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    for stage_id, stage_spec in spec.stages.items():
-        if stage_spec.enabled:
-            graph.add_node(stage_id)
-    for stage_id in graph.nodes:
-        for target in _effective_after(spec, stage_id):
-            if target in graph and target != stage_id:
-                graph.add_edge(target, stage_id)
-    return graph
-
-
-def _after_broken(spec: PipelineSpec, stages: dict[str, Stage]) -> set[str]:
-    """Stages that run after one that could not be built or does not exist. What they are given
-    is unknown, so they are not checked for it; the broken stage's own problem is reported."""
-    broken: set[str] = set()
-    grew = True
-    while grew:
-        grew = False
-        for stage_id, stage_spec in spec.stages.items():
-            if stage_id in broken:
-                continue
-            for target in stage_spec.after:
-                other = spec.stages.get(target)
-                if other is None or (other.enabled and target not in stages) or target in broken:
-                    broken.add(stage_id)
-                    grew = True
-                    break
-    return broken
-
-
-def _check_cycles(graph: nx.DiGraph, problems: list[Problem]) -> bool:
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return False
-    path = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
-    problems.append(Problem(("stages",), f"the stages form a cycle: {path}"))
-    return True
-
-
-def _check_requires(graph: nx.DiGraph, stages: dict[str, Stage], problems: list[Problem]) -> None:
-    for stage_id, stage in stages.items():
-        provided: set[str] = set()
-        for ancestor in nx.ancestors(graph, stage_id):
-            if ancestor in stages:
-                provided |= stages[ancestor].provides
-        for need in sorted(stage.requires - provided):
-            providers = sorted({s.name for s in _all_stage_classes() if need in s.provides})
-            problems.append(
-                Problem(
-                    ("stages", stage_id),
-                    f"{stage.name} requires {need!r}, but no stage it runs after provides it "
-                    f"(add `after: [...]` naming a stage that does: {', '.join(providers) or 'none'})",
-                )
-            )
-
-
-def _check_concurrent_writers(graph: nx.DiGraph, stages: dict[str, Stage], problems: list[Problem]) -> None:
-    ids = sorted(stages)
-    for i, first in enumerate(ids):
-        for second in ids[i + 1 :]:
-            if nx.has_path(graph, first, second) or nx.has_path(graph, second, first):
-                continue
-            a, b = stages[first], stages[second]
-            shared = a.provides & b.provides
-            overlap = a.handles is None or b.handles is None or bool(a.handles & b.handles)
-            if shared and overlap:
-                problems.append(
-                    Problem(
-                        ("stages", second, "after"),
-                        f"{first} and {second} both write {', '.join(sorted(shared))} for the same content "
-                        f"and may run concurrently; add {first!r} to {second}'s `after` (or the reverse)",
-                    )
-                )
-
-
-def _all_stage_classes() -> list[type[Stage]]:
-    return [cls for name in registry.names() if (cls := registry.lookup(name)) is not None]
-
-
 def build_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
     """Validate a loaded YAML document and build the pipeline. Raises PipelineSpecError with every problem."""
-    spec, problems = parse_spec(raw)
-    if spec is None:
-        raise PipelineSpecError(source, problems)
-    stages = _instantiate(spec, problems)
-    raw_stages = raw.get("stages")
-    _check_after(spec, problems, {str(key) for key in raw_stages} if isinstance(raw_stages, dict) else set())
-    graph = _build_graph(spec)
-    has_cycle = _check_cycles(graph, problems)
-    if not has_cycle:
-        broken = _after_broken(spec, stages)
-        checkable = {stage_id: stage for stage_id, stage in stages.items() if stage_id not in broken}
-        _check_requires(graph, checkable, problems)
-        _check_concurrent_writers(graph, checkable, problems)
-    if problems:
-        raise PipelineSpecError(source, problems)
-    order = list(nx.lexicographical_topological_sort(graph))
-    return Pipeline(spec, source, graph, stages, order)
+    from headroom.validation import validate_pipeline
+
+    return validate_pipeline(raw, source)
 
 
 def pipeline_from_yaml(text: str, source: str = "<string>") -> Pipeline:
+    from headroom.spec import read_yaml
+
     raw, problems = read_yaml(text)
     if problems:
         raise PipelineSpecError(source, problems)
@@ -247,8 +191,12 @@ def resolve_pipeline_path(name: str | Path) -> Path:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: str, mtime_ns: int) -> Pipeline:
+    from headroom.plan import load_plan
+
     text = Path(path).read_text(encoding="utf-8")
-    return pipeline_from_yaml(text, source=Path(path).name if Path(path).parent == builtin_dir() else path)
+    source = Path(path).name if Path(path).parent == builtin_dir() else path
+    compiled = load_plan(Path(path), text, source)
+    return compiled if compiled is not None else pipeline_from_yaml(text, source=source)
 
 
 def load_pipeline(pipeline: str | Path | Pipeline | dict[str, Any] = "default") -> Pipeline:

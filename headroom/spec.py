@@ -10,7 +10,6 @@ a canonical dump (load then dump gives the same bytes), and the JSON Schema for 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -19,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from headroom.errors import Problem
 
 STAGE_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-BUILTIN_DIR_NAME = "pipelines"
 
 
 class StageSpec(BaseModel):
@@ -144,17 +142,6 @@ def dump_spec(spec: PipelineSpec) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def builtin_dir() -> Path:
-    """Where the shipped pipelines live: inside the installed package, or beside it in a checkout."""
-    inside = Path(__file__).parent / BUILTIN_DIR_NAME
-    return inside if inside.is_dir() else Path(__file__).parent.parent / BUILTIN_DIR_NAME
-
-
-def builtin_names() -> list[str]:
-    folder = builtin_dir()
-    return sorted(path.name for path in folder.glob("*.yaml")) if folder.is_dir() else []
-
-
 def json_schema() -> dict[str, Any]:
     """JSON Schema for pipeline files, with each registered stage's params under its `use` name."""
     from headroom import registry
@@ -164,7 +151,7 @@ def json_schema() -> dict[str, Any]:
     for name in registry.names():
         cls = registry.lookup(name)
         assert cls is not None
-        params_schema = cls.Params.model_json_schema()
+        params_schema = cls.Params.json_schema()
         schema.setdefault("$defs", {}).update(params_schema.pop("$defs", {}))
         variants.append(
             {

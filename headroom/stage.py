@@ -39,13 +39,17 @@ Tokens
     `state.count_tokens` is exact for the model; use it only where an absolute
     figure matters (an overall budget near the context limit).
 
+A stage that declares `handles` (the labels it works on) is neither built nor
+run for a request with no compressible block of those labels: its module is
+not even imported. A stage that must see every request leaves `handles` None.
+
 A stage may also implement `prepare(state)`, run before any stage, and
 `finish(state)`, run after all of them, for work that must see the whole run
 (a cache answering repeats, then storing results).
 
 Stages declare `requires` (fields an ancestor must provide) and `provides`;
-the graph checks both at load time. `Params` is a pydantic model: the YAML
-`params:` schema and the constructor's argument at once.
+the graph checks both at load time. `Params` (a `headroom.params.StageParams`
+subclass) is the YAML `params:` schema and the constructor's argument at once.
 """
 
 from __future__ import annotations
@@ -55,24 +59,18 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import anyio
-from pydantic import BaseModel, ConfigDict
 
 from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
 from headroom.messages import Block, ToolCall
+from headroom.params import StageParams
 from headroom.tokens import approx_tokens
 
 FIELDS = frozenset({"labels", "scores", "selection", "stored"})
 
 # Blocks larger than this are processed in a worker thread so the caller's event loop keeps running.
 THREAD_THRESHOLD_CHARS = 64_000
-
-
-class StageParams(BaseModel):
-    """Base for every stage's parameters: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass

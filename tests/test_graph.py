@@ -12,7 +12,7 @@ import pytest
 from headroom import registry
 from headroom.errors import PipelineSpecError, UnknownPipelineError
 from headroom.graph import Pipeline, load_pipeline, pipeline_from_yaml, resolve_pipeline_path
-from headroom.spec import builtin_dir
+from headroom.shipped import builtin_dir
 from tests.helpers import PIPELINES
 
 HEAD = "version: 1\nname: p\nstages:\n"

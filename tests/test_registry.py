@@ -44,6 +44,36 @@ def test_built_in_stages_are_registered_under_their_names() -> None:
         assert cls.name == name
 
 
+def test_built_in_table_names_every_stage_module_and_its_stages() -> None:
+    import importlib
+    import pkgutil
+
+    import headroom.stages
+
+    registered: dict[str, str] = {}
+    for found in pkgutil.walk_packages(headroom.stages.__path__, "headroom.stages."):
+        module = importlib.import_module(found.name)
+        for value in vars(module).values():
+            own_stage = isinstance(value, type) and issubclass(value, Stage)
+            if own_stage and value.__module__ == found.name and value.name:
+                registered[value.name] = found.name
+    assert registered == registry.BUILT_IN
+
+
+def test_looking_up_a_built_in_imports_only_its_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from headroom import registry\n"
+        "assert registry.lookup('crush.log.v1').name == 'crush.log.v1'\n"
+        "print(sorted(name for name, module in registry.BUILT_IN.items() if module in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['crush.log.v1']"
+
+
 def test_lookup_of_an_unknown_name_is_none() -> None:
     assert registry.lookup("crush.xml.v1") is None
 

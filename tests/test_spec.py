@@ -10,11 +10,10 @@ import yaml
 from headroom import registry
 from headroom.errors import PipelineSpecError, Problem
 from headroom.graph import load_pipeline, pipeline_from_yaml
+from headroom.shipped import builtin_dir, builtin_names
 from headroom.spec import (
     PipelineSpec,
     StageSpec,
-    builtin_dir,
-    builtin_names,
     dump_spec,
     json_schema,
     parse_spec,

@@ -5,28 +5,15 @@ from __future__ import annotations
 import threading
 
 import anyio
-import pydantic
 import pytest
 
 from headroom.errors import StageError
 from headroom.markers import content_hash
-from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Stage, StageParams, for_each_block
+from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Stage, for_each_block
 from headroom.tokens import approx_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 
 LOG = "\n".join(f"INFO line {i}" for i in range(10))
-
-
-class _Params(StageParams):
-    size: int = 3
-
-
-def test_stage_params_forbid_unknown_keys_and_are_frozen() -> None:
-    with pytest.raises(pydantic.ValidationError, match="Extra inputs are not permitted"):
-        _Params(sise=4)  # type: ignore[call-arg]
-    params = _Params()
-    with pytest.raises(pydantic.ValidationError, match="frozen"):
-        params.size = 5  # type: ignore[misc]
 
 
 def test_block_document_is_parsed_lazily_for_its_label_once() -> None:

@@ -1,61 +1,47 @@
 """Content types: how each kind of text is detected, cut into units and rendered.
 
 Stages never parse text themselves; they ask `parse(label, text)` for a
-`Document` and work on its units. One module per content type.
+`Document` and work on its units. One module per content type, imported the
+first time a block of that type is parsed: a request of logs never loads the
+HTML parser or the tree-sitter grammars.
 """
 
 from __future__ import annotations
 
-from headroom.content.base import Document
-from headroom.content.code import CodeDocument
-from headroom.content.detect import LABELS, detect_label
-from headroom.content.diff import DiffDocument
-from headroom.content.html import HtmlDocument
-from headroom.content.json_array import JsonArrayDocument
-from headroom.content.json_object import JsonObjectDocument
-from headroom.content.lines import LinesDocument
-from headroom.content.log import LogDocument
-from headroom.content.prose import ProseDocument
-from headroom.content.search import SearchDocument
-from headroom.content.shell import ShellDocument
-from headroom.content.table import TableDocument
+import importlib
 
-_DOCUMENTS: dict[str, type[Document]] = {
-    "json_array": JsonArrayDocument,
-    "log": LogDocument,
-    "shell": ShellDocument,
-    "search": SearchDocument,
-    "diff": DiffDocument,
-    "table": TableDocument,
-    "json_object": JsonObjectDocument,
-    "prose": ProseDocument,
-    "code": CodeDocument,
-    "html": HtmlDocument,
+from headroom.content.base import Document
+from headroom.content.detect import LABELS, detect_label
+
+# label -> (module, document class); a test checks each entry names a Document subclass
+DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
+    "json_array": ("headroom.content.json_array", "JsonArrayDocument"),
+    "log": ("headroom.content.log", "LogDocument"),
+    "shell": ("headroom.content.shell", "ShellDocument"),
+    "search": ("headroom.content.search", "SearchDocument"),
+    "diff": ("headroom.content.diff", "DiffDocument"),
+    "table": ("headroom.content.table", "TableDocument"),
+    "json_object": ("headroom.content.json_object", "JsonObjectDocument"),
+    "prose": ("headroom.content.prose", "ProseDocument"),
+    "code": ("headroom.content.code", "CodeDocument"),
+    "html": ("headroom.content.html", "HtmlDocument"),
 }
+
+
+def document_type(label: str) -> type[Document] | None:
+    """The Document class for a label, imported on first use; None when no compressor understands it."""
+    where = DOCUMENT_TYPES.get(label)
+    if where is None:
+        return None
+    module, name = where
+    cls: type[Document] = getattr(importlib.import_module(module), name)
+    return cls
 
 
 def parse(label: str, text: str) -> Document | None:
     """The document for a label, or None when no compressor understands it yet."""
-    document_type = _DOCUMENTS.get(label)
-    if document_type is None:
-        return None
-    return document_type.parse(text)
+    cls = document_type(label)
+    return None if cls is None else cls.parse(text)
 
 
-__all__ = [
-    "LABELS",
-    "CodeDocument",
-    "DiffDocument",
-    "Document",
-    "HtmlDocument",
-    "JsonArrayDocument",
-    "JsonObjectDocument",
-    "LinesDocument",
-    "LogDocument",
-    "ProseDocument",
-    "SearchDocument",
-    "ShellDocument",
-    "TableDocument",
-    "detect_label",
-    "parse",
-]
+__all__ = ["DOCUMENT_TYPES", "LABELS", "Document", "detect_label", "document_type", "parse"]

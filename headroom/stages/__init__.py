@@ -1,5 +1,3 @@
-"""Built-in stages. Importing this package registers them all."""
-
-from headroom.stages import budget, cache, classify, crush, score
-
-__all__ = ["budget", "cache", "classify", "crush", "score"]
+"""Built-in stages, one family per module. Each module registers its stages when imported;
+`headroom.registry.BUILT_IN` names the module of every built-in stage, so a lookup imports only
+the module it needs."""

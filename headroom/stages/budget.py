@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from pydantic import Field
-
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, within_budget
 from headroom.session import first_sent_ends
@@ -22,16 +21,16 @@ from headroom.tokens import context_window
 
 
 class BudgetParams(StageParams):
-    target_ratio: float = Field(0.25, gt=0, le=1, description="Keep about this share of each block's tokens")
-    min_tokens: int = Field(400, ge=0, description="No block's budget goes below this many tokens")
-    max_tokens: int | None = Field(None, gt=0, description="Overall budget for the request's text")
-    context_share: float = Field(
+    target_ratio: float = param(0.25, gt=0, le=1, description="Keep about this share of each block's tokens")
+    min_tokens: int = param(400, ge=0, description="No block's budget goes below this many tokens")
+    max_tokens: int | None = param(None, gt=0, description="Overall budget for the request's text")
+    context_share: float = param(
         0.8,
         gt=0,
         le=1,
         description="Without max_tokens: the overall budget is this share of the context window",
     )
-    labels: list[str] = Field(
+    labels: list[str] = param(
         default_factory=lambda: ["json_array", "log", "html", "search", "shell", "json_object", "table"],
         description="Content types the budget may cut",
     )

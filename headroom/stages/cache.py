@@ -25,9 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import Field, field_validator
-
 from headroom.markers import MARKER_PATTERN, retrieval_note
+from headroom.params import param
 from headroom.registry import register
 from headroom.session import SESSION_OPTION, ToolOutputs, digest, first_sent_ends, position_key, session_key
 from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
@@ -38,26 +37,26 @@ MEMO_HIT = "memo hit"
 AS_SENT = "as sent before"
 
 
+def _known_store_scheme(url: str | None) -> str | None:
+    if url is not None and not url.startswith(_SCHEMES):
+        raise ValueError(f"unknown kind of store {url!r}; use one of {', '.join(_SCHEMES)}")
+    return url
+
+
 class CacheParams(StageParams):
-    memoize: bool = Field(True, description="Reuse the output for a block whose inputs were seen before")
-    sessions: bool = Field(
+    memoize: bool = param(True, description="Reuse the output for a block whose inputs were seen before")
+    sessions: bool = param(
         True, description="On later turns of a session, send each block in the form it was first sent"
     )
-    note: bool = Field(
+    note: bool = param(
         True, description="End each compressed block with one line saying how to retrieve the original"
     )
-    store: str | None = Field(
+    store: str | None = param(
         None,
         description="Where originals live: memory://, sqlite:///path or redis://host:port/db"
         " (compress(store=...) takes precedence)",
+        check=_known_store_scheme,
     )
-
-    @field_validator("store")
-    @classmethod
-    def _known_scheme(cls, url: str | None) -> str | None:
-        if url is not None and not url.startswith(_SCHEMES):
-            raise ValueError(f"unknown kind of store {url!r}; use one of {', '.join(_SCHEMES)}")
-        return url
 
 
 class _Positions:

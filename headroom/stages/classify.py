@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from headroom.content import detect_label
+from headroom.params import param
 from headroom.registry import register
 from headroom.session import ToolOutputs, first_sent_ends
 from headroom.stage import BlockState, RunState, Stage, StageParams
@@ -28,14 +27,14 @@ RETRIEVE_TOOL = "headroom_retrieve"
 
 
 class ClassifyParams(StageParams):
-    protect_system: bool = Field(True, description="Never compress system and developer prompts")
-    protect_user: bool = Field(True, description="Never compress what the user typed")
-    protect_assistant: bool = Field(True, description="Never compress the assistant's own text")
-    min_tokens: int = Field(200, ge=0, description="Blocks smaller than this (estimated) are left alone")
-    protect_recent_tool_outputs: int = Field(
+    protect_system: bool = param(True, description="Never compress system and developer prompts")
+    protect_user: bool = param(True, description="Never compress what the user typed")
+    protect_assistant: bool = param(True, description="Never compress the assistant's own text")
+    min_tokens: int = param(200, ge=0, description="Blocks smaller than this (estimated) are left alone")
+    protect_recent_tool_outputs: int = param(
         0, ge=0, description="Leave the newest N tool outputs as they are (0: compress every tool output)"
     )
-    recent_policy: Literal["keep_as_sent", "compress_once"] = Field(
+    recent_policy: Literal["keep_as_sent", "compress_once"] = param(
         "keep_as_sent",
         description="A tool output that was among the newest when first sent: keep it whole (cache-friendly)"
         " or compress it once when it leaves the window",

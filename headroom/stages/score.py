@@ -23,9 +23,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import pairwise
 
-from pydantic import Field
-
 from headroom.content.signals import line_starts
+from headroom.params import param
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
 
@@ -134,16 +133,16 @@ def query_phrases(text: str) -> list[str]:
 
 
 class ScoreParams(StageParams):
-    error_weight: float = Field(1.0, ge=0)
-    anomaly_weight: float = Field(0.7, ge=0)
-    relevance_weight: float = Field(1.0, ge=0)
-    position_weight: float = Field(0.3, ge=0)
-    pin_errors: bool = Field(True, description="Error units always survive")
-    pin_needles: bool = Field(True, description="Units holding a rare identifier from the request survive")
-    needle_max_share: float = Field(
+    error_weight: float = param(1.0, ge=0)
+    anomaly_weight: float = param(0.7, ge=0)
+    relevance_weight: float = param(1.0, ge=0)
+    position_weight: float = param(0.3, ge=0)
+    pin_errors: bool = param(True, description="Error units always survive")
+    pin_needles: bool = param(True, description="Units holding a rare identifier from the request survive")
+    needle_max_share: float = param(
         0.05, gt=0, le=1, description="An identifier found in more than this share of units is not a needle"
     )
-    use_tool_arguments: bool = Field(
+    use_tool_arguments: bool = param(
         True, description="Score relevance against the tool call's arguments too"
     )
 

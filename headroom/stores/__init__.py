@@ -101,8 +101,9 @@ def resolve_store(explicit: StoreLike | None, pipeline: Any = None) -> Store:
     """The store a run uses: the caller's, else the one the pipeline names, else the default."""
     if explicit is not None:
         return open_store(explicit)
-    for stage in getattr(pipeline, "stages", {}).values():
-        url = getattr(stage.params, "store", None)
+    params = pipeline.params() if pipeline is not None else {}
+    for values in params.values():
+        url = values.get("store")
         if url:
             return open_store(url)
     return _default_store

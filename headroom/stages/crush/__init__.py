@@ -1,6 +1,7 @@
 """crush.*: type-specific compressors that drop low-scoring units and re-encode what they keep.
 
-One module per content type. Every crusher works from the unit scores (when a
+One module per content type, each imported when the registry first looks its
+stage up (`headroom.registry.BUILT_IN`). Every crusher works from the unit scores (when a
 score stage ran) and the current keep mask, only ever narrows it, and never
 drops a pinned unit. `policy` says what it may do:
 
@@ -14,9 +15,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
 from headroom.content.base import Document
+from headroom.params import param
 from headroom.stage import BlockState, Stage, StageParams
 
 Policy = Literal["lossless", "lossy", "auto"]
@@ -31,15 +31,15 @@ class CrushParams(StageParams):
 class RecordParams(CrushParams):
     """What the crushers of records (JSON arrays, nested JSON) share."""
 
-    max_anomalies: int = Field(
+    max_anomalies: int = param(
         8, ge=0, description="Unusual items (outliers, rare values, odd shapes) kept besides (scaled)"
     )
-    keep_first: int = Field(2, ge=0)
-    keep_last: int = Field(1, ge=0)
-    summary: bool = Field(
+    keep_first: int = param(2, ge=0)
+    keep_last: int = param(1, ge=0)
+    summary: bool = param(
         True, description="Say what was dropped: counts per value, ranges of numbers and times"
     )
-    max_string_chars: int | None = Field(
+    max_string_chars: int | None = param(
         2000, gt=0, description="Longer strings in kept items are cut to about this (scaled); None: never cut"
     )
 
@@ -55,30 +55,4 @@ class CrushStage(Stage):
         return super().applies_to(block) and isinstance(block.document, self.document_type)
 
 
-from headroom.stages.crush.code import CrushCode  # noqa: E402  (the family registers on import)
-from headroom.stages.crush.diff import CrushDiff  # noqa: E402
-from headroom.stages.crush.html import CrushHtml  # noqa: E402
-from headroom.stages.crush.json import CrushJson  # noqa: E402
-from headroom.stages.crush.json_object import CrushJsonObject  # noqa: E402
-from headroom.stages.crush.log import CrushLog  # noqa: E402
-from headroom.stages.crush.prose import CrushProse  # noqa: E402
-from headroom.stages.crush.search import CrushSearch  # noqa: E402
-from headroom.stages.crush.shell import CrushShell  # noqa: E402
-from headroom.stages.crush.table import CrushTable  # noqa: E402
-
-__all__ = [
-    "MARKER_TOKENS",
-    "CrushCode",
-    "CrushDiff",
-    "CrushHtml",
-    "CrushJson",
-    "CrushJsonObject",
-    "CrushLog",
-    "CrushParams",
-    "CrushProse",
-    "CrushSearch",
-    "CrushShell",
-    "CrushStage",
-    "CrushTable",
-    "Policy",
-]
+__all__ = ["MARKER_TOKENS", "CrushParams", "CrushStage", "RecordParams"]

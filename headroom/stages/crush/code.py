@@ -24,9 +24,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import Field
-
 from headroom.content.code import CodeDocument, Definition, language_for_path
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, scaled
 from headroom.stage import BlockState, RunState, for_each_block
@@ -67,27 +66,27 @@ _PLAIN_WORDS = frozenset(
 
 
 class CodeParams(CrushParams):
-    min_lines: int = Field(80, ge=0, description="Files this short are left whole")
-    max_relevant_lines: int = Field(
+    min_lines: int = param(80, ge=0, description="Files this short are left whole")
+    max_relevant_lines: int = param(
         120,
         ge=0,
         description="Body lines kept whole for the functions that best match the request, besides the "
         "named ones (scaled by bias)",
     )
-    max_named_class_lines: int = Field(
+    max_named_class_lines: int = param(
         300, ge=0, description="A named class longer than this is outlined member by member (scaled by bias)"
     )
-    max_doc_lines: int = Field(
+    max_doc_lines: int = param(
         4,
         ge=1,
         description="Docstrings and doc comments of outlined definitions keep this many first lines "
         "(scaled by "
         "bias); those of definitions kept whole stay whole",
     )
-    max_statement_lines: int = Field(
+    max_statement_lines: int = param(
         12, ge=2, description="Long statements (data tables) keep this many first lines (scaled by bias)"
     )
-    use_traces: bool = Field(
+    use_traces: bool = param(
         True, description="Keep the functions a stack trace earlier in the conversation names"
     )
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from pydantic import Field
-
 from headroom.content.diff import CHANGES, CONTEXT, FILE, HUNK, META, NOTE, DiffDocument, FileSection
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import scaled
 from headroom.stage import BlockState, RunState
@@ -39,17 +38,17 @@ NOTE_PATHS = 5  # collapsed files named in the note
 
 
 class DiffParams(CrushParams):
-    min_lines: int = Field(30, ge=0, description="Diffs this short are left whole")
-    context_lines: int = Field(
+    min_lines: int = param(30, ge=0, description="Diffs this short are left whole")
+    context_lines: int = param(
         2, ge=0, description="Unchanged lines kept on each side of a change (scaled by bias)"
     )
-    max_relevant_lines: int = Field(
+    max_relevant_lines: int = param(
         10, ge=0, description="Further unchanged lines kept because they match the request (scaled)"
     )
-    collapse_generated: bool = Field(
+    collapse_generated: bool = param(
         True, description="Lock files and generated files keep only their file header and a count"
     )
-    generated_paths: list[str] = Field(
+    generated_paths: list[str] = param(
         default_factory=lambda: list(GENERATED_PATHS),
         description="Glob patterns of generated files: a file name, or a path part like `dist/*`",
     )

@@ -11,9 +11,8 @@ heading.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from headroom.content.html import HtmlDocument
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import mask, scaled
 from headroom.stage import BlockState, RunState
@@ -25,18 +24,18 @@ RELEVANT = 0.5
 
 
 class HtmlParams(CrushParams):
-    max_tokens: int = Field(
+    max_tokens: int = param(
         2000,
         ge=0,
         description="Text over this many tokens loses its least relevant sections (scaled by bias)",
     )
-    max_relevant_tokens: int = Field(
+    max_relevant_tokens: int = param(
         6000,
         ge=0,
         description="Sections that match the request stay up to this many tokens, past max_tokens "
         "(scaled by bias)",
     )
-    keep_first_section: bool = Field(True, description="The title and introduction always stay")
+    keep_first_section: bool = param(True, description="The title and introduction always stay")
 
 
 @register("crush.html.v1")

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from headroom.content.json_array import JsonArrayDocument, cut_long_strings
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState
@@ -29,14 +28,14 @@ from headroom.stages.crush.scoring import (
 
 
 class JsonParams(RecordParams):
-    max_items: int = Field(
+    max_items: int = param(
         15, ge=0, description="Items kept besides pinned ones and anomalies (scaled by the message's bias)"
     )
-    max_matches: int = Field(
+    max_matches: int = param(
         30, ge=0, description="Items holding a word of the request kept besides (scaled), best first"
     )
-    min_items: int = Field(12, ge=0, description="Arrays this short are only re-encoded, never cut")
-    encoding: Literal["auto", "json", "table"] = Field(
+    min_items: int = param(12, ge=0, description="Arrays this short are only re-encoded, never cut")
+    encoding: Literal["auto", "json", "table"] = param(
         "auto", description="How kept items are written: minified JSON, a compact table, or the smaller"
     )
 

@@ -10,10 +10,9 @@ naming the key path. With nothing dropped the object is minified JSON.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from headroom.content.json_array import cut_long_strings
 from headroom.content.json_object import JsonObjectDocument, Node
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -22,10 +21,10 @@ from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
 class JsonObjectParams(RecordParams):
-    max_items: int = Field(
+    max_items: int = param(
         15, ge=0, description="Children of each map or array kept besides pinned ones and anomalies (scaled)"
     )
-    min_items: int = Field(12, ge=0, description="Maps and arrays this short are kept whole")
+    min_items: int = param(12, ge=0, description="Maps and arrays this short are kept whole")
 
 
 @register("crush.json_object.v1")

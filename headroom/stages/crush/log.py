@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import Field
-
 from headroom.content.lines import LinesDocument
 from headroom.content.log import LogDocument
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -32,22 +31,22 @@ from headroom.stages.crush.lines import (
 
 
 class LogParams(CrushParams):
-    min_lines: int = Field(40, ge=0, description="Logs this short are left whole")
-    head_lines: int = Field(5, ge=0)
-    tail_lines: int = Field(5, ge=0)
-    context_lines: int = Field(
+    min_lines: int = param(40, ge=0, description="Logs this short are left whole")
+    head_lines: int = param(5, ge=0)
+    tail_lines: int = param(5, ge=0)
+    context_lines: int = param(
         2, ge=0, description="Lines kept around each error or warning (scaled by bias)"
     )
-    max_trace_lines: int = Field(
+    max_trace_lines: int = param(
         60, ge=2, description="Traces up to this long are kept whole (scaled by bias)"
     )
-    max_relevant_lines: int = Field(20, ge=0, description="Query-relevant lines kept besides pinned (scaled)")
+    max_relevant_lines: int = param(20, ge=0, description="Query-relevant lines kept besides pinned (scaled)")
     keep_warnings: bool = True
-    max_templates: int = Field(
+    max_templates: int = param(
         30, ge=0, description="Kinds of repeated line kept as one example each, most frequent first (scaled)"
     )
-    max_anomalies: int = Field(10, ge=0, description="Lines with a rare field value kept (scaled)")
-    collapse_repeats: bool = Field(
+    max_anomalies: int = param(10, ge=0, description="Lines with a rare field value kept (scaled)")
+    collapse_repeats: bool = param(
         True, description="Repeated errors, warnings and traces keep only their first and last instance"
     )
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from pydantic import Field
-
 from headroom.content.prose import Chunk, ProseDocument, near_duplicates, stem_words
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, scaled
 from headroom.stage import BlockState, RunState
@@ -25,17 +24,17 @@ from headroom.stages.crush.scoring import request_terms, unit_scores
 
 
 class ProseParams(CrushParams):
-    min_lines: int = Field(40, ge=0, description="Texts this short are left whole")
-    max_paragraphs: int = Field(12, ge=0, description="Request-relevant paragraphs and items kept (scaled)")
-    max_code_blocks: int = Field(3, ge=0, description="Request-relevant code blocks kept (scaled)")
-    max_headings: int = Field(
+    min_lines: int = param(40, ge=0, description="Texts this short are left whole")
+    max_paragraphs: int = param(12, ge=0, description="Request-relevant paragraphs and items kept (scaled)")
+    max_code_blocks: int = param(3, ge=0, description="Request-relevant code blocks kept (scaled)")
+    max_headings: int = param(
         80, ge=0, description="Headings kept as the outline (scaled); shallow ones first"
     )
-    max_chunk_lines: int = Field(
+    max_chunk_lines: int = param(
         24, ge=1, description="A longer relevant chunk keeps only its matching lines and its first (scaled)"
     )
-    first_sentences: bool = Field(True, description="Keep the first sentence of each section")
-    min_relevance: float = Field(
+    first_sentences: bool = param(True, description="Keep the first sentence of each section")
+    min_relevance: float = param(
         0.15, ge=0, le=1, description="Chunks scoring under this share of the best match are not relevant"
     )
 

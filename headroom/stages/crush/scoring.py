@@ -17,7 +17,7 @@ from headroom.content.signals import line_starts, lines_mentioning
 from headroom.stage import BlockState, RunState
 from headroom.stages.score import Score, ScoreParams, query_terms
 
-_OWN_SIGNALS_ONLY = ScoreParams.model_validate({"relevance_weight": 0.0, "pin_needles": False})
+_OWN_SIGNALS_ONLY = ScoreParams.trusted({"relevance_weight": 0.0, "pin_needles": False})
 
 
 def unit_scores(block: BlockState, state: RunState) -> tuple[list[float], set[int]]:

@@ -11,9 +11,8 @@ line numbers. There is no faithful re-encoding that keeps lines verbatim:
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import scaled
 from headroom.stage import BlockState, RunState
@@ -22,13 +21,13 @@ from headroom.stages.crush.lines import narrow_to, relevant
 
 
 class SearchParams(CrushParams):
-    min_lines: int = Field(40, ge=0, description="Results this short are left whole")
-    max_files: int = Field(25, ge=0, description="Files whose first matches are kept (scaled by bias)")
-    matches_per_file: int = Field(1, ge=0, description="Matches kept from the start of each of those files")
-    max_relevant: int = Field(
+    min_lines: int = param(40, ge=0, description="Results this short are left whole")
+    max_files: int = param(25, ge=0, description="Files whose first matches are kept (scaled by bias)")
+    matches_per_file: int = param(1, ge=0, description="Matches kept from the start of each of those files")
+    max_relevant: int = param(
         25, ge=0, description="Matches relevant to the request kept wherever they are (scaled)"
     )
-    context_lines: int = Field(1, ge=0, description="Context lines kept on each side of a kept match")
+    context_lines: int = param(1, ge=0, description="Context lines kept on each side of a kept match")
 
 
 @register("crush.search.v1")

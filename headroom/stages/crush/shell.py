@@ -12,9 +12,8 @@ and the end. There is no faithful re-encoding that keeps lines verbatim:
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument, name_words
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -28,18 +27,18 @@ MAX_NAMED_DIRECTORY_PATHS = 60
 
 
 class ShellParams(CrushParams):
-    min_lines: int = Field(40, ge=0, description="Output this short is left whole")
-    head_lines: int = Field(3, ge=0)
-    tail_lines: int = Field(5, ge=0)
-    context_lines: int = Field(2, ge=0, description="Lines kept on each side of a failure (scaled by bias)")
-    max_failure_lines: int = Field(
+    min_lines: int = param(40, ge=0, description="Output this short is left whole")
+    head_lines: int = param(3, ge=0)
+    tail_lines: int = param(5, ge=0)
+    context_lines: int = param(2, ge=0, description="Lines kept on each side of a failure (scaled by bias)")
+    max_failure_lines: int = param(
         60, ge=2, description="A block explaining a failure is kept whole up to this long (scaled)"
     )
-    max_warnings: int = Field(20, ge=0, description="Warnings kept, each with a line on each side (scaled)")
-    max_other_lines: int = Field(
+    max_warnings: int = param(20, ge=0, description="Warnings kept, each with a line on each side (scaled)")
+    max_other_lines: int = param(
         30, ge=0, description="Unclassified lines kept, half from the start, half from the end (scaled)"
     )
-    max_relevant_lines: int = Field(
+    max_relevant_lines: int = param(
         20, ge=0, description="Lines matching the request kept whatever their kind (scaled)"
     )
 

@@ -9,9 +9,8 @@ dropped rows. A table has no faithful shorter writing, so `lossless` leaves it w
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from headroom.content.table import TableDocument
+from headroom.params import param
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
 from headroom.stage import BlockState, RunState
@@ -20,17 +19,17 @@ from headroom.stages.crush.scoring import matching_units, named_fields, numeric_
 
 
 class TableParams(CrushParams):
-    max_rows: int = Field(
+    max_rows: int = param(
         15, ge=0, description="Rows kept besides pinned ones, errors and anomalies (scaled)"
     )
-    max_anomalies: int = Field(8, ge=0, description="Unusual rows kept besides (scaled)")
-    max_matches: int = Field(
+    max_anomalies: int = param(8, ge=0, description="Unusual rows kept besides (scaled)")
+    max_matches: int = param(
         30, ge=0, description="Rows holding a word of the request kept (scaled), best first"
     )
-    min_rows: int = Field(30, ge=0, description="Tables this short are left whole")
-    keep_first: int = Field(3, ge=0, description="Leading rows kept, the header among them")
-    keep_last: int = Field(1, ge=0)
-    summary: bool = Field(True, description="Summarise the dropped rows column by column")
+    min_rows: int = param(30, ge=0, description="Tables this short are left whole")
+    keep_first: int = param(3, ge=0, description="Leading rows kept, the header among them")
+    keep_last: int = param(1, ge=0)
+    summary: bool = param(True, description="Summarise the dropped rows column by column")
 
 
 @register("crush.table.v1")
