@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import tiktoken
 
-from headroom import samples
+from headroom import samples, tokens
 from headroom.tokens import (
     DEFAULT_CONTEXT_WINDOW,
     MESSAGE_OVERHEAD,
@@ -188,3 +189,35 @@ def test_count_message_tokens_adds_framing_per_message() -> None:
     messages = [{"role": "user", "content": "hello world"}, {"role": "assistant", "content": ""}]
     assert count_message_tokens(messages, "gpt-4o") == 2 * MESSAGE_OVERHEAD + count_tokens("hello world")
     assert count_message_tokens("not a list", "gpt-4o") == 0  # type: ignore[arg-type]
+
+
+def _fresh_encoder_counts(text: str, model: str) -> int:
+    tokens._encoding.cache_clear()
+    return tokens.count_tokens(text, model)
+
+
+@pytest.mark.parametrize("name, model", [("o200k_base", "gpt-4o"), ("cl100k_base", "gpt-4")])
+def test_the_parsed_ranks_are_cached_and_count_exactly_like_tiktoken(
+    name: str, model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEADROOM_CACHE_DIR", str(tmp_path))
+    text = "Résumé: naïve café 東京 — x=1; y = [2, 3]\n\tdef f(): return 'ok'"
+    expected = len(tiktoken.get_encoding(name).encode_ordinary(text))
+    assert _fresh_encoder_counts(text, model) == expected  # parsed by tiktoken, then cached
+    cached = tokens._parsed_ranks_path(name)
+    assert cached.parent == tmp_path and cached.is_file()
+    assert _fresh_encoder_counts(text, model) == expected  # read from the cache
+    cached.write_bytes(b"not a pickle")
+    assert _fresh_encoder_counts(text, model) == expected  # a damaged cache is parsed again...
+    assert tokens._read_parsed_ranks(name) is not None  # ...and rewritten
+    tokens._encoding.cache_clear()
+
+
+def test_an_unwritable_cache_folder_only_costs_the_slow_parse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("HEADROOM_CACHE_DIR", str(blocker / "below-a-file"))
+    assert _fresh_encoder_counts("hello world", "gpt-4o") == 2
+    tokens._encoding.cache_clear()
