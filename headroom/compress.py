@@ -14,9 +14,12 @@ import concurrent.futures
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+
+if TYPE_CHECKING:
+    from headroom.trace import Trace
 
 from headroom.errors import HookError, InputError
 from headroom.executor import execute
@@ -26,7 +29,6 @@ from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Failure, RunContext, RunState
 from headroom.stores import StoreLike, resolve_store
 from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
-from headroom.trace import Trace
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
 
@@ -260,6 +262,8 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
     )
     run_trace = None
     if request.trace:
+        from headroom.trace import Trace  # only when asked for: it is not on the hot path
+
         run_trace = Trace(
             pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
         )

@@ -13,13 +13,16 @@ every block the run touched is restored, so the caller gets its original text.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import anyio
 
 from headroom.errors import StageError
 from headroom.graph import Pipeline, StageEntry
 from headroom.stage import Failure, RunState
-from headroom.trace import Trace
+
+if TYPE_CHECKING:
+    from headroom.trace import Trace
 
 
 async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = None) -> None:

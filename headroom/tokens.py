@@ -139,7 +139,7 @@ def _write_parsed_ranks(name: str, spec: dict[str, Any]) -> None:
 
 
 # Words, numbers, a line break with its indentation, a run of ASCII punctuation, one other character.
-_PIECES = re.compile(r"[A-Za-z]+|\d+|\n[ \t]*|[^\sA-Za-z\d\x80-\U0010ffff]+|[^\s\x00-\x7f]")
+_PIECES = r"[A-Za-z]+|\d+|\n[ \t]*|[^\sA-Za-z\d\x80-\U0010ffff]+|[^\s\x00-\x7f]"
 
 
 def estimate_tokens(text: str) -> int:
@@ -147,7 +147,7 @@ def estimate_tokens(text: str) -> int:
     if not text:
         return 0
     total = 0
-    for piece in _PIECES.findall(text):
+    for piece in re.findall(_PIECES, text):  # compiled on first use (its range costs ~5 ms)
         first = piece[0]
         if first.isascii() and first.isalpha():
             total += 1 if len(piece) <= 8 else math.ceil(len(piece) / 6)
