@@ -29,14 +29,16 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{1,2}:\d{2}(?::\d{2})?")
 _DIGIT = re.compile(r"\d")
 
 
+_NUMBER_STARTS = frozenset("+-.0123456789")
+
+
 def as_number(value: Any) -> float | None:
     """A JSON number, or a table cell that reads as one (with %, K/M/G suffixes); else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
+    kind = type(value)  # exact types: bool is not a number here, and this runs once per cell
+    if kind is int or kind is float:
         number = float(value)
         return number if math.isfinite(number) else None
-    if not isinstance(value, str) or not _CELL_NUMBER.fullmatch(value):
+    if kind is not str or value[:1] not in _NUMBER_STARTS or not _CELL_NUMBER.fullmatch(value):
         return None
     digits = value.rstrip("%BiKMGTPkmgtp")
     try:
@@ -124,8 +126,8 @@ def _column_entry(values: Sequence[Any]) -> list[tuple[Scalar, int]] | tuple[Sca
 
 
 def _range(values: Sequence[Any]) -> tuple[Scalar, Scalar] | None:
-    numbers = [(n, v) for v in values if (n := as_number(v)) is not None]
-    if len(numbers) == len(values):
+    numbers = _all_numbers(values)
+    if numbers is not None:
         low = min(numbers, key=lambda pair: pair[0])[1]
         high = max(numbers, key=lambda pair: pair[0])[1]
         return low, high
@@ -136,3 +138,14 @@ def _range(values: Sequence[Any]) -> tuple[Scalar, Scalar] | None:
         if _TIMESTAMP.match(texts[0]) and all(_DIGIT.sub("0", t) == skeleton for t in texts):
             return min(texts), max(texts)
     return None
+
+
+def _all_numbers(values: Sequence[Any]) -> list[tuple[float, Any]] | None:
+    """(number, value) for each value, or None as soon as one is not a number."""
+    numbers = []
+    for value in values:
+        number = as_number(value)
+        if number is None:
+            return None
+        numbers.append((number, value))
+    return numbers
