@@ -198,10 +198,12 @@ class Score(Stage):
         if not terms or not count:
             return relevance, set()
         lowered = [unit.lower() for unit in units]
+        text = "\n".join(lowered)
+        starts = line_starts(lowered)
         needle_limit = max(3, int(self.params.needle_max_share * count))
         needles: set[int] = set()
         for term, (is_identifier, asked) in terms.items():
-            hits = _units_containing(lowered, term)
+            hits = _units_containing(text, starts, term)
             if not hits or len(hits) == count:
                 continue
             weight = math.log((count + 1) / (len(hits) + 0.5))
@@ -211,10 +213,7 @@ class Score(Stage):
                 needles.update(hits)
         # Words the request puts side by side count again where a unit has them side by side,
         # in a phrase or joined into one identifier.
-        phrases = query_phrases(block.block.query)
-        text = "\n".join(lowered) if phrases else ""
-        starts = line_starts(lowered) if phrases else []
-        for phrase in phrases:
+        for phrase in query_phrases(block.block.query):
             hits = sorted({bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)})
             if hits and len(hits) < count:
                 weight = math.log((count + 1) / (len(hits) + 0.5))
@@ -226,14 +225,24 @@ class Score(Stage):
         return relevance, needles
 
 
-def _units_containing(lowered: list[str], term: str) -> list[int]:
-    """Units that contain the term; a number must stand alone ("300" is not in "13002"), and a short
-    word must start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in
-    "pending")."""
+def _units_containing(text: str, starts: list[int], term: str) -> list[int]:
+    """Units that contain the term, in order; `text` is the lower-cased units joined by newlines and
+    `starts` their offsets. A number must stand alone ("300" is not in "13002"), and a short word must
+    start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in "pending").
+    One pass over the whole text (str.find runs in C) instead of one test per unit."""
     if term.isdigit():
-        pattern = re.compile(rf"(?<![0-9]){term}(?![0-9])")
+        offsets = [m.start() for m in re.finditer(rf"(?<![0-9]){term}(?![0-9])", text)]
     elif term.isalpha() and len(term) <= SHORT_WORD:
-        pattern = re.compile(rf"(?<![a-z0-9]){term}")
+        offsets = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){term}", text)]
     else:
-        return [i for i, unit in enumerate(lowered) if term in unit]
-    return [i for i, unit in enumerate(lowered) if term in unit and pattern.search(unit)]
+        offsets = _offsets_of(text, term)
+    return sorted({bisect_right(starts, offset) - 1 for offset in offsets})
+
+
+def _offsets_of(text: str, term: str) -> list[int]:
+    offsets = []
+    index = text.find(term)
+    while index != -1:
+        offsets.append(index)
+        index = text.find(term, index + 1)
+    return offsets
