@@ -127,6 +127,8 @@ class TableDocument(Document):
         self.format = fmt
         self.total_lines = text.count("\n") + 1
         self.summarize = True
+        self._values: list[list[str]] | None = None
+        self._summary: tuple[tuple[bool, ...], str] | None = None
 
     @classmethod
     def parse(cls, text: str) -> TableDocument | None:
@@ -167,7 +169,12 @@ class TableDocument(Document):
         return range(1 if self.format.has_header else 0, len(self.units))
 
     def row_values(self, index: int) -> list[str]:
-        cells = [cell.strip() for cell in self.cells[index]]
+        if self._values is None:  # every signal and summary reads them: strip the cells once
+            self._values = [self._stripped(cells) for cells in self.cells]
+        return self._values[index]
+
+    def _stripped(self, row: list[str]) -> list[str]:
+        cells = [cell.strip() for cell in row]
         if self.format.delimiter == "|" and cells and not cells[0]:
             cells = cells[1:]
         return cells
@@ -175,6 +182,13 @@ class TableDocument(Document):
     def dropped_summary(self, keep: list[bool]) -> str:
         if not self.summarize:
             return ""
+        # A crusher may render one selection more than once to compare: summarise it once.
+        key = tuple(keep)
+        if self._summary is None or self._summary[0] != key:
+            self._summary = (key, self._summarize_dropped(keep))
+        return self._summary[1]
+
+    def _summarize_dropped(self, keep: list[bool]) -> str:
         dropped = [i for i in self.data_rows() if not keep[i] and not _MARKDOWN_RULE.match(self.units[i])]
         if len(dropped) < SUMMARY_MIN_UNITS:
             return ""
