@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -65,6 +64,8 @@ def column_outliers(values: Sequence[Any]) -> dict[int, float]:
 
 def _numeric_outliers(numbers: list[tuple[int, float]]) -> dict[int, float]:
     """Robust z-score (median and MAD): far outliers are anomalies."""
+    import statistics  # only here: detection loads this module and need not pay for it
+
     data = [v for _, v in numbers]
     if len(data) < 8:
         return {}
@@ -85,6 +86,8 @@ def _rare_values(values: list[tuple[int, Any]], total: int) -> dict[int, float]:
     if len(counts) < 2 or len(counts) > max(12, total // 10):
         return {}  # free text or identifiers, not a category
     rare_limit = max(1, total // 50)
+    import statistics
+
     # Rare against the others: an account seen 12 times among accounts each seen 12 times is not.
     typical = statistics.median(counts.values())
     return {i: 0.7 for i, v in values if counts[v] <= rare_limit and counts[v] * 5 <= typical}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from headroom.content.shell import PATH_LINE
-from headroom.content.table import sniff_table
+from headroom.content.table_sniff import sniff_table
 
 LABELS = (
     "json_array",
@@ -23,6 +22,8 @@ LABELS = (
 )
 
 _SAMPLE_LINES = 200
+# A file path alone on its line (indented, relative or absolute), with a `/` and a letter in it.
+PATH_LINE = r"^[ \t]*(?=[^\n/]*/)(?=[^\n]*[A-Za-z])/?[\w@+~.$-]+(?:/[\w@+~.$-]+)*/?[ \t]*$"
 _LOG_LINE = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}"
     r"|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|[IWEF]\d{4} \d{2}:"

@@ -41,6 +41,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 
+from headroom.content.detect import PATH_LINE
 from headroom.content.lines import LinesDocument, _find_traces
 from headroom.content.signals import line_starts, per_line_error_signals
 from headroom.content.templates import MASK, masked_lines
@@ -52,8 +53,6 @@ PATH = "path"
 ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW, PATH})
 
 _M = re.MULTILINE
-# A file path alone on its line (indented, relative or absolute), with a `/` and a letter in it.
-PATH_LINE = r"^[ \t]*(?=[^\n/]*/)(?=[^\n]*[A-Za-z])/?[\w@+~.$-]+(?:/[\w@+~.$-]+)*/?[ \t]*$"
 # Each kind's lines; where two kinds claim a line, the one listed first in _PRECEDENCE wins.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     SUMMARY: re.compile(
