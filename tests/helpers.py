@@ -143,3 +143,14 @@ def kept_records(text: str) -> int:
     if text.startswith("[headroom: table of "):
         return sum(1 for line in text.split("\n")[1:] if not line.startswith("[headroom:"))
     return sum(1 for item in json.loads(text) if isinstance(item, dict))
+
+
+def modules_loaded_by(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code` (import costs are per process)."""
+    import subprocess
+    import sys
+
+    script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return set(loaded)

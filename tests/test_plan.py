@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from headroom.plan import compile_plan, load_plan, plan_path, plan_text
 from headroom.shipped import builtin_dir
 from headroom.spec import json_schema
 from headroom.stores import MemoryStore
-from tests.helpers import openai_tool_turn
+from tests.helpers import modules_loaded_by, openai_tool_turn
 
 SHIPPED = sorted(builtin_dir().glob("*.yaml"))
 LOG = "\n".join(
@@ -85,16 +83,10 @@ def test_a_broken_plan_falls_back_to_validating(tmp_path: Path) -> None:
     assert load_pipeline(copy).order == load_pipeline("default").order
 
 
-def _modules_after(code: str) -> set[str]:
-    script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
 def test_a_first_call_with_the_default_pipeline_loads_neither_pydantic_nor_networkx() -> None:
     messages = openai_tool_turn(LOG, "Why did job 4711 fail?")
     code = f"from headroom import compress\nassert compress({messages!r}).transforms_applied\n"
-    loaded = _modules_after(code)
+    loaded = modules_loaded_by(code)
     assert "headroom.stages.crush.log" in loaded  # it did run the log compressor
     assert not {"pydantic", "networkx", "yaml"} & loaded
     # a request of logs never loads the compressors of other content types
