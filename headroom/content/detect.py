@@ -23,7 +23,10 @@ LABELS = (
 
 _SAMPLE_LINES = 200
 # A file path alone on its line (indented, relative or absolute), with a `/` and a letter in it.
-PATH_LINE = r"^[ \t]*(?=[^\n/]*/)(?=[^\n]*[A-Za-z])/?[\w@+~.$-]+(?:/[\w@+~.$-]+)*/?[ \t]*$"
+# (The lookaheads run once, at the line's start, so a long run of blanks costs linear time.)
+PATH_LINE = r"^(?=[^\n/]*/)(?=[^\n]*[A-Za-z])[ \t]*/?[\w@+~.$-]+(?:/[\w@+~.$-]+)*/?[ \t]*$"
+# A branch of a drawn tree (npm ls, tree, cargo tree): the rails of its ancestors, its own branch, a name.
+TREE_LINE = r"^[│| ]*(?:[├└]─+[┬─]?|[+`]-[-┬]) \S"
 _LOG_LINE = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}"
     r"|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b|[IWEF]\d{4} \d{2}:"
@@ -90,8 +93,8 @@ _SHELL_LINE = re.compile(
     r"|webpack \d|asset \S+ [\d.]+ \w+|ERROR in |WARNING in "
     # listings: ls -l, pip show
     r"|total \d+$|[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+ |(?:Name|Version|Location|Requires|Required-by): \S)"
-    # a file path alone on its line: find, git ls-files, tar tf, pip show -f
-    r"|" + PATH_LINE
+    # a file path alone on its line: find, git ls-files, tar tf, pip show -f; a drawn tree: npm ls, tree
+    r"|" + PATH_LINE + r"|" + TREE_LINE
 )
 # `kubectl get` and `docker ps` open with a header row of capitalised column names.
 _LISTING_HEADER = re.compile(

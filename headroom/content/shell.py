@@ -15,6 +15,8 @@ whole text (never one regex per line):
 - `header`, `row`: a listing's header row and its healthy rows;
 - `path`: a line that is a file path alone, as `find`, `git ls-files`, `tar tf` and
   `pip show -f` list them;
+- `tree`: a branch of a drawn tree (`npm ls`, `tree`, `cargo tree`: `├── x`, `│ └─┬ y`,
+  `` `-- z``); each knows its parent, the nearest line above it drawn less deep;
 - `other`: anything else.
 
 `pip show` reads as a record per package: its `Name`, `Version`, `Location`,
@@ -41,7 +43,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 
-from headroom.content.detect import PATH_LINE
+from headroom.content.detect import PATH_LINE, TREE_LINE
 from headroom.content.lines import LinesDocument, _find_traces
 from headroom.content.signals import line_starts, per_line_error_signals
 from headroom.content.templates import MASK, masked_lines
@@ -49,10 +51,11 @@ from headroom.markers import Scalar, SummaryEntry, summary
 
 FAIL, WARN, SUMMARY, SECTION = "fail", "warn", "summary", "section"
 PASSED, SKIPPED, PROGRESS, HEADER, ROW, OTHER = "passed", "skipped", "progress", "header", "row", "other"
-PATH = "path"
-ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW, PATH})
+PATH, TREE = "path", "tree"
+ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW, PATH, TREE})
 
 _M = re.MULTILINE
+_TREE_BRANCH = re.compile(r"[├└+`][─-]")
 # Each kind's lines; where two kinds claim a line, the one listed first in _PRECEDENCE wins.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     SUMMARY: re.compile(
@@ -127,7 +130,8 @@ _ANYWHERE: dict[str, re.Pattern[str]] = {
     PROGRESS: re.compile(r"\r(?!\n|$)"),  # a line redrawn in place: a progress bar or counter
 }
 _PATTERNS[PATH] = re.compile(PATH_LINE, _M)
-_PRECEDENCE = (SUMMARY, FAIL, WARN, SECTION, SKIPPED, PASSED, PROGRESS, PATH)
+_PATTERNS[TREE] = re.compile(TREE_LINE, _M)
+_PRECEDENCE = (SUMMARY, FAIL, WARN, SECTION, SKIPPED, PASSED, PROGRESS, TREE, PATH)
 
 _LISTING_HEADER = re.compile(
     r"^(?:NAMESPACE|NAME|CONTAINER ID|REPOSITORY|IMAGE ID)\s{2,}"
@@ -159,7 +163,7 @@ _BLOCK_HEAD = re.compile(
     _M,
 )
 EXPLAINS_FAILURE = 0.7
-KIND_ORDER = (FAIL, WARN, SUMMARY, SECTION, HEADER, PASSED, SKIPPED, PROGRESS, ROW, PATH, OTHER)
+KIND_ORDER = (FAIL, WARN, SUMMARY, SECTION, HEADER, PASSED, SKIPPED, PROGRESS, ROW, TREE, PATH, OTHER)
 # A summary counts paths by directory, at the deepest level (up to this) that names at most
 # MAX_LISTED_DIRS of them; beyond that, the first and last directory by name.
 MAX_DIR_DEPTH = 3
@@ -264,6 +268,24 @@ class ShellDocument(LinesDocument):
         if paths:
             entries.append(_directories(paths))
         return summary(len(span), self.unit_name, entries)
+
+    def tree_parents(self) -> dict[int, int]:
+        """Each tree branch's parent line: the nearest line above drawn less deep (a branch, or the
+        root line the tree hangs from)."""
+        parents: dict[int, int] = {}
+        stack: list[tuple[int, int]] = []  # (depth, line) of the open ancestors
+        for index, kind in enumerate(self.kinds):
+            if kind != TREE:
+                stack = [(-1, index)]  # a line outside the tree is the root of what follows
+                continue
+            branch = _TREE_BRANCH.search(self.units[index])
+            depth = branch.start() if branch else 0
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            if stack:
+                parents[index] = stack[-1][1]
+            stack.append((depth, index))
+        return parents
 
     def path_groups(self) -> dict[str, list[int]]:
         """The path lines under each top-level directory (`pkg` for `pkg/a.py` and `./pkg/b/c.py`;

@@ -30,6 +30,7 @@ from headroom.stage import BlockState, RunState, Stage, StageParams
 
 _TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#-]*[A-Za-z0-9_]|\d{3,}")
 _PART_SPLIT = re.compile(r"[/.:@#]")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _STOPWORDS = frozenset(
     (
         "the and for with that this from what why how when where which who are was were has have had "
@@ -96,6 +97,8 @@ def query_terms(*texts: str) -> dict[str, bool]:
     JSON arguments count by their values only (see `argument_values`)."""
     terms: dict[str, bool] = {}
     for text in texts:
+        # A word the request quotes as code (`cacache`) names one thing, however plain it looks.
+        quoted = {term.lower() for span in _CODE_SPAN.findall(text) for term in _TERM.findall(span)}
         for match in _TERM.findall(argument_values(text)):
             candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
             candidates.extend(stem for candidate in list(candidates) if (stem := _stem(candidate)))
@@ -103,7 +106,7 @@ def query_terms(*texts: str) -> dict[str, bool]:
                 lowered = candidate.lower()
                 if len(lowered) < 3 or lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3):
                     continue
-                terms[lowered] = terms.get(lowered, False) or _is_identifier(candidate)
+                terms[lowered] = terms.get(lowered, False) or _is_identifier(candidate) or lowered in quoted
                 if len(terms) >= MAX_TERMS:
                     return terms
     return terms

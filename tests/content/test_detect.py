@@ -89,3 +89,11 @@ def test_a_list_of_file_paths_and_pip_show_files_are_shell_output() -> None:
         + [f"  tiktoken/part_{i}.py" for i in range(40)]
     )
     assert detect_label(pip_show) == "shell"
+
+
+def test_a_drawn_dependency_tree_is_shell_output() -> None:
+    tree = "\n".join(
+        ["npm@11.19.1 /usr/lib/node_modules/npm"]
+        + [f"│ ├── dep-{i}@1.0.{i} deduped" if i % 3 else f"├─┬ pkg-{i}@2.{i}.0" for i in range(60)]
+    )
+    assert detect_label(tree) == "shell"

@@ -17,6 +17,7 @@ from headroom.content.shell import (
     SECTION,
     SKIPPED,
     SUMMARY,
+    TREE,
     WARN,
     ShellDocument,
 )
@@ -89,6 +90,12 @@ REF = "0123456789abcdef"
         ("Requires: regex, requests", SUMMARY),  # pip show sums a package up
         ("Location: /usr/lib/python3/dist-packages", SUMMARY),
         ("Files:", SECTION),
+        ("├─┬ @npmcli/arborist@9.9.1", TREE),
+        ("│ │   └── util-deprecate@1.0.2", TREE),
+        ("│   ├── Cargo.toml", TREE),
+        ("| `-- minimist@1.2.8", TREE),
+        ("+-- express@4.18.2", TREE),
+        ("npm error missing: ajv@^8.12.0, required by npm@11.19.1", FAIL),
     ],
 )
 def test_line_kinds(line: str, kind: str) -> None:
@@ -226,3 +233,23 @@ def test_too_many_directories_are_summed_up_by_their_first_and_last_name() -> No
     rendered = document.render([False] * 40, REF)
     (summary,) = find_summaries(rendered)
     assert summary.entries["dirs"] == ("pkg00", "pkg39")
+
+
+NPM_TREE = """npm@11.19.1 /usr/lib/node_modules/npm
+├── @isaacs/string-locale-compare@1.1.0
+├─┬ @npmcli/arborist@9.9.1
+│ ├── cacache@20.0.4 deduped
+│ ├─┬ @npmcli/query@5.0.0
+│ │ └─┬ postcss-selector-parser@7.1.4
+│ │   └── cssesc@3.0.0
+│ └── walk-up-path@4.0.0
+└── which@6.0.1"""
+
+
+def test_each_tree_branch_knows_the_line_it_hangs_from() -> None:
+    document = ShellDocument.parse(NPM_TREE)
+    assert document.kinds[0] == OTHER and all(kind == TREE for kind in document.kinds[1:])
+    parents = document.tree_parents()
+    assert parents[1] == 0 and parents[2] == 0 and parents[8] == 0  # top level: the root line
+    assert parents[3] == 2 and parents[4] == 2 and parents[7] == 2
+    assert parents[6] == 5 and parents[5] == 4

@@ -192,3 +192,9 @@ def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> N
     assert not re.search(pattern, "default.timeout")  # an attribute of `default`, not one name
     assert not any(p.startswith("floyd") for p in phrases)  # already one term: floyd-warshall
     assert not any(p.startswith("the") or p.endswith("is") for p in phrases)  # stopwords pair nothing
+
+
+def test_a_word_the_request_quotes_as_code_is_an_identifier() -> None:
+    terms = query_terms("Is `cacache` deduped under arborist?")
+    assert terms["cacache"] is True
+    assert terms["arborist"] is False and terms["deduped"] is False

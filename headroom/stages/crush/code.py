@@ -4,7 +4,8 @@ Kept: imports, every signature (decorators and headers of functions, methods
 and classes), docstrings and doc comments, module- and class-level statements
 (constants), and in full every function the request or the tool call names,
 that a stack trace earlier in the conversation points into, or that holds a
-pinned line. Functions that match the request best are kept whole too, up to
+pinned line (a function too long for the relevance capacity keeps the pinned
+line with its neighbours). Functions that match the request best are kept whole too, up to
 a capacity the hook bias scales; one that matches but does not fit keeps the
 lines that match, each with the line on either side. The lines that call a
 function the request names stay too, with a line on either side (for "what does
@@ -222,9 +223,16 @@ class _Plan:
         return hit
 
     def want_pinned(self, pinned: set[int]) -> None:
+        """The function (or statement) holding each pinned line stays whole; a function longer than
+        the relevance capacity keeps the pinned line with a line on either side instead."""
+        limit = scaled(self.params.max_relevant_lines, self.bias)
         for index in pinned:
             target = self._function_at(index)
-            if target is not None:
+            if target is None:
+                continue
+            if target.kind == "function" and len(target.body) > limit:
+                self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in target.body)
+            else:
                 self.wanted.add(target)
 
     def want_relevant(self, scores: list[float] | None, relevance: list[float] | None = None) -> None:

@@ -84,7 +84,7 @@ class CrushShell(CrushStage):
         half = scaled(p.max_other_lines, bias) // 2
         chosen.update(others[:half])
         chosen.update(others[len(others) - half :] if half else [])
-        return chosen
+        return chosen | _ancestors(document, chosen)
 
     @staticmethod
     def _warnings(block: BlockState, document: ShellDocument, limit: int) -> set[int]:
@@ -95,6 +95,18 @@ class CrushShell(CrushStage):
             instances.setdefault(kind, []).append(index)
         candidates = {index for found in instances.values() for index in (found[0], found[-1])}
         return set(rank(sorted(candidates), block.scores)[:limit])
+
+
+def _ancestors(document: ShellDocument, chosen: set[int]) -> set[int]:
+    """The branches every chosen tree branch hangs from, up to the root."""
+    parents = document.tree_parents()
+    found: set[int] = set()
+    for index in chosen:
+        parent = parents.get(index)
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = parents.get(parent)
+    return found
 
 
 def _named_directories(block: BlockState, document: ShellDocument, limit: int) -> set[int]:

@@ -225,3 +225,13 @@ def test_the_lines_calling_a_function_the_request_names_stay() -> None:
     assert "    cache.check_9()" in rendered  # the named function, whole
     assert rendered.count("    total += step_") < 20
     assert _kept_verbatim(text, rendered)
+
+
+def test_a_pinned_line_in_a_function_too_long_to_keep_whole_stays_with_its_neighbours() -> None:
+    text = _module(["    order = 'ord-10042'", "    lookup(order)", "    done = True"])
+    block = _crushed(text, "Where is ord-10042 looked up?", "orders.py")
+    rendered = block.render()
+    for line in ("    order = 'ord-10042'", "    lookup(order)"):
+        assert line in rendered
+    assert rendered.count("    total += step_") < 20
+    assert _kept_verbatim(text, rendered)

@@ -199,3 +199,17 @@ def test_a_named_directory_too_big_to_keep_whole_keeps_only_what_matches() -> No
     text = "\n".join(f"tiktoken/generated/part_{i}.py" for i in range(400))
     block = crushed(text, "what is in tiktoken?")
     assert len(kept_text(block, text)) < 60
+
+
+def test_a_kept_tree_branch_keeps_the_branches_it_hangs_from() -> None:
+    lines = ["app@1.0.0 /srv/app"]
+    for i in range(40):
+        lines += [f"├─┬ pkg-{i}@1.0.0", f"│ ├── left-{i}@2.0.0", f"│ └── right-{i}@3.0.0 deduped"]
+    lines[lines.index("│ ├── left-17@2.0.0")] = "│ ├── cacache@20.0.4 deduped"
+    text = "\n".join(lines)
+    block = crushed(text, "Is `cacache` deduped, and under which package?")
+    kept = kept_text(block, text)
+    assert "│ ├── cacache@20.0.4 deduped" in kept
+    assert "├─┬ pkg-17@1.0.0" in kept  # its parent, so it is seen where it sits
+    assert "app@1.0.0 /srv/app" in kept
+    assert len(kept) < 40
