@@ -212,10 +212,32 @@ _HEADER_KEYWORD = re.compile(
     r"|inline|virtual|unsafe|extern|suspend|default)\s+)*"
     r"(?:def|function\*?|func|fn|fun|sub|proc|method)\s+(?:\([^)]*\)\s*)?(?P<name>[\w$.:]+)"
 )
-_HEADER_CALL_SHAPE = re.compile(
-    r"^\s*(?!(?:if|for|while|switch|catch|elif|with|return|else|do|try)\b)"
-    r"[\w:<>~*&\[\], .]*?(?P<name>[\w$~]+)\s*\([^;]*\)\s*(?:const\s*)?(?:->\s*[\w<>:&*, \[\]]+\s*)?[{:]\s*$"
-)
+_CALL_KEYWORD = re.compile(r"(?:if|for|while|switch|catch|elif|with|return|else|do|try)\b")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$~")
+_PREFIX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:<>~*&[], .")
+_AFTER_PARAMETERS = re.compile(r"\s*(?:const\s*)?(?:->\s*[\w<>:&*, \[\]]+\s*)?[{:]")
+
+
+def _call_header_name(line: str) -> str | None:
+    """The name in a header shaped like a call that opens a block (`int main(void) {`,
+    `Foo::bar(x) const -> int {`), or None. Read by hand, not by one regex: a regex with a lazy
+    prefix before the name backtracks without end on a long line (minified code)."""
+    text = line.rstrip()
+    if not text.endswith(("{", ":")):
+        return None
+    opening, closing = text.find("("), text.rfind(")")
+    if opening < 0 or closing < opening or ";" in text[opening:closing]:
+        return None
+    if not _AFTER_PARAMETERS.fullmatch(text, closing + 1):
+        return None
+    head = text[:opening].rstrip()
+    start = len(head)
+    while start > 0 and head[start - 1] in _NAME_CHARS:
+        start -= 1
+    name, prefix = head[start:], head[:start].lstrip()
+    if not name or not all(char in _PREFIX_CHARS for char in prefix):
+        return None
+    return None if _CALL_KEYWORD.match(prefix or name) else name
 
 
 def _indent_width(line: str) -> int:
@@ -240,10 +262,11 @@ def indent_outline(lines: list[str]) -> list[Definition]:
             continue
         while open_blocks and width <= open_blocks[-1][0]:
             _close(open_blocks.pop()[1], last_code)
-        match = _HEADER_KEYWORD.match(line) or _HEADER_CALL_SHAPE.match(line)
-        if match is not None and next_indent[index] > width:
+        keyword = _HEADER_KEYWORD.match(line)
+        name = keyword["name"] if keyword is not None else _call_header_name(line)
+        if name is not None and next_indent[index] > width:
             prefix = open_blocks[-1][1].name + "." if open_blocks and open_blocks[-1][1].name else ""
-            definition = Definition("function", prefix + match["name"], index, index, range(0))
+            definition = Definition("function", prefix + name, index, index, range(0))
             (open_blocks[-1][1].children if open_blocks else roots).append(definition)
             open_blocks.append((width, definition))
         last_code = index
@@ -274,7 +297,9 @@ _LANGUAGE_SIGNS: dict[str, re.Pattern[str]] = {
     "cpp": re.compile(r"^\s*(?:#include|template\s*<|namespace \w+|std::|class \w+\s*[:{])", re.M),
     "c": re.compile(r"^\s*(?:#include|#define|typedef |static \w+ \w+\()", re.M),
     "typescript": re.compile(
-        r"^\s*(?:export )?(?:interface|type|enum) \w+|\w+\??: (?:string|number|boolean)\b", re.M
+        # `\b` first: a match starts where a word does, so a long word is not rescanned from each letter
+        r"^\s*(?:export )?(?:interface|type|enum) \w+|\b\w+\??: (?:string|number|boolean)\b",
+        re.M,
     ),
     "javascript": re.compile(
         r"^\s*(?:(?:export )?(?:async )?function\b|(?:const|let|var) \w+ = |module\.exports|import .* from )",

@@ -74,7 +74,7 @@ _SHELL_LINE = re.compile(
     r"^(?:\$ |> |npm (?:ERR|WARN)|PASSED|FAILED|ERROR |=+ .* =+$|tests? (?:passed|failed)|"
     r"Collecting |Downloading |Installing |Successfully |added \d+ packages|NAME\s+READY|CONTAINER ID"
     # test runners: pytest, go test, cargo test, jest/vitest, maven surefire
-    r"|\S+::\S.* (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL)\b|\S+\.py [.sxFE]+\s|E {3}|_{3,} \S.* _{3,}$"
+    r"|[^\s:]+::\S.* (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL)\b|\S+\.py [.sxFE]+\s|E {3}|_{3,} \S.* _{3,}$"
     r"|=== RUN |\s*--- (?:PASS|FAIL|SKIP): |(?:ok|FAIL|\?)\s+\S+\s|PASS$|FAIL$|test \S+ \.\.\. |test result: "
     r"|running \d+ tests?$|(?:PASS|FAIL) \S|\s*[✓✔✕×✗] |Tests:\s|Test Suites:|Tests run: \d+"
     r"|BUILD (?:SUCCESS|FAILURE)"
@@ -89,7 +89,8 @@ _SHELL_LINE = re.compile(
     # builds: make, gcc/clang, rustc, tsc, webpack
     r"|make(?:\[\d+\])?: |(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|ar|ld|nvcc) "
     r"|\S+:\d+:\d+: (?:fatal error|error|warning|note): |error(?:\[E\d+\])?: |warning: |\s+--> \S+:\d+"
-    r"|\s*\d* +\| |\S+\(\d+,\d+\): error TS\d+|Found \d+ errors?"
+    # a source snippet under a compiler message: "  12 |" or "   |" (no two quantifiers share the spaces)
+    r"|(?: +|\s*\d+ +)\| |\S+\(\d+,\d+\): error TS\d+|Found \d+ errors?"
     r"|webpack \d|asset \S+ [\d.]+ \w+|ERROR in |WARNING in "
     # listings: ls -l, pip show
     r"|total \d+$|[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+ |(?:Name|Version|Location|Requires|Required-by): \S)"

@@ -75,7 +75,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         _M,
     ),
     FAIL: re.compile(
-        r"^(?:FAILED\s|ERROR\s|\S+::\S[^\n]*?\s(?:FAILED|ERROR)\b|E {2,}\S"
+        r"^(?:FAILED\s|ERROR\s|[^\s:]+::\S[^\n]*?\s(?:FAILED|ERROR)\b|E {2,}\S"
         r"|\S+\.py [.sxFE]*[FE][.sxFE]*\s*(?:\[\s*\d+%\])?$|_{3,} \S[^\n]* _{3,}$"
         r"|\s*--- FAIL: |FAIL\s|panic: |test \S+ \.\.\. FAILED|---- \S+ stdout ----"
         r"|thread '[^\n]*' (?:\(\d+\) )?panicked at|error(?:\[E\d+\])?: |\s*[✕×✗✘] |\s*● "
@@ -90,12 +90,12 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     SECTION: re.compile(r"^(?:=+ [^\n]* =+|-+ [^\n]* -+|failures:|warnings summary|Files:)$", _M),
     SKIPPED: re.compile(
-        r"^(?:\S+::\S[^\n]*?\s(?:SKIPPED|XFAIL|XPASS)\b|\s*--- SKIP: |test \S+ \.\.\. ignored$"
+        r"^(?:[^\s:]+::\S[^\n]*?\s(?:SKIPPED|XFAIL|XPASS)\b|\s*--- SKIP: |test \S+ \.\.\. ignored$"
         r"|\?\s+\S+\s+\[no test files\])",
         _M,
     ),
     PASSED: re.compile(
-        r"^(?:\S+::\S[^\n]*?\sPASSED\b|\s*--- PASS: |test \S+ \.\.\. ok$|\w+ \([\w.]+\)[^\n]* \.\.\. ok$"
+        r"^(?:[^\s:]+::\S[^\n]*?\sPASSED\b|\s*--- PASS: |test \S+ \.\.\. ok$|\w+ \([\w.]+\)[^\n]* \.\.\. ok$"
         r"|\s*[✓✔√] |PASS\s+\S|ok\s+\S+\s+(?:[\d.]+s|\(cached\))"
         r"|(?:\[INFO\] )?Tests run: \d+, Failures: 0, Errors: 0, Skipped: \d+, Time elapsed: [^\n]* - in \S)",
         _M,

@@ -27,7 +27,8 @@ from headroom.content.signals import (
 from headroom.content.table_sniff import TableFormat, sniff_table
 from headroom.markers import omitted, runs, summary, with_markers
 
-_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# No two quantifiers may share the same spaces: `\s*\|?\s*` backtracks for seconds on a long blank row.
+_MARKDOWN_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 

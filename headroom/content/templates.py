@@ -22,7 +22,9 @@ MASK = "\x00"
 # A field: a token holding a digit, starting at the digit or at the hex letters before it
 # (`7f3a9c`, `2026-11-27T08:00:01Z`, `10.0.0.12:5432`, `a3f2...-0123456789ab`, `12.5ms`). A pattern
 # that opens with a character class lets the regex engine skip ahead: one pass runs at >10 MB/s.
-FIELD = re.compile(r"[0-9a-fA-F]*[0-9](?:[\w.:-]*\w)?")
+# A field never starts just after a hex letter (a match from that letter would have begun there),
+# so a long run of letters without a digit is scanned once, not once from each of its letters.
+FIELD = re.compile(r"(?<![a-fA-F])[0-9a-fA-F]*[0-9](?:[\w.:-]*\w)?")
 _KINDS = (
     (
         "time",

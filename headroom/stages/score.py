@@ -232,24 +232,31 @@ def _units_containing(text: str, starts: list[int], term: str) -> list[int]:
     """Units that contain the term, in order; `text` is the lower-cased units joined by newlines and
     `starts` their offsets. A number must stand alone ("300" is not in "13002"), and a short word must
     start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in "pending").
-    One pass over the whole text (str.find runs in C) instead of one test per unit."""
-    offsets = _offsets_of(text, term)
-    if term.isdigit():
-        end = len(term)
-        offsets = [o for o in offsets if not _digit_at(text, o - 1) and not _digit_at(text, o + end)]
-    elif term.isalpha() and len(term) <= SHORT_WORD:
-        offsets = [o for o in offsets if o == 0 or not (text[o - 1].isascii() and text[o - 1].isalnum())]
-    return sorted({bisect_right(starts, offset) - 1 for offset in offsets})
+    str.find (in C) jumps from hit to hit, and past the rest of a unit once it has one."""
+    stands_alone = _digits_stand_alone if term.isdigit() else None
+    if term.isalpha() and len(term) <= SHORT_WORD:
+        stands_alone = _starts_a_word
+    hits: list[int] = []
+    index = text.find(term)
+    while index != -1:
+        if stands_alone is not None and not stands_alone(text, index, len(term)):
+            index = text.find(term, index + 1)
+            continue
+        unit = bisect_right(starts, index) - 1
+        hits.append(unit)
+        if unit + 1 >= len(starts):
+            break
+        index = text.find(term, starts[unit + 1])
+    return hits
+
+
+def _digits_stand_alone(text: str, index: int, length: int) -> bool:
+    return not _digit_at(text, index - 1) and not _digit_at(text, index + length)
+
+
+def _starts_a_word(text: str, index: int, length: int) -> bool:
+    return index == 0 or not (text[index - 1].isascii() and text[index - 1].isalnum())
 
 
 def _digit_at(text: str, index: int) -> bool:
     return 0 <= index < len(text) and "0" <= text[index] <= "9"
-
-
-def _offsets_of(text: str, term: str) -> list[int]:
-    offsets = []
-    index = text.find(term)
-    while index != -1:
-        offsets.append(index)
-        index = text.find(term, index + 1)
-    return offsets

@@ -43,7 +43,9 @@ MAX_CALL_SITES = 6
 _CODE_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
 )
-_PATH = re.compile(r"(?:[A-Za-z]:)?[\w.$@~+/\\-]*\.(?:" + _CODE_EXTENSIONS + r")\b")
+# A path starts where path characters start: tried from inside a long run of them, the scan would
+# repeat once per character.
+_PATH = re.compile(r"(?<![\w.$@~+/\\-])(?:[A-Za-z]:)?[\w.$@~+/\\-]*\.(?:" + _CODE_EXTENSIONS + r")\b")
 # Frames are found from a literal anchor (one pass each, no scan from every position):
 # Python's `File "...", line N, in f`, and `name.ext:N` for the rest (`at f (src/x.js:27:19)`, `x.go:123`).
 _PYTHON_FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<function>[\w.<>]+))?')
