@@ -192,6 +192,15 @@ def line_matching(text: str, pattern: str) -> str:
     raise Skip(f"no line matches {pattern!r}")
 
 
+def last_line_matching(text: str, pattern: str) -> str:
+    """The last whole line matching a regex: the answer to "which ... did it end up ..." questions."""
+    compiled = re.compile(pattern)
+    for line in reversed(text.split("\n")):
+        if compiled.search(line):
+            return line.rstrip()
+    raise Skip(f"no line matches {pattern!r}")
+
+
 def head_lines(text: str, count: int) -> str:
     return "\n".join(text.split("\n")[:count])
 
@@ -586,7 +595,8 @@ def apt_history_log() -> Material:
 def dmesg_boot() -> Material:
     text = run(["dmesg"])
     memory = line_matching(text, r"Memory: \d+K/\d+K available")
-    clock = line_matching(text, r"clocksource: Switched to clocksource")
+    # The kernel switches clocksource during boot; the question asks for the one it ended up using.
+    clock = last_line_matching(text, r"clocksource: Switched to clocksource")
     return Material(
         question="From the kernel log: how much memory did the kernel see at boot, and which clocksource "
         "did it end up using?",
