@@ -14,11 +14,15 @@ call fast.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from typing_extensions import Self, dataclass_transform  # both in typing from Python 3.11
+if sys.version_info >= (3, 11):
+    from typing import Self, dataclass_transform
+else:  # pragma: no cover  (typing_extensions costs a few ms to import: only where typing lacks them)
+    from typing_extensions import Self, dataclass_transform
 
 _META = "headroom.param"
 _CONSTRAINTS = ("ge", "gt", "le", "lt")
