@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Iterator
 
@@ -225,3 +226,54 @@ def test_on_error_strict_in_the_file_makes_the_run_strict() -> None:
     assert path_free.strict
     with pytest.raises(StageError):
         compress(list(explode_state().messages), pipeline=path_free, store=MemoryStore())
+
+
+class Counting(Stage):
+    """Test only: counts its runs; works on logs only."""
+
+    handles = frozenset({"log"})
+    requires = frozenset({"labels"})
+    ran = 0
+
+    async def run(self, state: RunState) -> None:
+        Counting.ran += 1
+        await super().run(state)
+
+    def process_block(self, block: BlockState, state: RunState) -> None:
+        return None
+
+
+def test_a_stage_for_labels_no_block_has_is_not_run_but_still_traced() -> None:
+    registry.register("test.counting.v1")(Counting)
+    try:
+        pipeline = pipeline_from_yaml(
+            "version: 1\nname: p\nstages:\n"
+            "  classify: {use: classify.v1}\n"
+            "  count: {use: test.counting.v1, after: [classify]}\n"
+        )
+        Counting.ran = 0
+        trace = Trace("p", tokens_input=0)
+        records_only = run(pipeline, make_state(openai_tool_turn(RECORDS)), trace)
+        assert Counting.ran == 0  # no log block: the stage did not run
+        assert records_only.stages_run == ["classify", "count"]
+        assert [stage.stage_id for stage in trace.stages] == ["classify", "count"]
+        log = "\n".join(f"2026-11-27T08:00:{i % 60:02d}Z INFO request {i} ok" for i in range(300))
+        run(pipeline, make_state(openai_tool_turn(log)))
+        assert Counting.ran == 1
+    finally:
+        registry._stages.pop("test.counting.v1", None)
+
+
+def test_a_compiled_stage_is_built_on_first_use_only() -> None:
+    pipeline = load_pipeline("default")
+    fresh = type(pipeline)(
+        name=pipeline.name,
+        on_error=pipeline.on_error,
+        source="copy",
+        order=pipeline.order,
+        entries={key: dataclasses.replace(entry, instance=None) for key, entry in pipeline.entries.items()},
+        fingerprint=pipeline.fingerprint,
+    )
+    run(fresh, make_state(openai_tool_turn(RECORDS), store=MemoryStore()))
+    built = {stage_id for stage_id, entry in fresh.entries.items() if entry.instance is not None}
+    assert "crush_json" in built and "crush_log" not in built and "crush_html" not in built
