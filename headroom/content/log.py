@@ -11,7 +11,7 @@ A dropped run's marker carries a marked summary: how many of its lines are like
 which kept line, and the range or counts of their varying fields:
 
     [headroom: omitted lines 6-398 of 2000; hash=...] [headroom: summary of 393 omitted lines:
-    like_line: 5 x393; time: 08:00:01..08:06:34; status: 200 x393]
+    same_shape_as_line: 5 x393; time: 08:00:01..08:06:34; status: 200 x393]
 
 (on one line).
 """
@@ -157,7 +157,7 @@ class LogDocument(LinesDocument):
         entries: list[SummaryEntry] = []
         if like and len(like) <= MAX_EXAMPLES_PER_SUMMARY:
             examples: list[tuple[Scalar, int]] = list(like.most_common())
-            entries.append(("like_line", examples))
+            entries.append(("same_shape_as_line", examples))
         entries.extend(
             summarize_fields(templates[first : last + 1], self.values()[first : last + 1], max_keys=3)
         )

@@ -84,7 +84,7 @@ def test_a_dropped_run_says_which_kept_line_it_is_like_and_how_its_fields_vary()
     rendered = document.render(keep, REF)
     (summary,) = find_summaries(rendered)
     assert summary.count == 37
-    assert summary.entries["like_line"] == [(1, 37)]
+    assert summary.entries["same_shape_as_line"] == [(1, 37)]
     assert summary.entries["time"] == ("2026-11-27T08:00:02Z", "2026-11-27T08:00:38Z")
     assert summary.entries["status"] == [(200, 37)]
     check_lines(document.text, rendered, REF)

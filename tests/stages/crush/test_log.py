@@ -60,7 +60,7 @@ def test_collapsed_runs_name_the_kept_line_they_are_like_and_their_field_ranges(
             continue
         (summary,) = summaries
         span = original[markers[0].first - 1 : markers[0].last]
-        for example, _ in counts(summary, "like_line"):
+        for example, _ in counts(summary, "same_shape_as_line"):
             assert isinstance(example, int) and original[example - 1] in shown  # the example is on show
         errno = sum(1 for text in span if "[Errno 111]" in text)
         assert summary.entries["Errno"] == [(111, errno)]
