@@ -55,10 +55,19 @@ PATH, TREE = "path", "tree"
 ROUTINE = frozenset({PASSED, SKIPPED, PROGRESS, ROW, PATH, TREE})
 
 _M = re.MULTILINE
+
+
+def _line_start(source: str) -> re.Pattern[str]:
+    """A `^...` pattern, compiled to find its lines by their leading newline (see `_lines_matching`):
+    the regex engine jumps from newline to newline instead of trying `^` at every character."""
+    assert source.startswith("^"), source
+    return re.compile("\n" + source[1:], _M)
+
+
 _TREE_BRANCH = re.compile(r"[├└+`][─-]")
 # Each kind's lines; where two kinds claim a line, the one listed first in _PRECEDENCE wins.
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    SUMMARY: re.compile(
+    SUMMARY: _line_start(
         r"^(?:=+ [^\n]*\b(?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|no tests ran)\b"
         r"[^\n]* =+$"
         r"|(?:Tests|Test Suites|Snapshots|Time):\s+\S|\s*(?:Test Files|Tests|Duration)\s{2,}\S"
@@ -72,9 +81,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\s+Finished |Found \d+ errors?|webpack [\d.]+ compiled|compiled (?:successfully|with)"
         r"|(?:warning|error): [^\n]* generated \d+ warnings?|error: could not compile"
         r"|(?:Name|Version|Location|Editable project location|Requires|Required-by): )",  # pip show
-        _M,
     ),
-    FAIL: re.compile(
+    FAIL: _line_start(
         r"^(?:FAILED\s|ERROR\s|[^\s:]+::\S[^\n]*?\s(?:FAILED|ERROR)\b|E {2,}\S"
         r"|\S+\.py [.sxFE]*[FE][.sxFE]*\s*(?:\[\s*\d+%\])?$|_{3,} \S[^\n]* _{3,}$"
         r"|\s*--- FAIL: |FAIL\s|panic: |test \S+ \.\.\. FAILED|---- \S+ stdout ----"
@@ -82,25 +90,21 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|npm (?:ERR!|error)\s|make(?:\[\d+\])?: \*\*\*|ERROR in |(?:\w+\.)*\w*Error: |E: |ERROR: |Err:\d+ "
         r"|\[(?:ERROR|FATAL)\]"
         r"|(?:\[\w+\] )?Tests run: [^\n]*(?:Failures: [1-9]|Errors: [1-9])|FAILURE: )",
-        _M,
     ),
-    WARN: re.compile(
+    WARN: _line_start(
         r"^(?:npm (?:WARN|warn)\s|warning(?:\[\S+\])?: |WARNING\b|W: |\[WARNING\]|\s*DEPRECATION: )",
-        _M,
     ),
-    SECTION: re.compile(r"^(?:=+ [^\n]* =+|-+ [^\n]* -+|failures:|warnings summary|Files:)$", _M),
-    SKIPPED: re.compile(
+    SECTION: _line_start(r"^(?:=+ [^\n]* =+|-+ [^\n]* -+|failures:|warnings summary|Files:)$"),
+    SKIPPED: _line_start(
         r"^(?:[^\s:]+::\S[^\n]*?\s(?:SKIPPED|XFAIL|XPASS)\b|\s*--- SKIP: |test \S+ \.\.\. ignored$"
         r"|\?\s+\S+\s+\[no test files\])",
-        _M,
     ),
-    PASSED: re.compile(
+    PASSED: _line_start(
         r"^(?:[^\s:]+::\S[^\n]*?\sPASSED\b|\s*--- PASS: |test \S+ \.\.\. ok$|\w+ \([\w.]+\)[^\n]* \.\.\. ok$"
         r"|\s*[✓✔√] |PASS\s+\S|ok\s+\S+\s+(?:[\d.]+s|\(cached\))"
         r"|(?:\[INFO\] )?Tests run: \d+, Failures: 0, Errors: 0, Skipped: \d+, Time elapsed: [^\n]* - in \S)",
-        _M,
     ),
-    PROGRESS: re.compile(
+    PROGRESS: _line_start(
         r"^(?:\S+\.py [.sx]+\s*(?:\[\s*\d+%\])?$|[.sx]{3,}\s*(?:\[\s*\d+%\])?$|=== (?:RUN|PAUSE|CONT|NAME)\s"
         r"|\s*(?:Collecting|Downloading|Using cached|Requirement already satisfied|Processing|Obtaining"
         r"|Building wheels? for|Created wheel for|Stored in directory|Preparing metadata|Getting requirements"
@@ -119,7 +123,6 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|(?:\[INFO\] )?Running [\w.]+$|#\d+ (?:\[|sha256:|DONE|CACHED|extracting|resolve|transferring"
         r"|naming|exporting|writing)|\s*(?:asset|orphan modules|runtime modules|cacheable modules"
         r"|modules by path|built modules) |\s*\./\S+ [\d.]+ (?:bytes|KiB|MiB))",
-        _M,
     ),
 }
 # Markers that may stand anywhere in a line: found by their literal text, which the regex
@@ -129,14 +132,13 @@ _ANYWHERE: dict[str, re.Pattern[str]] = {
     WARN: re.compile(r": warning: |Warning: "),
     PROGRESS: re.compile(r"\r(?!\n|$)"),  # a line redrawn in place: a progress bar or counter
 }
-_PATTERNS[PATH] = re.compile(PATH_LINE, _M)
-_PATTERNS[TREE] = re.compile(TREE_LINE, _M)
+_PATTERNS[PATH] = _line_start(PATH_LINE)
+_PATTERNS[TREE] = _line_start(TREE_LINE)
 _PRECEDENCE = (SUMMARY, FAIL, WARN, SECTION, SKIPPED, PASSED, PROGRESS, TREE, PATH)
 
-_LISTING_HEADER = re.compile(
+_LISTING_HEADER = _line_start(
     r"^(?:NAMESPACE|NAME|CONTAINER ID|REPOSITORY|IMAGE ID)\s{2,}"
     r"(?:[A-Z][A-Z0-9()-]*(?: [A-Z]+)?\s{2,})+[A-Z]",
-    _M,
 )
 _COLUMN = re.compile(r"\S+(?: \S+)*")
 _HEALTHY_STATUS = re.compile(
@@ -154,13 +156,12 @@ _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|‘[^’\n]*’")
 _CONTINUES = re.compile(r"^(?:\s|\||\S+:\d+:\d+: note: |In file included from |\s*= (?:note|help): )")
 _FAILURE_SECTION = re.compile(r"^(?:_{3,} \S.* _{3,}|---- \S+ stdout ----)$")
 # Where a failure section starts or the one before it ends.
-_SECTION_EDGE = re.compile(
-    r"^(?:=+ [^\n]* =+|_{3,} \S[^\n]* _{3,}|---- \S+ stdout ----|failures:|test result: [^\n]*)$", _M
+_SECTION_EDGE = _line_start(
+    r"^(?:=+ [^\n]* =+|_{3,} \S[^\n]* _{3,}|---- \S+ stdout ----|failures:|test result: [^\n]*)$"
 )
-_BLOCK_HEAD = re.compile(
+_BLOCK_HEAD = _line_start(
     r"^(?:\s*--- FAIL: |\s*● |error(?:\[E\d+\])?: |warning(?:\[\S+\])?: "
     r"|\S+:\d+:\d+: (?:fatal error|error|warning): |\S+\(\d+,\d+\): error TS\d+|ERROR in |WARNING in )",
-    _M,
 )
 EXPLAINS_FAILURE = 0.7
 KIND_ORDER = (FAIL, WARN, SUMMARY, SECTION, HEADER, PASSED, SKIPPED, PROGRESS, ROW, TREE, PATH, OTHER)
@@ -189,7 +190,7 @@ class ShellDocument(LinesDocument):
 
     def _read_listings(self) -> None:
         done = 0
-        for header in _matching_lines(_LISTING_HEADER, self.text, self._starts):
+        for header in _lines_matching(_LISTING_HEADER, self.text, self._starts):
             if header >= done and self.kinds[header] in (OTHER, PASSED):
                 done = self._read_listing(header)
 
@@ -238,8 +239,8 @@ class ShellDocument(LinesDocument):
         """Blocks that explain a failure or warning, and Python tracebacks."""
         if self._shell_groups is None:
             found = [
-                *_failure_sections(self.units, _matching_lines(_SECTION_EDGE, self.text, self._starts)),
-                *_message_blocks(self.units, _matching_lines(_BLOCK_HEAD, self.text, self._starts)),
+                *_failure_sections(self.units, _lines_matching(_SECTION_EDGE, self.text, self._starts)),
+                *_message_blocks(self.units, _lines_matching(_BLOCK_HEAD, self.text, self._starts)),
                 *_find_traces(self.units),
             ]
             self._shell_groups = sorted(set(found), key=lambda group: (group.start, group.stop))
@@ -323,7 +324,7 @@ def _directories(paths: list[list[str]]) -> SummaryEntry:
 def _classify(text: str, starts: list[int]) -> list[str]:
     kinds = [OTHER] * len(starts)
     for kind in reversed(_PRECEDENCE):  # later writes win: the first kind in _PRECEDENCE last
-        for index in _matching_lines(_PATTERNS[kind], text, starts):
+        for index in _lines_matching(_PATTERNS[kind], text, starts):
             kinds[index] = kind
         anywhere = _ANYWHERE.get(kind)
         if anywhere is not None:
@@ -333,9 +334,15 @@ def _classify(text: str, starts: list[int]) -> list[str]:
 
 
 def _matching_lines(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
-    """Indices of the lines where a pattern matches (its first match in each line counts as the
-    line's): one pass over the text."""
+    """Indices of the lines where a pattern matches anywhere (its first match in each line counts
+    as the line's): one pass over the text."""
     return [bisect_right(starts, match.start()) - 1 for match in pattern.finditer(text)]
+
+
+def _lines_matching(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
+    """Indices of the lines a `_line_start` pattern matches from their start: one pass over the text
+    behind a leading newline, so a match at offset o of the padded text is the line starting at o."""
+    return [bisect_right(starts, match.start()) - 1 for match in pattern.finditer("\n" + text)]
 
 
 def _cells(line: str, columns: list[tuple[int, str]]) -> dict[str, str]:
