@@ -80,6 +80,35 @@ def lines_mentioning(text: str, starts: list[int], terms: Sequence[str]) -> set[
     return {bisect_right(starts, offset) - 1 for term in terms for offset in _word_offsets(lowered, term)}
 
 
+def lines_mentioning_each(text: str, starts: list[int], terms: Sequence[str], most: int) -> list[set[int]]:
+    """For each term, the lines in which it stands as a whole word; an empty set for a term on more
+    than `most` lines (it tells nothing apart, and counting stops there). The text is lower-cased once."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        found = [lines_mentioning(text, starts, [term]) for term in terms]
+        return [lines if len(lines) <= most else set() for lines in found]
+    return [_lines_of(lowered, starts, term, most) for term in terms]
+
+
+def _lines_of(lowered: str, starts: list[int], term: str, most: int) -> set[int]:
+    lines: set[int] = set()
+    end_limit = len(lowered)
+    index = lowered.find(term)
+    while index != -1:
+        after = index + len(term)
+        before_ok = index == 0 or not _is_word_char(lowered[index - 1])
+        if before_ok and (after == end_limit or not _is_word_char(lowered[after])):
+            line = bisect_right(starts, index) - 1
+            lines.add(line)
+            if len(lines) > most:
+                return set()
+            # the rest of this line adds nothing: go on from the next one
+            index = lowered.find(term, starts[line + 1]) if line + 1 < len(starts) else -1
+            continue
+        index = lowered.find(term, index + 1)
+    return lines
+
+
 def per_line_error_signals(text: str, starts: list[int]) -> list[float]:
     """`text_error_signal` for every line, from one pass per term over the whole text."""
     signals = [0.0] * len(starts)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headroom.content.columns import as_number
-from headroom.content.signals import line_starts, lines_mentioning
+from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.stage import BlockState, RunState
 from headroom.stages.score import Score, ScoreParams, query_terms
 
@@ -43,12 +43,9 @@ def matching_units(block: BlockState, units: Sequence[str]) -> list[int]:
     """Units in which a request term stands as a whole word, leaving out terms found in most units
     (they tell nothing apart). One pass over the text per term."""
     text = "\n".join(units)
-    starts = line_starts(units)
     found: set[int] = set()
-    for term in request_terms(block):
-        hits = lines_mentioning(text, starts, [term])
-        if hits and len(hits) <= len(units) // 2:
-            found.update(hits)
+    for hits in lines_mentioning_each(text, line_starts(units), request_terms(block), len(units) // 2):
+        found.update(hits)
     return sorted(found)
 
 
