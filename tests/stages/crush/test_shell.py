@@ -18,6 +18,12 @@ from tests.stages.crush.line_checks import check_lines, counts, fixture
 PYTEST = fixture("pytest_verbose_failures.txt")
 
 
+def assert_kept(kept: list[str], *needed: str) -> None:
+    """Every line the answer needs survived compression, verbatim."""
+    missing = [line for line in needed if line not in kept]
+    assert not missing, missing
+
+
 def crushed(
     text: str, query: str = "Why do the tests fail?", *, score: bool = True, bias: float = 1.0, **params: Any
 ) -> Any:
@@ -36,7 +42,8 @@ def kept_text(block: Any, text: str) -> list[str]:
 def test_pytest_failures_their_assertions_and_the_summary_survive_and_passes_are_counted() -> None:
     block = crushed(PYTEST)
     kept = kept_text(block, PYTEST)
-    for needed in (
+    assert_kept(
+        kept,
         "pyt/test_scratch.py::test_config_loads FAILED                            [ 98%]",
         "E       AssertionError: default timeout should be 10s",
         "E       assert 5 == 10",
@@ -45,8 +52,7 @@ def test_pytest_failures_their_assertions_and_the_summary_survive_and_passes_are
         "============= 2 failed, 152 passed, 1 skipped, 1 warning in 0.91s ==============",
         '>       assert cfg["timeout"] == 10, "default timeout should be 10s"',
         "pyt/test_scratch.py:16: AssertionError",
-    ):
-        assert needed in kept
+    )
     document = block.document
     assert isinstance(document, ShellDocument)
     passed_kept = sum(1 for i in block.kept_indices() if document.kinds[i] == PASSED)
@@ -61,14 +67,14 @@ def test_pytest_failures_their_assertions_and_the_summary_survive_and_passes_are
 def test_cargo_panics_with_their_values_and_the_result_line_survive() -> None:
     text = fixture("cargo_test_failures.txt")
     kept = kept_text(crushed(text), text)
-    for needed in (
+    assert_kept(
+        kept,
         "test tests::parse_port_ok ... FAILED",
         "thread 'tests::parse_port_ok' (14901) panicked at src/lib.rs:68:34:",
         "  left: Some(8080)",
         " right: Some(8081)",
         "test result: FAILED. 60 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.10s",
-    ):
-        assert needed in kept
+    )
     assert sum(1 for line in kept if line.endswith(" ... ok")) < 5
 
 
@@ -76,14 +82,14 @@ def test_a_compiler_error_keeps_its_source_snippet_and_compile_commands_are_coun
     text = fixture("make_gcc_error.txt")
     block = crushed(text, "Why does the build fail?")
     kept = kept_text(block, text)
-    for needed in (
+    assert_kept(
+        kept,
         "src/mod40.c:1:34: error: ‘undefined_symbol’ undeclared (first use in this function)",
         "    1 | int f40(int x) { return x * 40 + undefined_symbol; }",
         "      |                                  ^~~~~~~~~~~~~~~~",
         "make: *** [Makefile:6: src/mod40.o] Error 1",
         "src/mod77.c:2:22: warning: unused variable ‘unused’ [-Wunused-variable]",
-    ):
-        assert needed in kept
+    )
     assert sum(1 for line in kept if line.startswith("gcc ")) < 15
     assert any(("progress", 31) in counts(s, "kind") for s in find_summaries(block.render()))
 
@@ -180,15 +186,15 @@ def test_the_paths_under_a_directory_the_request_names_stay_and_the_rest_are_cou
     )
     block = crushed(text, "Where is tiktoken installed and which file holds its encodings?")
     kept = kept_text(block, text)
-    for needed in (
+    assert_kept(
+        kept,
         "Location: /srv/site-packages",
         "Requires: regex",
         "  tiktoken-0.14.0.dist-info/RECORD",
         "  tiktoken/core.py",
         "  tiktoken_ext/openai_public.py",
         "Name: litellm",
-    ):
-        assert needed in kept
+    )
     assert len(kept) < 40
     rendered = block.render()
     listed = sum(count for s in find_summaries(rendered) for _, count in counts(s, "dir"))
