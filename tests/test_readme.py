@@ -58,3 +58,26 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     setup_and_run, run_tests = commands.strip().splitlines()
     assert setup_and_run.endswith("headroom compress examples/incident.json")
     assert run_tests.endswith("python -m pytest")
+
+
+def test_the_example_figures_are_what_the_first_command_prints() -> None:
+    import json
+
+    from headroom import compress
+    from headroom.stores import MemoryStore
+    from headroom.tokens import count_message_tokens
+
+    data = json.loads((ROOT / "examples" / "incident.json").read_text(encoding="utf-8"))
+    model = data.get("model", "gpt-4o")
+    result = compress(data["messages"], model=model, store=MemoryStore())
+    pairs = [
+        (count_message_tokens([old], model), count_message_tokens([new], model))
+        for old, new in zip(data["messages"], result.messages, strict=True)
+    ]
+    shown = {
+        row[0]: (int(row[1].replace(",", "")), int(row[2].replace(",", "")))
+        for row in re.findall(r"^\| ([^|]+?) \| ([\d,]+) \| ([\d,]+) \| [\d.]+% \|$", README, re.MULTILINE)
+    }
+    assert shown["tool: 300 JSON records, one failed"] == pairs[3]
+    assert shown["tool: 2,000-line log, 3 stack traces"] == pairs[4]
+    assert shown["whole request"] == (sum(old for old, _ in pairs), sum(new for _, new in pairs))
