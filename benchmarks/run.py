@@ -34,7 +34,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # benchmark the checkout, installed or not
 
 import headroom  # noqa: E402  (sets TIKTOKEN_CACHE_DIR to the encodings shipped with litellm)
-from headroom import MemoryStore, compress  # noqa: E402
 
 CORPUS = HERE / "corpus"
 REFERENCE_VENV = HERE / ".venvs" / "reference"
@@ -311,25 +310,6 @@ def judge(case: Case, side: Side, output: Any, tokens: Tokens) -> None:
     side.digest = digest(output)
 
 
-def compress_ours(case: Case, repeats: int) -> list[Any]:
-    """`repeats` timed compressions, each with a fresh store so the memo cache cannot answer."""
-    results = []
-    for _ in range(repeats):
-        store = MemoryStore()
-        started = time.perf_counter()
-        result = compress(case.messages, model=MODEL, store=store)
-        case.ours.seconds.append(time.perf_counter() - started)
-        results.append(result)
-    return results
-
-
-def judge_ours(case: Case, results: list[Any], tokens: Tokens) -> None:
-    first = results[0]
-    judge(case, case.ours, first.messages, tokens)
-    case.ours.transforms = list(first.transforms_applied) + [f"failure: {f}" for f in first.failures]
-    case.ours.deterministic = len({digest(r.messages) for r in results}) == 1
-
-
 # the reference ---------------------------------------------------------------------------------
 
 
@@ -375,20 +355,21 @@ def reference_env() -> dict[str, str]:
     return env
 
 
-class ReferenceDriver:
-    """The reference in its own long-lived process (reference_driver.py), one request per case."""
+class Driver:
+    """One side in its own long-lived process (reference_driver.py, ours_driver.py), one request
+    per case, so both sides are timed in the same kind of lean process."""
 
-    def __init__(self) -> None:
+    def __init__(self, python: Path, script: str, env: dict[str, str]) -> None:
         self.folder = tempfile.TemporaryDirectory()  # never the checkout: its `headroom` would shadow
         self.errors = open(Path(self.folder.name) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(reference_python()), str(HERE / "reference_driver.py")],
+            [str(python), str(HERE / script)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.errors,
             text=True,
             cwd=self.folder.name,
-            env=reference_env(),
+            env=env,
         )
 
     def ask(self, case: Case, repeats: int) -> dict[str, Any]:
@@ -399,7 +380,7 @@ class ReferenceDriver:
         line = self.process.stdout.readline()
         if not line:
             self.errors.seek(0)
-            raise RuntimeError(f"reference driver ended: {self.errors.read()[-800:]}")
+            raise RuntimeError(f"{self.process.args[1]} ended: {self.errors.read()[-800:]}")
         return json.loads(line)
 
     def close(self) -> None:
@@ -410,54 +391,59 @@ class ReferenceDriver:
         self.folder.cleanup()
 
 
-def judge_reference(case: Case, reply: dict[str, Any], tokens: Tokens) -> None:
+def judge_reply(case: Case, reply: dict[str, Any], tokens: Tokens) -> Side:
+    """A side's verdict from its driver's reply: validity, facts, tokens, timings, determinism."""
     side = Side()
-    case.reference = side
     if reply.get("error"):
         side.error = reply["error"]
-        return
+        return side
     judge(case, side, reply["messages"], tokens)
     side.seconds = reply["seconds"]
     side.transforms = reply.get("transforms", [])
     side.deterministic = len(set(reply["digests"])) == 1
+    return side
 
 
 def measure(cases: list[Case], repeats: int, tokens: Tokens, with_reference: bool) -> str | None:
-    """Warm both processes on the whole corpus, then time each case on both sides in turn.
+    """Warm both driver processes on the whole corpus, then time each case on both sides in turn.
 
     Interleaving case by case keeps a change in the machine's load from favouring one side.
     Returns why the reference was not measured, or None.
     """
     reason: str | None = "skipped (--no-reference)"
-    driver: ReferenceDriver | None = None
+    reference: Driver | None = None
     if with_reference:
         reason = ensure_reference()
         if reason is None:
-            driver = ReferenceDriver()
+            reference = Driver(reference_python(), "reference_driver.py", reference_env())
+    ours = Driver(Path(sys.executable), "ours_driver.py", ours_env())
     try:
         print("warming both processes on the corpus...", file=sys.stderr)
         for case in cases:  # imports, pipelines, tokenizers, anything loaded lazily per content type
-            compress(case.messages, model=MODEL, store=MemoryStore())
-            if driver is not None:
-                driver.ask(case, 1)
+            ours.ask(case, 1)
+            if reference is not None:
+                reference.ask(case, 1)
         for case in cases:
-            judge_ours(case, compress_ours(case, repeats), tokens)
+            case.ours = judge_reply(case, ours.ask(case, repeats), tokens)
+            if case.ours.error:
+                raise RuntimeError(f"ours failed on {case.id}: {case.ours.error}")
             line = f"  {case.id:<32} ours {case.ours.median * 1000:8.1f} ms"
-            if driver is not None:
-                judge_reference(case, driver.ask(case, repeats), tokens)
+            if reference is not None:
+                try:
+                    case.reference = judge_reply(case, reference.ask(case, repeats), tokens)
+                except (RuntimeError, OSError, ValueError) as error:
+                    reason = f"reference driver failed: {error}"
+                    reference = None
+                    for each in cases:
+                        each.reference = None
                 if case.reference is not None and not case.reference.error:
                     line += f"   reference {case.reference.median * 1000:8.1f} ms"
             print(line, file=sys.stderr)
-    except (RuntimeError, OSError, ValueError) as error:
-        if driver is None:
-            raise
-        reason = f"reference driver failed: {error}"
-        for case in cases:
-            case.reference = None
     finally:
-        if driver is not None:
-            driver.close()
-    return None if driver is not None and reason is None else reason
+        ours.close()
+        if reference is not None:
+            reference.close()
+    return None if reference is not None and reason is None else reason
 
 
 # first call in a fresh process -----------------------------------------------------------------
@@ -986,9 +972,9 @@ def write_markdown(results: dict[str, Any], cases: list[Case], scale: list[dict[
             right_from=1,
         ),
         "",
-        f"Warm latency: each case compressed {meta['repeats']} times in one warm process, each time "
+        f"Warm latency: each case compressed {meta['repeats']} times in a warm process, each time "
         "with a fresh `MemoryStore()` (ours) or with the reference's result caches cleared, so no call "
-        "is a cache hit. "
+        "is a cache hit; each side runs in its own long-lived driver process, timed case by case in turn. "
         f"First call: `python -c` in a fresh interpreter, import plus one compression, median of "
         f"{meta['fresh_runs']} processes on each of {', '.join(FIRST_CALL_CASES)}. Both sides load "
         "compiled bytecode, as a pip install provides: the reference's was compiled by pip, ours (run "
