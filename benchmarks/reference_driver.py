@@ -1,8 +1,6 @@
 """Runs inside the reference virtual environment (headroom-ai 0.42.0 from PyPI); never imports our code.
 
-Reads one JSON object per line on stdin: {"id", "messages", "model", "repeats"}.
-Writes one JSON object per line on stdout: {"id", "seconds": [...], "digests": [...], "messages",
-"transforms", "error"}.
+Speaks `driver_protocol` (JSON lines on stdin and stdout), like ours_driver.py.
 
 The reference is called as its README shows a new user: `from headroom import compress;
 compress(messages, model=...)`, with every option at its default. Between repeats its in-process
@@ -12,16 +10,12 @@ MemoryStore (otherwise the second call would be a cache hit, not a compression).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
-import time
-import traceback
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-
-def _digest(messages: Any) -> str:
-    return hashlib.sha256(json.dumps(messages, sort_keys=False, ensure_ascii=False).encode()).hexdigest()
+from driver_protocol import serve
 
 
 def _clear_caches() -> list[str]:
@@ -48,25 +42,17 @@ def _clear_caches() -> list[str]:
 def main() -> None:
     from headroom import compress
 
-    for line in sys.stdin:
-        request = json.loads(line)
-        reply: dict[str, Any] = {"id": request["id"], "seconds": [], "digests": []}
-        try:
-            for _ in range(int(request.get("repeats", 1))):
-                _clear_caches()
-                started = time.perf_counter()
-                result = compress(request["messages"], model=request.get("model", "gpt-4o"))
-                reply["seconds"].append(time.perf_counter() - started)
-                reply["digests"].append(_digest(result.messages))
-                reply["messages"] = result.messages
-                reply["transforms"] = list(getattr(result, "transforms_applied", []) or [])
-                reply["reported"] = [result.tokens_before, result.tokens_after]
-            reply["cleared"] = _clear_caches()
-        except Exception as error:  # reported, not raised: one bad case must not end the run
-            reply["error"] = f"{type(error).__name__}: {error}"
-            reply["trace"] = traceback.format_exc(limit=5)
-        sys.stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    def prepare(messages: list[Any], model: str) -> Callable[[], Any]:
+        _clear_caches()  # untimed: every timed call compresses, none is a cache hit
+        return partial(compress, messages, model=model)
+
+    def describe(result: Any) -> dict[str, Any]:
+        return {
+            "transforms": list(getattr(result, "transforms_applied", []) or []),
+            "reported": [result.tokens_before, result.tokens_after],
+        }
+
+    serve(prepare, describe, after_case=lambda: {"cleared": _clear_caches()})
 
 
 if __name__ == "__main__":
