@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T")
 
 # Signals the score stage and the crushers both read: computed once per document, then shared.
 _MEMOIZED = ("error_signals", "anomaly_signals")
@@ -55,6 +57,19 @@ class Document(ABC):
     @abstractmethod
     def render(self, keep: list[bool] | None, ref: str) -> str:
         """The text with dropped units replaced by markers."""
+
+    def remember(self, slot: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or the value it gave last time for this slot and key. One selection is often
+        rendered more than once (a crusher compares two encodings; the budget and the cache both
+        read the final text), so the costly part of a render is kept for the last key only."""
+        last = self.__dict__.setdefault("_last", {})
+        held = last.get(slot)
+        if held is not None and held[0] == key:
+            value: T = held[1]
+            return value
+        value = compute()
+        last[slot] = (key, value)
+        return value
 
     def error_signals(self) -> list[float]:
         """Per unit, 0..1: how strongly it reports an error (1.0 = error, 0.5 = warning)."""

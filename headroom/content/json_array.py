@@ -98,7 +98,6 @@ class JsonArrayDocument(Document):
         self.whole_rows: frozenset[int] = frozenset()
         self._shape: TableShape | None = None
         self._shape_known = False
-        self._summary: tuple[tuple[bool, ...], bool, str] | None = None  # (keep, summarize, text)
 
     @classmethod
     def parse(cls, text: str) -> JsonArrayDocument | None:
@@ -138,18 +137,13 @@ class JsonArrayDocument(Document):
 
     def dropped_summary(self, keep: list[bool]) -> str:
         """The marked summary of every dropped item, or "" when there is nothing worth saying."""
-        # A crusher renders one selection in both encodings to compare them: summarise it once.
-        key = tuple(keep)
-        if self._summary is not None and self._summary[:2] == (key, self.summarize):
-            return self._summary[2]
+        return self.remember("dropped_summary", (tuple(keep), self.summarize), lambda: self._summarize(keep))
+
+    def _summarize(self, keep: list[bool]) -> str:
         dropped = [item for item, kept in zip(self.items, keep, strict=True) if not kept]
-        text = (
-            ""
-            if not self.summarize or len(dropped) < SUMMARY_MIN_UNITS
-            else summarize_values(dropped, self.unit_name)
-        )
-        self._summary = (key, self.summarize, text)
-        return text
+        if not self.summarize or len(dropped) < SUMMARY_MIN_UNITS:
+            return ""
+        return summarize_values(dropped, self.unit_name)
 
     def item_text(self, index: int) -> str:
         cut = self.cut.get(index)

@@ -40,7 +40,6 @@ class LinesDocument(Document):
         super().__init__(text, text.split("\n"))
         self._groups: list[range] | None = None
         self._errors: list[float] | None = None
-        self._rendered: tuple[tuple[bool, ...], str, str] | None = None  # (keep, ref, text)
 
     @classmethod
     def parse(cls, text: str) -> LinesDocument:
@@ -49,11 +48,7 @@ class LinesDocument(Document):
     def render(self, keep: list[bool] | None, ref: str) -> str:
         if keep is None:
             return self.text
-        # The budget and the cache both render the final selection: summarise its runs once.
-        key = tuple(keep)
-        if self._rendered is None or self._rendered[:2] != (key, ref):
-            self._rendered = (key, ref, self._render(keep, ref))
-        return self._rendered[2]
+        return self.remember("render", (tuple(keep), ref), lambda: self._render(keep, ref))
 
     def _render(self, keep: list[bool], ref: str) -> str:
         total = len(self.units)

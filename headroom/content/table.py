@@ -51,7 +51,6 @@ class TableDocument(Document):
         self.total_lines = text.count("\n") + 1
         self.summarize = True
         self._values: list[list[str]] | None = None
-        self._summary: tuple[tuple[bool, ...], str] | None = None
 
     @classmethod
     def parse(cls, text: str) -> TableDocument | None:
@@ -105,11 +104,7 @@ class TableDocument(Document):
     def dropped_summary(self, keep: list[bool]) -> str:
         if not self.summarize:
             return ""
-        # A crusher may render one selection more than once to compare: summarise it once.
-        key = tuple(keep)
-        if self._summary is None or self._summary[0] != key:
-            self._summary = (key, self._summarize_dropped(keep))
-        return self._summary[1]
+        return self.remember("dropped_summary", tuple(keep), lambda: self._summarize_dropped(keep))
 
     def _summarize_dropped(self, keep: list[bool]) -> str:
         dropped = [i for i in self.data_rows() if not keep[i] and not _MARKDOWN_RULE.match(self.units[i])]
