@@ -19,9 +19,9 @@ from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    matching_units,
     named_fields,
     numeric_extremes,
+    pick_records,
     request_terms,
     unit_scores,
 )
@@ -83,21 +83,17 @@ class CrushJson(CrushStage):
         self, block: BlockState, state: RunState, document: JsonArrayDocument, total: int
     ) -> list[bool]:
         p = self.params
-        scores, pinned = unit_scores(block, state)
         candidates = block.kept_indices()
-        chosen = {i for i in candidates if i in pinned}
-        chosen |= set(candidates[: p.keep_first])
-        if p.keep_last:
-            chosen |= set(candidates[-p.keep_last :])
-        errors = document.error_signals()
-        chosen |= {i for i in candidates if errors[i] >= 1.0}
-        anomalies = document.anomaly_signals()
-        unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
-        chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
-        # The items the request names (a word of it stands in them), then the best of the rest.
-        kept_now = set(candidates)
-        matches = [i for i in matching_units(block, document.units) if i in kept_now]
-        chosen |= set(rank(matches, scores)[: scaled(p.max_matches, block.bias)])
+        # Pinned, first and last, errors, the unusual, the items the request names; then the best of the rest.
+        chosen, matches, scores = pick_records(
+            block,
+            state,
+            document,
+            keep_first=p.keep_first,
+            keep_last=p.keep_last,
+            max_anomalies=p.max_anomalies,
+            max_matches=p.max_matches,
+        )
         rest = [i for i in candidates if i not in chosen]
         chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
         # Among them, the smallest and largest of each numeric field ("which is the most ...").

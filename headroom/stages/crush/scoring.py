@@ -9,11 +9,13 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from headroom.content.base import Document
 from headroom.content.columns import as_number
 from headroom.content.signals import line_starts, lines_mentioning_each
+from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.score import Score, ScoreParams, query_terms
 
@@ -47,6 +49,38 @@ def matching_units(block: BlockState, units: Sequence[str]) -> list[int]:
     for hits in lines_mentioning_each(text, line_starts(units), request_terms(block), len(units) // 2):
         found.update(hits)
     return sorted(found)
+
+
+def pick_records(
+    block: BlockState,
+    state: RunState,
+    document: Document,
+    *,
+    keep_first: int,
+    keep_last: int,
+    max_anomalies: int,
+    max_matches: int,
+    always: Iterable[int] = (),
+    matchable: Iterable[int] | None = None,
+) -> tuple[set[int], list[int], list[float]]:
+    """What every crusher of records (JSON items, table rows) keeps first: pinned units and
+    `always`, the first and last, errors, the most unusual, and the best of the units the request
+    names (among `matchable`, default every kept unit). Returns (chosen, request matches, scores)."""
+    scores, pinned = unit_scores(block, state)
+    candidates = block.kept_indices()
+    chosen = {i for i in candidates if i in pinned} | set(always)
+    chosen |= set(candidates[:keep_first])
+    if keep_last:
+        chosen |= set(candidates[-keep_last:])
+    errors = document.error_signals()
+    chosen |= {i for i in candidates if errors[i] >= 1.0}
+    anomalies = document.anomaly_signals()
+    unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
+    chosen |= set(rank(unusual, scores)[: scaled(max_anomalies, block.bias)])
+    allowed = set(candidates) if matchable is None else set(candidates) & set(matchable)
+    matches = [i for i in matching_units(block, document.units) if i in allowed]
+    chosen |= set(rank(matches, scores)[: scaled(max_matches, block.bias)])
+    return chosen, matches, scores
 
 
 def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:

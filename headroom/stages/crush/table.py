@@ -15,7 +15,7 @@ from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
-from headroom.stages.crush.scoring import matching_units, named_fields, numeric_extremes, unit_scores
+from headroom.stages.crush.scoring import named_fields, numeric_extremes, pick_records
 
 
 class TableParams(CrushParams):
@@ -57,20 +57,19 @@ class CrushTable(CrushStage):
 
     def _selection(self, block: BlockState, state: RunState, document: TableDocument) -> list[bool]:
         p = self.params
-        scores, pinned = unit_scores(block, state)
         candidates = block.kept_indices()
-        chosen = {i for i in candidates if i in pinned} | document.anchors()
-        chosen |= set(candidates[: p.keep_first])
-        if p.keep_last:
-            chosen |= set(candidates[-p.keep_last :])
-        errors = document.error_signals()
-        chosen |= {i for i in candidates if errors[i] >= 1.0}
-        anomalies = document.anomaly_signals()
-        unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
-        chosen |= set(rank(unusual, scores)[: scaled(p.max_anomalies, block.bias)])
         kept_now = set(candidates) & set(document.data_rows())
-        matches = [i for i in matching_units(block, document.units) if i in kept_now]
-        chosen |= set(rank(matches, scores)[: scaled(p.max_matches, block.bias)])
+        chosen, matches, scores = pick_records(
+            block,
+            state,
+            document,
+            keep_first=p.keep_first,
+            keep_last=p.keep_last,
+            max_anomalies=p.max_anomalies,
+            max_matches=p.max_matches,
+            always=document.anchors(),
+            matchable=kept_now,
+        )
         # Beyond position (about 0.3 at the ends) a score means an error, an anomaly or a request match.
         relevant = [i for i in candidates if i not in chosen and scores[i] > 0.35]
         chosen |= set(rank(relevant, scores)[: scaled(p.max_rows, block.bias)])
