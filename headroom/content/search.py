@@ -86,18 +86,20 @@ class SearchDocument(LinesDocument):
     def _describe(self, first: int, last: int) -> str:
         matches: Counter[str] = Counter()
         context: Counter[str] = Counter()
+        seen: dict[str, None] = {}  # files in the order the run shows them
         numbers: list[int] = []
         for index in range(first, last + 1):
             parsed = self.lines[index]
             if parsed.path is None or parsed.kind not in (MATCH, CONTEXT):
                 continue
+            seen.setdefault(parsed.path)
             (matches if parsed.kind == MATCH else context)[parsed.path] += 1
             if parsed.line is not None:
                 numbers.append(parsed.line)
         if not matches and not context:
             return ""
         entries: list[SummaryEntry] = []
-        files = sorted(set(matches) | set(context), key=lambda path: _first_seen(path, matches, context))
+        files = list(seen)
         if len(files) <= MAX_LISTED_FILES:
             for key, counts in (("matches", matches), ("context", context)):
                 if counts:
@@ -113,14 +115,6 @@ class SearchDocument(LinesDocument):
             per_file = [matches[path] for path in files]
             entries.append(("matches_per_file", (min(per_file), max(per_file))))
         return summary(last - first + 1, self.unit_name, entries)
-
-
-def _first_seen(path: str, *counters: Counter[str]) -> int:
-    for counter in counters:
-        for position, key in enumerate(counter):
-            if key == path:
-                return position
-    return 0
 
 
 def _is_heading_mode(units: list[str]) -> bool:
