@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import pairwise
 
-from headroom.content.signals import line_starts
+from headroom.content.signals import line_starts, lines_holding
 from headroom.params import param
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
@@ -231,23 +231,11 @@ class Score(Stage):
 def _units_containing(text: str, starts: list[int], term: str) -> list[int]:
     """Units that contain the term, in order; `text` is the lower-cased units joined by newlines and
     `starts` their offsets. A number must stand alone ("300" is not in "13002"), and a short word must
-    start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in "pending").
-    str.find (in C) jumps from hit to hit, and past the rest of a unit once it has one."""
-    stands_alone = _digits_stand_alone if term.isdigit() else None
+    start a word ("boot" is in "booting" and "boot_time", not in "reboot"; "end" is not in "pending")."""
+    accept = _digits_stand_alone if term.isdigit() else None
     if term.isalpha() and len(term) <= SHORT_WORD:
-        stands_alone = _starts_a_word
-    hits: list[int] = []
-    index = text.find(term)
-    while index != -1:
-        if stands_alone is not None and not stands_alone(text, index, len(term)):
-            index = text.find(term, index + 1)
-            continue
-        unit = bisect_right(starts, index) - 1
-        hits.append(unit)
-        if unit + 1 >= len(starts):
-            break
-        index = text.find(term, starts[unit + 1])
-    return hits
+        accept = _starts_a_word
+    return lines_holding(text, starts, term, accept)
 
 
 def _digits_stand_alone(text: str, index: int, length: int) -> bool:
