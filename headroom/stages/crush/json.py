@@ -85,15 +85,7 @@ class CrushJson(CrushStage):
         p = self.params
         candidates = block.kept_indices()
         # Pinned, first and last, errors, the unusual, the items the request names; then the best of the rest.
-        chosen, matches, scores = pick_records(
-            block,
-            state,
-            document,
-            keep_first=p.keep_first,
-            keep_last=p.keep_last,
-            max_anomalies=p.max_anomalies,
-            max_matches=p.max_matches,
-        )
+        chosen, matches, scores = pick_records(block, state, document, p)
         rest = [i for i in candidates if i not in chosen]
         chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
         # Among them, the smallest and largest of each numeric field ("which is the most ...").

@@ -10,7 +10,7 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from headroom.content.base import Document
 from headroom.content.columns import as_number
@@ -51,15 +51,25 @@ def matching_units(block: BlockState, units: Sequence[str]) -> list[int]:
     return sorted(found)
 
 
+class RecordLimits(Protocol):
+    """The params of a crusher of records that `pick_records` reads (read-only: params are frozen)."""
+
+    @property
+    def keep_first(self) -> int: ...
+    @property
+    def keep_last(self) -> int: ...
+    @property
+    def max_anomalies(self) -> int: ...
+    @property
+    def max_matches(self) -> int: ...
+
+
 def pick_records(
     block: BlockState,
     state: RunState,
     document: Document,
+    limits: RecordLimits,
     *,
-    keep_first: int,
-    keep_last: int,
-    max_anomalies: int,
-    max_matches: int,
     always: Iterable[int] = (),
     matchable: Iterable[int] | None = None,
 ) -> tuple[set[int], list[int], list[float]]:
@@ -69,17 +79,17 @@ def pick_records(
     scores, pinned = unit_scores(block, state)
     candidates = block.kept_indices()
     chosen = {i for i in candidates if i in pinned} | set(always)
-    chosen |= set(candidates[:keep_first])
-    if keep_last:
-        chosen |= set(candidates[-keep_last:])
+    chosen |= set(candidates[: limits.keep_first])
+    if limits.keep_last:
+        chosen |= set(candidates[-limits.keep_last :])
     errors = document.error_signals()
     chosen |= {i for i in candidates if errors[i] >= 1.0}
     anomalies = document.anomaly_signals()
     unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
-    chosen |= set(rank(unusual, scores)[: scaled(max_anomalies, block.bias)])
+    chosen |= set(rank(unusual, scores)[: scaled(limits.max_anomalies, block.bias)])
     allowed = set(candidates) if matchable is None else set(candidates) & set(matchable)
     matches = [i for i in matching_units(block, document.units) if i in allowed]
-    chosen |= set(rank(matches, scores)[: scaled(max_matches, block.bias)])
+    chosen |= set(rank(matches, scores)[: scaled(limits.max_matches, block.bias)])
     return chosen, matches, scores
 
 

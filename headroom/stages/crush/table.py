@@ -63,10 +63,7 @@ class CrushTable(CrushStage):
             block,
             state,
             document,
-            keep_first=p.keep_first,
-            keep_last=p.keep_last,
-            max_anomalies=p.max_anomalies,
-            max_matches=p.max_matches,
+            p,
             always=document.anchors(),
             matchable=kept_now,
         )
