@@ -125,6 +125,7 @@ def build_case(spec: CaseSpec) -> dict[str, Any]:
         "turns": len(material.turns()),
         "facts": material.facts,
         "notes": material.notes,
+        "fact_rule": material.rule,
         "messages": messages,
     }
 

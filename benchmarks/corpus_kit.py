@@ -86,6 +86,10 @@ class Material:
     origin: str  # where the output comes from, for the README and the case file
     preamble: str = ""  # the assistant's text before its tool calls
     notes: str = ""
+    # How the facts were chosen, written before anything is compressed and applied to the raw
+    # material by code in the case function: "the line naming the package the question names",
+    # "the row holding the smallest rank", "every ERROR line". New cases must give one.
+    rule: str = ""
     history: list[Turn] = field(default_factory=list)  # earlier turns of the same session
 
     def turns(self) -> list[Turn]:
