@@ -242,3 +242,16 @@ def value_fact(output: str, value: str) -> str:
     """A JSON string value as a fact: bare (readable in any faithful re-encoding, a table row or
     minified JSON alike) when the bare text occurs once in the output, else with its JSON quotes."""
     return value if output.count(value) == 1 else json.dumps(value)
+
+
+def entry_fact(output: str, key: str, value: Any) -> list[str]:
+    """A JSON object entry (`"key": value`) as a fact: spelled as the output writes it (any
+    whitespace, pretty or on one line), then as the standard encoders write it (default and compact
+    separators), so a faithful re-encoding of the object keeps the fact. For answers that are an
+    entry, not a value: a boolean, a small number or a key whose value repeats elsewhere."""
+    compact = json.dumps({key: value}, separators=(",", ":"), ensure_ascii=False)[1:-1]
+    spaced = json.dumps({key: value}, ensure_ascii=False)[1:-1]
+    tokens = re.findall(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^{}\[\]:,\s"]+', compact)
+    written = re.search(r"\s*".join(re.escape(token) for token in tokens), output)
+    spellings = [written.group(0)] if written else []
+    return list(dict.fromkeys([*spellings, spaced, compact]))
