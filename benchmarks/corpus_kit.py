@@ -7,6 +7,7 @@ facts. See `build_corpus.py` for the rules a case and its facts follow.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -255,3 +256,17 @@ def entry_fact(output: str, key: str, value: Any) -> list[str]:
     written = re.search(r"\s*".join(re.escape(token) for token in tokens), output)
     spellings = [written.group(0)] if written else []
     return list(dict.fromkeys([*spellings, spaced, compact]))
+
+
+def html_text_fact(page: str, pattern: str) -> list[str]:
+    """One line of an HTML page's text (a line of one text node, between tags) whose decoded text
+    matches a regex, spelled as the markup writes it, with its entities decoded, and with its spaces
+    collapsed: a compressor that keeps the markup or one that renders the text keeps the fact."""
+    compiled = re.compile(pattern)
+    for node in re.findall(r">([^<]+)<", page):
+        for line in node.split("\n"):
+            written = line.strip()
+            decoded = html.unescape(written)
+            if written and compiled.search(decoded):
+                return list(dict.fromkeys([written, decoded, re.sub(r"\s+", " ", decoded)]))
+    raise Skip(f"no text line matches {pattern!r}")
