@@ -206,12 +206,11 @@ def session_tornado() -> Material:
         raise Skip("mutation point not found")
     escape.write_text(bad)
     diff = git(repo, "diff")
-    tests = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tornado/test/escape_test.py",
-         "tornado/test/httputil_test.py", "tornado/test/web_test.py"],
-        cwd=repo,
-        ok=(1,),
-    )  # fmt: skip
+    modules = [
+        f"tornado/test/{name}_test.py"
+        for name in ("escape", "httputil", "util", "template", "locale", "options")
+    ]
+    tests = run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *modules], cwd=repo, ok=(1,))
     tests = re.sub(r" in \d+\.\d+s", " in 0.00s", tests.replace(str(repo) + "/", ""))
     failed = [line for line in tests.split("\n") if line.startswith("FAILED ")]
     if not failed:
@@ -225,15 +224,13 @@ def session_tornado() -> Material:
                 "unquote_plus in url_unescape.",
             )
         ],
-        question="Now run the escape, httputil and web tests. Which tests fail, what's the first failing "
-        "assertion, and is it explained by the line I changed?",
+        question="Now run the tests of the modules that use it (escape, httputil, util, template, locale, "
+        "options). Which tests fail, what's the first failing assertion, and is it explained by the line I "
+        "changed?",
         calls=[
             Call(
                 "run_shell",
-                {
-                    "command": "python -m pytest -q tornado/test/escape_test.py "
-                    "tornado/test/httputil_test.py tornado/test/web_test.py"
-                },
+                {"command": "python -m pytest -v " + " ".join(modules)},
                 tests,
             )
         ],

@@ -89,8 +89,12 @@ def iso_639_constructed() -> Material:
 
 @case("npm_query_rare_licenses", "json_array", "real", "openai")
 def npm_query_licenses() -> Material:
-    output = run_stdout(["npm", "query", ":root > *", "--json"], cwd=need(NPM_ROOT))
-    packages = json.loads(output)
+    packages = json.loads(run_stdout(["npm", "query", ":root > *", "--json"], cwd=need(NPM_ROOT)))
+    for package in packages:  # npm loads the tree concurrently: its edge lists come in any order
+        for edges in ("from", "to"):
+            if isinstance(package.get(edges), list):
+                package[edges] = sorted(package[edges])
+    output = json.dumps(packages, indent=2, ensure_ascii=False)
     common = {"ISC", "MIT"}
     other = [p for p in packages if isinstance(p.get("license"), str) and p["license"] not in common]
     if not other:
@@ -99,10 +103,18 @@ def npm_query_licenses() -> Material:
         question="Legal wants every package bundled with npm that is NOT under ISC or MIT. Which are they, "
         "and under which license?",
         calls=[
-            Call("run_shell", {"command": f"cd {NPM_ROOT} && npm query ':root > *' --json"}, output, True)
+            Call(
+                "run_shell",
+                {
+                    "command": f"cd {NPM_ROOT} && npm query ':root > *' --json "
+                    "| jq 'map(.from |= sort | .to |= sort)'"
+                },
+                output,
+                True,
+            )
         ],
         facts=[value_fact(output, p["pkgid"]) for p in other],
-        origin="`npm query ':root > *' --json` in the npm that ships with Node.js",
+        origin="`npm query ':root > *' --json` in the npm that ships with Node.js, edge lists sorted",
         rule="the pkgid of every record whose license is neither ISC nor MIT",
     )
 
