@@ -9,7 +9,7 @@ import html
 import re
 from pathlib import Path
 
-from corpus_kit import NPM_ROOT, SITE, Call, Material, Skip, case, line_matching, read
+from corpus_kit import NPM_ROOT, SITE, Call, Material, Skip, Turn, case, line_matching, need, read, run
 
 from corpus_cases.core import jdk_source, rust_doc
 
@@ -244,4 +244,52 @@ def c_errno_header() -> Material:
         origin="the kernel's asm-generic/errno.h (linux-libc-dev)",
         rule="the #define line of each error the question describes",
         notes="small output: checks that short blocks pass through untouched",
+    )
+
+
+# a multi-turn session --------------------------------------------------------------------------
+
+
+@case("session_raise_for_status_httpx_requests", "code", "real", "anthropic")
+def session_raise_for_status() -> Material:
+    for package in ("httpx", "aiohttp", "requests"):
+        need(SITE / package)
+    found = run(["grep", "-rn", "def raise_for_status", "httpx/", "aiohttp/", "requests/"], cwd=SITE)
+    found = "\n".join(sorted(found.strip().split("\n")))
+    models_httpx = read(SITE / "httpx/_models.py")
+    models_requests = read(SITE / "requests/models.py")
+    httpx_body = body_of(models_httpx, r"^    def raise_for_status\(self\)")
+    requests_body = body_of(models_requests, r"^    def raise_for_status\(self\)")
+    return Material(
+        history=[
+            Turn(
+                question="We call three HTTP clients in this service. Where does each one define "
+                "raise_for_status?",
+                calls=[
+                    Call(
+                        "Grep",
+                        {"pattern": "def raise_for_status", "path": "site-packages", "-n": True},
+                        found,
+                    )
+                ],
+                answer="httpx defines it on Response in its models module, aiohttp on ClientResponse (and "
+                "a client-level option), requests on Response in its models module.",
+            )
+        ],
+        question="Read the httpx and requests versions. For a 503, what exception and message does each "
+        "raise, and on which line of the grep output is the requests method?",
+        preamble="Reading both models modules.",
+        calls=[
+            Call("Read", {"file_path": "site-packages/httpx/_models.py"}, models_httpx),
+            Call("Read", {"file_path": "site-packages/requests/models.py"}, models_requests),
+        ],
+        facts=[
+            *lines_in(httpx_body, r'5: "Server error",', r"raise HTTPStatusError\("),
+            *lines_in(requests_body, r"Server Error: \{reason\} for url", r"raise HTTPError\("),
+            line_matching(found, r"^requests/models\.py:\d+:"),
+        ],
+        origin="a two-turn session: `grep -rn 'def raise_for_status'` over httpx, aiohttp and requests, then "
+        "httpx/_models.py and requests/models.py",
+        rule="in each method the question names, the line naming the 5xx error and the raise line; and "
+        "the earlier grep hit of the requests method",
     )
