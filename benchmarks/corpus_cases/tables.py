@@ -66,9 +66,9 @@ def stocks_csv() -> Material:
     text = read(SAMPLE_DATA / "Stocks.csv")
     _, rows = csv_rows(text)
 
-    def extreme(column: str, pick: type[max] | type[min]) -> str:
+    def extreme(column: str, largest: bool) -> str:
         valued = [(float(fields[column]), line) for line, fields in rows if fields.get(column)]
-        return pick(valued)[1]
+        return (max(valued) if largest else min(valued))[1]
 
     return Material(
         question="In the monthly stock sample, on which date did AMZN close at its highest, and when was "
@@ -80,7 +80,7 @@ def stocks_csv() -> Material:
                 text,
             )
         ],
-        facts=[extreme("AMZN", max), extreme("IBM", min)],
+        facts=[extreme("AMZN", largest=True), extreme("IBM", largest=False)],
         origin="matplotlib's sample data Stocks.csv (monthly closes of ten tickers, with empty cells "
         "before listing)",
         rule="the row holding the largest AMZN value and the row holding the smallest IBM value",
