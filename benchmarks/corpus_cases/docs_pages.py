@@ -68,8 +68,8 @@ def html_cargo_profiles() -> Material:
     path = rust_doc("cargo/reference/profiles.html")
     page = read(path)
     return Material(
-        question="What are Cargo's default settings for the release profile: opt-level, debug, lto and "
-        "codegen-units?",
+        question="What are Cargo's default settings for the release profile: opt-level, debug, lto, "
+        "codegen-units and incremental?",
         calls=[Call("WebFetch", {"url": "file://" + str(path), "prompt": "release profile defaults"}, page)],
         facts=[
             html_text_fact(page, r"^codegen-units = 16$"),
