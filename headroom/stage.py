@@ -64,6 +64,7 @@ from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
 from headroom.messages import Block, ToolCall
+from headroom.options import is_declared
 from headroom.params import StageParams
 from headroom.tokens import approx_tokens
 
@@ -177,6 +178,11 @@ class RunState:
     pipeline_id: str = ""  # hash of the pipeline's canonical text: part of every memo key
 
     def option(self, name: str, default: Any = None) -> Any:
+        """A run option (`headroom.options`); only a declared option can be read."""
+        if not is_declared(name):
+            raise KeyError(
+                f"option {name!r} is not declared; declare it with headroom.options.declare_option"
+            )
         value = self.options.get(name)
         return default if value is None else value
 

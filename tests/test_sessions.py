@@ -11,13 +11,15 @@ import uuid
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom import CompressionHooks, compress, samples
+from headroom.ccr import retrieve
 from headroom.graph import load_pipeline
 from headroom.markers import find_markers
-from headroom.stores import MemoryStore, open_store
+from headroom.stores import MemoryStore, StoreConfigError
 from tests.store_fixtures import require_redis
 
 QUERIES = [
@@ -277,7 +279,7 @@ def test_workers_sharing_redis_share_originals_and_session_state() -> None:
 
     first = worker()
     (marker, *_) = find_markers(tool_contents(first["messages"])[0])
-    assert open_store(url).get(marker.hash) == tool_output("log", 7, 400)  # stored by the other process
+    assert retrieve(marker.hash, url) == tool_output("log", 7, 400)  # stored by the other process
     session.add_turn(tool_output("json", 8, 300), QUERIES[2])
     second = worker()
     assert "cache.v1:as sent before" in second["transforms"]  # the first worker's session record
@@ -288,15 +290,15 @@ def test_an_unreachable_store_fails_open_with_the_reason() -> None:
     session = Session("openai")
     session.add_turn(tool_output("log", 1, 400), None)
     messages = session.request()
-    result = compress(messages, store="redis://127.0.0.1:1/0?id=fail-open")
+    result = compress(messages, store="redis://127.0.0.1:1/0?prefix=fail-open")
     assert result.messages == messages
     (failure,) = result.failures
     assert "store redis://127.0.0.1:1/0" in failure and "nothing was compressed" in failure
 
 
-def test_an_unknown_store_url_fails_open_with_the_reason() -> None:
+def test_an_unknown_kind_of_store_is_a_configuration_error_raised_at_the_call_site() -> None:
     session = Session("openai")
     session.add_turn(tool_output("log", 1, 400), None)
-    result = compress(session.request(), store="postgres://db/headroom")
-    assert result.messages == session.request()
-    assert "unknown kind of store" in result.failures[0]
+    for strict in (False, True):
+        with pytest.raises(StoreConfigError, match="unknown kind of store"):
+            compress(session.request(), store="postgres://db/headroom", strict=strict)

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from headroom.stores import MemoryStore, Store, StoreUnavailable, default_store, open_store, resolve_store
+from headroom.stores import (
+    MemoryStore,
+    Store,
+    StoreConfigError,
+    StoreUnavailable,
+    check_url,
+    default_store,
+    open_store,
+    resolve_store,
+)
 from headroom.stores.redis import RedisStore
 from headroom.stores.sqlite import SqliteStore
 from tests.store_fixtures import MakeStore, require_redis
@@ -137,7 +146,7 @@ def test_a_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
 
 def test_urls_open_the_right_store_once(tmp_path: Path) -> None:
     assert open_store("memory://") is default_store()
-    limited = open_store(f"memory://?ttl=5&max_entries=7&id={uuid.uuid4().hex}")
+    limited = open_store(f"memory://?ttl=5&max_entries=7&name={uuid.uuid4().hex}")
     assert isinstance(limited, MemoryStore) and (limited.ttl, limited.max_entries) == (5.0, 7)
     url = f"sqlite:///{tmp_path}/a.db?max_entries=9"
     sqlite = open_store(url)
@@ -155,12 +164,18 @@ def test_urls_open_the_right_store_once(tmp_path: Path) -> None:
         ("postgres://db/x", "unknown kind of store"),
         ("sqlite:///", "no file"),
         ("memory://?ttl=soon", "ttl='soon' is not a valid float"),
-        ("memory://?ttl=-1", "ttl must be positive"),
+        ("memory://?ttl=-1", "ttl='-1' must be positive"),
+        ("memory://?max_bytes=0", "max_bytes='0' must be at least 1"),
+        ("memory://?max_entires=5", "unknown parameter 'max_entires' \\(did you mean \"max_entries\"\\?\\)"),
+        ("sqlite:///x.db?prefix=a", "unknown parameter 'prefix'"),
+        ("redis://h/0?breaker_seconds=soon", "breaker_seconds='soon' is not a valid float"),
     ],
 )
-def test_bad_urls_are_named_in_the_error(url: str, message: str) -> None:
-    with pytest.raises(StoreUnavailable, match=message):
+def test_bad_urls_are_configuration_errors_named_in_the_error(url: str, message: str) -> None:
+    with pytest.raises(StoreConfigError, match=message):
         open_store(url)
+    with pytest.raises(StoreConfigError, match=message):
+        check_url(url)
 
 
 def test_the_callers_store_wins_over_the_pipelines(tmp_path: Path) -> None:
