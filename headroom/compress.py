@@ -277,6 +277,27 @@ def _request(
     return _Request(loaded, trace, user_query, store, checked, chosen)
 
 
+def check_configuration(**keywords: Any) -> Pipeline:
+    """Make the checks `compress()` makes on its keywords, without compressing anything: raises what
+    it would raise for them, and returns the loaded pipeline (to pass on, so it loads only once).
+
+    For callers with a start-up (the integrations, the proxy): a bad configuration stops them there.
+    """
+    bound = inspect.signature(acompress).bind([], **keywords)
+    bound.apply_defaults()
+    given = bound.arguments
+    request = _request(
+        given["pipeline"],
+        given["trace"],
+        given["user_query"],
+        given["store"],
+        given["session"],
+        given["namespace"],
+        dict(given["options"]),
+    )
+    return request.pipeline
+
+
 def _checked_options(options: dict[str, Any], pipeline: Pipeline) -> dict[str, Any]:
     if any(not run_options.is_declared(name) for name in options):
         for stage_id in pipeline.order:  # a stage from another package declares its options on import

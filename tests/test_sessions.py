@@ -302,3 +302,51 @@ def test_an_unknown_kind_of_store_is_a_configuration_error_raised_at_the_call_si
     for strict in (False, True):
         with pytest.raises(StoreConfigError, match="unknown kind of store"):
             compress(session.request(), store="postgres://db/headroom", strict=strict)
+
+
+class KeepLessOfTools(CompressionHooks):
+    def compute_biases(self, messages: list[Any], ctx: Any, **kwargs: Any) -> dict[int, float]:
+        return {index: 0.3 for index, message in enumerate(messages) if message.get("role") == "tool"}
+
+
+def one_turn() -> list[dict[str, Any]]:
+    session = Session("openai")
+    session.add_turn(tool_output("log", 5, 400), QUERIES[2])
+    session.add_turn(tool_output("json", 6, 300), None)
+    return session.request()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"hooks": KeepLessOfTools()},
+        {"target_ratio": 0.05},
+        {"max_tokens": 3_000},
+        {"user_query": "Which records failed?"},
+        {"pipeline": "aggressive"},
+    ],
+    ids=["hook biases", "target_ratio", "max_tokens", "user_query", "pipeline"],
+)
+def test_a_repeat_with_anything_that_changes_the_output_is_not_answered_from_the_first(
+    changed: dict[str, Any],
+) -> None:
+    store = MemoryStore()
+    plain = compress(one_turn(), store=store)
+    repeat = compress(one_turn(), store=store, **changed)
+    fresh = compress(one_turn(), store=MemoryStore(), **changed)
+    assert fresh.messages != plain.messages, "the change matters to the output"
+    assert repeat.messages == fresh.messages
+    unchanged = compress(one_turn(), store=store)
+    assert unchanged.messages == plain.messages
+    assert "cache.v1:as sent before" in unchanged.transforms_applied
+
+
+def test_a_hook_whose_biases_stay_the_same_keeps_every_earlier_turn_from_the_session_records() -> None:
+    store = MemoryStore()
+    outputs = run_session(lambda: store, hooks=KeepLessOfTools())
+    assert_prefix_stable(outputs)
+    session = Session("openai")
+    session.add_turn(tool_output("log", 0, 300), QUERIES[0])
+    session.add_turn(tool_output("json", 1, 300), QUERIES[1])
+    again = compress(session.request(), store=store, hooks=KeepLessOfTools())
+    assert again.transforms_applied.count("cache.v1:as sent before") == 2

@@ -208,12 +208,12 @@ class Cache(Stage):
                 changed.append(block)
             else:
                 pins[position_key(session, block)] = _record(
-                    None, list(block.notes), positions.in_this_request(block)
+                    None, self._notes(block), positions.in_this_request(block)
                 )
         originals: dict[str, str] = {}
         memos: dict[str, str] = {}
         for block in self._without_collisions(state, store, changed):
-            record = _record(block.output, list(block.notes), positions.in_this_request(block))
+            record = _record(block.output, self._notes(block), positions.in_this_request(block))
             originals[block.ref] = block.text
             if self.params.memoize:
                 memos[memo_key(block, state, positions)] = record
@@ -241,6 +241,10 @@ class Cache(Stage):
             block.keep = None
             block.output = None
         return kept
+
+    def _notes(self, block: BlockState) -> list[str]:
+        """The notes a record keeps: the stages' own, not this run's cache notes (a record ignored)."""
+        return [note for note in block.notes if not note.startswith(f"{self.name}:")]
 
     def _answered(self, block: BlockState) -> str | None:
         for how in (AS_SENT, MEMO_HIT):
