@@ -17,8 +17,8 @@ options, so a different configuration starts a different session. A block's posi
 covers what a block's own form depends on besides its text: its bias (from the hooks)
 and the request it is read for (the user's turn and the tool call's arguments), so a
 hook or a `user_query` that changes either is never answered with the form recorded
-without it. The namespace keeps one caller's
-sessions apart from another's (`headroom.stores.namespaces`).
+without it. The namespace keeps one caller's sessions apart from another's
+(`headroom.stores.namespaces`).
 """
 
 from __future__ import annotations
