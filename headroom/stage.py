@@ -7,7 +7,9 @@ What a stage receives
     hooks, and run `options` (`max_tokens`, `target_ratio`, ...). Each block
     carries its content `label`, its `protected` reason (None when it may be
     compressed), a lazily parsed `document` (its units: lines, items), the unit
-    `scores` and `pinned` units, and the `keep` mask.
+    `scores` and `pinned` units, and the `keep` mask. A stage reads an option
+    with `state.option(name)`, and only an option declared in `headroom.options`
+    (the list `compress()` accepts and the memo and session keys cover).
 
 What a stage may change
     Only the fields it declares in `provides`, and only on blocks it
