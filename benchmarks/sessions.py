@@ -61,6 +61,7 @@ sys.path.insert(1, str(HERE))
 from headroom import MemoryStore, compress, samples  # noqa: E402
 from headroom.ccr import retrieve, retrieve_tool  # noqa: E402
 from headroom.markers import find_markers  # noqa: E402
+from headroom.stores import ScopedStore  # noqa: E402
 from headroom.stores.sqlite import SqliteStore  # noqa: E402
 from headroom.tokens import count_tokens  # noqa: E402
 
@@ -503,8 +504,10 @@ def retrieval_medians(store: MemoryStore, hashes: list[str], repeats: int = 50) 
     """Median milliseconds of `headroom.retrieve(hash)` from the memory store and from SQLite."""
     with tempfile.TemporaryDirectory() as folder:
         sqlite = SqliteStore(Path(folder) / "ccr.db")
-        originals = {ref: store.get(ref) for ref in hashes}
-        sqlite.put_many("original", {ref: text for ref, text in originals.items() if text is not None})
+        originals = {ref: retrieve(ref, store) for ref in hashes}
+        ScopedStore(sqlite).put_many(
+            "original", {ref: t for ref, t in originals.items() if isinstance(t, str)}
+        )
         medians = {}
         for name, target in (("memory", store), ("sqlite", sqlite)):
             timings = []

@@ -4,7 +4,10 @@
   returns only the units (lines, items) that contain the query, each with its position
   in the numbering the markers use (lines from 1, items from 0).
 - `lookup(hash, query=...)` says what happened when there is nothing to return:
-  "expired", "unknown", "invalid", "unavailable" or "query too long".
+  "expired", "unknown", "corrupt" (the stored text does not match its hash),
+  "invalid", "unavailable" or "query too long".
+- Every read is in one namespace (`namespace=`, `default` when not given): a hash
+  another namespace stored is "unknown" here (`headroom.stores.namespaces`).
 - `retrieve_tool(format)` is the `headroom_retrieve` tool definition, in the OpenAI
   function format or the Anthropic tool format, the same bytes every time.
 - `with_retrieve_tool(request)` adds it to a request's tools, on every turn, so the
@@ -29,7 +32,16 @@ import orjson
 from headroom import content
 from headroom.content.lines import LinesDocument
 from headroom.markers import HASH_LENGTH, omitted
-from headroom.stores import Lookup, StoreLike, StoreUnavailable, default_store, open_store
+from headroom.stores import (
+    DEFAULT_NAMESPACE,
+    Lookup,
+    ScopedStore,
+    StoreLike,
+    StoreUnavailable,
+    check_namespace,
+    default_store,
+    open_store,
+)
 from headroom.tokens import iter_text
 
 TOOL_NAME = "headroom_retrieve"
@@ -37,7 +49,7 @@ MAX_QUERY_CHARS = 500
 # What one tool answer may hold; longer originals are cut at a unit boundary, with a marker.
 DEFAULT_ANSWER_CHARS = 100_000
 
-Status = Literal["found", "expired", "unknown", "invalid", "unavailable", "query too long"]
+Status = Literal["found", "expired", "unknown", "corrupt", "invalid", "unavailable", "query too long"]
 Format = Literal["openai", "anthropic"]
 
 _HASH = re.compile(rf"[0-9a-f]{{{HASH_LENGTH}}}")
@@ -115,12 +127,17 @@ def normalise_hash(ref: Any) -> str | None:
     return found[0] if len(set(found)) == 1 else None
 
 
-def lookup(ref: Any, query: Any = None, *, store: StoreLike | None = None) -> Retrieval:
-    """The original behind a hash (and the units matching `query`), or a clear reason why not.
+def lookup(
+    ref: Any, query: Any = None, *, store: StoreLike | None = None, namespace: str | None = None
+) -> Retrieval:
+    """The original behind a hash in one namespace (and the units matching `query`), or a clear
+    reason why not.
 
-    Never raises for a bad hash, an oversized query or a store that cannot be reached.
+    Never raises for a bad hash, an oversized query or a store that cannot be reached; a
+    store URL of no known kind, or a bad namespace, is configuration and raises.
     """
     shown = str(ref)[:40] if ref is not None else "none"
+    scope = check_namespace(namespace) if namespace is not None else DEFAULT_NAMESPACE
     key = normalise_hash(ref)
     if key is None:
         return Retrieval("invalid", shown, reason=f"not a hash: expected {HASH_LENGTH} hex digits")
@@ -130,11 +147,14 @@ def lookup(ref: Any, query: Any = None, *, store: StoreLike | None = None) -> Re
         reason = f"{len(query)} characters, at most {MAX_QUERY_CHARS}"
         return Retrieval("query too long", key, reason=reason)
     try:
-        found: Lookup = open_store(store if store is not None else default_store()).lookup(key)
+        opened = open_store(store if store is not None else default_store())
+        found: Lookup = ScopedStore(opened, scope).lookup(key)
     except StoreUnavailable as error:
         return Retrieval("unavailable", key, reason=f"the store cannot be reached ({error.reason})")
     if found.status == "expired":
         return Retrieval("expired", key, reason="the original is no longer stored")
+    if found.status == "corrupt":
+        return Retrieval("corrupt", key, reason="the stored text does not match this hash; not returned")
     if found.value is None:
         return Retrieval("unknown", key, reason="nothing was stored under this hash")
     if not query:  # the original alone: no need to cut it into units
@@ -144,13 +164,14 @@ def lookup(ref: Any, query: Any = None, *, store: StoreLike | None = None) -> Re
 
 
 def retrieve(
-    ref: str, store: StoreLike | None = None, *, query: str | None = None
+    ref: str, store: StoreLike | None = None, *, query: str | None = None, namespace: str | None = None
 ) -> str | list[Match] | None:
     """The original text, byte for byte; with `query`, only the matching units with their positions.
 
-    None when there is nothing to return; `lookup` says why (expired, unknown, ...).
+    Reads in `namespace` (`default` when not given). None when there is nothing to return;
+    `lookup` says why (expired, unknown, corrupt, ...).
     """
-    found = lookup(ref, query, store=store)
+    found = lookup(ref, query, store=store, namespace=namespace)
     if not found.found:
         return None
     return found.matches if query else found.text
@@ -322,7 +343,11 @@ def hashes_in(messages: Sequence[Any]) -> set[str]:
 
 
 def answer(
-    call: RetrieveCall, allowed: set[str] | None, store: StoreLike | None, max_chars: int | None
+    call: RetrieveCall,
+    allowed: set[str] | None,
+    store: StoreLike | None,
+    max_chars: int | None,
+    namespace: str | None = None,
 ) -> str:
     """The text answering one call."""
     arguments = call.arguments if isinstance(call.arguments, Mapping) else {}
@@ -330,7 +355,7 @@ def answer(
     key = normalise_hash(ref)
     if allowed is not None and key is not None and key not in allowed:
         return f"[headroom: unknown, no marker in this conversation names this hash; hash={key}]"
-    return lookup(ref, arguments.get("query"), store=store).answer(max_chars)
+    return lookup(ref, arguments.get("query"), store=store, namespace=namespace).answer(max_chars)
 
 
 def answer_retrieve_calls(
@@ -338,21 +363,25 @@ def answer_retrieve_calls(
     messages: Sequence[Any] | None = None,
     *,
     store: StoreLike | None = None,
+    namespace: str | None = None,
     max_chars: int | None = DEFAULT_ANSWER_CHARS,
 ) -> list[dict[str, Any]]:
     """The tool-result messages that answer the model's `headroom_retrieve` calls, to append.
 
     OpenAI: one `{"role": "tool", ...}` message per call. Anthropic: one user message with a
-    `tool_result` block per call. With `messages` (the conversation so far) only hashes that
-    a marker in it names are answered, so a model cannot read another conversation's
-    originals from a shared store. Calls to other tools are left to the application;
-    an empty list means there was nothing to answer.
+    `tool_result` block per call. Originals are read in `namespace` only (`default` when not
+    given; pass the one the messages were compressed in), so a caller can never read another
+    namespace's originals, even by writing a marker into its own messages. With `messages`
+    (the conversation so far) only hashes that a marker in it names are answered, so a
+    model cannot read another conversation's originals in the same namespace either.
+    Calls to other tools are left to the application; an empty list means there was nothing
+    to answer.
     """
     kind, calls = retrieve_calls(response)
     if not calls:
         return []
     allowed = hashes_in(messages) if messages is not None else None
-    answers = [(call, answer(call, allowed, store, max_chars)) for call in calls]
+    answers = [(call, answer(call, allowed, store, max_chars, namespace)) for call in calls]
     if kind == "anthropic":
         results = [{"type": "tool_result", "tool_use_id": call.id, "content": text} for call, text in answers]
         return [{"role": "user", "content": results}]

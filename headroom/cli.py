@@ -2,6 +2,7 @@
 
 headroom compress examples/incident.json          # compressed messages (stdout) + savings table (stderr)
 headroom compress chat.json --pipeline my.yaml --model claude-sonnet-4-5 --out small.json
+headroom compress chat.json --store sqlite:///ccr.db --namespace team-a   # keep the originals there
 headroom validate my.yaml                         # every problem in a pipeline file, or "ok"
 headroom pipelines | headroom stages | headroom schema --write
 """
@@ -53,9 +54,10 @@ def _savings_table(before: list[Any], after: list[Any], model: str | None) -> Ta
 
 
 def cmd_compress(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
     from headroom import compress
-    from headroom.errors import PipelineSpecError, UnknownPipelineError
-    from headroom.graph import load_pipeline
+    from headroom.errors import ConfigurationError
 
     err = Console(stderr=True)
     try:
@@ -63,13 +65,19 @@ def cmd_compress(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         err.print(f"[red]cannot read {args.file}: {error}[/red]")
         return EXIT_BAD_INPUT
+    model = args.model or file_model or "gpt-4o"
     try:
-        load_pipeline(args.pipeline)
-    except (PipelineSpecError, UnknownPipelineError) as error:
+        result = compress(
+            messages,
+            model=model,
+            pipeline=args.pipeline,
+            user_query=args.query,
+            store=args.store,
+            namespace=args.namespace,
+        )
+    except (ConfigurationError, ValueError) as error:  # a bad pipeline, store URL or namespace
         err.print(str(error), markup=False)
         return EXIT_BAD_PIPELINE
-    model = args.model or file_model or "gpt-4o"
-    result = compress(messages, model=model, pipeline=args.pipeline, user_query=args.query)
     text = json.dumps(result.messages, indent=2, ensure_ascii=False)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -84,7 +92,7 @@ def cmd_compress(args: argparse.Namespace) -> int:
     for transform in result.transforms_applied:
         err.print(f"  {transform}", markup=False)
     for failure in result.failures:
-        err.print(f"  [yellow]note:[/yellow] {failure}")
+        err.print(f"  [yellow]note:[/yellow] {escape(failure)}")
     return EXIT_OK
 
 
@@ -155,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="the model the messages are for (default: the file's, else gpt-4o)")
     run.add_argument("--pipeline", default="default", help="a shipped pipeline name or a YAML path")
     run.add_argument("--query", help="the user's request, when it is not the last user turn")
+    run.add_argument(
+        "--store", help="where originals are kept: memory:// (default), sqlite:///path, redis://..."
+    )
+    run.add_argument("--namespace", help="whose originals these are (default: `default`)")
     run.add_argument("--out", help="write the compressed messages here instead of stdout")
     run.add_argument("--quiet", action="store_true", help="print only the savings table")
     run.set_defaults(handler=cmd_compress)

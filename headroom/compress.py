@@ -2,15 +2,21 @@
 
 `acompress` is the implementation. `compress` runs it with anyio, or, when it is
 called inside a running event loop (Jupyter, a FastAPI handler), in a worker
-thread with its own loop. Both fail open: bad input or an internal error gives
-back the original messages with the reason in `result.failures`, unless
-`strict=True`.
+thread with its own loop. Both fail open on data: bad input or an internal error
+gives back the original messages with the reason in `result.failures`, unless
+`strict=True`. Both fail loudly on configuration, whatever `strict` says: a pipeline
+that does not load raises its `PipelineSpecError`, an unknown keyword a TypeError
+("did you mean"), a bad option value a TypeError or ValueError, a store URL of no
+known kind `StoreConfigError` (every one a `headroom.errors.ConfigurationError`
+except the value checks).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +27,22 @@ import anyio
 if TYPE_CHECKING:
     from headroom.trace import Trace
 
-from headroom.errors import HookError, InputError
+from headroom import options as run_options
+from headroom.errors import ConfigurationError, HookError, InputError
 from headroom.executor import execute
 from headroom.graph import Pipeline, load_pipeline
 from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
 from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Failure, RunContext, RunState
-from headroom.stores import StoreLike, resolve_store
+from headroom.stores import (
+    DEFAULT_NAMESPACE,
+    ScopedStore,
+    Store,
+    StoreLike,
+    check_namespace,
+    check_url,
+    resolve_store,
+)
 from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
@@ -199,27 +214,30 @@ async def acompress(
     user_query: str | None = None,
     store: StoreLike | None = None,
     session: str | None = None,
+    namespace: str | None = None,
     **options: Any,
 ) -> CompressResult:
     """Compress a message list (OpenAI or Anthropic format) and return it in the same format.
 
     options: `max_tokens` (an overall budget), `target_ratio` (keep about this share of each
-    compressible block), and any other option a stage reads. `store`: where originals are kept,
-    a URL (`memory://`, `sqlite:///path`, `redis://host:port/db`) or a Store; `session`: names
-    the conversation (by default it is recognised from its first system and user texts).
+    compressible block), and any other option a stage declares (`headroom.options`). `store`:
+    where originals are kept, a URL (`memory://`, `sqlite:///path`, `redis://host:port/db`) or
+    a Store; `namespace`: whose originals, memos and session records these are (`default`
+    when not given; see `headroom.stores.namespaces`); `session`: names the conversation (by
+    default it is recognised from its first system and user texts).
     """
     started = time.perf_counter()
+    request = _request(pipeline, trace, user_query, store, session, namespace, options)
     if not isinstance(messages, list):
         if strict:
             raise InputError(f"messages must be a list of message objects, not {type(messages).__name__}")
         reason = f"input: messages is {type(messages).__name__}, not a list; passed through"
         return _passthrough(messages, reason, model)
     run = _Run(model, hooks, strict)
-    if session is not None:
-        options["session"] = str(session)
-    request = _Request(pipeline, trace, user_query, store, dict(options))
     try:
         result = await _compress(messages, run, request)
+    except ConfigurationError:
+        raise
     except Exception as error:
         if run.strict:
             raise
@@ -231,15 +249,72 @@ async def acompress(
 
 @dataclass
 class _Request:
-    pipeline: PipelineLike
+    pipeline: Pipeline
     trace: bool
     user_query: str | None
     store: StoreLike | None
     options: dict[str, Any]
+    namespace: str
+
+
+def _request(
+    pipeline: PipelineLike,
+    trace: bool,
+    user_query: str | None,
+    store: StoreLike | None,
+    session: str | None,
+    namespace: str | None,
+    options: dict[str, Any],
+) -> _Request:
+    """The call's configuration, checked: raises at the call site for anything that cannot work."""
+    loaded = load_pipeline(pipeline)
+    checked = _checked_options(options, loaded)
+    if session is not None:
+        checked[run_options.SESSION.name] = str(session)
+    if store is not None and not isinstance(store, Store):
+        check_url(store)
+    chosen = check_namespace(namespace) if namespace is not None else DEFAULT_NAMESPACE
+    return _Request(loaded, trace, user_query, store, checked, chosen)
+
+
+def check_configuration(**keywords: Any) -> Pipeline:
+    """Make the checks `compress()` makes on its keywords, without compressing anything: raises what
+    it would raise for them, and returns the loaded pipeline (to pass on, so it loads only once).
+
+    For callers with a start-up (the integrations, the proxy): a bad configuration stops them there.
+    """
+    bound = inspect.signature(acompress).bind([], **keywords)
+    bound.apply_defaults()
+    given = bound.arguments
+    request = _request(
+        given["pipeline"],
+        given["trace"],
+        given["user_query"],
+        given["store"],
+        given["session"],
+        given["namespace"],
+        dict(given["options"]),
+    )
+    return request.pipeline
+
+
+def _checked_options(options: dict[str, Any], pipeline: Pipeline) -> dict[str, Any]:
+    if any(not run_options.is_declared(name) for name in options):
+        for stage_id in pipeline.order:  # a stage from another package declares its options on import
+            pipeline.stage(stage_id)
+    return run_options.checked(options, _keywords())
+
+
+@functools.cache
+def _keywords() -> tuple[str, ...]:
+    """acompress's own keywords, for "did you mean"."""
+    return tuple(
+        name for name in inspect.signature(acompress).parameters if name not in ("messages", "options")
+    )
 
 
 async def _compress(messages: list[Any], run: _Run, request: _Request) -> CompressResult:
-    pipeline = load_pipeline(request.pipeline)
+    pipeline = request.pipeline
     run.strict = run.strict or pipeline.strict
     conversation = extract_blocks(messages)
     ctx = _context(conversation, run.model, request.user_query)
@@ -257,7 +332,7 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         context=ctx,
         count_tokens=run.meter,
         options=request.options,
-        store=resolve_store(request.store, pipeline),
+        store=ScopedStore(resolve_store(request.store, pipeline), request.namespace),
         strict=run.strict,
     )
     run_trace = None

@@ -1,10 +1,13 @@
-"""Every error Headroom raises, in one place.
+"""Every error Headroom raises, in one place (the stores' own two live in `headroom.stores.base`).
 
-Load-time problems (`PipelineSpecError`) list every problem in a file at once,
-each with the path to it. Run-time failures (`StageError`) name the stage id,
-the registered stage name and the message index, with the original error as
-the cause. `InputError` is raised only in strict mode; otherwise bad input
-passes through and the reason is reported on the result.
+Configuration errors (`ConfigurationError`: a pipeline that does not load, an unknown
+option, a store URL of no known kind) are raised at the call site even where
+compression otherwise fails open, because no input can make them work. Load-time
+problems (`PipelineSpecError`) list every problem in a file at once, each with the
+path to it. Run-time failures (`StageError`) name the stage id, the registered stage
+name and the message index, with the original error as the cause. `InputError` is
+raised only in strict mode; otherwise bad input passes through and the reason is
+reported on the result.
 """
 
 from __future__ import annotations
@@ -15,6 +18,17 @@ from dataclasses import dataclass
 
 class HeadroomError(Exception):
     """Base class for every error raised by Headroom."""
+
+
+class ConfigurationError(HeadroomError):
+    """The configuration cannot work (a broken pipeline file, a store URL of no known kind).
+
+    Raised from `compress()` whatever `strict` says: failing open would hide it on every call.
+    """
+
+
+class UnknownOptionError(ConfigurationError, TypeError):
+    """A keyword `compress()` does not know (no stage declares it; see `headroom.options`)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,7 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
-class PipelineSpecError(HeadroomError):
+class PipelineSpecError(ConfigurationError):
     """A pipeline file or spec is invalid. Carries every problem found."""
 
     def __init__(self, source: str, problems: Sequence[Problem]):
@@ -42,7 +56,7 @@ class PipelineSpecError(HeadroomError):
         super().__init__("\n".join([head, *lines, hint]))
 
 
-class UnknownPipelineError(HeadroomError):
+class UnknownPipelineError(ConfigurationError):
     """A pipeline name or path that resolves to no file."""
 
 

@@ -10,7 +10,8 @@ An elision is marked in place, in the source's own unit:
 - The range is inclusive. A marker covers one contiguous run; markers in one
   block never overlap.
 - `hash` is the first 16 hex digits of the SHA-256 of the block's original
-  UTF-8 text; `headroom.retrieve(hash)` returns that text byte for byte.
+  UTF-8 text; `headroom.retrieve(hash)` returns that text byte for byte (the
+  store checks it against the full SHA-256 it was stored with).
 
 Inside a JSON array the marker is a JSON string element, so the array stays
 valid JSON.
@@ -78,8 +79,19 @@ _PATH_PART = re.compile(
 )
 
 
+def content_digest(text: str) -> str:
+    """The full SHA-256 (64 hex digits) of a text's UTF-8, lone surrogates kept: what a store verifies."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def short_hash(digest: str) -> str:
+    """The hash a marker carries for a full digest."""
+    return digest[:HASH_LENGTH]
+
+
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_LENGTH]
+    """The hash a marker carries for a text."""
+    return short_hash(content_digest(text))
 
 
 def omitted(

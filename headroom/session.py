@@ -13,17 +13,21 @@ Two facts about position keep that property:
 
 A session is named by the caller (`compress(..., session="abc")`) or recognised from the
 first system and user texts; its key also covers the pipeline, the model and the
-options, so a different configuration starts a different session.
+options, so a different configuration starts a different session. A block's position key
+covers what a block's own form depends on besides its text: its bias (from the hooks)
+and the request it is read for (the user's turn and the tool call's arguments), so a
+hook or a `user_query` that changes either is never answered with the form recorded
+without it. The namespace keeps one caller's sessions apart from another's
+(`headroom.stores.namespaces`).
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import orjson
 
 from headroom.stage import BlockState, RunState
 
@@ -74,14 +78,33 @@ def session_name(state: RunState) -> str:
     return "auto:" + digest(first["system"], first["user"])[:16]
 
 
+def configuration(state: RunState) -> str:
+    """Everything besides the messages that every output depends on: the pipeline, the model and
+    the options (checked ones, so a default passed as None is no different from none passed)."""
+    options = {
+        key: value for key, value in state.options.items() if key != SESSION_OPTION and value is not None
+    }
+    # The standard library escapes lone surrogates (which orjson refuses), so any option value encodes.
+    encoded = json.dumps(options, sort_keys=True, default=str)
+    return digest(state.pipeline_id, state.context.model or "", encoded)
+
+
 def session_key(state: RunState) -> str:
     """The session and everything a block's form depends on besides the block: pipeline, model, options."""
-    options = {key: value for key, value in state.options.items() if key != SESSION_OPTION}
-    config = orjson.dumps(options, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    return digest(session_name(state), state.pipeline_id, state.context.model or "", config)
+    return digest(session_name(state), configuration(state))
 
 
 def position_key(session: str, block: BlockState) -> str:
-    """Where a block sits in a session's conversation, and what it holds."""
+    """Where a block sits in a session's conversation, what it holds, and what its form depends on
+    besides the text: its bias and the request it is read for (the user's turn, the tool call)."""
     path = "/".join(str(part) for part in block.block.path)
-    return digest(session, str(block.block.message_index), path, block.ref)
+    call = block.block.tool_call
+    return digest(
+        session,
+        str(block.block.message_index),
+        path,
+        block.ref,
+        repr(block.bias),
+        block.block.query,
+        call.arguments if call else "",
+    )

@@ -7,7 +7,9 @@ What a stage receives
     hooks, and run `options` (`max_tokens`, `target_ratio`, ...). Each block
     carries its content `label`, its `protected` reason (None when it may be
     compressed), a lazily parsed `document` (its units: lines, items), the unit
-    `scores` and `pinned` units, and the `keep` mask.
+    `scores` and `pinned` units, and the `keep` mask. A stage reads an option
+    with `state.option(name)`, and only an option declared in `headroom.options`
+    (the list `compress()` accepts and the memo and session keys cover).
 
 What a stage may change
     Only the fields it declares in `provides`, and only on blocks it
@@ -64,6 +66,7 @@ from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
 from headroom.messages import Block, ToolCall
+from headroom.options import is_declared
 from headroom.params import StageParams
 from headroom.tokens import approx_tokens
 
@@ -177,6 +180,11 @@ class RunState:
     pipeline_id: str = ""  # hash of the pipeline's canonical text: part of every memo key
 
     def option(self, name: str, default: Any = None) -> Any:
+        """A run option (`headroom.options`); only a declared option can be read."""
+        if not is_declared(name):
+            raise KeyError(
+                f"option {name!r} is not declared; declare it with headroom.options.declare_option"
+            )
         value = self.options.get(name)
         return default if value is None else value
 

@@ -92,7 +92,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL for each kind of store, isolated from every other test."""
     if request.param == "memory":
-        return f"memory://?max_entries=1000&test={uuid.uuid4().hex}"
+        return f"memory://?max_entries=1000&name={uuid.uuid4().hex}"
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/ccr.db"
     base = require_redis()

@@ -22,11 +22,18 @@ from headroom.ccr import (
     with_retrieve_tool,
 )
 from headroom.markers import content_hash, find_markers, find_retrieval_notes
-from headroom.stores import MemoryStore, open_store
+from headroom.stores import MemoryStore, ScopedStore, Store, open_store
 from tests.store_fixtures import MakeStore
 
 LOG, LOG_FACTS = samples.application_log()
 RECORDS, FAILED = samples.json_records()
+
+
+def keep_original(store: Store, text: str, namespace: str = "default") -> str:
+    """Store a text as compress() does (verified, in a namespace); returns its hash."""
+    ref = content_hash(text)
+    ScopedStore(store, namespace).put_many("original", {ref: text})
+    return ref
 
 
 def compressed_incident(store: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -72,7 +79,7 @@ def test_a_query_on_records_returns_items_numbered_from_zero() -> None:
 def test_a_query_of_several_words_falls_back_to_units_holding_every_word() -> None:
     store = MemoryStore()
     text = "\n".join(["alpha beta", "beta gamma alpha", "gamma"] * 100)
-    store.put(content_hash(text), text)
+    keep_original(store, text)
     phrase = lookup(content_hash(text), "gamma alpha", store=store)
     assert [m.position for m in phrase.matches][:2] == [2, 5]
     words = lookup(content_hash(text), "alpha gamma", store=store)
@@ -100,7 +107,7 @@ def test_bad_hashes_and_queries_get_a_clear_answer(ref: Any, query: Any, status:
 
 def test_an_expired_hash_is_answered_expired(make_store: MakeStore) -> None:
     store, clock = make_store(ttl=0.5)
-    store.put("0123456789abcdef", "original")
+    ScopedStore(store).put_many("original", {"0123456789abcdef": "original"})
     clock.advance(0.6)
     found = lookup("0123456789abcdef", store=store)
     assert found.status == "expired"
@@ -108,7 +115,7 @@ def test_an_expired_hash_is_answered_expired(make_store: MakeStore) -> None:
 
 
 def test_a_store_that_cannot_be_reached_is_answered_unavailable() -> None:
-    found = lookup("0123456789abcdef", store="redis://127.0.0.1:1/0?id=unreachable")
+    found = lookup("0123456789abcdef", store="redis://127.0.0.1:1/0?prefix=unreachable")
     assert found.status == "unavailable"
     assert "cannot be reached" in found.answer()
 
@@ -227,7 +234,7 @@ def test_anthropic_calls_are_answered_with_one_user_message_of_tool_results() ->
 def test_a_hash_from_another_conversation_is_not_answered() -> None:
     store = MemoryStore()
     secret = "another tenant's original\n" * 50
-    store.put(content_hash(secret), secret)
+    keep_original(store, secret)
     _, output = compressed_incident(store)
     response = openai_response((TOOL_NAME, {"hash": content_hash(secret)}))
     (answer,) = answer_retrieve_calls(response, output, store=store)
@@ -253,7 +260,7 @@ def test_nothing_to_answer_gives_no_messages() -> None:
 def test_a_long_original_is_cut_at_a_line_with_a_marker_for_the_rest() -> None:
     store = MemoryStore()
     ref = content_hash(LOG)
-    store.put(ref, LOG)
+    keep_original(store, LOG)
     text = lookup(ref, store=store).answer(max_chars=2_000)
     kept, marker_line = text.rsplit("\n", 1)
     assert LOG.startswith(kept + "\n")

@@ -7,6 +7,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -16,7 +17,7 @@ import pytest
 import headroom
 from headroom import acompress, compress, samples
 from headroom.content.json_array import decode_items
-from headroom.errors import InputError, PipelineSpecError, UnknownPipelineError
+from headroom.errors import ConfigurationError, InputError, PipelineSpecError, UnknownPipelineError
 from headroom.graph import load_pipeline
 from headroom.markers import find_markers
 from headroom.store import MemoryStore
@@ -298,25 +299,80 @@ def test_the_other_messages_are_passed_through_untouched() -> None:
 # Failing open, unless strict. --------------------------------------------------------------------------
 
 
-def test_unknown_pipeline_passes_through_or_raises_in_strict_mode() -> None:
-    messages = incident()
-    result = compress(messages, pipeline="nope")
-    assert result.messages == messages
-    assert result.tokens_after == result.tokens_before
-    (failure,) = result.failures
-    assert failure.startswith("UnknownPipelineError: no pipeline file 'nope'")
-    assert failure.endswith("; passed through")
-    with pytest.raises(UnknownPipelineError):
-        compress(messages, pipeline="nope", strict=True)
+# A configuration that cannot work raises at the call site, whatever `strict` says. ----------------
 
 
-def test_invalid_pipeline_passes_through_or_raises_in_strict_mode() -> None:
-    bad = {"version": 1, "name": "bad", "stages": {"classify": {"use": "classify.v2"}}}
-    result = compress(incident(), pipeline=bad)
-    assert result.messages == incident()
-    assert result.failures[0].startswith("PipelineSpecError: 1 problem in pipeline <dict>")
-    with pytest.raises(PipelineSpecError, match=r"unknown stage 'classify.v2'"):
-        compress(incident(), pipeline=bad, strict=True)
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_unknown_pipeline_raises(strict: bool) -> None:
+    with pytest.raises(UnknownPipelineError, match=r"no pipeline file 'nope'"):
+        compress(incident(), pipeline="nope", strict=strict)
+
+
+BROKEN = """\
+version: 1
+name: broken
+stages:
+  classify: {use: classify.v1, after: [budget], params: {min_tokens: lots}}
+  score: {use: scroe.v1, after: [classify]}
+  budget: {use: budget.v1, after: [classify]}
+"""
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_broken_pipeline_file_raises_with_every_problem_listed(tmp_path: Path, strict: bool) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    with pytest.raises(PipelineSpecError) as info:
+        compress(incident(), pipeline=str(path), strict=strict)
+    text = str(info.value)
+    assert "min_tokens: Input should be a valid integer" in text
+    assert """unknown stage 'scroe.v1' (did you mean "score.v1"?)""" in text
+    assert "the stages form a cycle: " in text
+    with pytest.raises(PipelineSpecError):
+        anyio.run(lambda: acompress(incident(), pipeline=str(path), strict=strict))
+
+
+def test_bad_data_still_fails_open_with_a_good_configuration() -> None:
+    messages = [*incident(), {"role": "tool", "content": 42}, "not a message"]
+    result = compress(messages)
+    assert result.failures and result.messages[-1] == "not a message"
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"max_token": 10}, TypeError, r'max_token.*did you mean "max_tokens"'),
+        ({"target_ration": 0.5}, TypeError, r'did you mean "target_ratio"'),
+        ({"sesion": "abc"}, TypeError, r'did you mean "session"'),
+        ({"nothing_like_it": 1}, TypeError, r"options: max_tokens, session, target_ratio"),
+        ({"max_tokens": "10"}, TypeError, r"max_tokens must be a whole number of tokens, not str"),
+        ({"max_tokens": 0}, ValueError, r"max_tokens must be positive"),
+        ({"target_ratio": 1.5}, ValueError, r"target_ratio must be in \(0, 1\]"),
+        ({"namespace": ""}, ValueError, r"namespace must be 1 to 200 characters"),
+        ({"namespace": 7}, TypeError, r"namespace must be a string"),
+    ],
+)
+def test_an_unknown_option_or_a_bad_value_raises_at_the_call_site(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        compress(incident(), **options)
+    with pytest.raises(error, match=message):
+        anyio.run(lambda: acompress(incident(), **options))
+
+
+def test_an_unknown_option_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        compress(incident(), max_token=10)
+
+
+def test_a_none_option_is_the_default_in_output_and_in_every_key() -> None:
+    store = MemoryStore()
+    plain = compress(incident(), store=store)
+    explicit = compress(incident(), store=MemoryStore(), max_tokens=None, target_ratio=None)
+    assert explicit.messages == plain.messages
+    again = compress(incident(), store=store, max_tokens=None)
+    assert "cache.v1:as sent before" in again.transforms_applied  # the same session, not a new one
 
 
 @pytest.mark.parametrize("messages", [None, "hello", 42, {"role": "user", "content": "hi"}])

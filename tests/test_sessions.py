@@ -11,13 +11,15 @@ import uuid
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom import CompressionHooks, compress, samples
+from headroom.ccr import retrieve
 from headroom.graph import load_pipeline
 from headroom.markers import find_markers
-from headroom.stores import MemoryStore, open_store
+from headroom.stores import MemoryStore, StoreConfigError
 from tests.store_fixtures import require_redis
 
 QUERIES = [
@@ -277,7 +279,7 @@ def test_workers_sharing_redis_share_originals_and_session_state() -> None:
 
     first = worker()
     (marker, *_) = find_markers(tool_contents(first["messages"])[0])
-    assert open_store(url).get(marker.hash) == tool_output("log", 7, 400)  # stored by the other process
+    assert retrieve(marker.hash, url) == tool_output("log", 7, 400)  # stored by the other process
     session.add_turn(tool_output("json", 8, 300), QUERIES[2])
     second = worker()
     assert "cache.v1:as sent before" in second["transforms"]  # the first worker's session record
@@ -288,15 +290,63 @@ def test_an_unreachable_store_fails_open_with_the_reason() -> None:
     session = Session("openai")
     session.add_turn(tool_output("log", 1, 400), None)
     messages = session.request()
-    result = compress(messages, store="redis://127.0.0.1:1/0?id=fail-open")
+    result = compress(messages, store="redis://127.0.0.1:1/0?prefix=fail-open")
     assert result.messages == messages
     (failure,) = result.failures
     assert "store redis://127.0.0.1:1/0" in failure and "nothing was compressed" in failure
 
 
-def test_an_unknown_store_url_fails_open_with_the_reason() -> None:
+def test_an_unknown_kind_of_store_is_a_configuration_error_raised_at_the_call_site() -> None:
     session = Session("openai")
     session.add_turn(tool_output("log", 1, 400), None)
-    result = compress(session.request(), store="postgres://db/headroom")
-    assert result.messages == session.request()
-    assert "unknown kind of store" in result.failures[0]
+    for strict in (False, True):
+        with pytest.raises(StoreConfigError, match="unknown kind of store"):
+            compress(session.request(), store="postgres://db/headroom", strict=strict)
+
+
+class KeepLessOfTools(CompressionHooks):
+    def compute_biases(self, messages: list[Any], ctx: Any, **kwargs: Any) -> dict[int, float]:
+        return {index: 0.3 for index, message in enumerate(messages) if message.get("role") == "tool"}
+
+
+def one_turn() -> list[dict[str, Any]]:
+    session = Session("openai")
+    session.add_turn(tool_output("log", 5, 400), QUERIES[2])
+    session.add_turn(tool_output("json", 6, 300), None)
+    return session.request()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"hooks": KeepLessOfTools()},
+        {"target_ratio": 0.05},
+        {"max_tokens": 3_000},
+        {"user_query": "Which records failed?"},
+        {"pipeline": "aggressive"},
+    ],
+    ids=["hook biases", "target_ratio", "max_tokens", "user_query", "pipeline"],
+)
+def test_a_repeat_with_anything_that_changes_the_output_is_not_answered_from_the_first(
+    changed: dict[str, Any],
+) -> None:
+    store = MemoryStore()
+    plain = compress(one_turn(), store=store)
+    repeat = compress(one_turn(), store=store, **changed)
+    fresh = compress(one_turn(), store=MemoryStore(), **changed)
+    assert fresh.messages != plain.messages, "the change matters to the output"
+    assert repeat.messages == fresh.messages
+    unchanged = compress(one_turn(), store=store)
+    assert unchanged.messages == plain.messages
+    assert "cache.v1:as sent before" in unchanged.transforms_applied
+
+
+def test_a_hook_whose_biases_stay_the_same_keeps_every_earlier_turn_from_the_session_records() -> None:
+    store = MemoryStore()
+    outputs = run_session(lambda: store, hooks=KeepLessOfTools())
+    assert_prefix_stable(outputs)
+    session = Session("openai")
+    session.add_turn(tool_output("log", 0, 300), QUERIES[0])
+    session.add_turn(tool_output("json", 1, 300), QUERIES[1])
+    again = compress(session.request(), store=store, hooks=KeepLessOfTools())
+    assert again.transforms_applied.count("cache.v1:as sent before") == 2

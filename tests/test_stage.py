@@ -83,7 +83,13 @@ def test_option_falls_back_to_default_when_missing_or_none() -> None:
     state = make_state(openai_tool_turn(LOG), max_tokens=None, target_ratio=0.2)
     assert state.option("max_tokens", 7) == 7
     assert state.option("target_ratio", 0.5) == 0.2
-    assert state.option("absent") is None
+    assert state.option("session") is None
+
+
+def test_only_a_declared_option_can_be_read() -> None:
+    state = make_state(openai_tool_turn(LOG))
+    with pytest.raises(KeyError, match="option 'absent' is not declared; declare it with"):
+        state.option("absent")
 
 
 def test_decisions_use_the_character_estimate_and_never_the_tokenizer() -> None:

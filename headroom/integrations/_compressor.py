@@ -6,6 +6,14 @@ send the original: too small to bother, nothing saved, or an error. An error is 
 raised to the caller; it is logged with its reason, at WARNING the first time
 that reason is seen and at DEBUG after that, so a misconfiguration cannot flood
 the log while every failure still leaves one record.
+
+The configuration is checked once, when a `RequestCompressor` is built (the pipeline is
+loaded then, and an unknown option or store URL raises there), so a bad pipeline file
+stops the application at start-up instead of passing every request through.
+
+Each request is compressed in its caller's namespace (`headroom.stores.namespaces`),
+derived from the caller's credential by `namespace_for_credential`; the credential
+itself is never kept or logged.
 """
 
 from __future__ import annotations
@@ -17,15 +25,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.compress import CompressResult, PipelineLike, acompress, compress
+from headroom.compress import CompressResult, PipelineLike, acompress, check_configuration, compress
 from headroom.hooks import CompressionHooks
 from headroom.integrations import _responses
+from headroom.stores import namespace_for_credential
 from headroom.tokens import iter_text
 
 # Below this many tokens a request is sent as it is: compressing it would save little.
 DEFAULT_MIN_TOKENS = 500
 _CHARS_PER_TOKEN = 4  # the size check is an estimate; counting exactly costs as much as compressing
 _MAX_REMEMBERED_REASONS = 256
+# Where an HTTP request carries its caller's credential, in the order they are read
+# (OpenAI and most others, Anthropic, Azure OpenAI, Gemini).
+CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key")
+
+
+def credential_in_headers(headers: Any) -> str | None:
+    """The caller's credential from ASGI-style headers (pairs of bytes), or None."""
+    found = {bytes(key).lower(): bytes(value) for key, value in headers or ()}
+    for name in CREDENTIAL_HEADERS:
+        value = found.get(name)
+        if value:
+            return value.decode("latin-1")
+    return None
 
 
 def approximate_tokens(messages: Any) -> int:
@@ -122,49 +144,68 @@ class RequestCompressor:
             raise ValueError("min_tokens must be >= 0")
         if model_limit is not None and model_limit <= 0:
             raise ValueError("model_limit must be a positive number of tokens")
-        self.pipeline = pipeline
+        self._options: dict[str, Any] = dict(compress_options or {})
+        if "namespace" in self._options:
+            raise ValueError("compress_options cannot set namespace: each caller's comes from its credential")
+        if model_limit is not None:
+            self._options["max_tokens"] = model_limit  # the engine's overall budget
+        # Loaded (and every option checked) once, here: a bad configuration raises at start-up.
+        self.pipeline = check_configuration(pipeline=pipeline, hooks=hooks, **self._options)
         self.hooks = hooks
         self.min_tokens = min_tokens
         self.model_limit = model_limit
         self.totals = RunningTotals()
         self.failures = FailureLog(logger)
-        self._options: dict[str, Any] = dict(compress_options or {})
-        if model_limit is not None:
-            self._options["max_tokens"] = model_limit  # the engine's overall budget
 
-    async def messages(self, messages: Any, model: str | None) -> Compressed | None:
-        """Compressed OpenAI or Anthropic messages, or None to send the originals."""
-        return await self._attempt(lambda: self._messages_plan(messages), model)
+    async def messages(
+        self, messages: Any, model: str | None, credential: str | None = None
+    ) -> Compressed | None:
+        """Compressed OpenAI or Anthropic messages, or None to send the originals.
 
-    def messages_sync(self, messages: Any, model: str | None) -> Compressed | None:
+        `credential`: the caller's API key or Authorization value; it names the namespace."""
+        return await self._attempt(lambda: self._messages_plan(messages), model, credential)
+
+    def messages_sync(
+        self, messages: Any, model: str | None, credential: str | None = None
+    ) -> Compressed | None:
         """`messages` for synchronous callers (safe inside a running event loop)."""
         self.totals.saw_request()
         try:
             plan = self._messages_plan(messages)
             if plan is None:
                 return None
-            return self._finish(plan, compress(plan.messages, model, **self._call_options()))
+            return self._finish(plan, compress(plan.messages, model, **self._call_options(credential)))
         except Exception as error:
             self.report_failure(error)
             return None
 
-    async def responses_input(self, items: Any, model: str | None) -> Compressed | None:
+    async def responses_input(
+        self, items: Any, model: str | None, credential: str | None = None
+    ) -> Compressed | None:
         """A compressed Responses API `input` list, or None to send the original."""
-        return await self._attempt(lambda: self._responses_plan(items), model)
+        return await self._attempt(lambda: self._responses_plan(items), model, credential)
 
-    async def _attempt(self, plan_for: Callable[[], _Plan | None], model: str | None) -> Compressed | None:
+    async def _attempt(
+        self, plan_for: Callable[[], _Plan | None], model: str | None, credential: str | None
+    ) -> Compressed | None:
         self.totals.saw_request()
         try:
             plan = plan_for()
             if plan is None:
                 return None
-            return self._finish(plan, await acompress(plan.messages, model, **self._call_options()))
+            options = self._call_options(credential)
+            return self._finish(plan, await acompress(plan.messages, model, **options))
         except Exception as error:
             self.report_failure(error)
             return None
 
-    def _call_options(self) -> dict[str, Any]:
-        return {"pipeline": self.pipeline, "hooks": self.hooks, **self._options}
+    def _call_options(self, credential: str | None) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "hooks": self.hooks,
+            "namespace": namespace_for_credential(credential),
+            **self._options,
+        }
 
     def _big_enough(self, messages: list[Any]) -> bool:
         return approximate_tokens(messages) >= self.min_tokens

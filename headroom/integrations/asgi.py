@@ -44,7 +44,13 @@ import orjson
 
 from headroom.compress import PipelineLike
 from headroom.hooks import CompressionHooks
-from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Compressed, RequestCompressor, Totals
+from headroom.integrations._compressor import (
+    DEFAULT_MIN_TOKENS,
+    Compressed,
+    RequestCompressor,
+    Totals,
+    credential_in_headers,
+)
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "CompressionMiddleware"]
 
@@ -180,8 +186,11 @@ def _with_savings_headers(send: Send, tokens_saved: int) -> Send:
 class CompressionMiddleware:
     """Pure ASGI middleware that compresses OpenAI, Anthropic and Responses requests.
 
-    pipeline, hooks, min_tokens, model_limit, compress_options: as for `HeadroomCallback`.
+    pipeline, hooks, min_tokens, model_limit, compress_options: as for `HeadroomCallback`;
+    the pipeline is loaded and every option checked here, so a bad one stops the app at start-up.
     max_body_bytes: bodies larger than this are passed through unread.
+    Each request is compressed in its caller's namespace, from a hash of its `Authorization`
+    (or `x-api-key`, `api-key`, `x-goog-api-key`) header (`headroom.stores.namespace_for_credential`).
     """
 
     def __init__(
@@ -252,7 +261,8 @@ class CompressionMiddleware:
         if body is None or payload is None:
             return _Forward(scope, reader.replay())
         field = _FIELDS[kind]
-        outcome = await self._compress_field(kind, payload.get(field), payload.get("model"))
+        credential = credential_in_headers(scope.get("headers"))
+        outcome = await self._compress_field(kind, payload.get(field), payload.get("model"), credential)
         if outcome is None:
             return _Forward(scope, reader.replay())
         new_body: bytes = await _maybe_in_thread(orjson.dumps, {**payload, field: outcome.payload}, len(body))
@@ -260,8 +270,10 @@ class CompressionMiddleware:
         receive = _receive_first([request], reader.receive)  # later calls (http.disconnect) go to the client
         return _Forward(_with_length(scope, len(new_body)), receive, outcome.tokens_saved)
 
-    async def _compress_field(self, kind: Kind, value: Any, model: Any) -> Compressed | None:
+    async def _compress_field(
+        self, kind: Kind, value: Any, model: Any, credential: str | None
+    ) -> Compressed | None:
         model_name = model if isinstance(model, str) else None
         if kind == "responses":
-            return await self.compressor.responses_input(value, model_name)
-        return await self.compressor.messages(value, model_name)
+            return await self.compressor.responses_input(value, model_name, credential)
+        return await self.compressor.messages(value, model_name, credential)

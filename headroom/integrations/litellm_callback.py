@@ -25,6 +25,12 @@ What each LiteLLM path does (litellm 1.110):
   yourself there, or use the async API.
 - `litellm.anthropic.messages.create` (sync) is not implemented by LiteLLM.
 
+Namespaces: each request is compressed in its caller's namespace
+(`headroom.stores.namespace_for_credential`), from the LiteLLM proxy's hash of the
+caller's virtual key when the call carries one, else from the call's `api_key` (no
+key: `anonymous`). The key itself is never kept or logged. The pipeline is loaded, and
+every option checked, when the callback is built: a bad pipeline file raises there.
+
 Failing open: any error leaves the request exactly as it was and is logged once
 with its reason (logger `headroom.integrations.litellm_callback`; WARNING the
 first time a kind of reason appears, DEBUG after). Requests whose text is under
@@ -60,6 +66,21 @@ _RESPONSES_CALLS = frozenset({"responses", "aresponses"})
 
 def _call_type_name(call_type: Any) -> str:
     return str(getattr(call_type, "value", call_type))
+
+
+def caller_credential(kwargs: Mapping[str, Any]) -> str | None:
+    """Whose request this is: the LiteLLM proxy's hash of the caller's virtual key when there is
+    one (the provider key is the same for every caller there), else the call's `api_key`."""
+    for name in ("litellm_metadata", "metadata"):
+        metadata = kwargs.get(name)
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("user_api_key_hash"), str):
+            return str(metadata["user_api_key_hash"])
+    params = kwargs.get("litellm_params")
+    for source in (kwargs, params if isinstance(params, Mapping) else {}):
+        key = source.get("api_key")
+        if isinstance(key, str) and key:
+            return key
+    return None
 
 
 class HeadroomCallbackType(CustomLogger):
@@ -120,10 +141,13 @@ class HeadroomCallbackType(CustomLogger):
 
     async def _compressed_request(self, kwargs: dict[str, Any], call_type: str) -> dict[str, Any] | None:
         model = kwargs.get("model")
+        credential = caller_credential(kwargs)
         if call_type in _MESSAGES_CALLS:
-            field, outcome = "messages", await self.compressor.messages(kwargs.get("messages"), model)
+            messages = kwargs.get("messages")
+            field, outcome = "messages", await self.compressor.messages(messages, model, credential)
         elif call_type in _RESPONSES_CALLS:
-            field, outcome = "input", await self.compressor.responses_input(kwargs.get("input"), model)
+            items = kwargs.get("input")
+            field, outcome = "input", await self.compressor.responses_input(items, model, credential)
         else:
             return None
         return None if outcome is None else {**kwargs, field: outcome.payload}
@@ -141,14 +165,15 @@ class HeadroomCallbackType(CustomLogger):
         body = (kwargs.get("additional_args") or {}).get("complete_input_dict")
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return
-        outcome = self.compressor.messages_sync(body["messages"], model if isinstance(model, str) else None)
+        model_name = model if isinstance(model, str) else None
+        outcome = self.compressor.messages_sync(body["messages"], model_name, caller_credential(kwargs))
         if outcome is not None:
             body["messages"] = outcome.payload
 
     def __repr__(self) -> str:
         c = self.compressor
         return (
-            f"HeadroomCallback(pipeline={c.pipeline!r}, min_tokens={c.min_tokens}, "
+            f"HeadroomCallback(pipeline={c.pipeline.name!r}, min_tokens={c.min_tokens}, "
             f"model_limit={c.model_limit}, total_tokens_saved={self.total_tokens_saved})"
         )
 

@@ -15,6 +15,12 @@ records make later turns cheap, and hold a block's form even when something outs
 that rule (a hook's bias) changes. An answer whose original is gone is not used: the
 block is computed again, and its original stored again.
 
+Everything lives in the run's namespace (`headroom.stores.namespaces`), and every read
+is verified: a record that fails its check is not used (the block is computed again),
+an original that fails is stored again. Two different originals with one 16-digit hash
+in one namespace cannot both be retrieved by it: the second block is sent as it was,
+and the result's `failures` says so.
+
 When the store cannot be reached, nothing is compressed (an elision whose original is
 not kept could never be undone): every block goes back as it was and the result's
 `failures` says why.
@@ -28,19 +34,17 @@ from typing import Any
 from headroom.markers import MARKER_PATTERN, retrieval_note
 from headroom.params import param
 from headroom.registry import register
-from headroom.session import SESSION_OPTION, ToolOutputs, digest, first_sent_ends, position_key, session_key
+from headroom.session import ToolOutputs, configuration, digest, first_sent_ends, position_key, session_key
 from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
-from headroom.stores import StoreUnavailable
+from headroom.stores import ScopedStore, StoreUnavailable, check_url, scoped
 
-_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://", "unix://")
 MEMO_HIT = "memo hit"
 AS_SENT = "as sent before"
+CORRUPT = "record failed its check; computed again"
 
 
-def _known_store_scheme(url: str | None) -> str | None:
-    if url is not None and not url.startswith(_SCHEMES):
-        raise ValueError(f"unknown kind of store {url!r}; use one of {', '.join(_SCHEMES)}")
-    return url
+def _known_store_url(url: str | None) -> str | None:
+    return None if url is None else check_url(url)
 
 
 class CacheParams(StageParams):
@@ -55,7 +59,7 @@ class CacheParams(StageParams):
         None,
         description="Where originals live: memory://, sqlite:///path or redis://host:port/db"
         " (compress(store=...) takes precedence)",
-        check=_known_store_scheme,
+        check=_known_store_url,
     )
 
 
@@ -83,17 +87,14 @@ def memo_key(block: BlockState, state: RunState, positions: _Positions | None = 
     """
     where = positions or _Positions(state)
     call = block.block.tool_call
-    options = {key: value for key, value in state.options.items() if key != SESSION_OPTION}
     return digest(
-        state.pipeline_id,
-        state.context.model or "",
+        configuration(state),
         block.ref,
         block.block.origin,
         block.block.query,
         call.arguments if call else "",
         repr(block.bias),
         str(where.in_first_request(block)),
-        json.dumps(options, sort_keys=True, default=str),
     )
 
 
@@ -123,23 +124,27 @@ class Cache(Stage):
         if not open_blocks:
             return
         try:
-            self._answer(state, open_blocks)
+            self._answer(state, scoped(state.store), open_blocks)
         except StoreUnavailable as error:
             self._fail_open(state, error)
 
-    def _answer(self, state: RunState, blocks: list[BlockState]) -> None:
+    def _answer(self, state: RunState, store: ScopedStore, blocks: list[BlockState]) -> None:
         positions = _Positions(state)
         records: dict[int, tuple[str, dict[str, Any]]] = {}
         if self.params.sessions:
             session = session_key(state)
             keys = [position_key(session, block) for block in blocks]
-            for block, found in zip(blocks, state.store.lookup_many("session", keys), strict=True):
+            for block, found in zip(blocks, store.lookup_many("session", keys), strict=True):
                 if found.value is not None:
                     records[block.block.id] = (AS_SENT, json.loads(found.value))
+                elif found.status == "corrupt":
+                    block.note(f"{self.name}:session {CORRUPT}")
         if self.params.memoize:
             rest = [block for block in blocks if block.block.id not in records]
             keys = [memo_key(block, state, positions) for block in rest]
-            for block, found in zip(rest, state.store.lookup_many("memo", keys), strict=True):
+            for block, found in zip(rest, store.lookup_many("memo", keys), strict=True):
+                if found.status == "corrupt":
+                    block.note(f"{self.name}:memo {CORRUPT}")
                 if found.value is None:
                     continue
                 record = json.loads(found.value)
@@ -147,9 +152,9 @@ class Cache(Stage):
                 if record["later"] <= positions.in_this_request(block):
                     records[block.block.id] = (MEMO_HIT, record)
         compressed = [block for block in blocks if records.get(block.block.id, ("", {}))[1].get("output")]
-        originals = state.store.lookup_many("original", [block.ref for block in compressed])
+        originals = store.lookup_many("original", [block.ref for block in compressed])
         for block, original in zip(compressed, originals, strict=True):
-            if not original.found:
+            if original.value != block.text:  # gone, corrupt, or another text with this hash
                 del records[block.block.id]  # its markers could not be undone: compute it again
         for block in blocks:
             answered = records.get(block.block.id)
@@ -176,10 +181,16 @@ class Cache(Stage):
     async def finish(self, state: RunState) -> None:
         if state.store is None:
             return
+        store = scoped(state.store)
+        try:
+            self._store(state, store)
+        except StoreUnavailable as error:
+            self._fail_open(state, error)
+
+    def _store(self, state: RunState, store: ScopedStore) -> None:
         positions = _Positions(state)
         session = session_key(state) if self.params.sessions else ""
-        originals: dict[str, str] = {}
-        memos: dict[str, str] = {}
+        changed: list[BlockState] = []
         pins: dict[str, str] = {}
         for block in state.blocks:
             how = self._answered(block)
@@ -193,20 +204,47 @@ class Cache(Stage):
                 continue
             if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
                 self._finalise(block)
-            output = block.output if block.output != block.text else None
-            record = _record(output, list(block.notes), positions.in_this_request(block))
-            if output is not None:
-                originals[block.ref] = block.text
-                if self.params.memoize:
-                    memos[memo_key(block, state, positions)] = record
+            if block.output != block.text:
+                changed.append(block)
+            else:
+                pins[position_key(session, block)] = _record(
+                    None, self._notes(block), positions.in_this_request(block)
+                )
+        originals: dict[str, str] = {}
+        memos: dict[str, str] = {}
+        for block in self._without_collisions(state, store, changed):
+            record = _record(block.output, self._notes(block), positions.in_this_request(block))
+            originals[block.ref] = block.text
+            if self.params.memoize:
+                memos[memo_key(block, state, positions)] = record
             pins[position_key(session, block)] = record
-        try:
-            state.store.put_many("original", originals)
-            state.store.put_many("memo", memos)
-            if self.params.sessions:
-                state.store.put_many("session", pins)
-        except StoreUnavailable as error:
-            self._fail_open(state, error)
+        store.put_many("original", originals)
+        store.put_many("memo", memos)
+        if self.params.sessions:
+            store.put_many("session", pins)
+
+    def _without_collisions(
+        self, state: RunState, store: ScopedStore, blocks: list[BlockState]
+    ) -> list[BlockState]:
+        """The blocks whose original can be stored under their hash: no other text holds it in this
+        namespace. A block whose hash another original holds goes back as it was, reported."""
+        held = store.lookup_many("original", [block.ref for block in blocks])
+        kept = []
+        for block, found in zip(blocks, held, strict=True):
+            if found.value is None or found.value == block.text:
+                kept.append(block)
+                continue
+            where = f"stage {self.stage_id} ({self.name})"
+            reason = f"another original in this namespace has hash {block.ref}; sent uncompressed"
+            state.failures.append(Failure(where, reason, block.block.message_index))
+            block.failed = f"{where}: hash collision"
+            block.keep = None
+            block.output = None
+        return kept
+
+    def _notes(self, block: BlockState) -> list[str]:
+        """The notes a record keeps: the stages' own, not this run's cache notes (a record ignored)."""
+        return [note for note in block.notes if not note.startswith(f"{self.name}:")]
 
     def _answered(self, block: BlockState) -> str | None:
         for how in (AS_SENT, MEMO_HIT):

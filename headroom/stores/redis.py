@@ -9,6 +9,13 @@ batch costs one round trip and other processes never see half of it.
 Redis forgets the remembered keys by time alone: a key is answered "expired" until
 `ttl` after it expired or was evicted. Needs the `redis` client (`pip install
 'headroom-ai[redis]'`).
+
+Timeouts are short, so a server that hangs costs little before the breaker
+(`headroom.stores.base`) skips it: connecting gives up after 0.25 s, and a reply that
+takes longer than 0.5 s fails the call (`socket_connect_timeout` and `socket_timeout`,
+in seconds, in the URL's query change them). A refused or dropped connection is tried
+once more at once (a pooled connection may be stale after a server restart); a timeout
+is not retried.
 """
 
 from __future__ import annotations
@@ -17,7 +24,22 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headroom.stores.base import DEFAULT_TTL, Kind, Lookup, Store, StoreUnavailable, decode, encode
+from headroom.stores.base import (
+    DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_SECONDS,
+    DEFAULT_TTL,
+    Kind,
+    Lookup,
+    Store,
+    StoreConfigError,
+    StoreUnavailable,
+    decode,
+    encode,
+)
+from headroom.stores.urls import redact
+
+CONNECT_TIMEOUT = 0.25
+SOCKET_TIMEOUT = 0.5
 
 _LOOKUP = """
 local now, ttl, values, marks = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
@@ -71,22 +93,24 @@ class RedisStore(Store):
         max_entries: int = 100_000,
         prefix: str = "headroom",
         clock: Callable[[], float] = time.time,
-        connect_timeout: float = 1.0,
-        timeout: float = 2.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        timeout: float = SOCKET_TIMEOUT,
+        breaker_failures: int = DEFAULT_BREAKER_FAILURES,
+        breaker_seconds: float = DEFAULT_BREAKER_SECONDS,
         client: Any = None,
     ):
-        super().__init__(ttl=ttl, max_entries=max_entries)
-        self.url = url
+        super().__init__(
+            ttl=ttl,
+            max_entries=max_entries,
+            breaker_failures=breaker_failures,
+            breaker_seconds=breaker_seconds,
+        )
+        self.url = redact(url)  # what is shown; the real one (the client holds it too) only scrubs errors
+        self._real_url = url
         self.prefix = prefix
         self._clock = clock
         if client is None:
-            try:
-                import redis
-            except ImportError as error:
-                raise StoreUnavailable(
-                    url, "the redis client is not installed: pip install 'headroom-ai[redis]'"
-                ) from error
-            client = redis.Redis.from_url(url, socket_connect_timeout=connect_timeout, socket_timeout=timeout)
+            client = _client(url, connect_timeout, timeout)
         self._client = client
         self._lookup = client.register_script(_LOOKUP)
         self._put = client.register_script(_PUT)
@@ -98,16 +122,12 @@ class RedisStore(Store):
     def _ttl_ms(self) -> int:
         return max(1, round(self.ttl * 1000))
 
-    def lookup_many(self, kind: Kind, keys: Sequence[str]) -> list[Lookup]:
-        if not keys:
-            return []
+    def _lookup_many(self, kind: Kind, keys: Sequence[str]) -> list[Lookup]:
         lru, values, marks = self._names(kind)
         replies = self._call(self._lookup, [lru], [self._clock(), self._ttl_ms(), values, marks, *keys])
         return [_as_lookup(reply) for reply in replies]
 
-    def put_many(self, kind: Kind, items: Mapping[str, str]) -> None:
-        if not items:
-            return
+    def _put_many(self, kind: Kind, items: Mapping[str, str]) -> None:
         lru, values, marks = self._names(kind)
         pairs: list[Any] = []
         for key, value in items.items():
@@ -118,10 +138,30 @@ class RedisStore(Store):
         try:
             return script(keys=keys, args=args)
         except Exception as error:  # the client's errors (connection, timeout, response) all mean the same
-            raise StoreUnavailable(self.url, f"{type(error).__name__}: {error}") from error
+            raise StoreUnavailable(self._real_url, f"{type(error).__name__}: {error}") from error
 
     def close(self) -> None:
         self._client.close()
+
+
+def _client(url: str, connect_timeout: float, timeout: float) -> Any:
+    try:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+    except ImportError as error:
+        raise StoreConfigError(
+            url, "the redis client is not installed: pip install 'headroom-ai[redis]'"
+        ) from error
+    try:
+        return redis.Redis.from_url(
+            url,
+            socket_connect_timeout=connect_timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+        )
+    except ValueError as error:  # a malformed URL or query value
+        raise StoreConfigError(url, str(error)) from error
 
 
 def _as_lookup(reply: Any) -> Lookup:

@@ -1,7 +1,9 @@
 """`sqlite:///path/to/file.db`: originals that survive restarts, shared by processes on one machine.
 
 One file, WAL mode, one connection per store guarded by a lock. Values are stored as
-UTF-8 bytes (lone surrogates kept), so every text comes back byte for byte.
+UTF-8 bytes (lone surrogates kept), so every text comes back byte for byte. A write that
+finds the file locked by another process waits at most `timeout` seconds (1 by default,
+`?timeout=` in the URL), then fails (and counts toward the breaker).
 """
 
 from __future__ import annotations
@@ -12,7 +14,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from headroom.stores.base import DEFAULT_TTL, Kind, Lookup, Store, decode, encode, unavailable_on
+from headroom.stores.base import (
+    DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_SECONDS,
+    DEFAULT_TTL,
+    Kind,
+    Lookup,
+    Store,
+    decode,
+    encode,
+    unavailable_on,
+)
+
+BUSY_TIMEOUT = 1.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -42,9 +56,16 @@ class SqliteStore(Store):
         ttl: float = DEFAULT_TTL,
         max_entries: int = 100_000,
         clock: Callable[[], float] = time.time,
-        timeout: float = 5.0,
+        timeout: float = BUSY_TIMEOUT,
+        breaker_failures: int = DEFAULT_BREAKER_FAILURES,
+        breaker_seconds: float = DEFAULT_BREAKER_SECONDS,
     ):
-        super().__init__(ttl=ttl, max_entries=max_entries)
+        super().__init__(
+            ttl=ttl,
+            max_entries=max_entries,
+            breaker_failures=breaker_failures,
+            breaker_seconds=breaker_seconds,
+        )
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"  # four slashes before an absolute path, as SQLAlchemy writes it
         self._clock = clock
@@ -59,9 +80,7 @@ class SqliteStore(Store):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
 
-    def lookup_many(self, kind: Kind, keys: Sequence[str]) -> list[Lookup]:
-        if not keys:
-            return []
+    def _lookup_many(self, kind: Kind, keys: Sequence[str]) -> list[Lookup]:
         now = self._clock()
         with self._lock, unavailable_on(self.url, sqlite3.Error):
             rows = self._select(
@@ -118,9 +137,7 @@ class SqliteStore(Store):
             [(kind, key, until) for key, until in keys],
         )
 
-    def put_many(self, kind: Kind, items: Mapping[str, str]) -> None:
-        if not items:
-            return
+    def _put_many(self, kind: Kind, items: Mapping[str, str]) -> None:
         now = self._clock()
         with self._lock, unavailable_on(self.url, sqlite3.Error):
             self._db.execute("BEGIN IMMEDIATE")

@@ -118,7 +118,7 @@ def check_litellm_callback(upstream: StubUpstream, files: Path) -> None:
 def check_options(upstream: StubUpstream, files: Path) -> None:
     callback = run("Options and running totals")["callback"]
 
-    assert callback.compressor.pipeline == "aggressive"
+    assert callback.compressor.pipeline.name == "aggressive"
     assert callback.requests_compressed == 1
     assert callback.total_tokens_saved > 10_000
     assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
@@ -139,7 +139,7 @@ def check_proxy_configs(upstream: StubUpstream, files: Path) -> None:
     litellm.logging_callback_manager._reset_all_callbacks()
     asyncio.run(_load_and_ask(files / "litellm_custom_config.yaml"))
     custom = [cb for cb in litellm.callbacks if isinstance(cb, HeadroomCallbackType)]
-    assert [cb.compressor.pipeline for cb in custom] == ["aggressive"]
+    assert [cb.compressor.pipeline.name for cb in custom] == ["aggressive"]
     assert custom[0].requests_compressed == 1
     assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
 

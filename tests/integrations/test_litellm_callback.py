@@ -6,20 +6,24 @@ import asyncio
 import copy
 import json
 import logging
+import uuid
 from typing import Any
 
 import litellm
 import pytest
 from litellm.integrations.custom_logger import CustomLogger
 
-from headroom import CompressEvent, CompressionHooks, samples
+from headroom import CompressEvent, CompressionHooks, retrieve, samples
+from headroom.errors import PipelineSpecError, UnknownPipelineError
 from headroom.integrations.litellm_callback import HeadroomCallback, HeadroomCallbackType
+from headroom.stores import StoreConfigError
 from tests.integrations.checks import assert_compressed, tokens
 from tests.stub_upstream import StubUpstream
 
 OPENAI_MODEL = "openai/gpt-4o"
 ANTHROPIC_MODEL = "anthropic/claude-3-5-sonnet-20241022"
 LOGGER = "headroom.integrations.litellm_callback"
+PASSWORD = "hunter2pass"
 
 
 pytestmark = pytest.mark.usefixtures("clean_litellm_callbacks")
@@ -193,7 +197,8 @@ def test_options_reach_the_engine(upstream, openai_messages) -> None:
 def test_errors_leave_the_request_as_it_was_and_are_logged_once(upstream, openai_messages, caplog) -> None:
     litellm.completion(**openai_call(upstream, openai_messages))
     without_headroom = upstream.last().body
-    broken = HeadroomCallback(pipeline="no-such-pipeline")
+    unreachable = f"redis://:{PASSWORD}@127.0.0.1:1/0?prefix=test-{uuid.uuid4().hex}"
+    broken = HeadroomCallback(compress_options={"store": unreachable})
     litellm.callbacks = [broken]
     caplog.set_level(logging.DEBUG, logger=LOGGER)
     litellm.completion(**openai_call(upstream, openai_messages))
@@ -204,8 +209,49 @@ def test_errors_leave_the_request_as_it_was_and_are_logged_once(upstream, openai
     assert upstream.last().body == without_headroom
     records = [r for r in caplog.records if r.name == LOGGER]
     assert [r.levelname for r in records] == ["WARNING", "DEBUG"]  # one record per failure; repeats quieter
-    assert "no-such-pipeline" in records[0].getMessage()
+    assert "store redis://***@127.0.0.1:1/0" in records[0].getMessage()
+    assert PASSWORD not in caplog.text and PASSWORD not in repr(broken)
     assert (broken.requests_seen, broken.requests_compressed, broken.totals().failures) == (2, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"pipeline": "no-such-pipeline"}, UnknownPipelineError),
+        ({"pipeline": {"version": 1, "name": "x", "stages": {"a": {"use": "nope.v1"}}}}, PipelineSpecError),
+        ({"compress_options": {"max_token": 10}}, TypeError),
+        ({"compress_options": {"store": "postgres://db"}}, StoreConfigError),
+        ({"compress_options": {"namespace": "mine"}}, ValueError),
+    ],
+)
+def test_a_bad_configuration_stops_the_callback_when_it_is_built(
+    settings: dict[str, Any], error: type
+) -> None:
+    with pytest.raises(error):
+        HeadroomCallback(**settings)
+
+
+def test_each_caller_is_compressed_in_the_namespace_of_its_key(callback, upstream, openai_messages) -> None:
+    from headroom.markers import find_markers
+    from headroom.stores import namespace_for_credential
+
+    litellm.completion(**openai_call(upstream, openai_messages, api_key="sk-tenant-a"))
+    asyncio.run(litellm.acompletion(**openai_call(upstream, openai_messages, api_key="sk-tenant-b")))
+    (marker, *_) = find_markers(received_messages(upstream)[4]["content"])
+    for key in ("sk-tenant-a", "sk-tenant-b"):
+        assert retrieve(marker.hash, namespace=namespace_for_credential(key)) == openai_messages[4]["content"]
+    assert retrieve(marker.hash) is None  # not in the default namespace
+    assert retrieve(marker.hash, namespace=namespace_for_credential("sk-tenant-c")) is None
+
+
+def test_the_proxy_callers_virtual_key_names_the_namespace() -> None:
+    from headroom.integrations.litellm_callback import caller_credential
+
+    proxied = {"api_key": "sk-provider", "metadata": {"user_api_key_hash": "hash-of-caller"}}
+    assert caller_credential(proxied) == "hash-of-caller"
+    assert caller_credential({"api_key": "sk-x"}) == "sk-x"
+    assert caller_credential({"api_key": None, "litellm_params": {"api_key": "sk-y"}}) == "sk-y"
+    assert caller_credential({}) is None
 
 
 class Unreadable(dict):  # type: ignore[type-arg]
@@ -229,7 +275,7 @@ def test_headroom_callback_is_an_instance_and_builds_new_ones() -> None:
     built = HeadroomCallback(pipeline="lossless", min_tokens=0)
     assert type(built) is HeadroomCallbackType
     assert built is not HeadroomCallback
-    assert built.compressor.pipeline == "lossless"
+    assert built.compressor.pipeline.name == "lossless"
     assert isinstance(built, HeadroomCallback)
     assert not isinstance(object(), HeadroomCallback)
 

@@ -224,8 +224,12 @@ def test_a_store_that_fails_on_read_stops_every_stage_from_working() -> None:
 
 def test_the_store_param_names_the_kinds_of_store_it_knows() -> None:
     assert CacheParams(store="sqlite:///tmp/ccr.db").store == "sqlite:///tmp/ccr.db"
-    with pytest.raises(ValueError, match=r"unknown kind of store 'postgres://db'; use one of memory://"):
+    with pytest.raises(ValueError, match=r"store postgres://db: unknown kind of store; use memory://"):
         CacheParams(store="postgres://db")
+    with pytest.raises(
+        ValueError, match=r"store redis://\*\*\*@db/0\?ttl=soon: ttl='soon' is not a valid float"
+    ):
+        CacheParams(store="redis://:hunter2pass@db/0?ttl=soon")  # shown redacted
 
 
 def test_a_compressed_json_object_stays_json_with_the_note_as_its_last_member() -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from headroom import compress
+from headroom import compress, retrieve
 from headroom.markers import find_markers
 from headroom.stages.crush.code import CodeParams, CrushCode, same_file
 from headroom.stages.score import Score
@@ -129,7 +129,7 @@ def test_markers_retrieve_the_original_through_compress() -> None:
     assert result.tokens_after < result.tokens_before * 0.8
     assert _body(HTTPX, "    def stream(") in output
     (digest,) = {m.hash for m in find_markers(output)}
-    assert store.get(digest) == HTTPX
+    assert retrieve(digest, store) == HTTPX
 
 
 def test_same_input_same_bytes() -> None:

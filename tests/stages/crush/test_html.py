@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from headroom import compress
+from headroom import compress, retrieve
 from headroom.markers import find_markers, find_tallies
 from headroom.stages.crush.html import CrushHtml, HtmlParams
 from headroom.stages.score import Score
@@ -68,7 +68,7 @@ def test_markers_retrieve_the_page_through_compress() -> None:
     assert result.tokens_after < result.tokens_before / 3
     digests = {m.hash for m in find_markers(output)} | {t.hash for t in find_tallies(output)}
     (digest,) = digests
-    assert store.get(digest) == POLICY
+    assert retrieve(digest, store) == POLICY
 
 
 def test_pinned_blocks_stay_even_over_budget() -> None:
