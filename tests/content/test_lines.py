@@ -67,7 +67,8 @@ def test_error_signals_with_text_that_changes_length_when_lower_cased() -> None:
 def test_python_trace_is_a_group_with_header_frames_and_exception_line_as_anchors() -> None:
     document = LinesDocument.parse("\n".join(PY_TRACE))
     assert document.groups() == [range(1, 7)]
-    assert document.anchors() == {1, 2, 4, 6}
+    # The ERROR line above it, the header, each end frame with its source line, the exception line.
+    assert document.anchors() == {0, 1, 2, 3, 4, 5, 6}
 
 
 def test_java_and_javascript_traces_are_groups() -> None:
