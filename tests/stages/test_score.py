@@ -66,14 +66,26 @@ def test_an_identifier_in_many_units_is_not_a_needle() -> None:
     assert block.pinned == set()
 
 
-def test_tool_arguments_weigh_in_relevance_but_pin_nothing() -> None:
-    # Arguments are often filters every record matches (a date, a limit): needles come from the user.
+def test_tool_arguments_pin_only_what_few_units_hold() -> None:
+    # Arguments are often filters many records match (a date, a limit): a term only they hold pins
+    # in at most argument_needle_max_share of the units.
     content = json.dumps(RECORDS)
     with_args = score(content, "json_array", arguments={"order": "ord-1077"})
-    assert with_args.pinned == set()
+    assert with_args.pinned == {77}
     assert with_args.scores is not None and with_args.scores[77] == max(with_args.scores)
     without = score(content, "json_array", arguments={"order": "ord-1077"}, use_tool_arguments=False)
-    assert without.scores is not None and without.scores[77] == 0.0
+    assert without.scores is not None and without.scores[77] == 0.0 and without.pinned == set()
+
+
+def test_a_filter_value_many_units_match_pins_nothing() -> None:
+    days = [f"2026-{9 + i % 60 // 30:02d}-{1 + i % 30:02d}" for i in range(300)]
+    records = [{"id": f"ord-{1000 + i}", "created": f"{day}T08:00:00Z"} for i, day in enumerate(days)]
+    same_day = {i for i, day in enumerate(days) if day == "2026-09-01"}
+    assert len(same_day) == 5  # 1.7% of the records
+    block = score(json.dumps(records), "json_array", arguments={"since": "2026-09-01", "limit": 300})
+    assert block.pinned == set()  # a term only the arguments hold pins in at most 1% of the units
+    asked = score(json.dumps(records), "json_array", query="Which orders were created on 2026-09-01?")
+    assert asked.pinned == same_day  # the user's own identifier: in at most 2%
 
 
 def test_a_number_must_stand_alone_to_match() -> None:
@@ -195,6 +207,13 @@ def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> N
 
 
 def test_a_word_the_request_quotes_as_code_is_an_identifier() -> None:
-    terms = query_terms("Is `cacache` deduped under arborist?")
-    assert terms["cacache"] is True
-    assert terms["arborist"] is False and terms["deduped"] is False
+    terms = query_terms("Is `install` deduped under the tree?")
+    assert terms["install"] is True  # a common word, but quoted as code
+    assert terms["tree"] is False
+
+
+def test_common_words_are_not_identifiers_and_names_are() -> None:
+    terms = query_terms("When were openssl and gpgconf installed, and which versions did the packages get?")
+    assert terms["openssl"] is True and terms["gpgconf"] is True
+    for word in ("installed", "versions", "packages"):
+        assert terms[word] is False
