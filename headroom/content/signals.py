@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Sequence
 
 from headroom.markers import Positions, SummaryEntry
@@ -65,10 +65,14 @@ WARN_NAME_SUFFIXES = ("Warning",)
 ERROR_KEYS = frozenset(
     {"error", "errors", "exception", "err", "error_message", "errormessage", "stacktrace", "traceback"}
 )
-# Keys whose value says how a record went.
+# Keys whose value says how a record went (`reason`: Kubernetes events' and HTTP's; `phase`: a pod's;
+# `conclusion`: a CI run's).
 STATUS_KEYS = frozenset(
-    {"status", "level", "severity", "state", "result", "outcome", "loglevel", "log_level"}
-)
+    {
+        "status", "level", "severity", "state", "result", "outcome", "loglevel", "log_level", "reason",
+        "phase", "conclusion", "health",
+    }
+)  # fmt: skip
 
 # Shapes, searched in the lower-cased text.
 _EXIT_CODE = re.compile(
@@ -80,10 +84,6 @@ _SERVER_ERROR = (
     re.compile(r"(?:get|post|put|patch|delete|head|options) /\S* 5\d\d\b"),  # GET /v1/x 502 12ms
 )
 _FAILURE_MARK = re.compile(r"^[ \t]*[✕✗✘✖×] ", re.MULTILINE)  # jest, vitest, mocha: a failed test
-_STATUS_FIELD = re.compile(
-    r"""(?<![\w.-])(status|level|severity|state|result|outcome|loglevel|log_level|lvl|health)["']?"""
-    r"""[ \t]*[:=][ \t]*["']?([\w.-]+)"""
-)
 # A field's value is rare when at most this share of the lines with the field hold it (and at least
 # one line), among this many such lines or more, with a few distinct values (a status, not an id).
 RARE_STATUS_SHARE = 0.02
@@ -101,33 +101,26 @@ _NUMBER_AFTER = re.compile(r"""["']?[ \t]*[:=][ \t]*["']?\d""")
 _NOTHING_BEFORE = ("0 ", "no ", "zero ", "without ")
 
 
-def _word_pattern(terms: Sequence[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(re.escape(term) for term in terms) + r")\b", re.IGNORECASE)
-
-
-ERROR_WORDS = _word_pattern(ERROR_TERMS)
-WARN_WORDS = _word_pattern(WARN_TERMS)
-# Any text that may hold a signal holds one of these: one search rules most values out.
-_CANDIDATE = re.compile(
-    "|".join(
-        [
-            *(re.escape(term) for term in (*ERROR_TERMS, *WARN_TERMS)),
-            *(re.escape(part.lower()) for part in (*ERROR_NAME_SUFFIXES, *ERROR_NAME_PREFIXES)),
-            "exit",
-            r"\b5\d\d\b",  # a server error's status
-            "[✕✗✘✖×]",
-        ]
-    ),
-    re.IGNORECASE,
-)
-
-
 def text_error_signal(text: str) -> float:
     """1.0 for an error, 0.5 for a warning, else 0.0 (the strongest of its lines)."""
-    if not _CANDIDATE.search(text):
+    lowered = _lower(text)
+    words = _words(lowered)
+    if not _may_signal(text, lowered, words):
         return 0.0
     lines = text.split("\n")
-    return max(_signals(text, line_starts(lines), rare_fields=False), default=0.0)
+    return max(
+        _signals(text, line_starts(lines), rare_fields=False, lowered=lowered, words=words), default=0.0
+    )
+
+
+def _may_signal(text: str, lowered: str, words: set[str]) -> bool:
+    """A quick test that rules most values out: none of the vocabulary's words, names or shapes."""
+    return (
+        not words.isdisjoint(_ANY_FIRST_WORD)
+        or any(part in text for part in _NAME_PARTS)
+        or "5" in text
+        or not text.isascii()
+    )
 
 
 def per_line_error_signals(text: str, starts: list[int]) -> list[float]:
@@ -136,15 +129,23 @@ def per_line_error_signals(text: str, starts: list[int]) -> list[float]:
     return _signals(text, starts, rare_fields=True)
 
 
-def _signals(text: str, starts: list[int], *, rare_fields: bool) -> list[float]:
+def _signals(
+    text: str,
+    starts: list[int],
+    *,
+    rare_fields: bool,
+    lowered: str | None = None,
+    words: set[str] | None = None,
+) -> list[float]:
     signals = [0.0] * len(starts)
-    lowered = _lower(text)
-    for line in warning_lines(text, lowered, starts):
+    lowered = _lower(text) if lowered is None else lowered
+    words = _words(lowered) if words is None else words  # a term whose first word is absent is absent
+    for line in warning_lines(text, lowered, starts, words):
         signals[line] = 0.5
-    for line in error_lines(text, lowered, starts):
+    for line in error_lines(text, lowered, starts, words):
         signals[line] = 1.0
     if rare_fields:
-        for line in rare_status_lines(lowered, starts):
+        for line in rare_status_lines(lowered, starts, words):
             signals[line] = 1.0
     return signals
 
@@ -158,51 +159,112 @@ def _lower(text: str) -> str:
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
-def error_lines(text: str, lowered: str, starts: list[int]) -> Iterator[int]:
-    """The lines that report an error, by every rule of the vocabulary (a line may come more than once)."""
-    for term in ERROR_TERMS:
-        yield from lines_holding(
-            lowered, starts, term, _timeout_event if term == "timeout" else _says_failure
-        )
+_LETTERS = re.compile(r"[a-z]+")
+# Every byte but a-z becomes a space: the words of a text are then one C-level split away.
+_ONLY_LETTERS = bytes(byte if 97 <= byte <= 122 else 32 for byte in range(256))
+
+
+def _words(lowered: str) -> set[str]:
+    """The runs of a-z in a lower-cased text (fast: a byte translation and a split)."""
+    letters = lowered.encode("utf-8", "surrogatepass").translate(_ONLY_LETTERS)
+    return set(letters.decode("ascii").split())
+
+
+def _first_word(term: str) -> str:
+    match = _LETTERS.match(term)
+    assert match is not None, term
+    return match[0]
+
+
+_ERROR_FIRST_WORDS = {term: _first_word(term) for term in ERROR_TERMS}
+_WARN_FIRST_WORDS = {term: _first_word(term) for term in WARN_TERMS}
+_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+_ANY_FIRST_WORD = frozenset(
+    {*_ERROR_FIRST_WORDS.values(), *_WARN_FIRST_WORDS.values(), "exit", "exited", "exitcode", "status"}
+)
+_NAME_PARTS = (*ERROR_NAME_SUFFIXES, *ERROR_NAME_PREFIXES, *WARN_NAME_SUFFIXES)
+
+
+def error_lines(text: str, lowered: str, starts: list[int], words: set[str]) -> Iterator[int]:
+    """The lines that report an error, by every rule of the vocabulary (a line may come more than
+    once). `words`: the lower-cased text's words, to skip the terms it cannot hold."""
+    for term, first in _ERROR_FIRST_WORDS.items():
+        if first in words:
+            yield from lines_holding(
+                lowered, starts, term, _timeout_event if term == "timeout" else _says_failure
+            )
     for suffix in ERROR_NAME_SUFFIXES:
         yield from lines_holding(text, starts, suffix, _ends_a_name)
     for prefix in ERROR_NAME_PREFIXES:
         yield from lines_holding(text, starts, prefix, _starts_a_name)
-    for match in _EXIT_CODE.finditer(lowered):
-        if int(match[1]) != 0 and _word_starts(lowered, match.start()):
-            yield _line_of(starts, match.start())
-    for pattern in _SERVER_ERROR:
-        for match in pattern.finditer(lowered):
-            if _word_starts(lowered, match.start()):
+    if "exit" in lowered:
+        for match in _EXIT_CODE.finditer(lowered):
+            if int(match[1]) != 0 and _word_starts(lowered, match.start()):
                 yield _line_of(starts, match.start())
-    for match in _FAILURE_MARK.finditer(text):
-        yield _line_of(starts, match.start())
+    for needed, pattern in zip(({"http"}, {"status"}, _METHODS), _SERVER_ERROR, strict=True):
+        if needed & words:
+            for match in pattern.finditer(lowered):
+                if _word_starts(lowered, match.start()):
+                    yield _line_of(starts, match.start())
+    if not text.isascii():
+        for match in _FAILURE_MARK.finditer(text):
+            yield _line_of(starts, match.start())
 
 
-def warning_lines(text: str, lowered: str, starts: list[int]) -> Iterator[int]:
-    for term in WARN_TERMS:
-        yield from lines_holding(lowered, starts, term, _says_failure)
+def warning_lines(text: str, lowered: str, starts: list[int], words: set[str]) -> Iterator[int]:
+    for term, first in _WARN_FIRST_WORDS.items():
+        if first in words:
+            yield from lines_holding(lowered, starts, term, _says_failure)
     for suffix in WARN_NAME_SUFFIXES:
         yield from lines_holding(text, starts, suffix, _ends_a_name)
 
 
-def rare_status_lines(lowered: str, starts: list[int]) -> list[int]:
+_STATUS_NAMES = (
+    "status",
+    "level",
+    "severity",
+    "state",
+    "result",
+    "outcome",
+    "loglevel",
+    "log_level",
+    "lvl",
+    "health",
+)
+_FIELD_VALUE = re.compile(r"""["']?[ \t]*[:=][ \t]*["']?([\w.-]+)""")
+
+
+def rare_status_lines(lowered: str, starts: list[int], words: set[str] | None = None) -> list[int]:
     """Lines whose status or level field (`status=...`, `"level": "..."`) holds a value at most
     RARE_STATUS_SHARE of the lines with that field hold, when RARE_STATUS_MIN_LINES or more lines
     have it with 2..RARE_STATUS_MAX_VALUES distinct values (one `status=degraded` among `ok`s)."""
-    values: dict[str, dict[int, str]] = defaultdict(dict)
-    for match in _STATUS_FIELD.finditer(lowered):
-        values[match[1]].setdefault(_line_of(starts, match.start()), match[2])
     found: list[int] = []
-    for by_line in values.values():
-        if len(by_line) < RARE_STATUS_MIN_LINES:
+    for name in _STATUS_NAMES:
+        if words is not None and _first_word(name) not in words:
             continue
-        counts = Counter(by_line.values())
-        if not 2 <= len(counts) <= RARE_STATUS_MAX_VALUES:
-            continue
-        rare = max(1, int(RARE_STATUS_SHARE * len(by_line)))
-        found.extend(line for line, value in by_line.items() if counts[value] <= rare)
+        by_line: dict[int, str] = {}
+        index = lowered.find(name)
+        while index != -1:
+            value = _FIELD_VALUE.match(lowered, index + len(name))
+            if value is not None and (index == 0 or not _is_name_char(lowered[index - 1])):
+                by_line.setdefault(_line_of(starts, index), value[1])
+            index = lowered.find(name, index + len(name))
+        found.extend(_rare_values(by_line))
     return found
+
+
+def _rare_values(by_line: dict[int, str]) -> list[int]:
+    if len(by_line) < RARE_STATUS_MIN_LINES:
+        return []
+    counts = Counter(by_line.values())
+    if not 2 <= len(counts) <= RARE_STATUS_MAX_VALUES:
+        return []
+    rare = max(1, int(RARE_STATUS_SHARE * len(by_line)))
+    return [line for line, value in by_line.items() if counts[value] <= rare]
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_.-"
 
 
 def signal_limit(total: int) -> int:
@@ -228,7 +290,13 @@ def signal_entry(
 ) -> SummaryEntry | None:
     """`errors: 3 at lines 412, 988, 1530`: the units first..last that carry an error signal, numbered
     from `number_from`; None when none does."""
-    numbers = [index + number_from for index in range(first, last + 1) if signals[index] >= 1.0]
+    return errors_entry(
+        [index + number_from for index in range(first, last + 1) if signals[index] >= 1.0], unit
+    )
+
+
+def errors_entry(numbers: Sequence[int], unit: str) -> SummaryEntry | None:
+    """The summary entry saying where dropped units that carry an error are (their numbers, in order)."""
     return ("errors", Positions.of(numbers, unit)) if numbers else None
 
 
@@ -260,14 +328,24 @@ def _word_starts(text: str, index: int) -> bool:
 def lines_mentioning(text: str, starts: list[int], terms: Sequence[str]) -> set[int]:
     """Indices of the lines in which any of `terms` stands as a whole word (case-insensitive)."""
     lowered = _lower(text)
-    return {line for term in terms for line in lines_holding(lowered, starts, term, whole_word)}
+    words = _words(lowered)
+    return {
+        line
+        for term in terms
+        if _words(term).issubset(words)  # a term's words must all be in the text
+        for line in lines_holding(lowered, starts, term, whole_word)
+    }
 
 
 def lines_mentioning_each(text: str, starts: list[int], terms: Sequence[str], most: int) -> list[set[int]]:
     """For each term, the lines in which it stands as a whole word; an empty set for a term on more
     than `most` lines (it tells nothing apart, and counting stops there). The text is lower-cased once."""
     lowered = _lower(text)
-    return [set(lines_holding(lowered, starts, term, whole_word, most)) for term in terms]
+    words = _words(lowered)
+    return [
+        set(lines_holding(lowered, starts, term, whole_word, most)) if _words(term).issubset(words) else set()
+        for term in terms
+    ]
 
 
 # Whether the hit of a term at an offset counts: (text, offset, length of the term) -> bool.
