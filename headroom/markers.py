@@ -203,7 +203,7 @@ def find_tallies(text: str) -> list[Tally]:
 
 Scalar = str | int | float | bool | None
 # Runs of positions a summary lists before it elides the middle ones.
-MAX_LISTED_POSITIONS = 12
+MAX_LISTED_POSITIONS = 100
 
 
 @dataclass(frozen=True)

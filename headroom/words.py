@@ -13,7 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 _ENGLISH = """
-a able about above accept access according account across act action active actual actually add address
+a i is are was were been has had having does doing ours yours theirs hers mine ah eh hi ie eg vs etc
+able about above accept access according account across act action active actual actually add address
 admit affect after afternoon again against age ago agree ahead air all allow almost alone along already
 also although always am among amount an and animal another answer any anybody anyone anything anyway
 anywhere apart appear apply approach area argue arm around arrive art article as ask assume at attack
@@ -247,6 +248,7 @@ threw thrown told took torn tried understood was went were woke won wore worn wr
 
 # Keywords and names common to programming languages, often written in a request about code.
 _KEYWORDS = """
+ms ns mb gb kb tb kib mib gib os db vm io pr ci cd pm tz utc
 args bool break cls const def elif else enum esac extends false fi final fn func goto impl implements
 instanceof kwargs let mut nil none null println printf pub readonly self static str struct super this
 true try typedef typeof undefined var void while yield

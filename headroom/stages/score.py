@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from headroom.content.base import Document, Scope
-from headroom.content.signals import kept_signals, line_starts, lines_holding, whole_word
+from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.params import param
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
 from headroom.words import is_common_word
 
-_TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#-]*[A-Za-z0-9_]|\d{3,}")
+_TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#+-]*[A-Za-z0-9_+]|\d{3,}")
 _PART_SPLIT = re.compile(r"[/.:@#]")
 # Text the request quotes: `code`, "a string", 'a string', “a string” (not an apostrophe's 's).
 _QUOTED = re.compile(r"`([^`\n]+)`|\"([^\"\n]{2,80})\"|(?<![\w])'([^'\n]{2,80})'(?![\w])|“([^”\n]{2,80})”")
@@ -176,7 +176,7 @@ def _terms_of(text: str, asked: bool) -> Iterator[Term]:
     for match in _TERM.findall(text):
         for candidate, kind in _candidates(match):
             lowered = candidate.lower()
-            if len(lowered) < 3 or lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3):
+            if lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered):
                 continue
             written_as_name = _is_written_as_name(candidate) or lowered in quoted_words
             identifier = written_as_name or _is_identifier(candidate)
@@ -186,6 +186,11 @@ def _terms_of(text: str, asked: bool) -> Iterator[Term]:
             # (`AbstractDataset` in `AbstractDataset.load`) is a term of its own.
             derived = kind == "stem" or (kind == "part" and not asked)
             yield Term(lowered, identifier, derived, owner, member, written_as_name, asked)
+
+
+def _long_enough(word: str) -> bool:
+    """Three characters or more; or two letters that are no common word (`jq`, `bc`: a tool's name)."""
+    return len(word) >= 3 or (len(word) == 2 and word.isalpha() and not is_common_word(word))
 
 
 def _candidates(match: str) -> list[tuple[str, str]]:
@@ -215,11 +220,11 @@ def _owner_and_member(candidate: str, text: str) -> tuple[str | None, str | None
     match = _MEMBER.fullmatch(candidate)
     if match is None:
         return None, None
-    owner = match["owner"].rsplit(".", 1)[-1]
-    called = re.search(re.escape(candidate) + r"\(", text) is not None
+    owner = match["owner"].rsplit(".", 1)[-1]  # `requests.Session.request`: the class is `Session`
+    called = candidate + "(" in text
     if not (any(ch.isupper() for ch in owner) or called) or len(owner) < 3:
         return None, None
-    return normal_name(match["owner"]), match["member"].lower()
+    return normal_name(owner), match["member"].lower()
 
 
 _PATH = re.compile(r"[\w.@+-]*/[\w./@+-]*|[\w@+-]+\.[A-Za-z]\w{0,5}\b")
@@ -325,7 +330,9 @@ class Score(Stage):
         pinned = set(document.anchors()) | needles
         if p.pin_errors:
             reported = [i for i, signal in enumerate(errors) if signal >= 1.0]
-            pinned |= kept_signals(reported, document.templates(), count) if reported else set()
+            # Templates are read only when there are too many error units to keep them all.
+            kinds = document.templates() if len(reported) > signal_limit(count) else []
+            pinned |= kept_signals(reported, kinds, count)
         block.scores = scores
         block.relevance = relevance
         block.pinned = pinned
@@ -347,7 +354,7 @@ class Score(Stage):
         # A plain word naming the file or a directory the call read (`apt` for /var/log/apt/term.log)
         # describes every unit of the output: it scores, but pins nothing.
         read = set().union(*(path_names(argument_values(argument)) for argument in arguments))
-        candidates: list[tuple[int, list[int], bool]] = []  # (term's position, units, written as a name)
+        candidates: list[Candidate] = []
         for position, term in enumerate(terms):
             hits = _units_holding(text, starts, term, scopes)
             if not hits or len(hits) == count:
@@ -356,7 +363,7 @@ class Score(Stage):
             for i in hits:
                 relevance[i] += weight
             if term.pins and (term.written_as_name or term.text not in read):
-                candidates.append((position, hits, term.asked and term.written_as_name))
+                candidates.append((position, hits, term.asked and term.written_as_name, term.text))
         # Words the request puts side by side count again where a unit has them side by side,
         # in a phrase or joined into one identifier.
         for phrase in query_phrases(block.block.query):
@@ -368,25 +375,55 @@ class Score(Stage):
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
-        return relevance, self._needles(candidates, count) if self.params.pin_needles else set()
+        return relevance, self._needles(candidates, text, starts) if self.params.pin_needles else set()
 
-    def _needles(self, candidates: list[tuple[int, list[int], bool]], count: int) -> set[int]:
-        """The units of the distinctive terms: each in few units, the rarest first, within the total."""
+    def _needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> set[int]:
+        """The units of the distinctive terms: each in few units, the rarest first, within the total.
+        A term in too many units still pins where it stands as a whole name (`python3` in
+        `python3:amd64`, not in `python3-minimal` or `libpython3.11`), if that is as rare as a plain
+        word must be."""
         p = self.params
+        count = len(starts)
 
         def limit(named: bool) -> int:
             share = p.needle_max_share if named else p.plain_needle_max_share
             return min(max(3, int(share * count)), p.needle_max_units)
 
+        found: list[tuple[int, int, list[int]]] = []
+        for position, hits, named, term in candidates:
+            if len(hits) > limit(named):  # read more strictly, a term must be rarer too
+                hits = lines_holding(text, starts, term, _stands_as_name, limit(False))
+            if hits:
+                found.append((len(hits), position, hits))
         needles: set[int] = set()
-        for _, hits, named in sorted(candidates, key=lambda found: (len(found[1]), found[0])):
-            if len(hits) <= limit(named) and len(needles.union(hits)) <= p.needle_max_total:
+        for _, _, hits in sorted(found):
+            if len(needles.union(hits)) <= p.needle_max_total:
                 needles.update(hits)
         return needles
 
 
+# (the term's position in the request, the units holding it, whether it is written as a name and
+# asked by the user, the term's text)
+Candidate = tuple[int, list[int], bool, str]
+
+
+def _stands_as_name(text: str, index: int, length: int) -> bool:
+    """No letter, digit or `_ . -` right before or after: the whole of a name, not a part of one."""
+    after = index + length
+    return (index == 0 or not _is_name_char(text[index - 1])) and (
+        after == len(text) or not _is_name_char(text[after])
+    )
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_.-"
+
+
 def _units_holding(text: str, starts: list[int], term: Term, scopes: Sequence[Scope] | None) -> list[int]:
-    """The units holding a term; for `Class.method` also those naming the method inside the class."""
+    """The units holding a term; for `Class.method` also those naming the method inside the class.
+    A two-letter name counts only where it stands whole (`jq` in `jq:amd64`, not in `libjq1`)."""
+    if len(term.text) < 3:
+        return lines_holding(text, starts, term.text, _stands_as_name)
     hits = _units_containing(text, starts, term.text)
     if term.owner is None or term.member is None or scopes is None:
         return hits
