@@ -40,17 +40,18 @@ class Scope:
         """Whether a unit so enclosed is inside `owner` (a class's letters and digits, lower-cased):
         a definition of that name encloses it, or a name of its file is the owner's name or its
         last word (`catalog.py` for DataCatalog, `loaders.py` for PrefixLoader)."""
-        if any(_letters(name) == owner for name in self.names):
+        if any(name_letters(name) == owner for name in self.names):
             return True
         for name in self.file_names:
-            letters = _letters(name)
+            letters = name_letters(name)
             singular = letters[:-1] if letters.endswith("s") else letters
             if letters == owner or (len(singular) >= 4 and owner.endswith(singular)):
                 return True
         return False
 
 
-def _letters(name: str) -> str:
+def name_letters(name: str) -> str:
+    """A name's letters and digits, lower-cased: `data_catalog`, `DataCatalog` and `data-catalog` are one."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 

@@ -21,11 +21,15 @@ Pinned (no later cut drops them, the budget included):
   `AbstractDataset.load`, `AbstractDataset.save`). `Class.method` is found where
   a unit names the method inside the class, as the document tells
   (`Document.scopes`: a search hit's file and class, a code line's definition).
-  A term is distinctive when at most `needle_max_share` of the units hold it
-  (and no more than `needle_max_units`); all needles together pin at most
-  `needle_max_total` units, the rarest terms first. Common words
-  (`headroom.words`) never pin, nor do the stems and path parts derived from a
-  term of the tool arguments.
+  A term is distinctive when few units hold it: at most `needle_max_share` of
+  them for a term written as a name (digits, separators, inner capitals,
+  quotes) in the user's words, `plain_needle_max_share` for a plain word that
+  is no common word and for a term only the tool arguments hold, and never more
+  than `needle_max_units`. A term in more units still pins where it stands as a
+  whole name (`python3` in `python3:amd64`), if that is as rare as a plain word
+  must be. All needles together pin at most `needle_max_total` units, the
+  rarest terms first. Common words (`headroom.words`) never pin, nor do stems,
+  the parts of an argument's term, or a plain word naming the file the call read.
 Hook biases do not change scores; selection stages scale how much they keep by them.
 """
 
@@ -39,7 +43,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from headroom.content.base import Document, Scope
+from headroom.content.base import Document, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.params import param
 from headroom.registry import register
@@ -224,7 +228,7 @@ def _owner_and_member(candidate: str, text: str) -> tuple[str | None, str | None
     called = candidate + "(" in text
     if not (any(ch.isupper() for ch in owner) or called) or len(owner) < 3:
         return None, None
-    return normal_name(owner), match["member"].lower()
+    return name_letters(owner), match["member"].lower()
 
 
 _PATH = re.compile(r"[\w.@+-]*/[\w./@+-]*|[\w@+-]+\.[A-Za-z]\w{0,5}\b")
@@ -239,11 +243,6 @@ def path_names(text: str) -> set[str]:
             if part and part not in (".", ".."):
                 names.update((part, part.split(".", 1)[0]))
     return names
-
-
-def normal_name(name: str) -> str:
-    """A name's letters and digits, lower-cased: `data_catalog`, `DataCatalog` and `data-catalog` are one."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 _WORD = re.compile(r"[A-Za-z]+")
