@@ -66,6 +66,8 @@ _STOPWORDS = frozenset(
     ).split()
 )
 MAX_TERMS = 48
+# However short the block, a term may pin this many units (a method defined in a few classes).
+NEEDLE_MIN_UNITS = 5
 # A plain word this short is found only where a word starts: inside longer words it is noise.
 SHORT_WORD = 4
 
@@ -386,7 +388,7 @@ class Score(Stage):
 
         def limit(named: bool) -> int:
             share = p.needle_max_share if named else p.plain_needle_max_share
-            return min(max(3, int(share * count)), p.needle_max_units)
+            return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
 
         found: list[tuple[int, int, list[int]]] = []
         for position, hits, named, term in candidates:
