@@ -45,8 +45,14 @@ or JSON string). It only states facts about the dropped units:
     [headroom: summary of 283 omitted items: status: ok x281, failed x2; latency_ms: 3..180]
 
 Each entry is `key: value xCOUNT, ...` (every distinct value and how often it
-occurs) or `key: MIN..MAX` (the smallest and largest value; timestamps compare
-as text). Keys and values are written bare when they are plain words (letters,
+occurs), `key: MIN..MAX` (the smallest and largest value; timestamps compare
+as text), or `key: COUNT at UNIT N, N-M, ...` (how many of the dropped units are
+of a kind, and where: their numbers, consecutive ones as a range; past
+`MAX_LISTED_POSITIONS` runs, the first ones, `...`, and the last):
+
+    [headroom: summary of 1088 omitted lines: errors: 3 at lines 412, 988, 1530-1531; ...]
+
+Keys and values are written bare when they are plain words (letters,
 digits, `_/@+%:-` and single inner dots) and not a JSON number or literal;
 otherwise as JSON (a quoted string, a number, true, false or null).
 `find_summaries` reads them back.
@@ -208,8 +214,42 @@ def find_tallies(text: str) -> list[Tally]:
 # summaries ---------------------------------------------------------------------------------
 
 Scalar = str | int | float | bool | None
-# (key, [(value, count), ...]) for counts, or (key, (low, high)) for a range
-SummaryEntry = tuple[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
+# Runs of positions a summary lists before it elides the middle ones.
+MAX_LISTED_POSITIONS = 100
+
+
+@dataclass(frozen=True)
+class Positions:
+    """`errors: 3 at lines 412, 988, 1530-1531`: how many units of a kind, and the runs of their
+    numbers (first, last; inclusive). `complete` is False when the middle runs were left out."""
+
+    count: int
+    unit: str
+    runs: tuple[tuple[int, int], ...]
+    complete: bool = True
+
+    @classmethod
+    def of(cls, numbers: Sequence[int], unit: str) -> Positions:
+        """The positions of `numbers` (in order), listing at most MAX_LISTED_POSITIONS runs."""
+        spans: list[tuple[int, int]] = []
+        for number in numbers:
+            if spans and number == spans[-1][1] + 1:
+                spans[-1] = (spans[-1][0], number)
+            else:
+                spans.append((number, number))
+        if len(spans) <= MAX_LISTED_POSITIONS:
+            return cls(len(numbers), unit, tuple(spans))
+        shown = (*spans[: MAX_LISTED_POSITIONS - 1], spans[-1])
+        return cls(len(numbers), unit, shown, complete=False)
+
+    def numbers(self) -> list[int]:
+        """Every number listed (all of them when complete)."""
+        return [n for first, last in self.runs for n in range(first, last + 1)]
+
+
+EntryValue = list[tuple[Scalar, int]] | tuple[Scalar, Scalar] | Positions
+# (key, [(value, count), ...]) for counts, (key, (low, high)) for a range, (key, Positions) for where
+SummaryEntry = tuple[str, EntryValue]
 
 # A colon only inside a bare word, so `key: value` still splits at the first ": ".
 _BARE_CHAR = r"(?:[A-Za-z0-9_/@+%-]|:(?![ ]|$))"
@@ -232,29 +272,47 @@ def summary_value(value: Scalar) -> str:
 
 def summary(count: int, unit: str, entries: Sequence[SummaryEntry]) -> str:
     """`[headroom: summary of 283 omitted items: status: ok x281, failed x2; latency_ms: 3..180]`."""
-    parts = []
-    for key, stats in entries:
-        if isinstance(stats, list):
-            body = ", ".join(f"{summary_value(value)} x{seen}" for value, seen in stats)
-        else:
-            body = f"{summary_value(stats[0])}..{summary_value(stats[1])}"
-        parts.append(f"{summary_value(key)}: {body}")
+    parts = [_entry_text(key, stats) for key, stats in entries]
     text = f"[headroom: summary of {count} omitted {unit}"
     return text + (": " + "; ".join(parts) if parts else "") + "]"
+
+
+def with_first_entry(text: str, entry: SummaryEntry) -> str:
+    """A summary written by `summary` with `entry` put before its other entries."""
+    head = _SUMMARY_HEAD.match(text)
+    if head is None or not text.endswith("]"):
+        raise ValueError(f"not a summary: {text[:60]!r}")
+    rest = text[head.end() + 1 : -1] if head["colon"] else ""
+    return text[: head.start("colon") if head["colon"] else head.end()] + (
+        ": " + _entry_text(*entry) + ("; " + rest if rest else "") + "]"
+    )
+
+
+def _entry_text(key: str, stats: EntryValue) -> str:
+    if isinstance(stats, Positions):
+        listed = [str(first) if first == last else f"{first}-{last}" for first, last in stats.runs]
+        if not stats.complete:
+            listed.insert(len(listed) - 1, "...")
+        body = f"{stats.count} at {stats.unit} " + ", ".join(listed)
+    elif isinstance(stats, list):
+        body = ", ".join(f"{summary_value(value)} x{seen}" for value, seen in stats)
+    else:
+        body = f"{summary_value(stats[0])}..{summary_value(stats[1])}"
+    return f"{summary_value(key)}: {body}"
 
 
 @dataclass(frozen=True)
 class Summary:
     count: int
     unit: str
-    entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
+    entries: dict[str, EntryValue]
 
 
 def find_summaries(text: str) -> list[Summary]:
     """Every summary in a text, in order. Raises ValueError on one that does not follow the grammar."""
     found = []
     for head in _SUMMARY_HEAD.finditer(text):
-        entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]] = {}
+        entries: dict[str, EntryValue] = {}
         position = head.end()
         if head["colon"]:
             position = _read_entries(text, position + 1, entries)
@@ -264,13 +322,36 @@ def find_summaries(text: str) -> list[Summary]:
     return found
 
 
-def _read_entries(
-    text: str, position: int, entries: dict[str, list[tuple[Scalar, int]] | tuple[Scalar, Scalar]]
-) -> int:
+_POSITIONS = re.compile(
+    r"(?P<count>\d+) at (?P<unit>[a-z]+) (?P<runs>(?:\d+(?:-\d+)?|\.\.\.)(?:, (?:\d+(?:-\d+)?|\.\.\.))*)"
+)
+
+
+def _read_positions(match: re.Match[str]) -> Positions:
+    runs: list[tuple[int, int]] = []
+    complete = True
+    for item in match["runs"].split(", "):
+        if item == "...":
+            complete = False
+            continue
+        first, _, last = item.partition("-")
+        runs.append((int(first), int(last or first)))
+    return Positions(int(match["count"]), match["unit"], tuple(runs), complete)
+
+
+def _read_entries(text: str, position: int, entries: dict[str, EntryValue]) -> int:
     while True:
         key, position = _read_value(text, position)
         if text[position : position + 2] != ": ":
             raise ValueError(f"summary entry without ': ' at {position}")
+        where = _POSITIONS.match(text, position + 2)
+        if where is not None:
+            entries[str(key)] = _read_positions(where)
+            position = where.end()
+            if text[position : position + 2] != "; ":
+                return position
+            position += 2
+            continue
         first, position = _read_value(text, position + 2)
         if text[position : position + 2] == "..":
             last, position = _read_value(text, position + 2)

@@ -77,3 +77,45 @@ def test_a_summary_reads_back_dotted_values_that_start_like_numbers() -> None:
     text = summary(5, "lines", [("ip", [("127.0.0.1", 3), ("1.2.3", 1), (12, 1)]), ("ms", (3, 180.5))])
     (read,) = find_summaries(text)
     assert read.entries == {"ip": [("127.0.0.1", 3), ("1.2.3", 1), (12, 1)], "ms": (3, 180.5)}
+
+
+def test_a_positions_entry_lists_where_units_of_a_kind_are_and_reads_back() -> None:
+    from headroom.markers import Positions, find_summaries, summary
+
+    where = Positions.of([412, 988, 1530, 1531, 1532], "lines")
+    text = summary(1088, "lines", [("errors", where), ("time", ("10:06:41", "10:24:39"))])
+    assert text == (
+        "[headroom: summary of 1088 omitted lines: errors: 5 at lines 412, 988, 1530-1532; "
+        "time: 10:06:41..10:24:39]"
+    )
+    (read,) = find_summaries(text)
+    assert read.entries["errors"] == where
+    assert where.numbers() == [412, 988, 1530, 1531, 1532]
+
+
+def test_past_the_listed_runs_the_middle_ones_are_elided_and_the_count_stays_whole() -> None:
+    from headroom.markers import MAX_LISTED_POSITIONS, Positions, find_summaries, summary
+
+    numbers = list(range(1, 3 * MAX_LISTED_POSITIONS + 60, 3))  # runs of one, more than are listed
+    where = Positions.of(numbers, "lines")
+    assert not where.complete and len(where.runs) == MAX_LISTED_POSITIONS
+    assert where.runs[0] == (1, 1) and where.runs[-1] == (
+        numbers[-1],
+        numbers[-1],
+    )  # the first ones, the last
+    text = summary(numbers[-1], "lines", [("errors", where)])
+    assert f"errors: {len(numbers)} at lines 1, 4, 7," in text and f", ..., {numbers[-1]}]" in text
+    assert find_summaries(text)[0].entries["errors"] == where
+
+
+def test_an_entry_put_first_into_a_written_summary() -> None:
+    from headroom.markers import Positions, find_summaries, summary, with_first_entry
+
+    entry = ("errors", Positions.of([7], "lines"))
+    plain = summary(30, "lines", [("status", [(200, 30)])])
+    assert (
+        with_first_entry(plain, entry)
+        == "[headroom: summary of 30 omitted lines: errors: 1 at lines 7; status: 200 x30]"
+    )
+    bare = with_first_entry(summary(30, "lines", []), entry)
+    assert find_summaries(bare)[0].entries == {"errors": Positions(1, "lines", ((7, 7),))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 T = TypeVar("T")
@@ -24,6 +25,34 @@ def _memoized(owner: type, method: Callable[[Any], list[float]]) -> Callable[[An
         return cache[key]
 
     return signals
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What encloses a unit: the names of the definitions around it (innermost first: a class, its
+    method) and the names of the file it belongs to (its directories and its stem, `kedro`, `io`,
+    `data_catalog` for `kedro/io/data_catalog.py`)."""
+
+    names: tuple[str, ...] = ()
+    file_names: tuple[str, ...] = ()
+
+    def within(self, owner: str) -> bool:
+        """Whether a unit so enclosed is inside `owner` (a class's letters and digits, lower-cased):
+        a definition of that name encloses it, or a name of its file is the owner's name or its
+        last word (`catalog.py` for DataCatalog, `loaders.py` for PrefixLoader)."""
+        if any(name_letters(name) == owner for name in self.names):
+            return True
+        for name in self.file_names:
+            letters = name_letters(name)
+            singular = letters[:-1] if letters.endswith("s") else letters
+            if letters == owner or (len(singular) >= 4 and owner.endswith(singular)):
+                return True
+        return False
+
+
+def name_letters(name: str) -> str:
+    """A name's letters and digits, lower-cased: `data_catalog`, `DataCatalog` and `data-catalog` are one."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 class Document(ABC):
@@ -82,6 +111,17 @@ class Document(ABC):
     def anchors(self) -> set[int]:
         """Units the structure says must survive (a stack trace's first and last frame)."""
         return set()
+
+    def templates(self) -> list[str]:
+        """Each unit's template: its text with the variable fields (numbers, IDs, times) masked,
+        so the units of one kind share it (`headroom.content.templates`)."""
+        from headroom.content.templates import unit_templates
+
+        return unit_templates(self.units)
+
+    def scopes(self) -> list[Scope] | None:
+        """Per unit, what encloses it (`Scope`); None when this type has no such notion."""
+        return None
 
     def groups(self) -> list[range]:
         """Runs of units that belong together (a whole stack trace)."""

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from headroom.content.base import Document
+from headroom.content.base import Document, Scope
 from headroom.content.detect import NUMBERED_LINE
 from headroom.markers import omitted, with_markers
 
@@ -416,6 +416,19 @@ class CodeDocument(Document):
         if self._doc_owner is None:
             self._doc_owner = {index: d for d in self.all_definitions() for index in d.doc}
         return self._doc_owner.get(line)
+
+    def scopes(self) -> list[Scope]:
+        """Each line's definition and the ones around it, innermost first (`Parser.parse`, `Parser`)."""
+        found: list[Scope] = []
+        for index in range(len(self.units)):
+            names: list[str] = []
+            definition = self.owner(index)
+            while definition is not None:
+                if definition.name:
+                    names.append(definition.name)
+                definition = definition.parent
+            found.append(Scope(tuple(names)))
+        return found
 
     def line_index(self, number: int) -> int | None:
         """The index of the line a trace or an editor calls `number` (numbered listings: by their numbers)."""

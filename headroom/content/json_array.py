@@ -34,11 +34,12 @@ from headroom.content.signals import (
     ERROR_TERMS,
     STATUS_KEYS,
     WARN_TERMS,
+    errors_entry,
     line_starts,
     lines_mentioning,
     text_error_signal,
 )
-from headroom.markers import json_path, omitted, runs, summary, with_markers
+from headroom.markers import json_path, omitted, runs, summary, with_first_entry, with_markers
 
 SIGNAL_TERMS = (*ERROR_TERMS, *WARN_TERMS, *sorted(ERROR_KEYS))
 
@@ -141,9 +142,17 @@ class JsonArrayDocument(Document):
 
     def _summarize(self, keep: list[bool]) -> str:
         dropped = [item for item, kept in zip(self.items, keep, strict=True) if not kept]
-        if not self.summarize or len(dropped) < SUMMARY_MIN_UNITS:
+        if not self.summarize:
             return ""
-        return summarize_values(dropped, self.unit_name)
+        # Where the dropped items that report an error are: always said.
+        signals = self.error_signals()
+        errors = errors_entry(
+            [i for i, kept in enumerate(keep) if not kept and signals[i] >= 1.0], self.unit_name
+        )
+        if len(dropped) < SUMMARY_MIN_UNITS:
+            return summary(len(dropped), self.unit_name, [errors]) if errors else ""
+        note = summarize_values(dropped, self.unit_name, empty=errors is not None)
+        return with_first_entry(note, errors) if errors else note
 
     def item_text(self, index: int) -> str:
         cut = self.cut.get(index)

@@ -1,9 +1,16 @@
 """Line-oriented text (logs, shell output): units are lines, numbered from 1.
 
 Kept lines are verbatim. Each run of dropped lines becomes one marker line in
-place. Stack traces (Python, Java/JVM, JavaScript, Go, Rust) are found as
-groups, so a compressor can keep them whole, and their first and last frames
-are anchors that always survive.
+place; when the run holds lines that carry an error signal
+(`headroom.content.signals`), its marked summary says how many and where
+(`errors: 3 at lines 412, 988, 1530`), whatever else it leaves out.
+
+Stack traces (Python, Java/JVM, JavaScript, Go panics and goroutines, Rust
+backtraces) are found as groups, so a compressor can keep them whole. Every
+trace's anchors always survive: its header, its exception lines (Python's last
+line, Java's first line and each `Caused by:`), its first and last frame (with
+the line that names the frame's function, in Go and Rust, or shows its source, in
+Python), and the error line that introduces it.
 """
 
 from __future__ import annotations
@@ -11,22 +18,32 @@ from __future__ import annotations
 import re
 
 from headroom.content.base import Document
-from headroom.content.signals import line_starts, per_line_error_signals
-from headroom.markers import omitted, runs, with_markers
+from headroom.content.signals import line_starts, per_line_error_signals, signal_entry
+from headroom.content.templates import masked_lines
+from headroom.markers import omitted, runs, summary, with_first_entry, with_markers
 
 _FRAME = re.compile(
     r"""^\s+(?:at\s+\S|File\s+".*",\s+line\s+\d+)      # JVM / JS / .NET; Python
        |^\s+\S+\.(?:go|rs|py|js|ts|java|kt|rb|c|cc|cpp):\d+  # Go, Rust and friends
        |^\s+\d+:\s+0x[0-9a-f]+\s                             # Rust backtrace numbers
-       |^\s*\.\.\.\s+\d+\s+more\b                            # "... 12 more"
     """,
     re.VERBOSE,
 )
+_MORE = re.compile(r"^\s*\.\.\.\s+\d+\s+more\b")  # "... 12 more"
+# The line naming a frame's function above its location: Rust's `  6: ledger::post`, Go's
+# `main.(*Server).handle(0xc000012345)` and `created by net/http.(*Server).Serve in goroutine 1`.
+_FRAME_NAME = re.compile(r"^\s+\d+: \S|^created by \S|^[^\s(][^\s(]*\(.*\)$")
 _TRACE_START = re.compile(
-    r"Traceback \(most recent call last\)|^\s*(?:Caused by:|Exception in thread)"
+    r"Traceback \(most recent call last\)|^\s*(?:Caused by:|Suppressed:|Exception in thread)"
     r"|goroutine \d+ \[|stack backtrace:"
 )
+_CAUSE = re.compile(r"^\s*(?:Caused by:|Suppressed:|Exception in thread)")
+_GOROUTINE = re.compile(r"^goroutine \d+ \[")
+# Go and Rust print the panic and its message, then the stack a few lines below.
+_PANIC = re.compile(r"^(?:panic: |fatal error: |thread '[^']*' (?:\(\d+\) )?panicked at )")
+PANIC_REACH = 4
 _PYTHON_CODE_LINE = re.compile(r"^\s{4,}\S")
+_PYTHON_CARETS = re.compile(r"^\s+[\^~]+\s*$")  # Python 3.11+ underlines the failing expression
 _EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b.*|^\w+(?:\.\w+)+: .+")
 # A run's summary is written only when the run is at least this many times longer than the summary.
 SUMMARY_MIN_RATIO = 3
@@ -40,6 +57,7 @@ class LinesDocument(Document):
         super().__init__(text, text.split("\n"))
         self._groups: list[range] | None = None
         self._errors: list[float] | None = None
+        self._templates: list[str] | None = None
 
     @classmethod
     def parse(cls, text: str) -> LinesDocument:
@@ -54,13 +72,18 @@ class LinesDocument(Document):
         total = len(self.units)
         spans = runs(keep)
         notes = dict(zip(spans, self.describe_runs(keep, spans), strict=True))
+        signals = self.error_signals()
 
         def marker(first: int, last: int) -> str:
             text = omitted(self.unit_name, first + 1, last + 1, total, ref)
             note = notes[(first, last)]
-            # A summary is only worth its tokens next to a run several times its size.
+            errors = signal_entry(signals, first, last, self.first_number, self.unit_name)
+            # A summary is only worth its tokens next to a run several times its size; where the
+            # errors are is worth them always.
             if note and len(note) * SUMMARY_MIN_RATIO <= self._chars(first, last):
-                text += " " + note
+                text += " " + (with_first_entry(note, errors) if errors else note)
+            elif errors:
+                text += " " + summary(last - first + 1, self.unit_name, [errors])
             return text
 
         return "\n".join(with_markers(keep, self.units, marker))
@@ -84,16 +107,62 @@ class LinesDocument(Document):
             self._groups = _find_traces(self.units)
         return self._groups
 
+    def templates(self) -> list[str]:
+        if self._templates is None:
+            self._templates = masked_lines(self.text)
+        return self._templates
+
     def anchors(self) -> set[int]:
-        """A trace's header, first frame, last frame and closing exception line."""
-        anchors: set[int] = set()
-        for trace in self.groups():
-            frames = [i for i in trace if _FRAME.match(self.units[i])]
-            anchors.add(trace.start)
-            anchors.add(trace.stop - 1)
-            if frames:
-                anchors.update((frames[0], frames[-1]))
-        return anchors
+        """Every trace's anchors (see `trace_anchors`)."""
+        signals = self.error_signals()
+        return {i for trace in self.groups() for i in trace_anchors(self.units, trace, signals)}
+
+
+def trace_anchors(lines: list[str], trace: range, signals: list[float]) -> set[int]:
+    """A trace's lines that must survive: its first line (a header or an exception line), its last
+    (Python's exception line), each `Caused by:` and exception line within, its first and last frame
+    with the line naming or showing the frame, and the error line just above it (`signals`: each line's
+    error signal)."""
+    anchors = {trace.start, trace.stop - 1}
+    frames = [i for i in trace if _FRAME.match(lines[i])]
+    for frame in frames[:1] + frames[-1:]:
+        anchors.add(frame)
+        if frame - 1 in trace and _FRAME_NAME.match(lines[frame - 1]):
+            anchors.add(frame - 1)
+        if frame + 1 in trace and _PYTHON_CODE_LINE.match(lines[frame + 1]) and 'File "' in lines[frame]:
+            anchors.add(frame + 1)
+    anchors.update(i for i in trace if _CAUSE.match(lines[i]))
+    if _PANIC.match(lines[trace.start]):  # the panic's message, down to its stack
+        for index in trace:
+            if _TRACE_START.search(lines[index]):
+                break
+            if lines[index].strip():
+                anchors.add(index)
+    anchors.update(i for i in trace if _EXCEPTION_LINE.match(lines[i]))
+    above = trace.start - 1
+    if above >= 0 and lines[above].strip() and signals[above] >= 0.5:
+        anchors.add(above)
+    return anchors
+
+
+def _in_trace(lines: list[str], index: int) -> bool:
+    """A line that continues a trace: a frame, the line naming a frame or showing its source,
+    "... 12 more", a Python caret line, or a blank line before the next goroutine."""
+    line = lines[index]
+    if _FRAME.match(line) or _MORE.match(line) or _TRACE_START.search(line):
+        return True
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if _FRAME_NAME.match(line):
+        # Rust numbers every frame; Go names it on the line above its location.
+        return line[:1].isspace() or bool(_FRAME.match(following))
+    if not line.strip():
+        return bool(_GOROUTINE.match(following))
+    previous = lines[index - 1] if index > 0 else ""
+    # Python prints the source line under each `File "...", line N` frame, and may underline it.
+    return bool(
+        (_PYTHON_CODE_LINE.match(line) and 'File "' in previous)
+        or (_PYTHON_CARETS.match(line) and _PYTHON_CODE_LINE.match(previous))
+    )
 
 
 def _is_frame(lines: list[str], index: int) -> bool:
@@ -104,18 +173,28 @@ def _is_frame(lines: list[str], index: int) -> bool:
     return index > 0 and bool(_PYTHON_CODE_LINE.match(line)) and 'File "' in lines[index - 1]
 
 
+def _stack_below(lines: list[str], index: int) -> int | None:
+    """The goroutine or backtrace line a few lines below a panic, if any."""
+    for below in range(index + 1, min(len(lines), index + 1 + PANIC_REACH)):
+        if _TRACE_START.search(lines[below]):
+            return below
+    return None
+
+
 def _find_traces(lines: list[str]) -> list[range]:
     traces: list[range] = []
     index = 0
     total = len(lines)
     while index < total:
-        starts_trace = bool(_TRACE_START.search(lines[index]))
-        next_is_frame = index + 1 < total and _is_frame(lines, index + 1)
-        if not (starts_trace or next_is_frame):
+        line = lines[index]
+        stack = _stack_below(lines, index) if _PANIC.match(line) else None
+        if stack is None and not (
+            _TRACE_START.search(line) or (index + 1 < total and _is_frame(lines, index + 1))
+        ):
             index += 1
             continue
-        end = index + 1
-        while end < total and (_is_frame(lines, end) or _TRACE_START.search(lines[end])):
+        end = (stack if stack is not None else index) + 1
+        while end < total and _in_trace(lines, end):
             end += 1
         # Python closes a trace with the exception line itself.
         if end < total and _EXCEPTION_LINE.match(lines[end]):

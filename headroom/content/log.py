@@ -2,16 +2,20 @@
 
 Lines that differ only in numbers, IDs, hex, UUIDs, IPs or timestamps share a
 template. A template's middle instances are *repeats*: the first and last
-instance say what the others say. A repeated error is still an error, but a
-weaker signal (0.9, under the 1.0 that pins a unit), so a log where every line
-is an error can still be cut down to one example of each kind. The same goes
-for a stack trace repeated line for line.
+instance say what the others say, so a compressor need not keep the others
+for their own sake (nor the lines around them). A stack trace repeated line for
+line is a repeat too: it keeps its anchors (`headroom.content.lines`), not its
+every frame, unless so many traces repeat that their anchors alone would be
+too many signal units (`headroom.content.signals.signal_limit`): then only the
+first and last trace of each shape keep theirs. Error lines are a matter for
+the score stage, which keeps them all while they are few (`kept_signals`).
 
-A dropped run's marker carries a marked summary: how many of its lines are like
-which kept line, and the range or counts of their varying fields:
+A dropped run's marker carries a marked summary: where its error lines are, how
+many of its lines are like which kept line, and the range or counts of their
+varying fields:
 
     [headroom: omitted lines 6-398 of 2000; hash=...] [headroom: summary of 393 omitted lines:
-    same_shape_as_line: 5 x393; time: 08:00:01..08:06:34; status: 200 x393]
+    errors: 2 at lines 120, 388; same_shape_as_line: 5 x393; time: 08:00:01..08:06:34; status: 200 x393]
 
 (on one line).
 """
@@ -20,11 +24,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from headroom.content.lines import _FRAME, LinesDocument
-from headroom.content.templates import MASK, field_values, masked_lines, summarize_fields
+from headroom.content.lines import LinesDocument, trace_anchors
+from headroom.content.signals import signal_limit
+from headroom.content.templates import MASK, field_values, summarize_fields
 from headroom.markers import Scalar, SummaryEntry, summary
 
-REPEAT_SIGNAL_FACTOR = 0.9
 # A template must have this many instances before its middle ones count as repeats.
 MIN_INSTANCES_FOR_REPEATS = 3
 # A summary names the kept lines its run is like only when there are at most this many.
@@ -37,7 +41,6 @@ ANOMALY_MAX_DISTINCT = 12
 class LogDocument(LinesDocument):
     def __init__(self, text: str):
         super().__init__(text)
-        self._templates: list[str] | None = None
         self._ids: list[int] | None = None
         self._repeats: set[int] | None = None
         self._anomalies: list[float] | None = None
@@ -49,12 +52,6 @@ class LogDocument(LinesDocument):
         return cls(text)
 
     # templates -------------------------------------------------------------------
-
-    def templates(self) -> list[str]:
-        """Each line's template."""
-        if self._templates is None:
-            self._templates = masked_lines(self.text)
-        return self._templates
 
     def values(self) -> list[list[str]]:
         """Each line's field values, from one pass over the text."""
@@ -77,6 +74,7 @@ class LogDocument(LinesDocument):
         return self._repeats
 
     def trace_is_repeat(self, trace: range) -> bool:
+        """Whether a trace repeats an earlier and a later one line for line (by template)."""
         return trace.start in self._repeated_trace_starts()
 
     def _repeated_trace_starts(self) -> set[int]:
@@ -93,23 +91,15 @@ class LogDocument(LinesDocument):
 
     # signals ---------------------------------------------------------------------
 
-    def error_signals(self) -> list[float]:
-        signals = list(super().error_signals())
-        for index in self.repeats():
-            signals[index] *= REPEAT_SIGNAL_FACTOR
-        return signals
-
     def anchors(self) -> set[int]:
-        """A trace's header, first and last frames and closing line, for traces that are not repeats."""
-        anchors: set[int] = set()
-        for trace in self.groups():
-            if self.trace_is_repeat(trace):
-                continue
-            frames = [i for i in trace if _FRAME.match(self.units[i])]
-            anchors.update((trace.start, trace.stop - 1))
-            if frames:
-                anchors.update((frames[0], frames[-1]))
-        return anchors
+        """Every trace's anchors; when there would be more than `signal_limit` of them, a repeated
+        trace's only where it is the first or last of its shape."""
+        signals = self.error_signals()
+        per_trace = [(trace, trace_anchors(self.units, trace, signals)) for trace in self.groups()]
+        collapse = sum(len(found) for _, found in per_trace) > signal_limit(len(self.units))
+        return {
+            i for trace, found in per_trace if not (collapse and self.trace_is_repeat(trace)) for i in found
+        }
 
     def anomaly_signals(self) -> list[float]:
         """0.7 for a line whose field holds a rare value among many lines of its template

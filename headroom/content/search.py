@@ -10,7 +10,14 @@ files and counting what was dropped in each:
     matches: src/app.py x17; context: src/app.py x12; file_lines: 88..412]
 
 (on one line). In heading mode a file's path line is shown whenever any of its
-lines is, so a kept match never loses its file.
+lines is, so a kept match never loses its file. `git grep -p` and `-W` lines
+naming the function or class a hit is in (`path=12=class Foo:`) read as context.
+
+A hit's scope (`scopes`) is its file and the class it sits in, as far as the
+results show it: the nearest class header above it in the same file and less
+indented (a `class`, `struct`, `impl`... line the search matched or showed as
+context), or a Go method's receiver. So `AbstractDataset.load` finds the
+`def load(` hit under `class AbstractDataset`.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from headroom.content.base import Scope
 from headroom.content.lines import LinesDocument
 from headroom.markers import Scalar, SummaryEntry, summary
 
@@ -28,6 +36,15 @@ MATCH, CONTEXT, HEADING, SEPARATOR, OTHER = "match", "context", "heading", "sepa
 _MATCH = re.compile(r"(?P<path>[^\n:]+(?::[^\n:\d][^\n:]*)*?):(?P<line>\d+):(?:\d+:)?")
 _HEADED = re.compile(r"(?P<line>\d+)(?P<kind>[:-])(?:\d+[:-])?")
 _CONTEXT_FALLBACK = re.compile(r"(?P<path>.+?)-(?P<line>\d+)-")
+# What a result line's text (after its `path:12:` prefix) says it defines.
+_CLASS_HEADER = re.compile(
+    r"^(?P<indent>\s*)(?:(?:export|public|private|protected|internal|abstract|final|sealed|data|static|pub"
+    r"(?:\([\w:]+\))?|async|unsafe|default)\s+)*(?:class|struct|interface|trait|impl(?:<[^>]*>)?|object"
+    r"|module|enum|record|namespace)\s+(?:[\w:]+\s+for\s+)?(?P<name>[A-Za-z_]\w*)"
+)
+_GO_RECEIVER = re.compile(r"^\s*func\s+\(\s*\w+\s+\*?(?P<name>[A-Za-z_]\w*)")
+_PREFIX = re.compile(r"(?:[:=-]\d+[:=-](?:\d+[:=-])?)")
+_PATH_WORDS = re.compile(r"[^/\\]+")
 # Files listed one by one in a summary; beyond this, the first and last path by name.
 MAX_LISTED_FILES = 8
 
@@ -65,6 +82,43 @@ class SearchDocument(LinesDocument):
 
     def anchors(self) -> set[int]:
         return set()  # no line of a result must survive for its file's sake
+
+    def scopes(self) -> list[Scope]:
+        """Each line's file and the class it sits in, as far as the results show (see the module doc)."""
+        scopes: list[Scope] = []
+        open_classes: list[tuple[int, str]] = []  # (indent, name) of the class headers seen in this file
+        current: str | None = None
+        for index, parsed in enumerate(self.lines):
+            if parsed.path != current:
+                open_classes, current = [], parsed.path
+            if parsed.path is None or parsed.kind not in (MATCH, CONTEXT):
+                scopes.append(Scope())
+                continue
+            code = self._code(index)
+            indent = len(code) - len(code.lstrip())
+            while open_classes and open_classes[-1][0] >= indent:
+                open_classes.pop()
+            names = [name for _, name in reversed(open_classes)]
+            receiver = _GO_RECEIVER.match(code)
+            if receiver:
+                names.insert(0, receiver["name"])
+            scopes.append(Scope(tuple(names), _file_names(parsed.path)))
+            header = _CLASS_HEADER.match(code)
+            if header:
+                open_classes.append((indent, header["name"]))
+        return scopes
+
+    def _code(self, index: int) -> str:
+        """A result line's text, without its path and number."""
+        unit = self.units[index]
+        path = self.lines[index].path
+        rest = (
+            unit[len(path) :]
+            if path is not None and not self.heading_mode and unit.startswith(path)
+            else unit
+        )
+        prefix = _PREFIX.match(rest) if not self.heading_mode else _HEADED.match(rest)
+        return rest[prefix.end() :] if prefix else rest
 
     def render(self, keep: list[bool] | None, ref: str) -> str:
         return super().render(self._with_headings(keep), ref)
@@ -115,6 +169,14 @@ class SearchDocument(LinesDocument):
             per_file = [matches[path] for path in files]
             entries.append(("matches_per_file", (min(per_file), max(per_file))))
         return summary(last - first + 1, self.unit_name, entries)
+
+
+def _file_names(path: str) -> tuple[str, ...]:
+    """A path's directories and the file's name without its extension: `kedro`, `io`, `data_catalog`."""
+    parts = _PATH_WORDS.findall(path)
+    if parts:
+        parts[-1] = parts[-1].split(".", 1)[0]
+    return tuple(part for part in parts if part not in (".", ".."))
 
 
 def _is_heading_mode(units: list[str]) -> bool:
@@ -184,11 +246,12 @@ def _context_line(unit: str, previous: str | None, following: str | None) -> Sea
     if unit == "--":
         return SearchLine(SEPARATOR)
     for path in (previous, following):
-        if path is not None and unit.startswith(path + "-"):
-            rest = unit[len(path) + 1 :]
-            digits = len(rest) - len(rest.lstrip("0123456789"))
-            if digits and rest[digits : digits + 1] == "-":
-                return SearchLine(CONTEXT, path, int(rest[:digits]))
+        for mark in "-=":  # `=`: git grep -p / -W naming the enclosing function
+            if path is not None and unit.startswith(path + mark):
+                rest = unit[len(path) + 1 :]
+                digits = len(rest) - len(rest.lstrip("0123456789"))
+                if digits and rest[digits : digits + 1] == mark:
+                    return SearchLine(CONTEXT, path, int(rest[:digits]))
     fallback = _CONTEXT_FALLBACK.match(unit)
     if fallback and previous is None and following is None:
         return SearchLine(CONTEXT, fallback["path"], int(fallback["line"]))

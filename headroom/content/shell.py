@@ -44,7 +44,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from headroom.content.detect import PATH_LINE, TREE_LINE
-from headroom.content.lines import LinesDocument, _find_traces
+from headroom.content.lines import LinesDocument
 from headroom.content.signals import line_starts, per_line_error_signals
 from headroom.content.templates import MASK, masked_lines
 from headroom.markers import Scalar, SummaryEntry, summary
@@ -241,16 +241,17 @@ class ShellDocument(LinesDocument):
             found = [
                 *_failure_sections(self.units, _lines_matching(_SECTION_EDGE, self.text, self._starts)),
                 *_message_blocks(self.units, _lines_matching(_BLOCK_HEAD, self.text, self._starts)),
-                *_find_traces(self.units),
+                *LinesDocument.groups(self),  # stack traces
             ]
             self._shell_groups = sorted(set(found), key=lambda group: (group.start, group.stop))
         return self._shell_groups
 
     def anchors(self) -> set[int]:
-        """Summary lines, and the first line of each block explaining a failure."""
+        """Summary lines, the first line of each block explaining a failure, and every stack trace's
+        anchors (`headroom.content.lines.trace_anchors`)."""
         anchors = {i for i, kind in enumerate(self.kinds) if kind == SUMMARY}
         anchors.update(group.start for group in self.groups() if self.kinds[group.start] == FAIL)
-        return anchors
+        return anchors | LinesDocument.anchors(self)
 
     # summaries -------------------------------------------------------------------
 

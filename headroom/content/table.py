@@ -20,6 +20,7 @@ from headroom.content.columns import SUMMARY_MIN_UNITS, column_outliers, summari
 from headroom.content.signals import (
     ERROR_KEYS,
     STATUS_KEYS,
+    errors_entry,
     line_starts,
     per_line_error_signals,
     text_error_signal,
@@ -108,13 +109,17 @@ class TableDocument(Document):
 
     def _summarize_dropped(self, keep: list[bool]) -> str:
         dropped = [i for i in self.data_rows() if not keep[i] and not _MARKDOWN_RULE.match(self.units[i])]
+        signals = self.error_signals()
+        # Where the dropped rows that report an error are, by line (as markers number them): always said.
+        found = errors_entry([self.spans[i][0] + 1 for i in dropped if signals[i] >= 1.0], "lines")
+        errors = [found] if found else []
         if len(dropped) < SUMMARY_MIN_UNITS:
-            return ""
+            return summary(len(dropped), "rows", errors) if errors else ""
         names = self.column_names()
         width = len(names)
         rows = [values for i in dropped if len(values := self.row_values(i)) == width]
         columns = [(name, [_cell_value(row[c]) for row in rows if row[c]]) for c, name in enumerate(names)]
-        entries = summarize_columns(columns)
+        entries = [*errors, *summarize_columns(columns)]
         return summary(len(dropped), "rows", entries) if entries else ""
 
     # signals ---------------------------------------------------------------------

@@ -72,6 +72,11 @@ def masked_lines(text: str) -> list[str]:
     return FIELD.sub(MASK, text).split("\n")
 
 
+def unit_templates(units: Sequence[str]) -> list[str]:
+    """Each unit's template (a unit may span lines)."""
+    return [FIELD.sub(MASK, unit) for unit in units]
+
+
 @lru_cache(maxsize=4096)
 def field_names(template: str) -> list[str | None]:
     """Each field's name: the key written before it (`status=`), else the word before it

@@ -1,16 +1,35 @@
 """score.v1: a score for every unit, and the units that must survive (pinned).
 
 A unit's score adds up
-- error and warning signals (an ERROR line, a record whose status is "failed"),
+- error and warning signals (an ERROR line, a record whose status is "failed";
+  the vocabulary is `headroom.content.signals`),
 - anomaly signals (a numeric outlier, a rare category, a record of another shape),
 - relevance to the request that led to the output (the last user turn before it,
   never a later one, so the score does not change as the conversation grows)
-  and to the arguments of the tool call that produced it; each term is weighted
-  by how rare it is in this output,
+  and to the values of the arguments of the tool call that produced it; each
+  term is weighted by how rare it is in this output,
 - position (first and last units).
 
-Pinned: error units, a stack trace's first and last frames, and units holding a
-rare identifier from the request or the tool arguments (the "needle").
+Pinned (no later cut drops them, the budget included):
+- the document's anchors (a stack trace's first and last frames and exception lines);
+- the units carrying an error signal: all of them while they are few
+  (`signals.signal_limit`), else the first and last of each kind of unit;
+- the units holding a distinctive term of the request (a "needle"). Terms are
+  identifiers, package and host names, IDs, hashes, versions, paths, quoted
+  strings, snake_case and camelCase compounds, and `Class.method`, also as its
+  parts (`AbstractDataset.load/save`: `AbstractDataset`, `load`, `save`,
+  `AbstractDataset.load`, `AbstractDataset.save`). `Class.method` is found where
+  a unit names the method inside the class, as the document tells
+  (`Document.scopes`: a search hit's file and class, a code line's definition).
+  A term is distinctive when few units hold it: at most `needle_max_share` of
+  them for a term written as a name (digits, separators, inner capitals,
+  quotes) in the user's words, `plain_needle_max_share` for a plain word that
+  is no common word and for a term only the tool arguments hold, and never more
+  than `needle_max_units`. A term in more units still pins where it stands as a
+  whole name (`python3` in `python3:amd64`), if that is as rare as a plain word
+  must be. All needles together pin at most `needle_max_total` units, the
+  rarest terms first. Common words (`headroom.words`) never pin, nor do stems,
+  the parts of an argument's term, or a plain word naming the file the call read.
 Hook biases do not change scores; selection stages scale how much they keep by them.
 """
 
@@ -20,17 +39,23 @@ import json
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
-from headroom.content.signals import line_starts, lines_holding
+from headroom.content.base import Document, Scope, name_letters
+from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.params import param
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.words import is_common_word
 
-_TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#-]*[A-Za-z0-9_]|\d{3,}")
+_TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#+-]*[A-Za-z0-9_+]|\d{3,}")
 _PART_SPLIT = re.compile(r"[/.:@#]")
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# Text the request quotes: `code`, "a string", 'a string', “a string” (not an apostrophe's 's).
+_QUOTED = re.compile(r"`([^`\n]+)`|\"([^\"\n]{2,80})\"|(?<![\w])'([^'\n]{2,80})'(?![\w])|“([^”\n]{2,80})”")
+# `Class.method`: a dotted name whose owner is written with a capital (a class) or that is called.
+_MEMBER = re.compile(r"(?P<owner>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)\.(?P<member>[A-Za-z_]\w*)$")
 _STOPWORDS = frozenset(
     (
         "the and for with that this from what why how when where which who are was were has have had "
@@ -41,17 +66,48 @@ _STOPWORDS = frozenset(
     ).split()
 )
 MAX_TERMS = 48
+# However short the block, a term may pin this many units (a method defined in a few classes).
+NEEDLE_MIN_UNITS = 5
 # A plain word this short is found only where a word starts: inside longer words it is noise.
 SHORT_WORD = 4
 
 
+@dataclass(frozen=True)
+class Term:
+    """A term of the request, lower-cased as units are searched.
+
+    `identifier`: it names one thing (digits, separators or inner capitals, quoted, or no common word).
+    `derived`: a stem or a path's part found from another term; it scores, never pins.
+    `owner`, `member`: for `Class.method`, the class (letters and digits only) and the method.
+    `written_as_name`: an identifier by its form or quoting, not only for being no common word.
+    `asked`: in the user's own words, not only in the tool call's arguments.
+    """
+
+    text: str
+    identifier: bool
+    derived: bool = False
+    owner: str | None = None
+    member: str | None = None
+    written_as_name: bool = False
+    asked: bool = True
+
+    @property
+    def pins(self) -> bool:
+        return self.identifier and not self.derived
+
+
 def _is_identifier(term: str) -> bool:
-    """A term that names one thing: has digits, separators or inner capitals, or is long."""
+    """A term that names one thing: it is written like a name (`_is_written_as_name`) or is no common word."""
+    return _is_written_as_name(term) or (term.isalpha() and not is_common_word(term.lower()))
+
+
+def _is_written_as_name(term: str) -> bool:
+    """Digits, separators or inner capitals: `ord-10187`, `srv/orders.py`, `fooBar`, `DataCatalog`."""
     return (
         any(ch.isdigit() for ch in term)
         or any(ch in "_-/.:@#" for ch in term)
         or (term[:1].islower() and any(ch.isupper() for ch in term[1:]))
-        or len(term) >= 12
+        or (term[:1].isupper() and any(ch.islower() for ch in term) and any(ch.isupper() for ch in term[1:]))
     )
 
 
@@ -95,21 +151,100 @@ def _leaves(value: object) -> Iterator[str]:
 def query_terms(*texts: str) -> dict[str, bool]:
     """Lower-cased terms from the request and tool arguments -> whether each is an identifier.
     JSON arguments count by their values only (see `argument_values`)."""
-    terms: dict[str, bool] = {}
-    for text in texts:
-        # A word the request quotes as code (`cacache`) names one thing, however plain it looks.
-        quoted = {term.lower() for span in _CODE_SPAN.findall(text) for term in _TERM.findall(span)}
-        for match in _TERM.findall(argument_values(text)):
-            candidates = [match, *(_PART_SPLIT.split(match) if _PART_SPLIT.search(match) else [])]
-            candidates.extend(stem for candidate in list(candidates) if (stem := _stem(candidate)))
-            for candidate in candidates:
-                lowered = candidate.lower()
-                if len(lowered) < 3 or lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3):
-                    continue
-                terms[lowered] = terms.get(lowered, False) or _is_identifier(candidate) or lowered in quoted
+    return {term.text: term.identifier for term in request_terms(*texts)}
+
+
+def request_terms(query: str, *arguments: str) -> list[Term]:
+    """The terms of the user's request and of tool-call arguments (JSON: their values), in order,
+    each once, at most MAX_TERMS."""
+    terms: dict[str, Term] = {}
+    for text, asked in ((query, True), *((argument, False) for argument in arguments)):
+        for term in _terms_of(argument_values(text), asked):
+            held = terms.get(term.text)
+            if held is None:
                 if len(terms) >= MAX_TERMS:
-                    return terms
-    return terms
+                    return list(terms.values())
+                terms[term.text] = term
+            elif (term.pins, term.asked) > (held.pins, held.asked):
+                terms[term.text] = term
+    return list(terms.values())
+
+
+def _terms_of(text: str, asked: bool) -> Iterator[Term]:
+    quoted_words: set[str] = set()
+    # What the user quotes names one thing; a command's shell quoting says nothing of the kind.
+    for match in _QUOTED.finditer(text) if asked else ():
+        span = next(group for group in match.groups() if group is not None).strip()
+        words = _TERM.findall(span)
+        quoted_words.update(word.lower() for word in words)
+        if len(words) > 1 and len(span) >= 3:
+            yield Term(span.lower(), identifier=True, written_as_name=True, asked=asked)  # quoted, whole
+    for match in _TERM.findall(text):
+        for candidate, kind in _candidates(match):
+            lowered = candidate.lower()
+            if lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered):
+                continue
+            written_as_name = _is_written_as_name(candidate) or lowered in quoted_words
+            identifier = written_as_name or _is_identifier(candidate)
+            owner, member = _owner_and_member(candidate, text)
+            # A stem only widens the search. A part of an argument (the directory or the name of the
+            # file read) names what was read, not one of its units; a part of the user's own term
+            # (`AbstractDataset` in `AbstractDataset.load`) is a term of its own.
+            derived = kind == "stem" or (kind == "part" and not asked)
+            yield Term(lowered, identifier, derived, owner, member, written_as_name, asked)
+
+
+def _long_enough(word: str) -> bool:
+    """Three characters or more; or two letters that are no common word (`jq`, `bc`: a tool's name)."""
+    return len(word) >= 3 or (len(word) == 2 and word.isalpha() and not is_common_word(word))
+
+
+def _candidates(match: str) -> list[tuple[str, str]]:
+    """A term as written ("whole"), its parts (split at `/ . : @ #`; `Class.a/b` also as `Class.a`
+    and `Class.b`) and the stems of its plain words, each with its kind."""
+    found: list[tuple[str, str]] = [(match, "whole")]
+    if _PART_SPLIT.search(match):
+        found.extend((part, "part") for part in _PART_SPLIT.split(match))
+        found.extend((alternative, "part") for alternative in _alternatives(match))
+    found.extend((stem, "stem") for candidate, _ in list(found) if (stem := _stem(candidate)))
+    return found
+
+
+def _alternatives(match: str) -> list[str]:
+    """`AbstractDataset.load/save` -> AbstractDataset.load, AbstractDataset.save (a path, whose
+    first part has no dot, has none)."""
+    first, *others = match.split("/")
+    if not others or "." not in first or any("." in other or not other for other in others):
+        return []
+    owner = first.rsplit(".", 1)[0]
+    return [first, *(f"{owner}.{other}" for other in others)]
+
+
+def _owner_and_member(candidate: str, text: str) -> tuple[str | None, str | None]:
+    """(owner, member) of `Class.method` (the owner written with a capital, or the term called with
+    `(`), the owner's letters and digits only, lower-cased; else (None, None)."""
+    match = _MEMBER.fullmatch(candidate)
+    if match is None:
+        return None, None
+    owner = match["owner"].rsplit(".", 1)[-1]  # `requests.Session.request`: the class is `Session`
+    called = candidate + "(" in text
+    if not (any(ch.isupper() for ch in owner) or called) or len(owner) < 3:
+        return None, None
+    return name_letters(owner), match["member"].lower()
+
+
+_PATH = re.compile(r"[\w.@+-]*/[\w./@+-]*|[\w@+-]+\.[A-Za-z]\w{0,5}\b")
+
+
+def path_names(text: str) -> set[str]:
+    """The names a text's paths are made of, lower-cased: each directory, each file name, and the
+    file name up to its first dot (`java/util/HashMap.java` -> java, util, hashmap.java, hashmap)."""
+    names: set[str] = set()
+    for path in _PATH.findall(text):
+        for part in path.lower().split("/"):
+            if part and part not in (".", ".."):
+                names.update((part, part.split(".", 1)[0]))
+    return names
 
 
 _WORD = re.compile(r"[A-Za-z]+")
@@ -143,7 +278,23 @@ class ScoreParams(StageParams):
     pin_errors: bool = param(True, description="Error units always survive")
     pin_needles: bool = param(True, description="Units holding a rare identifier from the request survive")
     needle_max_share: float = param(
-        0.05, gt=0, le=1, description="An identifier found in more than this share of units is not a needle"
+        0.02, gt=0, le=1, description="An identifier found in more than this share of units is not a needle"
+    )
+    needle_max_units: int = param(
+        100,
+        ge=1,
+        description="An identifier found in more units than this is not a needle, however long the block",
+    )
+    plain_needle_max_share: float = param(
+        0.01,
+        gt=0,
+        le=1,
+        description="A needle not written as a name (a plain word that is no common word), or held only "
+        "by the tool arguments (often filters many units match: a date, a limit), is in at most this "
+        "share of units",
+    )
+    needle_max_total: int = param(
+        200, ge=0, description="Needles pin at most this many units together, the rarest terms first"
     )
     use_tool_arguments: bool = param(
         True, description="Score relevance against the tool call's arguments too"
@@ -168,7 +319,7 @@ class Score(Stage):
         count = len(document.units)
         errors = document.error_signals()
         anomalies = document.anomaly_signals()
-        relevance, needles = self._relevance(block, document.units)
+        relevance, needles = self._relevance(block, document)
         p = self.params
         scores = [
             p.error_weight * errors[i] + p.anomaly_weight * anomalies[i] + p.relevance_weight * relevance[i]
@@ -179,23 +330,20 @@ class Score(Stage):
                 scores[index] += p.position_weight * weight
         pinned = set(document.anchors()) | needles
         if p.pin_errors:
-            pinned.update(i for i, signal in enumerate(errors) if signal >= 1.0)
+            reported = [i for i, signal in enumerate(errors) if signal >= 1.0]
+            # Templates are read only when there are too many error units to keep them all.
+            kinds = document.templates() if len(reported) > signal_limit(count) else []
+            pinned |= kept_signals(reported, kinds, count)
         block.scores = scores
         block.relevance = relevance
         block.pinned = pinned
 
-    def _relevance(self, block: BlockState, units: list[str]) -> tuple[list[float], set[int]]:
-        """Relevance per unit (0..1), and the units holding a needle.
-
-        Needles come from the user's own words only: a tool call's arguments are often filters
-        (a date, a limit) that every record matches, so they weigh in relevance but pin nothing.
-        """
-        from_query = query_terms(block.block.query)
+    def _relevance(self, block: BlockState, document: Document) -> tuple[list[float], set[int]]:
+        """Relevance per unit (0..1), and the units holding a needle."""
         call = block.block.tool_call
-        from_arguments = query_terms(call.arguments) if self.params.use_tool_arguments and call else {}
-        terms = {
-            term: (is_id, term in from_query) for term, is_id in {**from_arguments, **from_query}.items()
-        }
+        arguments = [call.arguments] if self.params.use_tool_arguments and call else []
+        terms = request_terms(block.block.query, *arguments)
+        units = document.units
         count = len(units)
         relevance = [0.0] * count
         if not terms or not count:
@@ -203,17 +351,20 @@ class Score(Stage):
         lowered = [unit.lower() for unit in units]
         text = "\n".join(lowered)
         starts = line_starts(lowered)
-        needle_limit = max(3, int(self.params.needle_max_share * count))
-        needles: set[int] = set()
-        for term, (is_identifier, asked) in terms.items():
-            hits = _units_containing(text, starts, term)
+        scopes = document.scopes() if any(term.owner for term in terms) else None
+        # A plain word naming the file or a directory the call read (`apt` for /var/log/apt/term.log)
+        # describes every unit of the output: it scores, but pins nothing.
+        read = set().union(*(path_names(argument_values(argument)) for argument in arguments))
+        candidates: list[Candidate] = []
+        for position, term in enumerate(terms):
+            hits = _units_holding(text, starts, term, scopes)
             if not hits or len(hits) == count:
                 continue
             weight = math.log((count + 1) / (len(hits) + 0.5))
             for i in hits:
                 relevance[i] += weight
-            if self.params.pin_needles and asked and is_identifier and len(hits) <= needle_limit:
-                needles.update(hits)
+            if term.pins and (term.written_as_name or term.text not in read):
+                candidates.append((position, hits, term.asked and term.written_as_name, term.text))
         # Words the request puts side by side count again where a unit has them side by side,
         # in a phrase or joined into one identifier.
         for phrase in query_phrases(block.block.query):
@@ -225,7 +376,61 @@ class Score(Stage):
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
-        return relevance, needles
+        return relevance, self._needles(candidates, text, starts) if self.params.pin_needles else set()
+
+    def _needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> set[int]:
+        """The units of the distinctive terms: each in few units, the rarest first, within the total.
+        A term in too many units still pins where it stands as a whole name (`python3` in
+        `python3:amd64`, not in `python3-minimal` or `libpython3.11`), if that is as rare as a plain
+        word must be."""
+        p = self.params
+        count = len(starts)
+
+        def limit(named: bool) -> int:
+            share = p.needle_max_share if named else p.plain_needle_max_share
+            return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
+
+        found: list[tuple[int, int, list[int]]] = []
+        for position, hits, named, term in candidates:
+            if len(hits) > limit(named):  # read more strictly, a term must be rarer too
+                hits = lines_holding(text, starts, term, _stands_as_name, limit(False))
+            if hits:
+                found.append((len(hits), position, hits))
+        needles: set[int] = set()
+        for _, _, hits in sorted(found):
+            if len(needles.union(hits)) <= p.needle_max_total:
+                needles.update(hits)
+        return needles
+
+
+# (the term's position in the request, the units holding it, whether it is written as a name and
+# asked by the user, the term's text)
+Candidate = tuple[int, list[int], bool, str]
+
+
+def _stands_as_name(text: str, index: int, length: int) -> bool:
+    """No letter, digit or `_ . -` right before or after: the whole of a name, not a part of one."""
+    after = index + length
+    return (index == 0 or not _is_name_char(text[index - 1])) and (
+        after == len(text) or not _is_name_char(text[after])
+    )
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_.-"
+
+
+def _units_holding(text: str, starts: list[int], term: Term, scopes: Sequence[Scope] | None) -> list[int]:
+    """The units holding a term; for `Class.method` also those naming the method inside the class.
+    A two-letter name counts only where it stands whole (`jq` in `jq:amd64`, not in `libjq1`)."""
+    if len(term.text) < 3:
+        return lines_holding(text, starts, term.text, _stands_as_name)
+    hits = _units_containing(text, starts, term.text)
+    if term.owner is None or term.member is None or scopes is None:
+        return hits
+    owner = term.owner
+    inside = [i for i in lines_holding(text, starts, term.member, whole_word) if scopes[i].within(owner)]
+    return sorted(set(hits).union(inside)) if inside else hits
 
 
 def _units_containing(text: str, starts: list[int], term: str) -> list[int]:

@@ -180,3 +180,14 @@ def test_detection_of_html_does_not_take_code_that_quotes_a_tag() -> None:
     text = (FIXTURES / "express_response.js").read_text()
     assert "<a " in text or "<p>" in text
     assert detect_label(text) == "code"
+
+
+def test_a_line_s_scope_is_its_definition_and_the_ones_around_it() -> None:
+    document = CodeDocument.parse(
+        "class Catalog:\n    def load(self, name):\n        return self._data[name]\n\n\n"
+        "def load(path):\n    pass\n"
+    )
+    scopes = document.scopes()
+    assert scopes[2].names == ("Catalog.load", "Catalog")
+    assert scopes[2].within("catalog")
+    assert not scopes[6].within("catalog")

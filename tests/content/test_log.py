@@ -45,27 +45,41 @@ def test_field_summaries_give_time_ranges_value_counts_and_number_ranges() -> No
     assert entries["attempt"] == [(1, 5), (0, 4)]  # most common first
 
 
-def test_middle_instances_of_a_repeated_line_are_repeats_and_weaker_errors() -> None:
+def test_middle_instances_of_a_repeated_line_are_repeats_but_still_errors() -> None:
     lines = [f"2026-11-27 08:00:0{i} ERROR connect to 10.0.0.{i}:5432 failed (attempt {i})" for i in range(5)]
     lines.insert(2, "2026-11-27 08:00:09 ERROR giving up on order ord-88231")
     document = LogDocument.parse("\n".join(lines))
     assert document.repeats() == {1, 3, 4}
-    assert document.error_signals() == [1.0, 0.9, 1.0, 0.9, 0.9, 1.0]
+    # Whether a repeated error may go is the score stage's choice (signals.kept_signals), by count.
+    assert document.error_signals() == [1.0] * 6
 
 
-def test_a_trace_repeated_line_for_line_is_a_repeat_and_loses_its_anchors() -> None:
-    trace = [
-        "ERROR request failed",
-        "Traceback (most recent call last):",
-        '  File "/srv/app.py", line 10, in handle',
-        "    fetch()",
-        "TimeoutError: upstream took 30s",
-    ]
-    lines = [line for i in range(4) for line in (f"INFO tick {i}", *trace)]
+TRACE = [
+    "ERROR request failed",
+    "Traceback (most recent call last):",
+    '  File "/srv/app.py", line 10, in handle',
+    "    fetch()",
+    "TimeoutError: upstream took 30s",
+]
+
+
+def test_a_trace_repeated_line_for_line_is_a_repeat_but_keeps_its_anchors_while_traces_are_few() -> None:
+    lines = [line for i in range(4) for line in (*[f"INFO tick {i}.{k}" for k in range(30)], *TRACE)]
     document = LogDocument.parse("\n".join(lines))
     traces = document.groups()
     assert len(traces) == 4
     assert [document.trace_is_repeat(trace) for trace in traces] == [False, True, True, False]
+    anchors = document.anchors()
+    for trace in traces:
+        assert {trace.start - 1, trace.start, trace.start + 1, trace.stop - 1} <= anchors  # ERROR line too
+
+
+def test_when_repeated_traces_are_too_many_only_the_first_and_last_of_a_shape_keep_anchors() -> None:
+    # 12 traces of 5 anchors each in 72 lines: more anchors than signal_limit allows.
+    lines = [line for i in range(12) for line in (f"INFO tick {i}", *TRACE)]
+    document = LogDocument.parse("\n".join(lines))
+    traces = document.groups()
+    assert len(traces) == 12
     anchored = {i for trace in traces for i in trace} & document.anchors()
     assert anchored <= set(traces[0]) | set(traces[-1])
 

@@ -122,3 +122,29 @@ def test_in_heading_mode_a_kept_match_keeps_its_files_heading() -> None:
     assert rendered.split("\n")[0] == "src/a.py"
     kept = check_lines(text, rendered, REF)
     assert kept == [0, 15]
+
+
+def test_a_hit_sits_in_the_nearest_class_above_it_in_its_file_that_is_less_indented() -> None:
+    document = SearchDocument.parse(
+        "\n".join(
+            [
+                "pkg/io/core.py:40:class AbstractDataset(abc.ABC):",
+                "pkg/io/core.py:88:    def load(self):",
+                "pkg/io/core.py:120:class Version:",
+                "pkg/io/core.py:150:    def load(self):",
+                "pkg/io/core.py:300:def load(path):",
+                "pkg/io/data_catalog.py:12:    def load(self, name):",
+                "pkg/io/data_catalog.py=9=class DataCatalog:",
+                "srv/ledger/store.go:118:func (s *Ledger) Post(entry Entry) error {",
+            ]
+        )
+    )
+    scopes = document.scopes()
+    assert scopes[1].names == ("AbstractDataset",)
+    assert scopes[3].names == ("Version",)
+    assert scopes[4].names == ()  # a module-level function: no class around it
+    assert scopes[5].file_names == ("pkg", "io", "data_catalog")
+    assert scopes[7].names == ("Ledger",)  # a Go method's receiver
+    assert scopes[1].within("abstractdataset") and not scopes[3].within("abstractdataset")
+    assert scopes[5].within("datacatalog")  # by its file's name
+    assert document.lines[6].kind == CONTEXT  # git grep -p names the enclosing class with `=`

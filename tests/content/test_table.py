@@ -133,7 +133,7 @@ def test_error_rows_anomalies_and_the_header_anchor() -> None:
 
 def test_an_error_word_outside_a_status_column_is_only_a_hint() -> None:
     text = "\n".join(
-        ["pid,command"] + [f"{i},worker --startup-timeout 60" if i == 5 else f"{i},worker" for i in range(20)]
+        ["pid,command"] + [f"{i},worker (crashed once)" if i == 5 else f"{i},worker" for i in range(20)]
     )
     signals = doc(text).error_signals()
     assert 0 < signals[6] < 1.0

@@ -8,8 +8,11 @@ import re
 import pytest
 
 from headroom import samples
-from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms
+from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms, request_terms
+from headroom.words import is_common_word
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
+from tests.stages.crush.common import compressed
+from tests.stages.crush.line_checks import fixture
 
 RECORDS = [{"id": f"ord-{1000 + i}", "status": "ok", "region": ["eu", "us"][i % 2]} for i in range(100)]
 
@@ -66,14 +69,26 @@ def test_an_identifier_in_many_units_is_not_a_needle() -> None:
     assert block.pinned == set()
 
 
-def test_tool_arguments_weigh_in_relevance_but_pin_nothing() -> None:
-    # Arguments are often filters every record matches (a date, a limit): needles come from the user.
+def test_tool_arguments_pin_only_what_few_units_hold() -> None:
+    # Arguments are often filters many records match (a date, a limit): a term only they hold pins
+    # in at most argument_needle_max_share of the units.
     content = json.dumps(RECORDS)
     with_args = score(content, "json_array", arguments={"order": "ord-1077"})
-    assert with_args.pinned == set()
+    assert with_args.pinned == {77}
     assert with_args.scores is not None and with_args.scores[77] == max(with_args.scores)
     without = score(content, "json_array", arguments={"order": "ord-1077"}, use_tool_arguments=False)
-    assert without.scores is not None and without.scores[77] == 0.0
+    assert without.scores is not None and without.scores[77] == 0.0 and without.pinned == set()
+
+
+def test_a_filter_value_many_units_match_pins_nothing() -> None:
+    days = [f"2026-{9 + i % 50 // 30:02d}-{1 + i % 50 % 30:02d}" for i in range(300)]
+    records = [{"id": f"ord-{1000 + i}", "created": f"{day}T08:00:00Z"} for i, day in enumerate(days)]
+    same_day = {i for i, day in enumerate(days) if day == "2026-09-01"}
+    assert len(same_day) == 6  # 2% of the records
+    block = score(json.dumps(records), "json_array", arguments={"since": "2026-09-01", "limit": 300})
+    assert block.pinned == set()  # a term only the arguments hold pins in at most 1% of the units
+    asked = score(json.dumps(records), "json_array", query="Which orders were created on 2026-09-01?")
+    assert asked.pinned == same_day  # the user's own identifier: in at most 2%
 
 
 def test_a_number_must_stand_alone_to_match() -> None:
@@ -195,6 +210,169 @@ def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> N
 
 
 def test_a_word_the_request_quotes_as_code_is_an_identifier() -> None:
-    terms = query_terms("Is `cacache` deduped under arborist?")
-    assert terms["cacache"] is True
-    assert terms["arborist"] is False and terms["deduped"] is False
+    terms = query_terms("Is `install` deduped under the tree?")
+    assert terms["install"] is True  # a common word, but quoted as code
+    assert terms["tree"] is False
+
+
+def test_common_words_are_not_identifiers_and_names_are() -> None:
+    terms = query_terms("When were openssl and gpgconf installed, and which versions did the packages get?")
+    assert terms["openssl"] is True and terms["gpgconf"] is True
+    for word in ("installed", "versions", "packages"):
+        assert terms[word] is False
+
+
+# Distinctive terms of the request pin their units, on real material ----------------------------
+
+DPKG = fixture("dpkg.log")  # the first 1,000 lines of this machine's /var/log/dpkg.log
+
+
+def _install_lines(log: str, name: str) -> list[str]:
+    return [
+        line
+        for line in log.split("\n")
+        if re.search(rf" (?:install|status installed) {re.escape(name)}:", line)
+    ]
+
+
+def test_every_package_a_question_names_keeps_its_install_and_status_lines_unless_a_common_word() -> None:
+    # Rule: for each package installed in the log (taken two at a time, in order), its `install` and
+    # `status installed` lines. Names that are common words (`file`, `less`, `make`) are left out.
+    installs = re.findall(r"^\S+ \S+ install (\S+?):", DPKG, re.MULTILINE)
+    names = [name for name in dict.fromkeys(installs) if not is_common_word(name)]
+    lines = DPKG.split("\n")
+    for first, second in zip(names[::2], names[1::2], strict=False):
+        wanted = {lines.index(line) for name in (first, second) for line in _install_lines(DPKG, name)}
+        query = f"When were {first} and {second} installed, and which versions?"
+        block = score(DPKG, "log", query=query, arguments={"command": "cat /var/log/dpkg.log"})
+        assert wanted <= block.pinned, (first, second)
+
+
+def test_a_package_named_inside_other_names_keeps_its_lines_end_to_end() -> None:
+    # Rule: the installed package whose name is part of the most other installed packages' names
+    # (`python3`, in `python3-minimal`, `libpython3.11`, ...), and the package installed after it.
+    names = list(dict.fromkeys(re.findall(r"^\S+ \S+ install (\S+?):", DPKG, re.MULTILINE)))
+    first = max(
+        names, key=lambda name: (sum(name in other and name != other for other in names), -names.index(name))
+    )
+    second = names[names.index(first) + 1]
+    wanted = _install_lines(DPKG, first) + _install_lines(DPKG, second)
+    query = f"When were {first} and {second} installed, and which versions?"
+    output, _ = compressed(DPKG, query, arguments={"command": "cat /var/log/dpkg.log"})
+    assert all(line in output.split("\n") for line in wanted), (first, second)
+
+
+def test_a_question_in_common_words_pins_nothing() -> None:
+    block = score(
+        DPKG, "log", query="Which packages were installed first, and were any of them upgraded later?"
+    )
+    assert block.pinned == set()
+
+
+GREP = fixture("grep_class_load_save.txt")  # grep -rnE "^\s*class |def (load|save)\(" over site-packages
+
+
+def _defined_in(lines: list[str], owner: str, member: str) -> list[int]:
+    """Rule: the `def member(` hits whose nearest class hit above (same file, less indented) is `owner`."""
+    found: list[int] = []
+    classes: dict[str, list[tuple[int, str]]] = {}
+    for index, line in enumerate(lines):
+        path, _, code = line.partition(":")
+        code = code.partition(":")[2]
+        indent = len(code) - len(code.lstrip())
+        stack = [entry for entry in classes.get(path, []) if entry[0] < indent]
+        header = re.match(r"\s*class (\w+)", code)
+        if header:
+            classes[path] = [*stack, (indent, header[1])]
+        elif re.match(rf"\s*def {member}\(", code) and stack and stack[-1][1] == owner:
+            found.append(index)
+    return found
+
+
+def test_class_dot_method_pins_the_method_defined_in_that_class() -> None:
+    lines = GREP.split("\n")
+    query = "Where are `InMemoryExampleDatabase.save`, `PrefixLoader.load` and `EnvProvider.load` defined?"
+    wanted = [
+        i
+        for owner, member in (
+            ("InMemoryExampleDatabase", "save"),
+            ("PrefixLoader", "load"),
+            ("EnvProvider", "load"),
+        )
+        for i in _defined_in(lines, owner, member)
+    ]
+    assert len(wanted) == 3
+    arguments = {
+        "command": 'grep -rnE "^\\s*class |def (load|save)\\(" --include=*.py hypothesis jinja2 botocore'
+    }
+    block = score(GREP, "search", query=query, arguments=arguments)
+    assert set(wanted) <= block.pinned
+    assert len(block.pinned) < 0.05 * len(lines)  # the class lines, the three methods, little else
+    output, _ = compressed(GREP, query, arguments=arguments)
+    assert all(lines[i] in output.split("\n") for i in wanted)
+
+
+def test_class_slash_methods_name_each_method_of_the_class() -> None:
+    terms = {term.text: term for term in request_terms("Where are AbstractDataset.load/save defined?")}
+    for text in (
+        "abstractdataset.load/save",
+        "abstractdataset",
+        "abstractdataset.load",
+        "abstractdataset.save",
+    ):
+        assert terms[text].pins, text
+    assert (
+        terms["abstractdataset.save"].owner == "abstractdataset"
+        and terms["abstractdataset.save"].member == "save"
+    )
+    assert not terms["load"].pins and not terms["save"].pins  # common words: they never pin
+
+
+def test_a_plain_word_naming_the_file_read_pins_nothing_but_a_rare_name_does() -> None:
+    lines = [f"2026-11-27 08:00:{i % 60:02d} status installed pkg{i}:amd64 1.{i}" for i in range(400)]
+    lines[17] = "2026-11-27 08:00:17 status installed aptitude:amd64 0.8"
+    lines[18] = "2026-11-27 08:00:18 apt selected for removal"
+    text = "\n".join(lines)
+    block = score(
+        text, "log", query="When did apt and aptitude change?", arguments={"path": "/var/log/apt/term.log"}
+    )
+    assert block.pinned == {17}  # `aptitude` names a package; `apt` only the directory read
+
+
+def test_a_quoted_phrase_is_one_term() -> None:
+    lines = [f"job {i}: connection to the broker ok" for i in range(300)]
+    lines[211] = "job 211: connection reset by peer"
+    block = score("\n".join(lines), "log", query='Which job says "connection reset by peer"?')
+    assert 211 in block.pinned
+
+
+def test_needles_together_pin_at_most_needle_max_total_units_the_rarest_first() -> None:
+    rows = [{"id": f"ord-{10000 + i}", "sku": f"sku-{i % 40}"} for i in range(2000)]
+    query = "What about " + ", ".join(f"sku-{k}" for k in range(8)) + " and ord-10001?"
+    block = score(json.dumps(rows), "json_array", query=query, needle_max_total=120)
+    assert 1 in block.pinned  # the rarest term (one record) first
+    assert len(block.pinned) <= 120
+
+
+def test_error_units_are_all_pinned_while_few_else_the_first_and_last_of_each_kind() -> None:
+    lines = [f"2026-11-27T08:00:{i % 60:02d}Z INFO tick {i}" for i in range(1000)]
+    for i in (100, 400, 700):
+        lines[i] = f"2026-11-27T08:00:{i % 60:02d}Z ERROR charge {i} declined"
+    few = score("\n".join(lines), "log")
+    assert {100, 400, 700} <= few.pinned
+    for i in range(0, 1000, 5):
+        lines[i] = f"2026-11-27T08:00:{i % 60:02d}Z ERROR charge {i} declined"
+    many = score("\n".join(lines), "log")  # 200 errors of one kind in 1,000 lines: too many
+    errors = [i for i in range(1000) if "ERROR" in lines[i]]
+    assert many.pinned & set(errors) == {errors[0], errors[-1]}
+
+
+def test_class_dot_method_finds_the_method_in_the_file_named_for_the_class() -> None:
+    # `grep -rnE "def (load|save)\(" ...` shows no class lines: the file's name tells whose they are.
+    lines = [line for line in GREP.split("\n") if re.search(r":\s*def (load|save)\(", line)]
+    wanted = {
+        i for i, line in enumerate(lines) if line.startswith("jinja2/loaders.py:") and "def load(" in line
+    }
+    assert len(wanted) == 4
+    block = score("\n".join(lines), "search", query="Where is `Loader.load` defined?")
+    assert block.pinned == wanted

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
+
+import pytest
 
 from headroom import compress, retrieve
 from headroom.content.log import LogDocument
-from headroom.markers import find_markers, find_summaries
+from headroom.content.signals import signal_limit, text_error_signal
+from headroom.markers import Positions, find_markers, find_summaries
 from headroom.stages.crush.log import CrushLog, LogParams
 from headroom.stages.score import Score
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
+from tests.stages.crush.common import compressed
 from tests.stages.crush.line_checks import check_lines, counts, fixture, value_range
 
 ERRORS = fixture("payments_client_errors.log")
@@ -146,3 +152,99 @@ def test_compress_end_to_end_on_the_error_log() -> None:
     check_lines(ERRORS, output, ref)
     again = compress(openai_tool_turn(ERRORS, "Why are payments failing?"), store=MemoryStore())
     assert again.messages[-1]["content"] == output
+
+
+# Signals and traces are never summarised away ------------------------------------------------
+
+
+def repeated_trace_log(trace_file: str, total: int = 2000, seed: int = 5) -> tuple[str, list[range]]:
+    """A `total`-line application log with three traces of one shape (real JVM output, one run per
+    trace), each after the ERROR line that reports it, at a quarter, half and three quarters.
+    Returns the text and, per trace, the range of its lines with the ERROR line first."""
+    traces = [trace.strip("\n").split("\n") for trace in fixture(trace_file).split("\n\n")]
+    rng = random.Random(seed)
+    lines: list[str] = []
+    spans: list[range] = []
+    second = 0
+    while len(lines) < total:
+        second += rng.randint(0, 2)
+        stamp = f"2026-11-27 10:{second // 60 % 60:02d}:{second % 60:02d},{rng.randint(0, 999):03d}"
+        if len(spans) < 3 and len(lines) >= total * (len(spans) + 1) // 4:
+            trace = traces[len(spans)]
+            lines.append(f"{stamp} ERROR [billing-worker-{len(spans) + 1}] c.a.b.Worker - uncaught exception")
+            spans.append(range(len(lines) - 1, len(lines) + len(trace)))
+            lines.extend(trace)
+            continue
+        lines.append(
+            f"{stamp} INFO  [http-{rng.randint(1, 8)}] c.a.b.Api - GET /v1/invoices/"
+            f"{rng.randint(1000, 9999)} "
+            f"200 {rng.randint(3, 90)}ms"
+        )
+    return "\n".join(lines[:total]), spans
+
+
+def must_survive(lines: list[str], span: range) -> set[int]:
+    """By rule, from the original: a trace's ERROR line, its exception and `Caused by:` lines, and
+    its first and last `at` frame."""
+    frames = [i for i in span if lines[i].startswith("\tat ")]
+    exceptions = {
+        i for i in span if re.match(r"(?:Caused by: |Exception in thread |[\w.]+Exception: )", lines[i])
+    }
+    return {span.start, frames[0], frames[-1]} | exceptions
+
+
+@pytest.mark.parametrize("trace_file", ["jvm_uncaught_traces.txt", "jvm_deep_traces.txt"])
+def test_three_traces_of_one_shape_each_keep_their_error_exceptions_and_end_frames(trace_file: str) -> None:
+    text, spans = repeated_trace_log(trace_file)
+    lines = text.split("\n")
+    output, store = compressed(text, "Why did invoices fail to close?")
+    (ref,) = {marker.hash for marker in find_markers(output)}
+    kept = set(check_lines(text, output, ref))
+    for span in spans:
+        assert must_survive(lines, span) <= kept, span
+    assert count_tokens(output) < 0.1 * count_tokens(text)
+    assert retrieve(ref, store) == text
+
+
+def test_the_middle_of_a_deep_repeated_trace_is_summarised_not_the_trace() -> None:
+    text, spans = repeated_trace_log("jvm_deep_traces.txt")
+    block = crushed(text, "Why did settlement fail?", max_trace_lines=12)
+    kept = set(check_lines(text, block.render(), block.ref))
+    middle = spans[1]
+    assert not set(middle) <= kept  # its middle frames went: the first trace shows the shape
+    assert must_survive(text.split("\n"), middle) <= kept
+
+
+def test_a_few_repeated_errors_all_survive() -> None:
+    rng = random.Random(3)
+    lines = [
+        f"2026-11-27T08:{i // 60 % 60:02d}:{i % 60:02d}Z INFO served /v1/items/{rng.randint(1, 999)}"
+        for i in range(2000)
+    ]
+    errors = sorted(rng.sample(range(10, 1990), 30))
+    for i in errors:
+        lines[i] = (
+            f"2026-11-27T08:{i // 60 % 60:02d}:{i % 60:02d}Z ERROR payment p-{i} declined: upstream timed out"
+        )
+    text = "\n".join(lines)
+    block = crushed(text, "what went wrong?")
+    assert set(errors) <= set(check_lines(text, block.render(), block.ref))
+
+
+def test_when_errors_are_too_many_each_kind_keeps_its_ends_and_summaries_say_where_the_rest_are() -> None:
+    block = crushed(ERRORS)
+    rendered = block.render()
+    original = ERRORS.split("\n")
+    kept = set(check_lines(ERRORS, rendered, block.ref))
+    error_lines = {i for i, line in enumerate(original) if text_error_signal(line) >= 1.0}
+    assert len(error_lines) > signal_limit(len(original))
+    listed: set[int] = set()
+    for line in rendered.split("\n"):
+        for marker, found in zip(find_markers(line), find_summaries(line), strict=False):
+            run = set(range(marker.first - 1, marker.last))
+            where = found.entries["errors"]
+            assert isinstance(where, Positions) and where.complete
+            assert {n - 1 for n in where.numbers()} == run & error_lines  # exactly the run's errors
+            assert where.count == len(run & error_lines)
+            listed |= run & error_lines
+    assert error_lines <= kept | listed  # each error is shown or its line number is given
