@@ -8,11 +8,16 @@ namespace (`compress(..., namespace="tenant-42")`); without one it is `default`.
 integrations (and the proxy) derive it from each caller's credential with
 `namespace_for_credential`, which keeps only a hash of it.
 
-Verified reads. An original is stored with the full SHA-256 of its text; a read hashes
-the text again and answers `corrupt` (never the text) when the hash differs, or when its
-first 16 digits are not the key it was read under. A memo or session record carries a
-checksum over its namespace, kind, key and text, checked the same way. So an entry
-overwritten in SQLite or Redis is reported, not returned as genuine.
+Originals live under their full SHA-256 digest (`<namespace>:<64 hex digits>`). A marker
+carries only the first 16 digits, so the short hash is kept as a pointer entry
+(`<namespace>:<16 digits>` -> `sha256:<digest>`) that a lookup follows. Either form can
+be looked up (`retrieve(short)` or `retrieve(digest)`).
+
+Verified reads. A read hashes the text again and answers `corrupt` (never the text) when
+its digest is not the key it lives under, or does not start with the short hash it was
+asked for. A memo or session record carries a checksum over its namespace, kind, key and
+text, checked the same way. So an entry overwritten in SQLite or Redis is reported, not
+returned as genuine.
 """
 
 from __future__ import annotations
@@ -75,13 +80,49 @@ class ScopedStore:
         return self.store.url
 
     def lookup_many(self, kind: Kind, keys: Sequence[str]) -> list[Lookup]:
+        if kind == "original":
+            return self._lookup_originals(keys)
         found = self.store.lookup_many(kind, [self._stored_key(key) for key in keys])
         return [self._verified(kind, key, lookup) for key, lookup in zip(keys, found, strict=True)]
 
     def put_many(self, kind: Kind, items: Mapping[str, str]) -> None:
+        if kind == "original":
+            self.store.put_many(kind, self._original_entries(items))
+            return
         self.store.put_many(
             kind, {self._stored_key(key): self._sealed(kind, key, value) for key, value in items.items()}
         )
+
+    def _original_entries(self, items: Mapping[str, str]) -> dict[str, str]:
+        """Each text under its full digest, and a pointer to it under the short hash its markers carry."""
+        entries: dict[str, str] = {}
+        for key, text in items.items():
+            digest = markers.content_digest(text)
+            entries[self._stored_key(digest)] = text
+            if key != digest:
+                entries[self._stored_key(key)] = _POINTER + digest
+        return entries
+
+    def _lookup_originals(self, keys: Sequence[str]) -> list[Lookup]:
+        """Follow each short hash's pointer to the digest the text lives under (a full digest is looked
+        up as it is), then check the text against both."""
+        answers: list[Lookup | None] = [None] * len(keys)
+        digests: dict[int, str] = {}
+        short = [(index, key) for index, key in enumerate(keys) if len(key) != _DIGEST_LENGTH]
+        pointers = self.store.lookup_many("original", [self._stored_key(key) for _, key in short])
+        for (index, _), pointer in zip(short, pointers, strict=True):
+            if pointer.value is None:
+                answers[index] = pointer
+            elif pointer.value.startswith(_POINTER):
+                digests[index] = pointer.value[len(_POINTER) :]
+            else:
+                answers[index] = Lookup("corrupt")
+        digests.update((index, key) for index, key in enumerate(keys) if len(key) == _DIGEST_LENGTH)
+        wanted = sorted(digests)
+        texts = self.store.lookup_many("original", [self._stored_key(digests[index]) for index in wanted])
+        for index, found in zip(wanted, texts, strict=True):
+            answers[index] = _checked_original(keys[index], digests[index], found)
+        return [answer if answer is not None else Lookup("unknown") for answer in answers]
 
     def lookup(self, key: str, kind: Kind = "original") -> Lookup:
         return self.lookup_many(kind, [key])[0]
@@ -94,8 +135,6 @@ class ScopedStore:
         return f"{self._seal(kind, key, value)}\n{value}"
 
     def _seal(self, kind: Kind, key: str, value: str) -> str:
-        if kind == "original":
-            return markers.content_digest(value)
         text = "\x1f".join((kind, self.namespace, key, value))
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -104,12 +143,24 @@ class ScopedStore:
             return lookup
         seal, newline, value = lookup.value.partition("\n")
         genuine = bool(newline) and seal == self._seal(kind, key, value)
-        if kind == "original":
-            genuine = genuine and markers.short_hash(seal) == key
         return Lookup("found", value) if genuine else Lookup("corrupt")
 
     def __repr__(self) -> str:
         return f"ScopedStore({self.store!r}, namespace={self.namespace!r})"
+
+
+_POINTER = "sha256:"
+_DIGEST_LENGTH = 64
+
+
+def _checked_original(asked: str, digest: str, found: Lookup) -> Lookup:
+    """An original as read under `digest`, found only when its text hashes to that digest and the
+    digest starts with the hash it was asked for (a forged pointer or text reads as corrupt)."""
+    if found.value is None:
+        return found
+    if markers.content_digest(found.value) != digest or asked not in (digest, markers.short_hash(digest)):
+        return Lookup("corrupt")
+    return found
 
 
 def scoped(store: Store | ScopedStore, namespace: str | None = None) -> ScopedStore:

@@ -7,7 +7,7 @@ import json
 import anyio
 import pytest
 
-from headroom.markers import RetrievalNote, find_retrieval_notes
+from headroom.markers import RetrievalNote, content_digest, find_retrieval_notes
 from headroom.stages.cache import Cache, CacheParams, memo_key
 from headroom.store import MemoryStore, retrieve
 from headroom.stores import StoreUnavailable
@@ -38,7 +38,8 @@ def test_finish_stores_the_original_of_every_changed_block(store: MemoryStore) -
     finish(state)
     assert retrieve(block.ref, store) == RECORDS
     assert retrieve(f"hash={block.ref}", store) == RECORDS
-    assert len(store) == 1  # unchanged and protected blocks are not stored
+    assert retrieve(content_digest(RECORDS), store) == RECORDS  # it lives under its full digest
+    assert len(store) == 2  # that entry and the short hash's pointer; unchanged blocks are not stored
 
 
 def test_unchanged_blocks_are_not_stored(store: MemoryStore) -> None:
