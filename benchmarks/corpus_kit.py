@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import sysconfig
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -242,3 +243,32 @@ def value_fact(output: str, value: str) -> str:
     """A JSON string value as a fact: bare (readable in any faithful re-encoding, a table row or
     minified JSON alike) when the bare text occurs once in the output, else with its JSON quotes."""
     return value if output.count(value) == 1 else json.dumps(value)
+
+
+# release archives ------------------------------------------------------------------------------
+
+SDIST_CACHE = SCRATCH / "pypi-sdists"  # kept across rebuilds: a release's sdist never changes
+
+
+def pypi_sdist(name: str, version: str) -> Path:
+    """A project's source distribution for one release, downloaded from PyPI once and cached.
+
+    Skip when it cannot be had (offline, or the release ships no sdist)."""
+    folder = SDIST_CACHE / f"{name}-{version}"
+    found = sorted(folder.glob("*.tar.gz")) + sorted(folder.glob("*.zip")) if folder.exists() else []
+    if found:
+        return found[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+    done = subprocess.run(
+        [*command, "--dest", str(folder), f"{name}=={version}"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    found = sorted(folder.glob("*.tar.gz")) + sorted(folder.glob("*.zip"))
+    if done.returncode != 0 or not found:
+        raise Skip(f"cannot download the sdist of {name} {version}: {done.stderr.strip()[-300:]}")
+    return found[0]
