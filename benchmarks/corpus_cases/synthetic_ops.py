@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from corpus_kit import Call, Material, Skip, case, number_fact, value_fact
+from corpus_kit import Call, Material, case, number_fact, value_fact
 
 EPOCH = datetime.datetime(2026, 10, 14, 6, 0, 0, tzinfo=datetime.timezone.utc)
 
@@ -93,8 +93,8 @@ def _normal_events(rng: random.Random, namespace: str, app: str) -> list[tuple[s
             "Normal",
             "Pulled",
             f"pod/{pod}",
-            f'Successfully pulled image "{image}" in {pulled:.3f}s ({pulled + rng.uniform(0, 2):.3f}s including '
-            f"waiting). Image size: {rng.randint(20_000_000, 900_000_000)} bytes.",
+            f'Successfully pulled image "{image}" in {pulled:.3f}s ({pulled + rng.uniform(0, 2):.3f}s '
+            f"including waiting). Image size: {rng.randint(20_000_000, 900_000_000)} bytes.",
         ),
         ("Normal", "Created", f"pod/{pod}", f"Created container {app}"),
         ("Normal", "Started", f"pod/{pod}", f"Started container {app}"),
@@ -352,7 +352,8 @@ def model_catalog() -> Material:
     catalog: dict[str, dict[str, object]] = {}
     while len(catalog) < 260:
         vendor, family = rng.choice(_VENDORS), rng.choice(_FAMILIES)
-        name = f"{vendor}/{family}-{rng.randint(1, 4)}.{rng.randint(0, 9)}{rng.choice(['', '-preview', '-mini', '-2026-06'])}"
+        suffix = rng.choice(["", "-preview", "-mini", "-2026-06"])
+        name = f"{vendor}/{family}-{rng.randint(1, 4)}.{rng.randint(0, 9)}{suffix}"
         mode = "embedding" if family == "embed" else "chat"
         catalog[name] = {
             "max_input_tokens": rng.choice([8192, 16384, 32768, 65536, 128000, 200000, 262144]),
@@ -468,7 +469,7 @@ def sales_csv() -> Material:
     rng = random.Random(4477)
     rows = []
     day = datetime.date(2026, 9, 1)
-    for index in range(1000):
+    for index in range(1300):
         category = rng.choice(sorted(_CATEGORIES))
         low, high = _CATEGORIES[category]
         units = rng.randint(1, 24)
@@ -521,6 +522,7 @@ def sales_csv() -> Material:
     )
 
 
+_SUFFIXES = ["", "x", "kit", "lib", "2", "io"]
 _WORDS = [
     "fast",
     "py",
@@ -554,7 +556,7 @@ def package_rank_tsv() -> Material:
     names: set[str] = set()
     while len(names) < 900:
         names.add(
-            f"{rng.choice(_WORDS)}{rng.choice(['', '-', '_'])}{rng.choice(_WORDS)}{rng.choice(['', 'x', 'kit', 'lib', '2', 'io'])}"
+            rng.choice(_WORDS) + rng.choice(["", "-", "_"]) + rng.choice(_WORDS) + rng.choice(_SUFFIXES)
         )
     ranks = rng.sample(range(1, 40_000), len(names))
     rows = []
@@ -626,9 +628,11 @@ def ci_build_page() -> Material:
             ]
             if job == failing_job and step == failing_step:
                 log += [
-                    f'<span class="ts">{iso_ms(next(moments))}</span> alembic.runtime.migration Running upgrade 7c1e2a9d04b3 -> 91fd3a6c2e10, add settlement reference',
+                    f'<span class="ts">{iso_ms(next(moments))}</span> alembic.runtime.migration '
+                    "Running upgrade 7c1e2a9d04b3 -> 91fd3a6c2e10, add settlement reference",
                     f'<span class="ts">{iso_ms(next(moments))}</span> <span class="err">{error}</span>',
-                    f'<span class="ts">{iso_ms(next(moments))}</span> <span class="err">Error: Process completed with exit code 1.</span>',
+                    f'<span class="ts">{iso_ms(next(moments))}</span> <span class="err">Error: '
+                    "Process completed with exit code 1.</span>",
                 ]
             step_html.append(
                 f'<details class="step step-{state}"{" open" if state == "failed" else ""}>'
@@ -644,8 +648,10 @@ def ci_build_page() -> Material:
         )
     nav = "".join(f'<li><a href="/acme/payouts/actions/runs/{n}">#{n}</a></li>' for n in range(4170, 4182))
     page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Build #4182 · acme/payouts</title>'
-        '<link rel="stylesheet" href="/assets/ci.css"><script defer src="/assets/ci.js"></script></head><body>'
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Build #4182 · '
+        "acme/payouts</title>"
+        '<link rel="stylesheet" href="/assets/ci.css"><script defer '
+        'src="/assets/ci.js"></script></head><body>'
         '<header class="topbar"><a class="logo" href="/">CI</a><nav><a href="/acme">acme</a> / '
         '<a href="/acme/payouts">payouts</a> / <a href="/acme/payouts/actions">Actions</a></nav></header>'
         '<main><div class="run-header"><h1>Build #4182 <span class="badge badge-failed">failed</span></h1>'
@@ -655,10 +661,12 @@ def ci_build_page() -> Material:
         f"<dt>Duration</dt><dd>{rng.randint(6, 14)}m {rng.randint(0, 59)}s</dd></dl></div>"
         f'<aside class="history"><h2>Recent runs</h2><ul>{nav}</ul></aside>'
         + "\n".join(job_html)
-        + '</main><footer><p>&copy; 2026 Acme CI &middot; <a href="/status">Status</a></p></footer></body></html>'
+        + "</main><footer><p>&copy; 2026 Acme CI &middot; <a "
+        'href="/status">Status</a></p></footer></body></html>'
     )
     return Material(
-        question="Build #4182 of acme/payouts went red. Which commit did it build, which job and step failed, "
+        question="Build #4182 of acme/payouts went red. Which commit did it build, which job and step "
+        "failed, "
         "and with what error?",
         calls=[Call("fetch_url", {"url": "https://ci.acme.dev/acme/payouts/actions/runs/4182"}, page)],
         facts=[sha, failing_job, failing_step, error],
@@ -730,10 +738,12 @@ def _java_trace(stamp: str, thread: str, settlement: int, lock_ms: int) -> list[
     return [
         head,
         "org.springframework.dao.CannotAcquireLockException: PreparedStatementCallback; SQL [insert into "
-        "ledger_entry (account_id, amount, settlement_id) values (?, ?, ?)]; ERROR: canceling statement due to "
+        "ledger_entry (account_id, amount, settlement_id) values (?, ?, ?)]; ERROR: canceling "
+        "statement due to "
         f"lock timeout after {lock_ms}ms",
         *[f"\tat {frame}" for frame in _JAVA_FRAMES],
-        f"Caused by: org.postgresql.util.PSQLException: ERROR: canceling statement due to lock timeout after {lock_ms}ms",
+        "Caused by: org.postgresql.util.PSQLException: ERROR: canceling statement due to lock "
+        f"timeout after {lock_ms}ms",
         '  Where: while inserting index tuple (412,7) in relation "ledger_entry_account_idx"',
         *[f"\tat {frame}" for frame in _JAVA_CAUSE_FRAMES],
         "\t... 19 common frames omitted",
@@ -821,7 +831,8 @@ def python_worker_log() -> Material:
                 f"{stamp}: ERROR/{worker}] celery.app.trace: Task reports.render[{task}] raised unexpected: "
                 f"KeyError('fiscal_year_start')",
                 "Traceback (most recent call last):",
-                '  File "/app/.venv/lib/python3.12/site-packages/celery/app/trace.py", line 453, in trace_task',
+                '  File "/app/.venv/lib/python3.12/site-packages/celery/app/trace.py", line 453, in '
+                "trace_task",
                 "    R = retval = fun(*args, **kwargs)",
                 '  File "/app/reports/tasks.py", line 41, in render',
                 "    doc = build_document(tenant_id, period)",
@@ -860,4 +871,821 @@ def python_worker_log() -> Material:
         facts=list(dict.fromkeys(f for f in facts if isinstance(f, str))),
         rule="for every traceback: its ERROR line, its first and last `File` frame, and its exception line",
         origin="seeded generator: a Celery worker log of 720 lines with two tracebacks of the same shape",
+    )
+
+
+# system and access logs ------------------------------------------------------------------------
+
+
+def _journal_noise(rng: random.Random, host: str) -> str:
+    pid = rng.randint(300, 60000)
+    session = rng.randint(100, 9999)
+    templates = [
+        f"systemd[1]: Started session-{session}.scope - Session {session} of User deploy.",
+        f"systemd[1]: session-{session}.scope: Deactivated successfully.",
+        f"systemd-logind[{rng.randint(500, 900)}]: New session {session} of user deploy.",
+        f"sshd[{pid}]: Accepted publickey for deploy from "
+        f"10.0.{rng.randint(0, 9)}.{rng.randint(2, 250)} port "
+        f"{rng.randint(30000, 65000)} ssh2: ED25519 SHA256:{hexid(rng, 10)}",
+        f"sshd[{pid}]: pam_unix(sshd:session): session opened for user deploy(uid=1001) by deploy(uid=0)",
+        f"CRON[{pid}]: (root) CMD (/usr/local/bin/media-sync --quiet)",
+        f"CRON[{pid}]: pam_unix(cron:session): session closed for user root",
+        "systemd[1]: Starting logrotate.service - Rotate log files...",
+        "systemd[1]: logrotate.service: Deactivated successfully.",
+        "systemd[1]: Finished logrotate.service - Rotate log files.",
+        f"systemd-resolved[{rng.randint(400, 600)}]: Clock change detected. Flushing caches.",
+        f'containerd[{rng.randint(700, 900)}]: time="{iso_ms(EPOCH)}" level=info msg="cleaning up dead shim" '
+        f"namespace=moby",
+        f'dockerd[{rng.randint(900, 1100)}]: time="{iso_ms(EPOCH)}" level=info msg="ignoring event" '
+        'module=libcontainerd namespace=moby topic=/tasks/delete type="*events.TaskDelete"',
+        f"kernel: [UFW BLOCK] IN=ens5 OUT= MAC=0a:{hexid(rng, 2)}:{hexid(rng, 2)}:{hexid(rng, 2)} SRC=45."
+        f"{rng.randint(1, 250)}.{rng.randint(1, 250)}.{rng.randint(1, 250)} DST=10.0.3.14 LEN=44 TOS=0x00 "
+        f"PREC=0x00 TTL={rng.randint(40, 250)} ID={rng.randint(1, 65000)} PROTO=TCP "
+        f"SPT={rng.randint(1000, 65000)} "
+        f"DPT={rng.choice([23, 2323, 3389, 5900, 8088])} WINDOW=1024 RES=0x00 SYN URGP=0",
+        f"nginx[{rng.randint(1200, 1300)}]: 2026/10/14 "
+        f"02:{rng.randint(10, 59)}:{rng.randint(10, 59)} [notice] "
+        "signal process started",
+        f"thumbd[{rng.randint(20000, 23000)}]: rendered {rng.randint(1, 80)} thumbnails for album "
+        f"{rng.randint(1000, 9999)} in {rng.randint(40, 900)}ms",
+    ]
+    return rng.choice(templates)
+
+
+@case("journal_service_segfault", "log", "synthetic", "openai")
+def journal_segfault() -> Material:
+    rng = random.Random(1717)
+    host = "media-01"
+    moments = clock(rng, EPOCH - datetime.timedelta(hours=5), 11)
+    crashes = {520: 23817, 610: 23902, 690: 23977}
+    lines = []
+    for index in range(1350):
+        moment = next(moments)
+        stamp = moment.strftime("%b %d %H:%M:%S")
+        if index == 505:
+            lines.append(
+                f"{stamp} {host} kernel: audit: type=1400 audit({int(moment.timestamp())}.118:311): "
+                'apparmor="DENIED" '
+                'operation="open" class="file" profile="thumbd" name="/srv/media/cache/.tmp/" pid=23817 '
+                'comm="thumbd" requested_mask="wc" denied_mask="wc" fsuid=998 ouid=998'
+            )
+        if index in crashes:
+            pid = crashes[index]
+            ip = f"00007f{hexid(rng, 10)}"
+            lines += [
+                f"{stamp} {host} kernel: thumbd[{pid}]: segfault at 0 ip {ip} sp "
+                f"00007ffd{hexid(rng, 8)} error 4 in "
+                f"libvips.so.42.17.1[7f3a1c200000+2a5000] likely on CPU {rng.randint(0, 3)} (core "
+                f"{rng.randint(0, 3)}, "
+                "socket 0)",
+                f"{stamp} {host} kernel: Code: 48 8b 47 08 48 85 c0 74 1c 48 8b 10 <48> 8b 42 18 48 "
+                "85 c0 74 0f",
+                f"{stamp} {host} systemd-coredump[{pid + 31}]: Process {pid} (thumbd) of user 998 "
+                "dumped core.",
+                f"{stamp} {host} systemd[1]: thumbd.service: Main process exited, code=dumped, "
+                "status=11/SEGV",
+                f"{stamp} {host} systemd[1]: thumbd.service: Failed with result 'core-dump'.",
+                f"{stamp} {host} systemd[1]: thumbd.service: Scheduled restart job, restart counter is at "
+                f"{sorted(crashes).index(index) + 1}.",
+            ]
+            continue
+        lines.append(f"{stamp} {host} {_journal_noise(rng, host)}")
+    stamp = next(moments).strftime("%b %d %H:%M:%S")
+    lines += [
+        f"{stamp} {host} systemd[1]: thumbd.service: Start request repeated too quickly.",
+        f"{stamp} {host} systemd[1]: thumbd.service: Failed with result 'start-limit-hit'.",
+        f"{stamp} {host} systemd[1]: Failed to start thumbd.service - Thumbnail rendering daemon.",
+    ]
+    for _ in range(120):
+        lines.append(f"{next(moments).strftime('%b %d %H:%M:%S')} {host} {_journal_noise(rng, host)}")
+    output = "\n".join(lines)
+    first_segfault = next(
+        line for line in output.split("\n") if "thumbd[" in line and " segfault at " in line
+    )
+    denial = next(line for line in output.split("\n") if 'apparmor="DENIED"' in line and "thumbd" in line)
+    gave_up = [line for line in output.split("\n") if "Failed to start thumbd.service" in line][-1]
+    return Material(
+        question="thumbd.service on media-01 has been down since last night. Why did it die, and why didn't "
+        "systemd bring it back? Quote the journal lines.",
+        calls=[Call("run_shell", {"command": "journalctl -b --no-pager"}, output)],
+        facts=[denial, first_segfault, gave_up],
+        rule="the AppArmor denial naming the process, the process's first segfault line, and the last line "
+        "where systemd gives up starting the unit",
+        origin="seeded generator: a systemd journal of ~1,500 lines with a service that segfaults three "
+        "times and hits its start limit",
+    )
+
+
+_PATHS = [
+    ("GET", "/api/v2/orders?page={n}", "orders"),
+    ("GET", "/api/v2/orders/{id}", "orders"),
+    ("POST", "/api/v2/orders", "orders"),
+    ("GET", "/api/v2/inventory/sku/{sku}", "inventory"),
+    ("POST", "/api/v2/inventory/reserve", "inventory"),
+    ("GET", "/api/v2/search?q={q}", "search"),
+    ("GET", "/healthz", "gateway"),
+]
+_AGENTS = [
+    "okhttp/4.12.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)",
+    "python-httpx/0.27.2",
+    "Go-http-client/2.0",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0",
+]
+_UPSTREAMS = {
+    "orders": "10.8.1.{h}:8080",
+    "inventory": "10.8.2.{h}:8080",
+    "search": "10.8.3.{h}:9200",
+    "gateway": "127.0.0.1:{h}",
+}
+
+
+@case("envoy_access_503_burst", "log", "synthetic", "openai")
+def envoy_access() -> Material:
+    rng = random.Random(5031)
+    moments = clock(rng, EPOCH + datetime.timedelta(hours=3), 0.6)
+    burst = range(190, 228)
+    lines = []
+    for index in range(420):
+        moment = next(moments)
+        method, path, service = rng.choice(_PATHS)
+        if index in burst and rng.random() < 0.8:
+            method, path, service = rng.choice(_PATHS[3:5])
+        path = path.format(
+            n=rng.randint(1, 40),
+            id=hexid(rng, 8),
+            sku=f"SKU-{rng.randint(1000, 9999)}",
+            q=rng.choice(["boots", "rain+jacket", "tent", "merino"]),
+        )
+        status, flags, upstream = 200, "-", _UPSTREAMS[service].format(h=rng.randint(2, 60))
+        duration = rng.randint(2, 180)
+        if method == "POST":
+            status = 201
+        if index in burst and service == "inventory":
+            status, flags, upstream, duration = 503, "UH", "-", 0
+        elif service == "search" and rng.random() < 0.01:
+            status, flags, duration = 504, "UT", 15000
+        sent = 19 if status == 503 else rng.randint(80, 24000)
+        lines.append(
+            f'[{iso_ms(moment)}] "{method} {path} HTTP/1.1" {status} {flags} '
+            f"{rng.randint(0, 900) if method == 'POST' else 0} "
+            f"{sent} {duration} {'-' if status == 503 else max(1, duration - rng.randint(0, 3))} "
+            f'"10.1.{rng.randint(0, 9)}.{rng.randint(2, 250)}" "{rng.choice(_AGENTS)}" '
+            f'"{hexid(rng, 8)}-{hexid(rng, 4)}-{hexid(rng, 4)}-{hexid(rng, 4)}-{hexid(rng, 12)}" '
+            f'"api.shop.example" "{upstream}"'
+        )
+    output = "\n".join(lines)
+    unavailable = [line for line in lines if '" 503 ' in line]
+    return Material(
+        question="Mobile clients saw 'service unavailable' errors this morning. From the edge proxy's access "
+        "log: when did the 503s start and stop, which endpoints were hit, and what reason does Envoy give?",
+        calls=[
+            Call(
+                "Bash",
+                {"command": "kubectl logs -n edge deploy/envoy --since=1h", "description": "edge access log"},
+                output,
+            )
+        ],
+        facts=[unavailable[0], unavailable[-1]],
+        rule="the first and the last line with status 503 (each carries the endpoint and Envoy's response "
+        "flag)",
+        origin="seeded generator: an Envoy access log of 420 requests with a burst of 503 UH (no healthy "
+        "upstream) on the inventory endpoints and a few 504 UT elsewhere",
+    )
+
+
+@case("compose_logs_worker_exit", "log", "synthetic", "anthropic")
+def compose_logs() -> Material:
+    rng = random.Random(6464)
+    moments = clock(rng, EPOCH + datetime.timedelta(hours=2), 0.8)
+    width = len("worker-1")
+    lines = []
+
+    def say(service: str, text: str) -> None:
+        lines.append(f"{service:<{width}}  | {text}")
+
+    say("db-1", "PostgreSQL Database directory appears to contain a database; Skipping initialization")
+    say("db-1", f"{iso_ms(next(moments))[:-1]} UTC [1] LOG:  database system is ready to accept connections")
+    say("cache-1", "1:M 14 Oct 2026 08:00:01.204 * Ready to accept connections tcp")
+    crash_at = {240: 1, 520: 2, 790: 3}
+    for index in range(1000):
+        moment = next(moments)
+        if index in crash_at:
+            stamp = iso_ms(moment)
+            say(
+                "db-1",
+                f"{stamp[:-1]} UTC [{rng.randint(60, 400)}] FATAL:  password authentication failed "
+                'for user "orders_rw"',
+            )
+            say(
+                "db-1",
+                f"{stamp[:-1]} UTC [{rng.randint(60, 400)}] DETAIL:  Connection matched file "
+                '"/var/lib/postgresql/data/pg_hba.conf" line 128: "host all all all scram-sha-256"',
+            )
+            say("worker-1", f"{stamp} ERROR rq.worker: failed to open database session")
+            say("worker-1", "Traceback (most recent call last):")
+            say("worker-1", '  File "/app/worker/session.py", line 22, in open_session')
+            say("worker-1", "    conn = engine.connect()")
+            say(
+                "worker-1",
+                "sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: "
+                "connection to "
+                'server at "172.19.0.3", port 5432 failed: FATAL:  password authentication failed '
+                'for user "orders_rw"',
+            )
+            lines.append(f"worker-1 exited with code {1 if crash_at[index] < 3 else 3}")
+            continue
+        service = rng.choice(["proxy-1", "proxy-1", "api-1", "api-1", "worker-1", "cache-1", "db-1"])
+        stamp = iso_ms(moment)
+        if service == "proxy-1":
+            say(
+                service,
+                f'172.19.0.1 - - [{moment.strftime("%d/%b/%Y:%H:%M:%S +0000")}] "GET '
+                f"/api/orders/{rng.randint(1000, 99999)} "
+                f'HTTP/1.1" 200 {rng.randint(200, 9000)} "-" "{rng.choice(_AGENTS)}"',
+            )
+        elif service == "api-1":
+            say(
+                service,
+                f"{stamp} INFO  app.http: {rng.choice(['GET', 'POST'])} /orders/{rng.randint(1000, 99999)} "
+                f"{rng.choice([200, 200, 201, 304])} {rng.randint(2, 400)}ms",
+            )
+        elif service == "worker-1":
+            say(
+                service,
+                f"{stamp} INFO  rq.worker: default: jobs.sync_inventory({rng.randint(1, 999)}) "
+                f"({hexid(rng, 8)}-{hexid(rng, 4)}) done in {round(rng.uniform(0.1, 9), 2)}s",
+            )
+        elif service == "cache-1":
+            say(
+                service,
+                f"1:M 14 Oct 2026 {moment.strftime('%H:%M:%S')}.{rng.randint(0, 999):03d} * "
+                f"{rng.randint(1, 100)} changes in 60 seconds. Saving...",
+            )
+        else:
+            say(
+                service,
+                f"{stamp[:-1]} UTC [{rng.randint(60, 400)}] LOG:  checkpoint complete: wrote "
+                f"{rng.randint(3, 900)} buffers ({round(rng.uniform(0, 5), 1)}%)",
+            )
+    output = "\n".join(lines)
+    rows = output.split("\n")
+    facts = [
+        next(line for line in rows if line.startswith("worker-1") and "Error: " in line),
+        next(line for line in rows if line.startswith("db-1") and "FATAL:" in line),
+        [line for line in rows if re.match(r"worker-1 exited with code [1-9]", line)][-1],
+    ]
+    return Material(
+        question="Our compose stack is up but the worker container keeps exiting. Why? Quote the log lines "
+        "that show it.",
+        calls=[
+            Call("Bash", {"command": "docker compose logs --no-color", "description": "stack logs"}, output)
+        ],
+        facts=facts,
+        rule="the worker's first exception line, the database's first FATAL line, and the last "
+        "`exited with code` line of the worker with a non-zero code",
+        origin="seeded generator: `docker compose logs` interleaving a proxy, an API, a worker, Redis and "
+        "Postgres, the worker crashing three times",
+    )
+
+
+# test runners ----------------------------------------------------------------------------------
+
+_VERBS = ["applies", "rejects", "rounds", "computes", "parses", "handles", "returns"]
+_CONDITIONS = ["zero", "negative", "large", "unicode", "empty", "default", "expired", "duplicate"]
+_PY_MODULES = [
+    "pricing",
+    "money",
+    "tax",
+    "inventory",
+    "orders",
+    "shipping",
+    "coupons",
+    "accounts",
+    "auth",
+    "reports",
+]
+
+
+@case("pytest_verbose_three_failures", "shell", "synthetic", "anthropic")
+def pytest_verbose() -> Material:
+    rng = random.Random(3030)
+    tests = []
+    for module in _PY_MODULES:
+        for _ in range(rng.randint(50, 95)):
+            name = (
+                f"test_{rng.choice(_VERBS)}_{rng.choice(_CONDITIONS)}"
+                f"_{rng.choice(['amount', 'input', 'rate', 'code', 'sku', 'user', 'window', 'region'])}"
+            )
+            if rng.random() < 0.3:
+                name += f"[{rng.choice(['0', '1', '10', 'EUR', 'USD', 'de_DE', 'ja_JP'])}]"
+            tests.append(f"tests/unit/test_{module}.py::{name}")
+    tests = list(dict.fromkeys(tests))
+    failing = {
+        tests[140]: (
+            "assert round_money(Decimal('2.675')) == Decimal('2.68')",
+            "AssertionError: assert Decimal('2.67') == Decimal('2.68')",
+        ),
+        tests[401]: ("assert quote.total_cents == 12_990", "AssertionError: assert 13189 == 12990"),
+        tests[655]: ("resp = client.post('/orders', json=payload)", "KeyError: 'shipping_zone'"),
+    }
+    skipped = set(rng.sample(tests, 4)) - set(failing)
+    lines = [
+        "============================= test session starts ==============================",
+        "platform linux -- Python 3.12.6, pytest-8.3.3, pluggy-1.5.0 -- /srv/app/.venv/bin/python",
+        "cachedir: .pytest_cache",
+        "rootdir: /srv/app",
+        "configfile: pyproject.toml",
+        "plugins: anyio-4.6.0, cov-5.0.0, xdist-3.6.1, hypothesis-6.115.0",
+        f"collecting ... collected {len(tests)} items",
+        "",
+    ]
+    for position, test in enumerate(tests):
+        outcome = (
+            "FAILED" if test in failing else ("SKIPPED (needs network)" if test in skipped else "PASSED")
+        )
+        percent = f"[{(position + 1) * 100 // len(tests):3d}%]"
+        lines.append(f"{test} {outcome}".ljust(74) + percent)
+    lines += ["", "=================================== FAILURES ==================================="]
+    for test, (source, error) in failing.items():
+        title = test.split("::")[1]
+        path = test.split("::")[0]
+        lineno = rng.randint(20, 300)
+        lines += [
+            f"{'_' * ((78 - len(title)) // 2 - 1)} {title} {'_' * ((78 - len(title)) // 2 - 1)}",
+            "",
+            f"    def {title.split('[')[0]}({'client' if 'KeyError' in error else ''}):",
+            f"        payload = build_payload({rng.randint(1, 9)})"
+            if "KeyError" in error
+            else "        setup_rates()",
+            f">       {source}",
+            f"E       {error}",
+            "",
+            f"{path}:{lineno}: {error.split(':')[0]}",
+        ]
+    summary = [f"FAILED {test} - {error}" for test, (_, error) in failing.items()]
+    lines += [
+        "=========================== short test summary info ============================",
+        *summary,
+        f"============ {len(failing)} failed, {len(tests) - len(failing) - len(skipped)} passed, "
+        f"{len(skipped)} skipped in 48.31s ============",
+    ]
+    output = "\n".join(lines)
+    facts = lines_where(output, lambda line: line.startswith("FAILED ")) + [
+        next(line for line in section.split("\n") if line.startswith("E   "))
+        for section in output.split("=================================== FAILURES")[1].split("\n_")[1:]
+    ]
+    return Material(
+        question="CI's unit-test job failed. Which tests failed, and what does each assertion or error say?",
+        calls=[
+            Call("Bash", {"command": "python -m pytest -v tests/unit", "description": "unit tests"}, output)
+        ],
+        facts=list(dict.fromkeys(facts)),
+        rule="every `FAILED` line of the short summary and the first `E` line of each failure",
+        origin="seeded generator: `pytest -v` output of ~700 tests with three failures",
+    )
+
+
+@case("jest_two_failing_suites", "shell", "synthetic", "openai")
+def jest_output() -> Material:
+    rng = random.Random(4040)
+    areas = ["cart", "checkout", "catalog", "account", "search", "payments", "i18n", "utils", "hooks", "api"]
+    lines = []
+    failures = []
+    total = passed = 0
+    for area in areas:
+        for suite_index in range(rng.randint(5, 9)):
+            stem = rng.choice(["format", "reducer", "selectors", "client", "validate", "useQuery", "render"])
+            suite = f"src/{area}/{stem}{suite_index}.test.ts"
+            broken = (area, suite_index) in {("checkout", 2), ("i18n", 1)}
+            lines.append(f"{'FAIL' if broken else 'PASS'} {suite} ({round(rng.uniform(0.3, 6), 2)} s)")
+            describe = area.capitalize()
+            lines.append(f"  {describe}")
+            for test_index in range(rng.randint(4, 14)):
+                name = f"{rng.choice(_VERBS)} {rng.choice(_CONDITIONS).replace('_', ' ')} state {test_index}"
+                total += 1
+                if broken and test_index == 1:
+                    lines.append(f"    \u2715 {name} ({rng.randint(2, 60)} ms)")
+                    failures.append((suite, describe, name))
+                else:
+                    passed += 1
+                    lines.append(f"    \u2713 {name} ({rng.randint(1, 40)} ms)")
+            lines.append("")
+    details = {
+        0: (
+            "expect(received).toBe(expected) // Object.is equality",
+            "Expected: 4210",
+            "Received: 4620",
+            "    > 43 |     expect(total.cents).toBe(4210);",
+        ),
+        1: (
+            "expect(received).toEqual(expected) // deep equality",
+            'Expected: "1.234,50 €"',
+            'Received: "1,234.50 €"',
+            '    > 17 |     expect(formatPrice(123450, "de-DE")).toEqual("1.234,50 €");',
+        ),
+    }
+    for index, (suite, describe, name) in enumerate(failures):
+        matcher, expected, received, pointer = details[index]
+        lines += [
+            f"  \u25cf {describe} \u203a {name}",
+            "",
+            f"    {matcher}",
+            "",
+            f"    {expected}",
+            f"    {received}",
+            "",
+            pointer,
+            "         |                         ^",
+            "",
+            f"      at Object.<anonymous> ({suite}:{pointer.split('|')[0].split()[-1]}:25)",
+            "",
+        ]
+    suites = sum(1 for line in lines if line.startswith(("PASS ", "FAIL ")))
+    lines += [
+        f"Test Suites: {len(failures)} failed, {suites - len(failures)} passed, {suites} total",
+        f"Tests:       {len(failures)} failed, {passed} passed, {total} total",
+        "Snapshots:   0 total",
+        f"Time:        {round(rng.uniform(20, 60), 3)} s",
+        "Ran all test suites.",
+    ]
+    output = "\n".join(lines)
+    facts = lines_where(output, lambda line: line.startswith("FAIL ")) + lines_where(
+        output, lambda line: line.startswith("  \u25cf ")
+    )
+    return Material(
+        question="`npm test` is red on my branch. Which suites and tests fail, and what do they expect?",
+        calls=[Call("run_shell", {"command": "npx jest --verbose"}, output)],
+        facts=facts,
+        rule="every `FAIL` suite line and every `\u25cf` failing-test title line",
+        origin="seeded generator: `jest --verbose` output of ~70 suites with two failing tests",
+    )
+
+
+@case("go_test_fail_and_panic", "shell", "synthetic", "anthropic")
+def go_test_output() -> Material:
+    rng = random.Random(5050)
+    packages = ["cron", "store", "queue", "api", "auth", "config", "metrics", "worker", "retry", "clock"]
+    lines = []
+    for package in packages:
+        module = f"github.com/acme/scheduler/internal/{package}"
+        failed = False
+        for test_index in range(rng.randint(6, 16)):
+            verb = rng.choice(["Parse", "Next", "Apply", "Load", "Retry", "Encode", "Lease"])
+            test = f"Test{package.capitalize()}{verb}{test_index}"
+            lines.append(f"=== RUN   {test}")
+            subtests = [
+                rng.choice(["empty", "utc", "dst", "leap_year", "overflow", "zero", "many"]) + f"_{n}"
+                for n in range(rng.randint(0, 5))
+            ]
+            for sub in subtests:
+                lines.append(f"=== RUN   {test}/{sub}")
+            if package == "cron" and test_index == 3:
+                sub = "dst_spring_forward"
+                lines += [
+                    f"=== RUN   {test}/{sub}",
+                    '    cron_test.go:88: NextRun("0 2 * * *", 2026-03-29 01:30 Europe/Berlin) = 2026-03-30 '
+                    "02:00:00 +0200 CEST, want 2026-03-29 03:00:00 +0200 CEST",
+                    f"    --- FAIL: {test}/{sub} (0.00s)",
+                ]
+                for done in subtests:
+                    lines.append(f"    --- PASS: {test}/{done} (0.00s)")
+                lines.append(f"--- FAIL: {test} (0.01s)")
+                failed = True
+                continue
+            if package == "queue" and test_index == 5:
+                lines += [
+                    "panic: runtime error: invalid memory address or nil pointer dereference [recovered]",
+                    "\tpanic: runtime error: invalid memory address or nil pointer dereference",
+                    "[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x6b2f1d]",
+                    "",
+                    f"goroutine {rng.randint(20, 90)} [running]:",
+                    "testing.tRunner.func1.2({0x7a1c40, 0xa4e3b0})",
+                    "\t/usr/local/go/src/testing/testing.go:1632 +0x230",
+                    "panic({0x7a1c40?, 0xa4e3b0?})",
+                    "\t/usr/local/go/src/runtime/panic.go:785 +0x132",
+                    f"{module}.(*Lease).Renew(0x0, {{0x8c2e68, 0xc0000a6000}})",
+                    f"\t/src/internal/{package}/lease.go:57 +0x1d",
+                    f"{module}.{test}(0xc000183520)",
+                    f"\t/src/internal/{package}/lease_test.go:112 +0x8e",
+                    "testing.tRunner(0xc000183520, 0x82f0b8)",
+                    "\t/usr/local/go/src/testing/testing.go:1690 +0xf4",
+                    f"FAIL\t{module}\t0.214s",
+                ]
+                break
+            for sub in subtests:
+                lines.append(f"    --- PASS: {test}/{sub} (0.00s)")
+            lines.append(f"--- PASS: {test} ({rng.randint(0, 40) / 100:.2f}s)")
+        else:
+            lines.append("FAIL" if failed else "PASS")
+            lines.append(f"{'FAIL' if failed else 'ok  '}\t{module}\t{rng.randint(100, 2400) / 1000:.3f}s")
+    lines.append("FAIL")
+    output = "\n".join(lines)
+    fail_lines = lines_where(output, lambda line: line.lstrip().startswith("--- FAIL"))
+    rows = output.split("\n")
+    messages = [rows[rows.index(line) - 1].rstrip() for line in fail_lines if line.startswith("    ")]
+    facts = fail_lines + messages + lines_where(output, lambda line: line.startswith(("panic: ", "FAIL\t")))
+    return Material(
+        question="`go test ./...` fails in CI for the scheduler. Which packages and tests fail, and why?",
+        calls=[Call("Bash", {"command": "go test -v ./...", "description": "run all tests"}, output)],
+        facts=list(dict.fromkeys(facts)),
+        rule="every `--- FAIL` line, the message a failing subtest logged just before its `--- FAIL`, the "
+        "`panic:` line and every `FAIL\\t<package>` line",
+        origin="seeded generator: `go test -v ./...` over ten packages with a failing subtest and a nil "
+        "pointer panic",
+    )
+
+
+# source files: what a function does on a named failure -----------------------------------------
+
+_GO_ENTITIES = [
+    *("Pair", "Provider", "Snapshot", "Alert", "Subscription", "Ledger", "Holiday", "Spread"),
+    *("Fixing", "Corridor", "Margin", "Settlement", "Venue", "Tenor", "Benchmark", "Override"),
+]
+
+
+def _go_helpers(rng: random.Random) -> list[str]:
+    """Ordinary methods of a Go service package, so the asked-about one is a needle among peers."""
+    blocks = []
+    for entity in _GO_ENTITIES:
+        lower = entity[0].lower() + entity[1:]
+        field = rng.choice(["ID", "Code", "Name", "Key"])
+        blocks.append(
+            f"""// {entity}Store keeps {lower} records in Postgres.
+type {entity}Store struct {{
+	db      *sql.DB
+	table   string
+	timeout time.Duration
+}}
+
+// Get{entity} loads one {lower} by its {field.lower()}.
+func (s *{entity}Store) Get{entity}(ctx context.Context, {lower}{field} string) (*{entity}, error) {{
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	query := "SELECT payload FROM " + s.table + " WHERE {field.lower()} = $1"
+	row := s.db.QueryRowContext(ctx, query, {lower}{field})
+	var payload []byte
+	if err := row.Scan(&payload); err != nil {{
+		if errors.Is(err, sql.ErrNoRows) {{
+			return nil, fmt.Errorf("{lower} %q: %w", {lower}{field}, ErrNotFound)
+		}}
+		return nil, fmt.Errorf("load {lower} %q: %w", {lower}{field}, err)
+	}}
+	var out {entity}
+	if err := json.Unmarshal(payload, &out); err != nil {{
+		return nil, fmt.Errorf("decode {lower} %q: %w", {lower}{field}, err)
+	}}
+	return &out, nil
+}}
+
+// List{entity}s pages through {lower} records, {rng.choice([50, 100, 200, 500])} at a time.
+func (s *{entity}Store) List{entity}s(ctx context.Context, after string, limit int) ([]{entity}, error) {{
+	if limit <= 0 || limit > {rng.choice([100, 500, 1000])} {{
+		return nil, fmt.Errorf("list {lower}s: limit %d out of range", limit)
+	}}
+	query := "SELECT payload FROM " + s.table +
+		" WHERE {field.lower()} > $1 ORDER BY {field.lower()} LIMIT $2"
+	rows, err := s.db.QueryContext(ctx, query, after, limit)
+	if err != nil {{
+		return nil, fmt.Errorf("list {lower}s: %w", err)
+	}}
+	defer rows.Close()
+	var out []{entity}
+	for rows.Next() {{
+		var payload []byte
+		if err := rows.Scan(&payload); err != nil {{
+			return nil, err
+		}}
+		var item {entity}
+		if err := json.Unmarshal(payload, &item); err != nil {{
+			return nil, fmt.Errorf("decode {lower}: %w", err)
+		}}
+		out = append(out, item)
+	}}
+	return out, rows.Err()
+}}
+"""
+        )
+    return blocks
+
+
+_GO_QUOTE = """// Quote returns the exchange rate for a currency pair, preferring the live provider.
+func (s *Service) Quote(ctx context.Context, base, quote string) (Rate, error) {
+	if base == quote {
+		return Rate{Base: base, Quote: quote, Value: 1, AsOf: s.now()}, nil
+	}
+	key := pairKey(base, quote)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ProviderTimeout)
+	defer cancel()
+	live, err := s.provider.Fetch(ctx, base, quote)
+	switch {
+	case err == nil:
+		s.cache.Put(key, live)
+		return live, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		if cached, ok := s.cache.Get(key); ok && s.now().Sub(cached.AsOf) < s.cfg.MaxStaleness {
+			s.metrics.StaleServed.Inc()
+			return cached.WithStale(true), nil
+		}
+		return Rate{}, fmt.Errorf("quote %s: provider timed out: %w", key, ErrUnavailable)
+	case errors.Is(err, ErrUnknownPair):
+		return Rate{}, err
+	default:
+		s.metrics.ProviderErrors.Inc()
+		return Rate{}, fmt.Errorf("quote %s: %w", key, err)
+	}
+}
+"""
+
+
+def branch_returns(source: str, function: str, condition: str) -> list[str]:
+    """The `func` line of `function` and the `return` lines of its `case`/`if` branch whose line
+    matches `condition`, up to the next branch at the same depth."""
+    lines = source.split("\n")
+    start = next(i for i, line in enumerate(lines) if re.match(rf"func (\([^)]*\) )?{function}\(", line))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
+    branch = next(i for i in range(start, end) if re.search(condition, lines[i]))
+    depth = len(lines[branch]) - len(lines[branch].lstrip("\t"))
+    found = [lines[start]]
+    for line in lines[branch + 1 : end]:
+        indent = len(line) - len(line.lstrip("\t"))
+        if line.strip() and indent <= depth:
+            break
+        if line.strip().startswith("return "):
+            found.append(line.rstrip())
+    return found
+
+
+@case("go_service_quote_on_timeout", "code", "synthetic", "openai")
+def go_service_source() -> Material:
+    rng = random.Random(6060)
+    helpers = _go_helpers(rng)
+    position = rng.randint(3, len(helpers) - 2)
+    header = """// Package fxrates serves currency exchange rates to the checkout and invoicing services.
+package fxrates
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("fxrates: not found")
+
+// ErrUnavailable is returned when no trustworthy rate can be served.
+var ErrUnavailable = errors.New("fxrates: rate unavailable")
+
+// ErrUnknownPair is returned by a provider for a pair it does not quote.
+var ErrUnknownPair = errors.New("fxrates: unknown currency pair")
+"""
+    source = "\n".join([header, *helpers[:position], _GO_QUOTE, *helpers[position:]])
+    return Material(
+        question="In our fxrates service, what does Service.Quote do when the live rate provider times out? "
+        "Does checkout get an error or a rate?",
+        calls=[Call("read_file", {"path": "internal/fxrates/service.go"}, source)],
+        facts=branch_returns(source, "Quote", r"context\.DeadlineExceeded"),
+        rule="the `func` line of the function the question names and every `return` line of its branch for "
+        "the failure the question names",
+        origin="seeded generator: a Go service file with sixteen store types and the asked-about method "
+        "among "
+        "them",
+    )
+
+
+_TS_QUEUE = """export class {name} {{
+  private readonly pending = new Map<string, {item}>();
+  private flushing = false;
+
+  constructor(
+    private readonly client: HttpClient,
+    private readonly options: QueueOptions = {{ batchSize: {batch}, flushIntervalMs: {interval} }},
+  ) {{}}
+
+  enqueue(item: {item}): void {{
+    if (this.pending.has(item.id)) {{
+      return;
+    }}
+    this.pending.set(item.id, item);
+    if (this.pending.size >= this.options.batchSize) {{
+      void this.flush();
+    }}
+  }}
+
+  async flush(): Promise<number> {{
+    if (this.flushing || this.pending.size === 0) {{
+      return 0;
+    }}
+    this.flushing = true;
+    const batch = [...this.pending.values()].slice(0, this.options.batchSize);
+    try {{
+      const response = await this.client.post("/v1/{path}", {{ items: batch }});
+      if (response.status >= 500) {{
+        throw new RetryableError(`{path} flush failed with ${{response.status}}`);
+      }}
+      for (const item of batch) {{
+        this.pending.delete(item.id);
+      }}
+      return batch.length;
+    }} finally {{
+      this.flushing = false;
+    }}
+  }}
+}}
+"""
+
+_TS_VERIFY = """export class WebhookVerifier {
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly clock: Clock = systemClock,
+    private readonly toleranceSeconds = 300,
+    private readonly metrics: Metrics = noopMetrics,
+  ) {}
+
+  async verify(req: IncomingRequest): Promise<VerifiedEvent> {
+    const header = req.headers["x-acme-signature"];
+    if (typeof header !== "string" || header.length === 0) {
+      throw new WebhookError("missing_signature", "X-Acme-Signature header is required", 400);
+    }
+    const parts = Object.fromEntries(header.split(",").map((part) => part.split("=", 2) as [string, string]));
+    const timestamp = Number(parts.t);
+    if (!Number.isFinite(timestamp)) {
+      throw new WebhookError("malformed_signature", `cannot read a timestamp from "${header}"`, 400);
+    }
+    const ageSeconds = Math.abs(this.clock.now() / 1000 - timestamp);
+    if (ageSeconds > this.toleranceSeconds) {
+      this.metrics.increment("webhooks.rejected.stale");
+      throw new WebhookError("stale_timestamp", `signature is ${Math.round(ageSeconds)}s old`, 401);
+    }
+    const secret = await this.secrets.current(req.headers["x-acme-account"] as string);
+    const expected = createHmac("sha256", secret).update(`${parts.t}.${req.rawBody}`).digest("hex");
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(parts.v1 ?? ""))) {
+      throw new WebhookError("bad_signature", "signature does not match the payload", 401);
+    }
+    return { id: String(req.body.id), type: String(req.body.type), receivedAt: this.clock.now() };
+  }
+}
+"""
+
+
+@case("ts_webhook_verify_stale", "code", "synthetic", "anthropic")
+def ts_webhook_source() -> Material:
+    rng = random.Random(7070)
+    queues = [
+        _TS_QUEUE.format(
+            name=f"{item}Queue",
+            item=item,
+            batch=rng.choice([25, 50, 100]),
+            interval=rng.choice([500, 1000, 2500]),
+            path=path,
+        )
+        for item, path in (
+            ("Delivery", "deliveries"),
+            ("AuditEvent", "audit"),
+            ("Metric", "metrics"),
+            ("Invoice", "invoices"),
+            ("Refund", "refunds"),
+            ("Notification", "notify"),
+            ("Shipment", "shipments"),
+            ("Payout", "payouts"),
+            ("Dispute", "disputes"),
+            ("Reminder", "reminders"),
+            ("Export", "exports"),
+            ("Webhook", "webhook-replays"),
+            ("Session", "sessions"),
+            ("Coupon", "coupons"),
+            ("Review", "reviews"),
+            ("Ticket", "tickets"),
+        )
+    ]
+    header = """import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Clock, HttpClient, IncomingRequest, Metrics } from "./types";
+import type { QueueOptions, SecretStore, VerifiedEvent } from "./types";
+import { noopMetrics, systemClock } from "./runtime";
+
+export class WebhookError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export class RetryableError extends Error {}
+"""
+    at = rng.randint(2, len(queues) - 1)
+    source = "\n".join([header, *queues[:at], _TS_VERIFY, *queues[at:]])
+    lines = source.split("\n")
+    signature = next(line for line in lines if "async verify(" in line)
+    branch = next(i for i, line in enumerate(lines) if "ageSeconds > this.toleranceSeconds" in line)
+    thrown = next(line for line in lines[branch:] if line.strip().startswith("throw "))
+    return Material(
+        question="What does WebhookVerifier.verify do when a webhook's signature timestamp is older than "
+        "the allowed tolerance? Which error code and HTTP status does the sender get?",
+        calls=[Call("Read", {"file_path": "src/webhooks/delivery.ts"}, source)],
+        facts=[signature.rstrip(), thrown.rstrip()],
+        rule="the signature line of the method the question names and the `throw` line of its branch for "
+        "the failure the question names",
+        origin="seeded generator: a TypeScript module with sixteen queue classes and the webhook verifier",
     )
