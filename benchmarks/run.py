@@ -1107,8 +1107,8 @@ def split_note(results: dict[str, Any]) -> str:
     counts = {name: len(summary_ids(results, name)) for name in results["splits"]}
     return (
         f"**Split:** sealed with seed {split['seed']} on {split['sealed_at']} (benchmarks/SPLIT.md): "
-        + ", ".join(f"{count} {name}" for name, count in counts.items())
-        + " cases in this run. The sealed cases are reported and never tuned on; their per-case rows are "
+        + " and ".join(plural(count, f"{name} case") for name, count in counts.items())
+        + " in this run. The sealed cases are reported and never tuned on; their per-case rows are "
         "only in the sealed section below. The 46 cases earlier sessions tuned on are open by construction."
     )
 

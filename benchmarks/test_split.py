@@ -94,3 +94,14 @@ def test_check_fails_when_a_sealed_case_is_missing_or_the_list_was_edited() -> N
 
 def test_without_a_split_file_nothing_is_sealed(tmp_path: Path) -> None:
     assert split.sealed_ids(tmp_path / "split.json") is None
+
+
+def test_the_written_split_names_the_seed_the_rule_and_both_lists() -> None:
+    population, tuned = corpus()
+    sealed = split.seal(population, tuned)
+    text = split.markdown(sealed)
+    assert f"seed **{split.SEED}**" in text
+    assert split.RULE in text
+    assert f"## Sealed ({len(sealed['sealed'])})" in text
+    assert f"## Open ({len(population) - len(sealed['sealed'])})" in text
+    assert all(f"- `{case_id}` (" in text for case_id in population)
