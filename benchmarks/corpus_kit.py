@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import sysconfig
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -270,3 +271,32 @@ def html_text_fact(page: str, pattern: str) -> list[str]:
             if written and compiled.search(decoded):
                 return list(dict.fromkeys([written, decoded, re.sub(r"\s+", " ", decoded)]))
     raise Skip(f"no text line matches {pattern!r}")
+
+
+# release archives ------------------------------------------------------------------------------
+
+SDIST_CACHE = SCRATCH / "pypi-sdists"  # kept across rebuilds: a release's sdist never changes
+
+
+def pypi_sdist(name: str, version: str) -> Path:
+    """A project's source distribution for one release, downloaded from PyPI once and cached.
+
+    Skip when it cannot be had (offline, or the release ships no sdist)."""
+    folder = SDIST_CACHE / f"{name}-{version}"
+    found = sorted(folder.glob("*.tar.gz")) + sorted(folder.glob("*.zip")) if folder.exists() else []
+    if found:
+        return found[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+    done = subprocess.run(
+        [*command, "--dest", str(folder), f"{name}=={version}"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    found = sorted(folder.glob("*.tar.gz")) + sorted(folder.glob("*.zip"))
+    if done.returncode != 0 or not found:
+        raise Skip(f"cannot download the sdist of {name} {version}: {done.stderr.strip()[-300:]}")
+    return found[0]
