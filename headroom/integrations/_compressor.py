@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from headroom import workers
 from headroom.compress import CompressResult, PipelineLike, acompress, compress
 from headroom.hooks import CompressionHooks
 from headroom.integrations import _responses
@@ -158,7 +159,9 @@ class RequestCompressor:
             plan = plan_for()
             if plan is None:
                 return None
-            return self._finish(plan, await acompress(plan.messages, model, **self._call_options()))
+            result = await acompress(plan.messages, model, **self._call_options())
+            # Counting the tokens saved runs a tokenizer: not on the event loop.
+            return await workers.run_sync(self._finish, plan, result)
         except Exception as error:
             self.report_failure(error)
             return None
