@@ -70,11 +70,10 @@ class UncompressedRequestWarning(UserWarning):
     """A request worth compressing went out uncompressed because nothing could change it on its way."""
 
 
-# Providers whose synchronous transport signs and serializes the body before `log_pre_api_call`.
+# Providers whose synchronous transport signs and serializes the body before `log_pre_api_call`
+# whatever the credentials (Bedrock with an API key too); others are recognised by their body.
 _SIGNED_BEFORE_THE_LAST_CALLBACK = {
     "bedrock": "LiteLLM signs (AWS SigV4) and serializes a Bedrock request before its last callback",
-    "sagemaker": "LiteLLM signs (AWS SigV4) a SageMaker request before its last callback",
-    "sagemaker_chat": "LiteLLM signs (AWS SigV4) a SageMaker request before its last callback",
 }
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
