@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from headroom import _env  # noqa: F401  (offline tiktoken and litellm settings, before anything loads them)
-from headroom.compress import CompressResult, acompress, compress
+from headroom.compress import CompressResult, acompress, awarm, compress, warm
 
 if TYPE_CHECKING:
     from headroom.ccr import answer_retrieve_calls, lookup, retrieve, retrieve_tool, with_retrieve_tool
@@ -64,6 +64,7 @@ __all__ = [
     "StageParams",
     "acompress",
     "answer_retrieve_calls",
+    "awarm",
     "compress",
     "load_pipeline",
     "lookup",
@@ -71,6 +72,7 @@ __all__ = [
     "register",
     "retrieve",
     "retrieve_tool",
+    "warm",
     "with_retrieve_tool",
 ]
 

@@ -9,6 +9,13 @@ that does not load raises its `PipelineSpecError`, an unknown keyword a TypeErro
 ("did you mean"), a bad option value a TypeError or ValueError, a store URL of no
 known kind `StoreConfigError` (every one a `headroom.errors.ConfigurationError`
 except the value checks).
+
+A run is written once, as a procedure (`_compress`) that asks for each hook call
+it needs by yielding it. `acompress` runs the procedure's work in a worker thread
+(`headroom.workers`: bounded, one hop per stretch between hooks, a single hop when
+there are no hooks) and each hook on the caller's event loop, so the loop never
+waits on parsing, scoring, rendering, a store or a tokenizer, and an async hook
+still runs where the caller's own resources live.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ import concurrent.futures
 import functools
 import inspect
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
@@ -28,12 +36,13 @@ if TYPE_CHECKING:
     from headroom.trace import Trace
 
 from headroom import options as run_options
+from headroom import workers
 from headroom.errors import ConfigurationError, HookError, InputError
 from headroom.executor import execute
 from headroom.graph import Pipeline, load_pipeline
 from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
 from headroom.messages import Conversation, extract_blocks, write_back
-from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Failure, RunContext, RunState
+from headroom.stage import BlockState, Failure, RunContext, RunState
 from headroom.stores import (
     DEFAULT_NAMESPACE,
     ScopedStore,
@@ -43,9 +52,10 @@ from headroom.stores import (
     check_url,
     resolve_store,
 )
-from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
+from headroom.tokens import MESSAGE_OVERHEAD, counter_for, estimate_tokens, iter_text
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
+T = TypeVar("T")
 
 
 class _TokenMeter:
@@ -110,6 +120,16 @@ class CompressResult:
             return 0.0
         return max(0.0, self.tokens_saved / self.tokens_before)
 
+    def count_tokens(self) -> None:
+        """Count `tokens_before` and `tokens_after` now (they are otherwise counted on first read)."""
+        _ = self.tokens_before, self.tokens_after
+
+    async def acount_tokens(self) -> None:
+        """`count_tokens` in a worker thread, for async code: afterwards the token figures are read
+        without running a tokenizer (or loading one) on the event loop."""
+        if not {"before", "after"} <= self._counted.keys():
+            await workers.run_sync(self.count_tokens)
+
 
 def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:
     return RunContext(
@@ -133,6 +153,19 @@ def _passthrough(
     return CompressResult(messages=kept, failures=[reason], model=model, original=messages, _meter=meter)
 
 
+@dataclass(frozen=True)
+class _HookCall:
+    """What the procedure asks its driver to run on the caller's side: a hook, sync or async."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+# A procedure yields the hook calls it needs, is sent each one's return value (or has its
+# exception thrown in), and returns its result.
+Procedure = Generator[_HookCall, Any, T]
+
+
 class _Run:
     """One call of acompress: the steps in order, with hook failures reported as they happen."""
 
@@ -143,11 +176,11 @@ class _Run:
         self.failures: list[str] = []
         self.meter = _TokenMeter(model)
 
-    async def hook(self, name: str, fallback: Any, *args: Any) -> Any:
+    def hook(self, name: str, fallback: Any, *args: Any) -> Procedure[Any]:
         if self.hooks is None:
             return fallback
         try:
-            return await call_hook(getattr(self.hooks, name), *args)
+            return (yield _HookCall(getattr(self.hooks, name), args))
         except Exception as error:
             failure = HookError(name, error)
             if self.strict:
@@ -155,15 +188,15 @@ class _Run:
             self.failures.append(str(failure))
             return fallback
 
-    async def pre_compress(self, messages: list[Any], ctx: CompressContext) -> list[Any]:
-        changed = await self.hook("pre_compress", messages, list(messages), ctx)
+    def pre_compress(self, messages: list[Any], ctx: CompressContext) -> Procedure[list[Any]]:
+        changed = yield from self.hook("pre_compress", messages, list(messages), ctx)
         if isinstance(changed, list):
             return changed
         self._bad_hook("pre_compress", f"returned {type(changed).__name__}, not a list; ignored")
         return messages
 
-    async def biases(self, messages: list[Any], ctx: CompressContext) -> dict[int, float]:
-        raw = await self.hook("compute_biases", {}, messages, ctx)
+    def biases(self, messages: list[Any], ctx: CompressContext) -> Procedure[dict[int, float]]:
+        raw = yield from self.hook("compute_biases", {}, messages, ctx)
         if not isinstance(raw, dict):
             self._bad_hook("compute_biases", f"returned {type(raw).__name__}, not a dict; ignored")
             return {}
@@ -227,7 +260,11 @@ async def acompress(
     default it is recognised from its first system and user texts).
     """
     started = time.perf_counter()
-    request = _request(pipeline, trace, user_query, store, session, namespace, options)
+    # Checked before anything else, in a worker (loading a pipeline file is work), and outside the
+    # fail-open guard: a configuration that cannot work raises here, at the call site.
+    request = await workers.run_sync(
+        functools.partial(_request, pipeline, trace, user_query, store, session, namespace, options)
+    )
     if not isinstance(messages, list):
         if strict:
             raise InputError(f"messages must be a list of message objects, not {type(messages).__name__}")
@@ -235,7 +272,7 @@ async def acompress(
         return _passthrough(messages, reason, model)
     run = _Run(model, hooks, strict)
     try:
-        result = await _compress(messages, run, request)
+        result = await _drive(_compress(messages, run, request))
     except ConfigurationError:
         raise
     except Exception as error:
@@ -313,19 +350,60 @@ def _keywords() -> tuple[str, ...]:
     )
 
 
-async def _compress(messages: list[Any], run: _Run, request: _Request) -> CompressResult:
+class _Stepper:
+    """Advances a procedure by one stretch (up to its next hook call, or to its end)."""
+
+    def __init__(self, procedure: Procedure[T]):
+        self._procedure = procedure
+
+    def send(self, value: Any) -> _HookCall | _Done:
+        try:
+            return self._procedure.send(value)
+        except StopIteration as done:  # never let StopIteration cross a thread or a coroutine
+            return _Done(done.value)
+
+    def throw(self, error: Exception) -> _HookCall | _Done:
+        try:
+            return self._procedure.throw(error)
+        except StopIteration as done:
+            return _Done(done.value)
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+
+
+async def _drive(procedure: Procedure[T]) -> T:
+    """Run a procedure's work in a worker thread and each hook it asks for on this event loop."""
+    stepper = _Stepper(procedure)
+    step = await workers.run_sync(stepper.send, None)
+    while isinstance(step, _HookCall):
+        try:
+            reply = await call_hook(step.function, *step.args)
+        except Exception as error:
+            step = await workers.run_sync(stepper.throw, error)
+        else:
+            step = await workers.run_sync(stepper.send, reply)
+    result: T = step.value
+    return result
+
+
+def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[CompressResult]:
+    """One compression, from loading the pipeline to the result. Blocking: it runs in a worker
+    thread, and yields to the caller's side only for hooks."""
     pipeline = request.pipeline
     run.strict = run.strict or pipeline.strict
     conversation = extract_blocks(messages)
     ctx = _context(conversation, run.model, request.user_query)
-    working = await run.pre_compress(messages, _hook_context(ctx))
+    working = yield from run.pre_compress(messages, _hook_context(ctx))
     if working is not messages:
         conversation = extract_blocks(working)
         ctx = _context(conversation, run.model, request.user_query)
     if request.user_query is not None:
         for block in conversation.blocks:
             block.query = request.user_query  # the caller named the request: every output is read for it
-    biases = await run.biases(working, _hook_context(ctx))
+    biases = yield from run.biases(working, _hook_context(ctx))
     state = RunState(
         messages=working,
         blocks=[BlockState(b, bias=biases.get(b.message_index, 1.0)) for b in conversation.blocks],
@@ -342,7 +420,8 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         run_trace = Trace(
             pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
         )
-    outputs, transforms = await _run_stages(pipeline, state, run_trace)
+    anyio.run(execute, pipeline, state, run_trace)  # this thread's own loop: stages are coroutines
+    outputs, transforms = _outputs(state)
     compressed = write_back(working, conversation.blocks, outputs)
     result = CompressResult(
         messages=compressed,
@@ -355,25 +434,9 @@ async def _compress(messages: list[Any], run: _Run, request: _Request) -> Compre
         _meter=run.meter,
     )
     if run.hooks is not None:
-        await run.hook("post_compress", None, _event(result, messages))
+        yield from run.hook("post_compress", None, _event(result, messages))
     result.failures = run.failures + result.failures
     return result
-
-
-async def _run_stages(
-    pipeline: Pipeline, state: RunState, trace: Trace | None
-) -> tuple[dict[int, str], list[str]]:
-    """Run the pipeline and render its outputs. A large request runs on its own event loop in a
-    worker thread, so the caller's loop (a proxy serving other requests) never stalls on it."""
-    if sum(len(block.text) for block in state.blocks) < THREAD_THRESHOLD_CHARS:
-        await execute(pipeline, state, trace)
-        return _outputs(state)
-
-    def run_blocking() -> tuple[dict[int, str], list[str]]:
-        anyio.run(execute, pipeline, state, trace)
-        return _outputs(state)
-
-    return await anyio.to_thread.run_sync(run_blocking)
 
 
 def _event(result: CompressResult, messages: list[Any]) -> CompressEvent:
@@ -402,6 +465,28 @@ def _running_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def warm(model: str | None = "gpt-4o", pipeline: PipelineLike = "default") -> None:
+    """Load now what the first request would otherwise wait for: the model's tokenizer, the
+    pipeline with every stage and content type it may use, the estimate's pattern.
+
+    Call it at start-up (a server before it accepts requests; CompressionMiddleware does it on
+    the ASGI lifespan's startup). In async code: `await awarm()`.
+    """
+    from headroom import content
+
+    loaded = load_pipeline(pipeline)
+    _ = loaded.stages  # builds each stage, importing its module
+    for label in content.DOCUMENT_TYPES:
+        content.document_type(label)
+    counter_for(model)("warm")
+    estimate_tokens("warm")
+
+
+async def awarm(model: str | None = "gpt-4o", pipeline: PipelineLike = "default") -> None:
+    """`warm` in a worker thread, so an event loop's start-up tasks keep running meanwhile."""
+    await workers.run_sync(warm, model, pipeline)
 
 
 _worker: concurrent.futures.ThreadPoolExecutor | None = None

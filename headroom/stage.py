@@ -60,8 +60,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import anyio
-
 from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
@@ -71,9 +69,6 @@ from headroom.params import StageParams
 from headroom.tokens import approx_tokens
 
 FIELDS = frozenset({"labels", "scores", "selection", "stored"})
-
-# Blocks larger than this are processed in a worker thread so the caller's event loop keeps running.
-THREAD_THRESHOLD_CHARS = 64_000
 
 
 @dataclass
@@ -233,38 +228,16 @@ class Stage:
 
 
 async def for_each_block(stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None]) -> None:
-    """Run `work` on every block the stage applies to; large blocks go to worker threads, concurrently.
+    """Run `work` on every block the stage applies to, one after another, in this thread.
 
+    A run already has a worker thread of its own (`acompress` never runs stages on the caller's
+    event loop), so a block needs no thread of its own; the interpreter runs one at a time anyway.
     A failure on one block is the executor's to report (strict) or is recorded here and the block
     is left exactly as it was (passthrough).
     """
-    targets = [block for block in state.blocks if stage.applies_to(block)]
-    large = [block for block in targets if len(block.text) >= THREAD_THRESHOLD_CHARS]
-    for block in targets:
-        if len(block.text) < THREAD_THRESHOLD_CHARS:
+    for block in state.blocks:
+        if stage.applies_to(block):
             guarded(stage, state, work, block)
-    if not large:
-        return
-    raised: list[BaseException] = []
-    async with anyio.create_task_group() as group:
-        for block in large:
-            group.start_soon(_guarded_in_thread, stage, state, work, block, raised)
-    if raised:
-        raise raised[0]
-
-
-async def _guarded_in_thread(
-    stage: Stage,
-    state: RunState,
-    work: Callable[[BlockState, RunState], None],
-    block: BlockState,
-    raised: list[BaseException],
-) -> None:
-    # Errors are carried out of the task group by hand so callers see a StageError, not an ExceptionGroup.
-    try:
-        await anyio.to_thread.run_sync(guarded, stage, state, work, block)
-    except Exception as error:
-        raised.append(error)
 
 
 def guarded(

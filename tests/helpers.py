@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 
 from headroom.hooks import provider_for
 from headroom.messages import extract_blocks
@@ -154,3 +156,23 @@ def modules_loaded_by(code: str) -> set[str]:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return set(loaded)
+
+
+def record_parse_and_tokenizer_threads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """From now on, each block parsed and each text tokenised appends (what, thread id) to the list."""
+    from headroom import content, tokens
+
+    calls: list[tuple[str, int]] = []
+    parse, encoding = content.parse, tokens._encoding
+
+    def recording_parse(label: str, text: str) -> Any:
+        calls.append(("parse", threading.get_ident()))
+        return parse(label, text)
+
+    def recording_encoding(name: str) -> Any:
+        calls.append(("tokenizer", threading.get_ident()))
+        return encoding(name)
+
+    monkeypatch.setattr(content, "parse", recording_parse)
+    monkeypatch.setattr(tokens, "_encoding", recording_encoding)
+    return calls

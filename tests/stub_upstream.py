@@ -1,11 +1,16 @@
 """A stand-in LLM provider on 127.0.0.1 for tests: real HTTP, no network.
 
-`StubUpstream` speaks enough of three wire formats for litellm and HTTP clients
-to complete a call against it, streaming included:
+`StubUpstream` speaks enough of each provider's wire format for litellm and HTTP
+clients to complete a call against it (streaming where noted):
 
-- OpenAI chat completions: POST /v1/chat/completions and /chat/completions
-- Anthropic messages: POST /v1/messages
-- OpenAI Responses: POST /v1/responses (non-streaming)
+- OpenAI chat completions: POST /v1/chat/completions and /chat/completions (streaming);
+  Azure OpenAI: POST .../openai/deployments/{deployment}/chat/completions
+- Anthropic messages: POST /v1/messages (streaming)
+- OpenAI Responses: POST /v1/responses
+- AWS Bedrock: POST /model/{model id}/converse (Converse) and /model/{model id}/invoke
+  (InvokeModel, answering in the Anthropic format of the Claude models)
+- Google Gemini and Vertex AI: POST ...:generateContent; and an OAuth token endpoint,
+  POST /token, for Google credentials whose `token_uri` points here
 
 Every request is recorded (path, headers, raw body) so a test can assert what
 actually went over the wire. `serve_in_thread(app)` runs any ASGI app under a
@@ -140,6 +145,29 @@ async def _anthropic_stream(model: str) -> AsyncIterator[bytes]:
     yield _sse({"type": "message_stop"}, "message_stop")
 
 
+def _bedrock_converse_reply() -> dict[str, Any]:
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": REPLY_TEXT}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 10, "outputTokens": 2, "totalTokens": 12},
+        "metrics": {"latencyMs": 1},
+    }
+
+
+def _gemini_reply() -> dict[str, Any]:
+    return {
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"text": REPLY_TEXT}]},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 2, "totalTokenCount": 12},
+        "modelVersion": "stub",
+    }
+
+
 def _responses_reply(model: str) -> dict[str, Any]:
     text = {"type": "output_text", "text": REPLY_TEXT, "annotations": []}
     return {
@@ -161,6 +189,10 @@ def _responses_reply(model: str) -> dict[str, Any]:
     }
 
 
+def _path_matches(actual: str, wanted: str) -> bool:
+    return actual.startswith(wanted[:-1]) if wanted.endswith("*") else actual == wanted
+
+
 class StubUpstream:
     """A recording fake of the OpenAI and Anthropic HTTP APIs, served on 127.0.0.1."""
 
@@ -175,6 +207,8 @@ class StubUpstream:
                 Route("/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/messages", self._messages, methods=["POST"]),
                 Route("/v1/responses", self._responses, methods=["POST"]),
+                Route("/token", self._google_token, methods=["POST"]),
+                Route("/{path:path}", self._by_suffix, methods=["POST"]),
             ]
         )
 
@@ -199,9 +233,9 @@ class StubUpstream:
             self.requests.clear()
 
     def last(self, path: str | None = None) -> RecordedRequest:
-        """The most recent request (to `path`, when given)."""
+        """The most recent request (to `path`, when given; a path ending in `*` is a prefix)."""
         with self._lock:
-            matching = [r for r in self.requests if path is None or r.path == path]
+            matching = [r for r in self.requests if path is None or _path_matches(r.path, path)]
         if not matching:
             raise AssertionError(f"the stub received no request for {path or 'any path'}")
         return matching[-1]
@@ -231,3 +265,24 @@ class StubUpstream:
     async def _responses(self, request: Request) -> Response:
         body = await self._record(request)
         return JSONResponse(_responses_reply(str(body.get("model", "stub"))))
+
+    async def _google_token(self, request: Request) -> Response:
+        """Google's OAuth token endpoint, for credentials whose token_uri points here."""
+        await request.body()
+        return JSONResponse({"access_token": "stub-access-token", "expires_in": 3600, "token_type": "Bearer"})
+
+    async def _by_suffix(self, request: Request) -> Response:
+        """Routes whose paths carry a model or deployment name: told apart by how they end."""
+        path = request.url.path
+        if path.endswith("/chat/completions") and "/openai/deployments/" in path:
+            return await self._chat(request)
+        if path.endswith("/converse"):
+            await self._record(request)
+            return JSONResponse(_bedrock_converse_reply())
+        if path.endswith("/invoke"):
+            body = await self._record(request)
+            return JSONResponse(_anthropic_message(str(body.get("model", "stub"))))
+        if path.endswith(":generateContent"):
+            await self._record(request)
+            return JSONResponse(_gemini_reply())
+        return JSONResponse({"error": {"message": f"the stub has no route {path}"}}, status_code=404)

@@ -5,24 +5,33 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio
 import orjson
 import pytest
 
 import headroom
-from headroom import acompress, compress, samples
+from headroom import acompress, compress, registry, samples
 from headroom.content.json_array import decode_items
 from headroom.errors import ConfigurationError, InputError, PipelineSpecError, UnknownPipelineError
 from headroom.graph import load_pipeline
 from headroom.markers import find_markers
 from headroom.store import MemoryStore
 from headroom.tokens import count_message_tokens
-from tests.helpers import PIPELINES, anthropic_tool_turn, kept_records, openai_tool_turn, tool_text
+from tests.helpers import (
+    PIPELINES,
+    anthropic_tool_turn,
+    kept_records,
+    openai_tool_turn,
+    record_parse_and_tokenizer_threads,
+    tool_text,
+)
 
 REFERENCE_ORDER = ["classify", "score", "crush_json", "crush_log", "budget", "cache"]
 SMALL = [{"id": 1, "kind": "order", "ok": True}, {"id": 2, "kind": "order", "ok": False}]
@@ -442,3 +451,140 @@ def test_concurrent_acompress_calls_do_not_interfere() -> None:
     assert len(results) == 2
     for result in results:
         survives_needles(result)
+
+
+# The caller's event loop never runs compression work. ------------------------------------------------
+
+
+# A request of about 40,000 characters: small requests once ran on the caller's loop.
+MID_SIZED = openai_tool_turn(LOG[: LOG.index("\n", 40_000)], "Which requests failed?")
+PROBE_PIPELINE = {
+    "version": 1,
+    "name": "probe",
+    "stages": {
+        "classify": {"use": "classify.v1"},
+        "probe": {"use": "test.thread-probe.v1", "after": ["classify"]},
+    },
+}
+
+
+class _ThreadProbe(headroom.Stage):
+    """Records the thread each block's work runs in."""
+
+    name = "test.thread-probe.v1"
+    requires = frozenset({"labels"})
+    threads: ClassVar[list[int]] = []
+
+    def process_block(self, block: Any, state: Any) -> None:
+        _ThreadProbe.threads.append(threading.get_ident())
+
+
+@pytest.fixture
+def thread_probe() -> Iterator[type[_ThreadProbe]]:
+    registry.names()
+    registry.register(_ThreadProbe.name)(_ThreadProbe)
+    _ThreadProbe.threads = []
+    yield _ThreadProbe
+    registry._stages.pop(_ThreadProbe.name, None)
+
+
+@pytest.fixture
+def parse_and_tokenizer_threads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    return record_parse_and_tokenizer_threads(monkeypatch)
+
+
+def test_acompress_runs_no_stage_on_the_callers_event_loop(thread_probe) -> None:
+    async def on_the_loop() -> int:
+        await acompress(MID_SIZED, pipeline=PROBE_PIPELINE, store=MemoryStore())
+        return threading.get_ident()
+
+    loop_thread = anyio.run(on_the_loop)
+    assert len(thread_probe.threads) == 1  # the tool output
+    assert loop_thread not in thread_probe.threads
+
+
+def test_acompress_parses_and_counts_tokens_off_the_callers_event_loop(parse_and_tokenizer_threads) -> None:
+    async def on_the_loop() -> tuple[int, int]:
+        result = await acompress(MID_SIZED, store=MemoryStore())
+        await result.acount_tokens()
+        return threading.get_ident(), result.tokens_saved  # read after counting: nothing runs here
+
+    loop_thread, saved = anyio.run(on_the_loop)
+    assert saved > 0
+    kinds = {what for what, _ in parse_and_tokenizer_threads}
+    assert kinds == {"parse", "tokenizer"}
+    assert all(thread != loop_thread for _, thread in parse_and_tokenizer_threads)
+
+
+def test_hooks_run_on_the_callers_event_loop_while_the_work_runs_off_it(thread_probe) -> None:
+    seen: list[tuple[str, asyncio.AbstractEventLoop, int]] = []
+
+    class Where(headroom.CompressionHooks):
+        async def pre_compress(self, messages, ctx, **kwargs):
+            seen.append(("pre_compress", asyncio.get_running_loop(), threading.get_ident()))
+            return messages
+
+        def compute_biases(self, messages, ctx, **kwargs):
+            seen.append(("compute_biases", asyncio.get_running_loop(), threading.get_ident()))
+            return {}
+
+        async def post_compress(self, event, **kwargs):
+            seen.append(("post_compress", asyncio.get_running_loop(), threading.get_ident()))
+
+    async def on_the_loop() -> tuple[asyncio.AbstractEventLoop, int]:
+        await acompress(MID_SIZED, pipeline=PROBE_PIPELINE, hooks=Where(), store=MemoryStore())
+        return asyncio.get_running_loop(), threading.get_ident()
+
+    loop, loop_thread = asyncio.run(on_the_loop())
+    assert [name for name, _, _ in seen] == ["pre_compress", "compute_biases", "post_compress"]
+    assert all(hook_loop is loop and thread == loop_thread for _, hook_loop, thread in seen)
+    assert thread_probe.threads and loop_thread not in thread_probe.threads
+
+
+def test_a_hook_failure_thrown_back_into_the_run_is_reported_as_before() -> None:
+    class Failing(headroom.CompressionHooks):
+        async def compute_biases(self, messages, ctx, **kwargs):
+            raise RuntimeError("no weights today")
+
+    async def run() -> headroom.CompressResult:
+        return await acompress(incident(), hooks=Failing(), store=MemoryStore())
+
+    result = anyio.run(run)
+    assert any("compute_biases" in failure and "no weights today" in failure for failure in result.failures)
+    assert result.compression_ratio > 0.8  # the rest of the run went on
+
+
+def test_concurrent_acompress_calls_share_a_bounded_number_of_worker_threads(thread_probe) -> None:
+    from headroom import workers
+
+    active = 0
+    most = 0
+    lock = threading.Lock()
+
+    def busy(self: Any, block: Any, state: Any) -> None:
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+        time.sleep(0.02)  # releases the interpreter: unbounded runs would overlap here
+        with lock:
+            active -= 1
+
+    async def many() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(8):
+                group.start_soon(lambda: acompress(MID_SIZED, pipeline=PROBE_PIPELINE, store=MemoryStore()))
+
+    original = _ThreadProbe.process_block
+    _ThreadProbe.process_block = busy  # type: ignore[method-assign]
+    try:
+        anyio.run(many)
+    finally:
+        _ThreadProbe.process_block = original  # type: ignore[method-assign]
+    assert 1 <= most <= workers.WORKER_THREADS
+
+
+def test_warm_loads_the_tokenizer_and_every_stage_of_the_pipeline(parse_and_tokenizer_threads) -> None:
+    headroom.warm("gpt-4o", "default")
+    assert ("tokenizer", threading.get_ident()) in parse_and_tokenizer_threads
+    assert all(entry.instance is not None for entry in load_pipeline("default").entries.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from headroom.graph import load_pipeline
@@ -58,6 +59,20 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     setup_and_run, run_tests = commands.strip().splitlines()
     assert setup_and_run.endswith("headroom compress examples/incident.json")
     assert run_tests.endswith("python -m pytest")
+    # The first command is quick: it installs what compressing needs, not the test tools.
+    assert "pip install -e . &&" in setup_and_run and "[" not in setup_and_run
+    assert 'pip install -e ".[dev]"' in run_tests
+
+
+def test_the_core_dependencies_leave_the_test_tools_to_the_dev_extra() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {
+        re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower()
+        for requirement in project["dependencies"]
+    }
+    tools = {"pytest", "hypothesis", "ruff", "mypy", "ipykernel", "matplotlib", "fastapi", "uvicorn"}
+    assert not core & tools
 
 
 def test_the_example_figures_are_what_the_first_command_prints() -> None:

@@ -9,11 +9,12 @@ import pytest
 
 from headroom.errors import StageError
 from headroom.markers import content_hash
-from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Stage, for_each_block
+from headroom.stage import BlockState, Stage, for_each_block
 from headroom.tokens import approx_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 
 LOG = "\n".join(f"INFO line {i}" for i in range(10))
+BIG = 100_000  # characters: a block this size once went to a thread of its own
 
 
 def test_block_document_is_parsed_lazily_for_its_label_once() -> None:
@@ -139,15 +140,19 @@ def test_for_each_block_visits_only_blocks_the_stage_applies_to() -> None:
     assert [index for index, _ in stage.seen] == [1]
 
 
-def test_large_blocks_run_in_worker_threads() -> None:
-    big = "\n".join(f"INFO line {i:06d}" for i in range(THREAD_THRESHOLD_CHARS // 10))
-    assert len(big) >= THREAD_THRESHOLD_CHARS
-    state = labelled(make_state(openai_tool_turn(big)), "log")
+def test_every_block_runs_in_the_runs_own_thread_in_order() -> None:
+    # acompress already runs the whole run in a worker thread: a block hopping to another one
+    # would only add a thread per block fighting for the interpreter.
+    big = "\n".join(f"INFO line {i:06d}" for i in range(BIG // 10))
+    messages = [
+        {"role": "user", "content": "x"},
+        {"role": "tool", "tool_call_id": "a", "content": big},
+        {"role": "tool", "tool_call_id": "b", "content": LOG},
+    ]
+    state = labelled(make_state(messages), "log")
     stage = _Recorder()
     run_stage(stage, state)
-    ((index, thread),) = stage.seen
-    assert index == 3
-    assert thread != threading.current_thread().name
+    assert stage.seen == [(1, threading.current_thread().name), (2, threading.current_thread().name)]
 
 
 class _Explode(Stage):
@@ -158,7 +163,7 @@ class _Explode(Stage):
         raise ValueError(f"cannot handle message {block.block.message_index}")
 
 
-@pytest.mark.parametrize("size", [100, THREAD_THRESHOLD_CHARS])
+@pytest.mark.parametrize("size", [100, BIG])
 def test_passthrough_failure_leaves_the_block_as_it_was_and_is_recorded(size: int) -> None:
     state = labelled(make_state(openai_tool_turn("x" * size)), "log")
     run_stage(_Explode(stage_id="boom"), state)
@@ -174,9 +179,8 @@ def test_passthrough_failure_leaves_the_block_as_it_was_and_is_recorded(size: in
     )
 
 
-@pytest.mark.parametrize("size", [100, THREAD_THRESHOLD_CHARS])
+@pytest.mark.parametrize("size", [100, BIG])
 def test_strict_failure_raises_stage_error_with_the_cause(size: int) -> None:
-    # Large blocks fail in a worker thread: the caller still gets a StageError, not an ExceptionGroup.
     state = labelled(make_state(openai_tool_turn("x" * size), strict=True), "log")
     with pytest.raises(
         StageError, match=r"stage 'boom' \(test.unit-explode.v1\) failed on message 3"

@@ -1,5 +1,5 @@
 """What the LiteLLM callback and the ASGI middleware share: settings, running totals,
-failing open, and compressing a request's message list or Responses `input`.
+failing open, and compressing a request's message list, Responses `input` or Gemini `contents`.
 
 Every public method returns a `Compressed` payload to send instead, or None to
 send the original: too small to bother, nothing saved, or an error. An error is never
@@ -21,13 +21,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
+from headroom import workers
 from headroom.compress import CompressResult, PipelineLike, acompress, check_configuration, compress
 from headroom.hooks import CompressionHooks
-from headroom.integrations import _responses
+from headroom.integrations import _gemini, _responses
 from headroom.stores import namespace_for_credential
 from headroom.tokens import iter_text
 
@@ -62,6 +65,10 @@ class Totals:
     requests_compressed: int  # requests sent with fewer tokens than they came with
     total_tokens_saved: int
     failures: int  # requests during which something failed (see the log for each reason)
+    # requests big enough to compress that went out as they were because nothing could change
+    # them on their way (a synchronous LiteLLM call to a provider that signs its body), by reason
+    uncompressed: int = 0
+    uncompressed_reasons: Mapping[str, int] = field(default_factory=dict)
 
 
 class RunningTotals:
@@ -70,6 +77,7 @@ class RunningTotals:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seen = self._compressed = self._saved = self._failures = 0
+        self._uncompressed: Counter[str] = Counter()
 
     def saw_request(self) -> None:
         with self._lock:
@@ -84,9 +92,16 @@ class RunningTotals:
         with self._lock:
             self._failures += 1
 
+    def sent_uncompressed(self, reason: str) -> None:
+        with self._lock:
+            self._uncompressed[reason] += 1
+
     def snapshot(self) -> Totals:
         with self._lock:
-            return Totals(self._seen, self._compressed, self._saved, self._failures)
+            reasons = MappingProxyType(dict(self._uncompressed))
+            return Totals(
+                self._seen, self._compressed, self._saved, self._failures, sum(reasons.values()), reasons
+            )
 
 
 class FailureLog:
@@ -169,9 +184,30 @@ class RequestCompressor:
         self, messages: Any, model: str | None, credential: str | None = None
     ) -> Compressed | None:
         """`messages` for synchronous callers (safe inside a running event loop)."""
+        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential)
+
+    def gemini_contents_sync(
+        self, contents: Any, model: str | None, credential: str | None = None
+    ) -> Compressed | None:
+        """A compressed Gemini `contents` list, for synchronous callers; or None to send the original."""
+        return self._attempt_sync(lambda: self._gemini_plan(contents), model, credential)
+
+    def sent_uncompressed(self, messages: Any, reason: str) -> bool:
+        """Count a request that nothing could compress on its way, when it was worth compressing."""
+        if not isinstance(messages, list):
+            return False
+        self.totals.saw_request()
+        if not self._big_enough(messages):
+            return False
+        self.totals.sent_uncompressed(reason)
+        return True
+
+    def _attempt_sync(
+        self, plan_for: Callable[[], _Plan | None], model: str | None, credential: str | None
+    ) -> Compressed | None:
         self.totals.saw_request()
         try:
-            plan = self._messages_plan(messages)
+            plan = plan_for()
             if plan is None:
                 return None
             return self._finish(plan, compress(plan.messages, model, **self._call_options(credential)))
@@ -193,8 +229,9 @@ class RequestCompressor:
             plan = plan_for()
             if plan is None:
                 return None
-            options = self._call_options(credential)
-            return self._finish(plan, await acompress(plan.messages, model, **options))
+            result = await acompress(plan.messages, model, **self._call_options(credential))
+            # Counting the tokens saved runs a tokenizer: not on the event loop.
+            return await workers.run_sync(self._finish, plan, result)
         except Exception as error:
             self.report_failure(error)
             return None
@@ -222,6 +259,14 @@ class RequestCompressor:
         if not self._big_enough(converted.messages):
             return None
         return _Plan(converted.messages, lambda compressed: _responses.restore(items, converted, compressed))
+
+    def _gemini_plan(self, contents: Any) -> _Plan | None:
+        if not isinstance(contents, list):
+            return None
+        converted = _gemini.to_messages(contents)
+        if not self._big_enough(converted.messages):
+            return None
+        return _Plan(converted.messages, lambda compressed: _gemini.restore(contents, converted, compressed))
 
     def _finish(self, plan: _Plan, result: CompressResult) -> Compressed | None:
         if result.failures:

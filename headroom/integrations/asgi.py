@@ -26,9 +26,11 @@ non-JSON body, a request too small to be worth it (`min_tokens`), or any interna
 error (logged once with its reason, logger `headroom.integrations.asgi`). The
 middleware never answers with an error of its own.
 
-Big bodies are parsed and serialized in worker threads and compressed with
-`await acompress(...)` (which hands big blocks to worker threads), so other
-requests keep being served meanwhile.
+Big bodies are parsed and serialized in worker threads; compressing, and counting
+the tokens saved, always run in worker threads (`headroom.workers`, bounded), so
+other requests keep being served meanwhile. On the ASGI lifespan's startup the
+middleware loads the tokenizer and the pipeline (`headroom.awarm`) before the app
+starts, so the first request does not wait for them.
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import anyio.to_thread
 import orjson
 
-from headroom.compress import PipelineLike
+from headroom import workers
+from headroom.compress import PipelineLike, awarm
 from headroom.hooks import CompressionHooks
 from headroom.integrations._compressor import (
     DEFAULT_MIN_TOKENS,
@@ -153,7 +155,7 @@ class _Forward:
 
 async def _maybe_in_thread(function: Callable[[Any], Any], value: Any, size: int) -> Any:
     if size > THREAD_THRESHOLD_BYTES:
-        return await anyio.to_thread.run_sync(function, value)
+        return await workers.run_sync(function, value)
     return function(value)
 
 
@@ -220,6 +222,9 @@ class CompressionMiddleware:
         return self.compressor.totals.snapshot()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") == "lifespan":
+            await self.app(scope, self._warming_on_startup(receive), send)
+            return
         kind = self._intercepted(scope)
         if kind is None:
             await self.app(scope, receive, send)
@@ -228,6 +233,23 @@ class CompressionMiddleware:
         if forward.tokens_saved > 0:
             send = _with_savings_headers(send, forward.tokens_saved)
         await self.app(forward.scope, forward.receive, send)
+
+    def _warming_on_startup(self, receive: Receive) -> Receive:
+        """A receive that warms Headroom up when the server announces startup, before the app hears it."""
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message.get("type") == "lifespan.startup":
+                await self._warm()
+            return message
+
+        return receiving
+
+    async def _warm(self) -> None:
+        try:
+            await awarm(None, self.compressor.pipeline)
+        except Exception as error:  # requests still run; each reports what fails for it
+            logger.warning("headroom: warming up at startup failed: %s: %s", type(error).__name__, error)
 
     def _intercepted(self, scope: Scope) -> Kind | None:
         if scope.get("type") != "http" or scope.get("method") != "POST":

@@ -1,28 +1,30 @@
 """Compress every LiteLLM call with one line: `litellm.callbacks = [HeadroomCallback()]`.
 
-What each LiteLLM path does (litellm 1.110):
+What each LiteLLM path does (litellm 1.110; each row is tested against a loopback stub that
+speaks the provider's wire format, tests/integrations/test_litellm_providers.py):
 
-- `litellm.acompletion` (streaming or not, any provider, including
-  `anthropic/...` models), `litellm.anthropic.messages.acreate` (Anthropic
-  format), `litellm.aresponses` and `litellm.responses`: LiteLLM calls the
-  logger's `async_pre_call_deployment_hook` with the request before it is sent,
-  and uses the request the hook returns. HeadroomCallback compresses
-  `messages` (OpenAI or Anthropic format; Anthropic `system` is left alone) or
-  the Responses `input` items there, with `await acompress(...)`, which yields
-  to the event loop and hands big blocks to worker threads. The LiteLLM proxy
-  and `litellm.Router` reach the provider through these same calls, so they are
-  covered too.
-- `litellm.completion` (sync, streaming or not, any provider): LiteLLM offers
-  no hook that can rewrite a synchronous request. The last thing it calls
-  before sending is `log_pre_api_call`, with the provider request body it is
-  about to send (`additional_args["complete_input_dict"]`); HeadroomCallback
-  compresses that body's `messages` in place. This works for every provider
-  whose body has a `messages` list and is serialized after that call (OpenAI
-  and OpenAI-compatible, Anthropic, Azure, and most others). A body with no
-  `messages` list (Gemini's `contents`, for example) is left alone, and a body
-  the provider signs before that call (AWS SigV4) goes out as signed, i.e.
-  uncompressed, although the totals count it: call `headroom.compress()`
-  yourself there, or use the async API.
+- `litellm.acompletion` (streaming or not, every provider: OpenAI, Azure, Anthropic,
+  Bedrock Converse and InvokeModel, Gemini, Vertex AI, ...), `litellm.anthropic.messages.acreate`
+  (Anthropic format), `litellm.aresponses` and `litellm.responses`: LiteLLM calls the
+  logger's `async_pre_call_deployment_hook` with the request, in OpenAI format, before it
+  is translated for the provider, and uses the request the hook returns. HeadroomCallback
+  compresses `messages` (Anthropic `system` is left alone) or the Responses `input` items
+  there, with `await acompress(...)`, whose work runs in a worker thread, off the event loop.
+  The LiteLLM proxy and `litellm.Router` reach the provider through these same calls.
+- `litellm.completion` (sync): LiteLLM has no hook that can rewrite a synchronous chat
+  request before it is translated. The last thing it calls before sending is
+  `log_pre_api_call`, with the provider body it is about to send
+  (`additional_args["complete_input_dict"]`); HeadroomCallback compresses that body in place:
+  its `messages` (OpenAI, Azure, Anthropic and other providers whose body carries an OpenAI or
+  Anthropic message list) or its `contents` (Gemini and Vertex AI, through
+  `headroom.integrations._gemini`).
+- `litellm.completion` to Bedrock (`bedrock/...`, Converse or InvokeModel): LiteLLM signs
+  (AWS SigV4) and serializes the body before that call, so nothing a callback does reaches
+  the wire. Such a request goes out uncompressed: it is counted in the totals
+  (`uncompressed`, by reason), and the first one in a process is reported loudly (a WARNING
+  log record and an `UncompressedRequestWarning`). Use `litellm.acompletion` there, or call
+  `headroom.compress()` on the messages first. The same holds for any other provider whose
+  body reaches the callback already serialized or signed, or carries neither list.
 - `litellm.anthropic.messages.create` (sync) is not implemented by LiteLLM.
 
 Namespaces: each request is compressed in its caller's namespace
@@ -47,6 +49,8 @@ the class: `HeadroomCallback(pipeline="aggressive")` builds a new callback,
 from __future__ import annotations
 
 import logging
+import threading
+import warnings
 from collections.abc import Generator, Mapping
 from typing import Any, overload
 
@@ -56,7 +60,7 @@ from headroom.compress import PipelineLike
 from headroom.hooks import CompressionHooks
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, RequestCompressor, Totals
 
-__all__ = ["HeadroomCallback", "HeadroomCallbackType"]
+__all__ = ["HeadroomCallback", "HeadroomCallbackType", "UncompressedRequestWarning"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +85,51 @@ def caller_credential(kwargs: Mapping[str, Any]) -> str | None:
         if isinstance(key, str) and key:
             return key
     return None
+
+
+class UncompressedRequestWarning(UserWarning):
+    """A request worth compressing went out uncompressed because nothing could change it on its way."""
+
+
+# Providers whose synchronous transport signs and serializes the body before `log_pre_api_call`
+# whatever the credentials (Bedrock with an API key too); others are recognised by their body.
+_SIGNED_BEFORE_THE_LAST_CALLBACK = {
+    "bedrock": "LiteLLM signs (AWS SigV4) and serializes a Bedrock request before its last callback",
+}
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _why_not_rewritable(provider: str, body: Any, headers: Any) -> str | None:
+    """Why changing this outgoing body would not change what is sent; None when it would."""
+    known = _SIGNED_BEFORE_THE_LAST_CALLBACK.get(provider)
+    if known is not None:
+        return known
+    if not isinstance(body, dict):
+        return f"LiteLLM serializes a {provider or 'provider'} request before its last callback"
+    authorization = next(
+        (str(value) for key, value in (headers or {}).items() if str(key).lower() == "authorization"), ""
+    )
+    if authorization.startswith("AWS4-HMAC-SHA256"):
+        return f"LiteLLM signs (AWS SigV4) a {provider or 'provider'} request before its last callback"
+    if not isinstance(body.get("messages"), list) and not isinstance(body.get("contents"), list):
+        return f"a {provider or 'provider'} request body carries no messages or contents list"
+    return None
+
+
+def _warn_once(reason: str) -> None:
+    with _warned_lock:
+        if reason in _warned:
+            return
+        _warned.add(reason)
+    message = (
+        f"headroom: synchronous litellm.completion requests go out uncompressed here: {reason}, so no "
+        "callback can change what is sent. Use litellm.acompletion (compressed for every provider) or "
+        "compress the messages first with headroom.compress(). Counted in the callback's totals "
+        "(uncompressed); this is reported once per process."
+    )
+    logger.warning(message)
+    warnings.warn(message, UncompressedRequestWarning, stacklevel=2)
 
 
 class HeadroomCallbackType(CustomLogger):
@@ -155,20 +204,32 @@ class HeadroomCallbackType(CustomLogger):
     def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict[str, Any]) -> None:
         """Sync `completion`: compress the provider body LiteLLM is about to send, in place."""
         try:
-            self._compress_outgoing_body(model, kwargs)
+            self._compress_outgoing_body(model, messages, kwargs)
         except Exception as error:  # fail open: the body is only replaced once compression succeeded
             self.compressor.report_failure(error)
 
-    def _compress_outgoing_body(self, model: Any, kwargs: dict[str, Any]) -> None:
+    def _compress_outgoing_body(self, model: Any, messages: Any, kwargs: dict[str, Any]) -> None:
         if kwargs.get("call_type") != "completion":
             return  # every other call type was handled by the deployment hook
-        body = (kwargs.get("additional_args") or {}).get("complete_input_dict")
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return
-        model_name = model if isinstance(model, str) else None
-        outcome = self.compressor.messages_sync(body["messages"], model_name, caller_credential(kwargs))
-        if outcome is not None:
-            body["messages"] = outcome.payload
+        extra = kwargs.get("additional_args") or {}
+        body = extra.get("complete_input_dict")
+        provider = str(kwargs.get("custom_llm_provider") or "")
+        reason = _why_not_rewritable(provider, body, extra.get("headers"))
+        if reason is None and isinstance(body, dict):
+            self._compress_body(body, model if isinstance(model, str) else None, caller_credential(kwargs))
+        elif reason is not None and self.compressor.sent_uncompressed(messages, reason):
+            _warn_once(reason)
+
+    def _compress_body(self, body: dict[str, Any], model: str | None, credential: str | None) -> None:
+        """Replace the body's message list (OpenAI, Anthropic) or `contents` (Gemini) in place."""
+        if isinstance(body.get("messages"), list):
+            outcome = self.compressor.messages_sync(body["messages"], model, credential)
+            if outcome is not None:
+                body["messages"] = outcome.payload
+        else:
+            outcome = self.compressor.gemini_contents_sync(body["contents"], model, credential)
+            if outcome is not None:
+                body["contents"] = outcome.payload
 
     def __repr__(self) -> str:
         c = self.compressor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import threading
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from headroom import CompressContext, CompressionHooks, samples
 from headroom.integrations import asgi
 from headroom.integrations.asgi import CompressionMiddleware, route_kind
+from tests.helpers import openai_tool_turn, record_parse_and_tokenizer_threads
 from tests.integrations.checks import assert_compressed
 from tests.stub_upstream import serve_in_thread
 
@@ -430,3 +432,97 @@ def test_real_server_streams_the_response_unbuffered_and_byte_for_byte(served) -
     assert b"".join(received) == b"".join(STREAM_CHUNKS)
     assert response.headers["x-headroom-compressed"] == "true"
     assert json.loads(echo.last.body)["stream"] is True
+
+
+# The event loop serving requests never waits on compression. ---------------------------------------
+
+
+def test_compressing_a_request_parses_and_counts_tokens_off_the_event_loop(echo, monkeypatch) -> None:
+    calls = record_parse_and_tokenizer_threads(monkeypatch)
+    log, _ = samples.application_log()
+    mid_sized = log[: log.index("\n", 40_000)]  # requests this small were once compressed on the loop
+    sent = {"model": "gpt-4o", "messages": openai_tool_turn(mid_sized, "Which requests failed?")}
+
+    async def on_the_loop() -> tuple[httpx.Response, int]:
+        transport = httpx.ASGITransport(app=echo.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            response = await client.post("/v1/chat/completions", content=json.dumps(sent).encode())
+        return response, threading.get_ident()
+
+    response, loop_thread = anyio.run(on_the_loop)
+
+    assert int(response.headers["x-headroom-tokens-saved"]) > 0  # counted, for the header
+    assert {what for what, _ in calls} == {"parse", "tokenizer"}
+    assert all(thread != loop_thread for _, thread in calls)
+
+
+class LifespanApp:
+    """An app that answers the lifespan protocol and records the messages it received."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        while True:
+            message = await receive()
+            self.received.append(message["type"])
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def run_lifespan(app: Any) -> list[str]:
+    """Start and stop an app's lifespan as a server does; the messages the server got back."""
+    replies: list[str] = []
+
+    async def serve() -> None:
+        messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+        async def receive() -> dict[str, str]:
+            return next(messages)
+
+        async def send(message: dict[str, str]) -> None:
+            replies.append(message["type"])
+
+        await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+
+    anyio.run(serve)
+    return replies
+
+
+def test_the_lifespan_startup_loads_the_tokenizer_off_the_loop_before_the_app_starts(monkeypatch) -> None:
+    calls = record_parse_and_tokenizer_threads(monkeypatch)
+    inner = LifespanApp()
+    started_after: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def noting_receive() -> Any:
+            message = await receive()
+            started_after.append(len(calls))  # what had been loaded when the app heard of startup
+            return message
+
+        await inner(scope, noting_receive, send)
+
+    replies = run_lifespan(CompressionMiddleware(app))
+
+    assert replies == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert inner.received == ["lifespan.startup", "lifespan.shutdown"]
+    assert ("tokenizer", threading.get_ident()) not in calls  # loaded in a worker thread
+    assert started_after[0] >= 1 and calls[0][0] == "tokenizer"
+
+
+def test_a_failed_warm_up_is_logged_and_the_app_still_starts(monkeypatch, caplog) -> None:
+    def broken_warm(*args: Any) -> None:
+        raise OSError("no tokenizer files here")
+
+    monkeypatch.setattr(importlib.import_module("headroom.compress"), "warm", broken_warm)
+    inner = LifespanApp()
+
+    with caplog.at_level(logging.WARNING, logger="headroom.integrations.asgi"):
+        replies = run_lifespan(CompressionMiddleware(inner))
+
+    assert replies == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert "warming up at startup failed: OSError: no tokenizer files here" in caplog.text
