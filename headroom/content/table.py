@@ -14,9 +14,12 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from headroom.content.base import Document
 from headroom.content.columns import SUMMARY_MIN_UNITS, column_outliers, summarize_columns
+from headroom.content.records import FLAGGED_KEY, Notable, notable_records
 from headroom.content.signals import (
     ERROR_KEYS,
     STATUS_KEYS,
@@ -25,7 +28,7 @@ from headroom.content.signals import (
     text_error_signal,
 )
 from headroom.content.table_sniff import TableFormat, sniff_table
-from headroom.markers import omitted, runs, summary, with_markers
+from headroom.markers import SummaryEntry, omitted, runs, summary, with_markers
 
 # No two quantifiers may share the same spaces: `\s*\|?\s*` backtracks for seconds on a long blank row.
 _MARKDOWN_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
@@ -108,14 +111,38 @@ class TableDocument(Document):
 
     def _summarize_dropped(self, keep: list[bool]) -> str:
         dropped = [i for i in self.data_rows() if not keep[i] and not _MARKDOWN_RULE.match(self.units[i])]
+        flagged = self.notable().counts(dropped)
+        head: list[SummaryEntry] = [(FLAGGED_KEY, flagged)] if flagged else []
         if len(dropped) < SUMMARY_MIN_UNITS:
-            return ""
+            return summary(len(dropped), "rows", head) if head else ""
         names = self.column_names()
         width = len(names)
         rows = [values for i in dropped if len(values := self.row_values(i)) == width]
         columns = [(name, [_cell_value(row[c]) for row in rows if row[c]]) for c, name in enumerate(names)]
-        entries = summarize_columns(columns)
+        entries = [*head, *summarize_columns(columns)]
         return summary(len(dropped), "rows", entries) if entries else ""
+
+    def records(self) -> dict[int, Mapping[str, Any]]:
+        """Each data row as a record (column name -> cell) for the record rules: a row with fewer cells
+        lacks the last columns, one with more has `column N` fields. Blank and rule lines are none."""
+        names = self.column_names()
+        found: dict[int, Mapping[str, Any]] = {}
+        for index in self.data_rows():
+            values = self.row_values(index)
+            if not any(values) or _MARKDOWN_RULE.match(self.units[index]):
+                continue
+            found[index] = {
+                (names[c] if c < len(names) else f"column {c + 1}"): value for c, value in enumerate(values)
+            }
+        return found
+
+    def notable(self) -> Notable:
+        """The rows that stand out under the record rules (`headroom.content.records`), by row index."""
+        return self.remember("notable", None, self._notable)
+
+    def _notable(self) -> Notable:
+        records = self.records()
+        return notable_records(list(records.values())).renumbered(list(records))
 
     # signals ---------------------------------------------------------------------
 
@@ -138,6 +165,8 @@ class TableDocument(Document):
 
     def anomaly_signals(self) -> list[float]:
         signals = [0.0] * len(self.units)
+        for index, strength in self.notable().keep.items():
+            signals[index] = strength
         width = len(self.column_names())
         rows = [i for i in self.data_rows() if len(self.row_values(i)) == width]
         if len(rows) < 8:
