@@ -128,13 +128,13 @@ def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
 Side = Literal["max", "min"]
 _MAX_WORDS = frozenset(
     "highest largest biggest greatest most maximum max top best longest heaviest slowest costliest "
-    "priciest latest newest recent".split()
+    "priciest latest newest recent recently".split()
 )
 _MIN_WORDS = frozenset(
     "lowest smallest least fewest minimum min bottom worst shortest lightest fastest cheapest earliest "
     "oldest".split()
 )
-_RECENCY_WORDS = frozenset("latest newest recent earliest oldest".split())
+_RECENCY_WORDS = frozenset("latest newest recent recently earliest oldest".split())
 _RANK_NAMES = re.compile(r"rank|position|place", re.IGNORECASE)
 _NUMBER_WORDS = {
     word: value
@@ -145,7 +145,7 @@ _NUMBER_WORDS = {
 }
 _COUNT = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
 _COUNTED = re.compile(
-    rf"\b(?:top|first|last|bottom)\s+{_COUNT}\b|\b{_COUNT}\s+(?:\w+\s+)?(?:"
+    rf"\b(?:top|first|last|bottom|which|the|list|show)\s+{_COUNT}\b|\b{_COUNT}\s+(?:\w+\s+)?(?:"
     + "|".join(sorted(_MAX_WORDS | _MIN_WORDS))
     + r")\b",
     re.IGNORECASE,
@@ -177,7 +177,7 @@ class ExtremeAsk:
 
 def extreme_ask(query: str, fields: Sequence[str] = ()) -> ExtremeAsk:
     """Read a request for an extreme: the first end word it uses (`highest`, `smallest`, `most
-    recent`) and the count it gives (`top 5`, `three largest`), capped at MAX_ASKED. A word that is
+    recent`) and the count it gives (`top 5`, `which 5`, `three largest`), capped at MAX_ASKED. A word that is
     part of the fields' names is no end word: "max input" names `max_input_tokens`."""
     named = {word for name in fields for word in _WORDS.findall(name.lower())}
     words = [word for word in _WORDS.findall(query.lower()) if word not in named]
