@@ -141,15 +141,23 @@ def _unit_scale(units: set[str]) -> dict[str, float] | None:
 # anomalies ---------------------------------------------------------------------------------
 
 
-def column_outliers(values: Sequence[Any]) -> dict[int, float]:
-    """Index -> anomaly strength for a column: far numeric outliers and rare categories."""
+def column_outliers(values: Sequence[Any], *, rare: bool = True) -> dict[int, float]:
+    """Index -> anomaly strength for a column: far numeric outliers and (unless not `rare`: a caller
+    that has the record rules' findings has them already) rare categories."""
     numbers = [(i, n) for i, v in enumerate(values) if (n := as_number(v)) is not None]
     if len(numbers) >= 8 and len(numbers) >= len(values) * 0.8:
         return _numeric_outliers(numbers)
+    if not rare:
+        return {}
     categories = [(i, v) for i, v in enumerate(values) if isinstance(v, (str, bool)) or v is None]
     if len(categories) >= len(values) * 0.8:
         return {i: 0.7 for i in rare_values(values)}
     return {}
+
+
+def numeric_outliers(numbers: Sequence[float]) -> dict[int, float]:
+    """Position -> anomaly strength of the far outliers among numbers (see `_numeric_outliers`)."""
+    return _numeric_outliers(list(enumerate(numbers)))
 
 
 def _numeric_outliers(numbers: list[tuple[int, float]]) -> dict[int, float]:
@@ -191,23 +199,31 @@ def rare_limit(count: int) -> int:
 
 def rare_values(values: Sequence[Any]) -> dict[int, Any]:
     """Position -> value, for each position holding a rare value of a categorical column (see above)."""
-    present = [(i, v) for i, v in enumerate(values) if v is not None and v != "" and _hashable(v)]
+    most_distinct = max(12, len(values) // 10)
     # Equal values of different types (1 and 1.0 and True) are different JSON values.
-    counts = Counter((type(v), v) for _, v in present)
-    if len(counts) < 2 or len(counts) > max(12, len(values) // 10):
-        return {}  # free text or identifiers, not a category
-    if all(as_number(v) is not None for _, v in present) and len(counts) > MAX_NUMERIC_CATEGORIES:
+    counts: dict[tuple[type, Any], int] = {}
+    for value in values:
+        if value is None or value == "" or isinstance(value, (dict, list)):
+            continue
+        key = (type(value), value)
+        seen = counts.get(key)
+        if seen is None and len(counts) >= most_distinct:
+            return {}  # free text or identifiers, not a category
+        counts[key] = 1 if seen is None else seen + 1
+    if len(counts) < 2:
+        return {}
+    if len(counts) > MAX_NUMERIC_CATEGORIES and all(as_number(v) is not None for _, v in counts):
         return {}  # measurements, not codes: their extremes and breaks are what stand out
     limit = rare_limit(len(values))
     common = max(counts.values())
     rare = {key for key, count in counts.items() if count <= limit and count * RARE_RATIO <= common}
-    if sum(counts[key] for key in rare) > limit:
-        return {}  # a long tail (months, versions), not a few odd values
-    return {i: v for i, v in present if (type(v), v) in rare}
-
-
-def _hashable(value: Any) -> bool:
-    return not isinstance(value, (dict, list))
+    if not rare or sum(counts[key] for key in rare) > limit:
+        return {}  # none, or a long tail (months, versions) rather than a few odd values
+    return {
+        i: v
+        for i, v in enumerate(values)
+        if not isinstance(v, (dict, list)) and v is not None and v != "" and (type(v), v) in rare
+    }
 
 
 # summaries -----------------------------------------------------------------------------------

@@ -243,11 +243,11 @@ def sibling_anomalies(items: Sequence[Any], notable: Notable | None = None) -> l
             signals[records[position][0]] = max(signals[records[position][0]], 0.6)
         for key in _shared_keys(record_items):
             values = [item.get(key) for item in record_items]
-            for position, strength in column_outliers(values).items():
+            for position, strength in column_outliers(values, rare=False).items():
                 index = records[position][0]
                 signals[index] = max(signals[index], strength)
     elif not any(isinstance(item, (dict, list)) for item in items):
-        for index, strength in column_outliers(items).items():
+        for index, strength in column_outliers(items, rare=False).items():
             signals[index] = max(signals[index], strength)
     return signals
 

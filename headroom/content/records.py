@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from headroom.content.columns import numeric_column, rare_limit, rare_values
@@ -68,6 +69,8 @@ class Notable:
     keep: dict[int, float] = field(default_factory=dict)  # row -> strength; within the caps
     labels: dict[int, list[str]] = field(default_factory=dict)  # row -> labels (extremes have none)
     overflow: set[int] = field(default_factory=set)  # flagged past a cap: not kept by the rules
+    # The numeric columns as read (`columns.numeric_column`), by row: for other statistics over them.
+    numbers: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def flag(self, row: int, strength: float, label: str | None = None) -> None:
         self.keep[row] = max(self.keep.get(row, 0.0), strength)
@@ -80,6 +83,9 @@ class Notable:
             keep={indices[p]: strength for p, strength in self.keep.items()},
             labels={indices[p]: labels for p, labels in self.labels.items()},
             overflow={indices[p] for p in self.overflow},
+            numbers={
+                name: {indices[p]: n for p, n in column.items()} for name, column in self.numbers.items()
+            },
         )
 
     def counts(self, rows: Iterable[int]) -> list[tuple[Scalar, int]]:
@@ -93,34 +99,45 @@ class Notable:
         return [*ordered[: MAX_FLAGGED_LABELS - 1], ("other", rest)]
 
 
+class _Absent(Enum):
+    TOKEN = 0
+
+
+ABSENT = _Absent.TOKEN  # in a column: the record does not have the field (None is a value: JSON null)
+
+
 def notable_records(records: Sequence[Record]) -> Notable:
     """Rows that stand out under the rules above."""
-    found = Notable()
     rows = [(i, record) for i, record in enumerate(records) if record is not None]
     if len(rows) < MIN_RECORDS:
+        return Notable()
+    names = _columns([record for _, record in rows])
+    columns = {name: [record.get(name, ABSENT) for _, record in rows] for name in names}
+    return notable_columns([i for i, _ in rows], columns)
+
+
+def notable_columns(ids: Sequence[int], columns: Mapping[str, Sequence[Any]]) -> Notable:
+    """The same rules over records given column by column: `ids[p]` is the row whose values are
+    each column's `[p]` (ABSENT where the record lacks the field). At most MAX_COLUMNS are read."""
+    found = Notable()
+    if len(ids) < MIN_RECORDS:
         return found
-    columns = _columns([record for _, record in rows])
     numbers: dict[str, list[float | None]] = {}
-    for name in columns:
-        values = [record.get(name) for _, record in rows]
-        column = numeric_column([_scalar(value) for value in values])
+    candidates = _Candidates(found)
+    for name, raw in list(columns.items())[:MAX_COLUMNS]:
+        present = [value is not ABSENT for value in raw]
+        values = [None if value is ABSENT or isinstance(value, (dict, list)) else value for value in raw]
+        column = numeric_column(values)
         if column is not None:
             numbers[name] = column
-            _extremes(found, rows, column)
-    candidates = _Candidates(found)
-    _shapes(candidates, rows, columns)
-    for name in columns:
-        values = [_scalar(record.get(name)) for _, record in rows]
-        _rare(candidates, rows, name, values)
-        present = [name in record for _, record in rows]
-        _breaks(candidates, rows, name, values, present, numbers.get(name))
-    _derived(candidates, rows, numbers)
+            found.numbers[name] = {ids[p]: n for p, n in enumerate(column) if n is not None}
+            _extremes(found, ids, column)
+        _shape(candidates, ids, name, present)
+        _rare(candidates, ids, name, values)
+        _breaks(candidates, ids, name, values, present, column)
+    _derived(candidates, ids, numbers)
     candidates.settle()
     return found
-
-
-def _scalar(value: Any) -> Any:
-    return None if isinstance(value, (dict, list)) else value
 
 
 def _columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -133,15 +150,15 @@ def _columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(names)
 
 
-def _extremes(found: Notable, rows: list[tuple[int, Any]], column: list[float | None]) -> None:
+def _extremes(found: Notable, ids: Sequence[int], column: list[float | None]) -> None:
     present = [(value, position) for position, value in enumerate(column) if value is not None]
     if len(present) < 2:
         return
     low = min(present, key=lambda pair: (pair[0], pair[1]))
     high = max(present, key=lambda pair: (pair[0], -pair[1]))
     if low[0] != high[0]:
-        found.flag(rows[low[1]][0], EXTREME)
-        found.flag(rows[high[1]][0], EXTREME)
+        found.flag(ids[low[1]], EXTREME)
+        found.flag(ids[high[1]], EXTREME)
 
 
 class _Candidates:
@@ -168,54 +185,53 @@ class _Candidates:
         self.found.overflow -= self.found.keep.keys()
 
 
-def _shapes(candidates: _Candidates, rows: list[tuple[int, Mapping[str, Any]]], columns: list[str]) -> None:
-    limit = rare_limit(len(rows))
-    for name in columns:
-        having = [i for i, record in rows if name in record]
-        if len(rows) - len(having) <= limit and len(having) < len(rows):
-            held = set(having)
-            candidates.add(name, f"{name}:missing", (i for i, _ in rows if i not in held))
-        elif len(having) <= limit:
-            candidates.add(name, f"{name}:present", having)
+def _shape(candidates: _Candidates, ids: Sequence[int], name: str, present: list[bool]) -> None:
+    """Records without a field nearly all have, or with one only a rare few have."""
+    limit = rare_limit(len(ids))
+    having = sum(present)
+    if having < len(ids) and len(ids) - having <= limit:
+        candidates.add(name, f"{name}:missing", (ids[p] for p, here in enumerate(present) if not here))
+    elif having <= limit:
+        candidates.add(name, f"{name}:present", (ids[p] for p, here in enumerate(present) if here))
 
 
-def _rare(candidates: _Candidates, rows: list[tuple[int, Any]], name: str, values: list[Any]) -> None:
+def _rare(candidates: _Candidates, ids: Sequence[int], name: str, values: list[Any]) -> None:
     for position, value in rare_values(values).items():
         text = "true" if value is True else "false" if value is False else str(value)
         # The value names the label when a summary can write it bare, else the label says "rare".
         plain = len(text) <= MAX_LABEL_VALUE_CHARS and _BARE_VALUE.fullmatch(text) is not None
-        candidates.add(name, f"{name}:{text if plain else 'rare'}", [rows[position][0]])
+        candidates.add(name, f"{name}:{text if plain else 'rare'}", [ids[position]])
 
 
 def _breaks(
     candidates: _Candidates,
-    rows: list[tuple[int, Any]],
+    ids: Sequence[int],
     name: str,
     values: list[Any],
     present: list[bool],
     numbers: list[float | None] | None,
 ) -> None:
-    limit = rare_limit(len(rows))
+    limit = rare_limit(len(ids))
     # A record without the field is of another shape (`_shapes`), not an empty value.
     empty = [p for p, value in enumerate(values) if present[p] and (value is None or value == "")]
     absent = {p for p, here in enumerate(present) if not here}
     if 0 < len(empty) <= limit:
-        candidates.add(name, f"{name}:empty", (rows[p][0] for p in empty))
+        candidates.add(name, f"{name}:empty", (ids[p] for p in empty))
     if numbers is None:
         return
     blank = set(empty) | absent
     text = [p for p in range(len(values)) if numbers[p] is None and p not in blank]
     if 0 < len(text) <= limit:
-        candidates.add(name, f"{name}:text", (rows[p][0] for p in text))
+        candidates.add(name, f"{name}:text", (ids[p] for p in text))
     measured = [(p, n) for p, n in enumerate(numbers) if n is not None]
     if _is_sequence(n for _, n in measured):
         return  # ids and counters: a 0 or a -1 among them is where they start, not a break
     negative = [p for p, n in measured if n < 0]
     if 0 < len(negative) <= limit and len(measured) - len(negative) >= MIN_RECORDS:
-        candidates.add(name, f"{name}:negative", (rows[p][0] for p in negative))
+        candidates.add(name, f"{name}:negative", (ids[p] for p in negative))
     zero = [p for p, n in measured if n == 0]
     if 0 < len(zero) <= limit and len(measured) - len(zero) >= MIN_RECORDS:
-        candidates.add(name, f"{name}:zero", (rows[p][0] for p in zero))
+        candidates.add(name, f"{name}:zero", (ids[p] for p in zero))
 
 
 def _is_sequence(numbers: Iterable[float]) -> bool:
@@ -228,14 +244,12 @@ def _is_sequence(numbers: Iterable[float]) -> bool:
     return True
 
 
-def _derived(
-    candidates: _Candidates, rows: list[tuple[int, Any]], numbers: dict[str, list[float | None]]
-) -> None:
+def _derived(candidates: _Candidates, ids: Sequence[int], numbers: dict[str, list[float | None]]) -> None:
     """A column that is the product or the sum of two others in nearly every row: the rows where not.
-    Constant columns take no part (x = x * 1 says nothing); only the first MAX_DERIVED_COLUMNS
-    numeric columns are tried, each relation first on a sample of rows."""
-    names = [name for name, column in numbers.items() if len({v for v in column if v is not None}) > 1]
-    names = names[:MAX_DERIVED_COLUMNS]
+    Only columns filled in DERIVED_SHARE of the rows can hold in nearly every row; constant ones take
+    no part (x = x * 1 says nothing); the first MAX_DERIVED_COLUMNS are tried, each relation first
+    on a sample of rows."""
+    names = [name for name, column in numbers.items() if _filled_and_varied(column)][:MAX_DERIVED_COLUMNS]
     for target in names:
         others = [name for name in names if name != target]
         relation = next(
@@ -254,10 +268,15 @@ def _derived(
         misses = _misses(numbers[target], numbers[first], numbers[second], sign)
         if misses:
             word = "times" if sign == "*" else "plus"
-            candidates.add(target, f"{target}:not-{first}-{word}-{second}", (rows[p][0] for p in misses))
+            candidates.add(target, f"{target}:not-{first}-{word}-{second}", (ids[p] for p in misses))
 
 
-MAX_DERIVED_COLUMNS = 12
+MAX_DERIVED_COLUMNS = 10
+
+
+def _filled_and_varied(column: list[float | None]) -> bool:
+    present = [value for value in column if value is not None]
+    return len(present) >= DERIVED_SHARE * len(column) and len(set(present)) > 1
 
 
 def _complete(target: list[float | None], first: list[float | None], second: list[float | None]) -> Any:
@@ -271,16 +290,22 @@ def _complete(target: list[float | None], first: list[float | None], second: lis
 def _holds_on_sample(
     target: list[float | None], first: list[float | None], second: list[float | None], sign: str
 ) -> bool:
-    sample = []
-    for found in _complete(target, first, second):
-        sample.append(found)
-        if len(sample) >= _DERIVED_SAMPLE:
+    """Whether the relation holds on the first _DERIVED_SAMPLE complete rows; given up as soon as it
+    cannot (most pairs of columns fail on their first rows, so this stays cheap)."""
+    allowed = int((1 - DERIVED_SHARE) * _DERIVED_SAMPLE)
+    seen = misses = meaningful = 0
+    for _, t, a, b in _complete(target, first, second):
+        seen += 1
+        if not _agrees(t, a, b, sign):
+            misses += 1
+            if misses > allowed:
+                return False
+        elif t != 0:
+            meaningful += 1
+        if seen >= _DERIVED_SAMPLE:
             break
-    if len(sample) < MIN_RECORDS:
-        return False
-    agree = [t for _, t, a, b in sample if _agrees(t, a, b, sign)]
     # Zeros agree with any product by a zero: at least MIN_RECORDS agreements must be of other values.
-    return len(agree) >= DERIVED_SHARE * len(sample) and sum(1 for t in agree if t != 0) >= MIN_RECORDS
+    return seen >= MIN_RECORDS and misses <= (1 - DERIVED_SHARE) * seen and meaningful >= MIN_RECORDS
 
 
 def _misses(

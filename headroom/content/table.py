@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from headroom.content.base import Document
-from headroom.content.columns import SUMMARY_MIN_UNITS, column_outliers, summarize_columns
-from headroom.content.records import FLAGGED_KEY, Notable, notable_records
+from headroom.content.columns import SUMMARY_MIN_UNITS, numeric_outliers, summarize_columns
+from headroom.content.records import ABSENT, FLAGGED_KEY, Notable, notable_columns
 from headroom.content.signals import (
     ERROR_KEYS,
     STATUS_KEYS,
@@ -123,26 +123,36 @@ class TableDocument(Document):
         return summary(len(dropped), "rows", entries) if entries else ""
 
     def records(self) -> dict[int, Mapping[str, Any]]:
-        """Each data row as a record (column name -> cell) for the record rules: a row with fewer cells
-        lacks the last columns, one with more has `column N` fields. Blank and rule lines are none."""
+        """Each data row as a record (column name -> cell): a row with fewer cells lacks the last
+        columns, one with more has `column N` fields. Blank and rule lines are none."""
         names = self.column_names()
-        found: dict[int, Mapping[str, Any]] = {}
-        for index in self.data_rows():
-            values = self.row_values(index)
-            if not any(values) or _MARKDOWN_RULE.match(self.units[index]):
-                continue
-            found[index] = {
-                (names[c] if c < len(names) else f"column {c + 1}"): value for c, value in enumerate(values)
-            }
-        return found
+        return {
+            index: {(names[c] if c < len(names) else f"column {c + 1}"): v for c, v in enumerate(values)}
+            for index in self._record_rows()
+            if (values := self.row_values(index)) is not None
+        }
+
+    def _record_rows(self) -> list[int]:
+        return [
+            index
+            for index in self.data_rows()
+            if any(self.row_values(index)) and not _MARKDOWN_RULE.match(self.units[index])
+        ]
 
     def notable(self) -> Notable:
         """The rows that stand out under the record rules (`headroom.content.records`), by row index."""
         return self.remember("notable", None, self._notable)
 
     def _notable(self) -> Notable:
-        records = self.records()
-        return notable_records(list(records.values())).renumbered(list(records))
+        # Read column by column from the cells: no record is built for each row.
+        indices = self._record_rows()
+        names = self.column_names()
+        width = max((len(self.row_values(i)) for i in indices), default=0)
+        keys = [names[c] if c < len(names) else f"column {c + 1}" for c in range(width)]
+        columns = {}
+        for c, key in enumerate(keys):
+            columns[key] = [values[c] if c < len(values := self.row_values(i)) else ABSENT for i in indices]
+        return notable_columns(indices, columns)
 
     # signals ---------------------------------------------------------------------
 
@@ -165,16 +175,16 @@ class TableDocument(Document):
 
     def anomaly_signals(self) -> list[float]:
         signals = [0.0] * len(self.units)
-        for index, strength in self.notable().keep.items():
+        notable = self.notable()
+        for index, strength in notable.keep.items():
             signals[index] = strength
+        # Far outliers of the numeric columns, as the record rules read them (each cell read once).
+        for column in notable.numbers.values():
+            if len(column) >= 8 and len(column) >= 0.8 * len(self.data_rows()):
+                rows = list(column)
+                for position, strength in numeric_outliers(list(column.values())).items():
+                    signals[rows[position]] = max(signals[rows[position]], strength)
         width = len(self.column_names())
-        rows = [i for i in self.data_rows() if len(self.row_values(i)) == width]
-        if len(rows) < 8:
-            return signals
-        for column in range(width):
-            values = [self.row_values(i)[column] for i in rows]
-            for position, strength in column_outliers(values).items():
-                signals[rows[position]] = max(signals[rows[position]], strength)
         widths = Counter(len(self.row_values(i)) for i in self.data_rows())
         for i in self.data_rows():  # a row with another number of cells
             if (
