@@ -3,7 +3,8 @@
 Rendering is a faithful re-encoding: kept items are minified JSON of the same
 values, dropped runs become marker strings (the array stays valid JSON), and the
 first marker carries a marked summary of every dropped item (counts per value of
-low-cardinality fields, ranges of numbers and timestamps). When the items are
+low-cardinality fields, ranges of numbers and timestamps, and first how many dropped
+items the record rules of `headroom.content.records` flagged past their caps). When the items are
 objects with (nearly) the same keys, a compact table is offered too: the keys
 once, constant columns once, then one row per item, with an empty slot for a key
 an item does not have. An item with keys of its own, and any item a compressor

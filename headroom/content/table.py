@@ -5,7 +5,8 @@ newline (the csv module reads them; text it cannot read falls back to one row a
 line). Kept rows are verbatim. Each run of dropped rows becomes one marker in
 place, numbered in the text's own lines (from 1); the first marker carries a
 summary of every dropped row, column by column (counts per value, ranges of
-numbers and timestamps), under the header's names.
+numbers and timestamps), under the header's names, first saying how many dropped
+rows the record rules flagged past their caps (`flagged: units:negative x3`).
 """
 
 from __future__ import annotations

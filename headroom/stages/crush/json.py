@@ -1,7 +1,10 @@
 """crush.json.v1: JSON arrays of records or scalars.
 
-Keeps pinned items, errors, anomalies (numeric outliers, rare values, items of
-another shape), the items the request is about and the first and last ones; each
+Keeps pinned items, errors, what the record rules flag (`headroom.content.records`:
+each numeric field's ends, rare values, odd shapes, sign, zero and empty breaks,
+disagreeing derived values), anomalies (numeric outliers), the items the request is
+about, the top N of a field the request asks an end of ("the 5 cheapest", pinned),
+and the first and last ones; each
 dropped run becomes a marker, the first one carrying a summary of everything
 dropped. Kept items are written as minified JSON or as a compact table, whichever
 is smaller; very long strings inside kept items are cut, with a marker naming the

@@ -1,8 +1,10 @@
 """crush.json_object.v1: nested JSON objects (API responses, manifests, specs, package metadata).
 
 Every map (many members of one type) and every array inside the object is
-sampled like a JSON array: pinned children, errors, anomalies, the children the
-request is about and the first and last ones stay; the rest become markers in
+sampled like a JSON array: pinned children, errors, what the record rules flag
+among the children (a rare `fraud_flag: true`, a field's ends), anomalies, the children
+the request is about, the top N of a field the request asks an end of (the model with
+the largest `max_input_tokens`, pinned) and the first and last ones stay; the rest become markers in
 place, naming the JSON path and the size, with a summary of what was dropped.
 Records' small fields are never dropped. Very long strings are cut with a marker
 naming the key path. With nothing dropped the object is minified JSON.

@@ -1,8 +1,11 @@
 """crush.table.v1: CSV, TSV, `|`-separated and space-aligned tables.
 
-Keeps the header, pinned rows, rows that report an error, anomalous rows (numeric
-outliers, rare values, rows with another number of cells), the rows the request is
-about, and the first and last rows; every kept row is verbatim. Each dropped run
+Keeps the header, pinned rows, rows that report an error, what the record rules flag
+(`headroom.content.records`: each numeric column's ends, rare values, odd shapes, sign,
+zero and empty breaks, disagreeing derived values), anomalous rows (numeric outliers,
+rows with another number of cells), the rows the request is about, the top N of a column
+the request asks an end of ("best rank", pinned), and the first and last rows; every
+kept row is verbatim. Each dropped run
 becomes a line-range marker, the first one carrying a per-column summary of all
 dropped rows. A table has no faithful shorter writing, so `lossless` leaves it whole.
 """
