@@ -205,7 +205,98 @@ def _python_definition(
     return Definition("function", name, start, end, range(body_start, end + 1), children, doc=doc)
 
 
+_PYTHON_EXIT_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort", "abort"})
+
+
+def python_exits(code: str) -> set[int] | None:
+    """The rows (0-based) of Python's control-flow exits and error paths: return, raise, assert,
+    sys.exit and the like, `except` headers, and the `if`/`elif`/`else` rows guarding a branch that
+    holds an exit. None when the code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    rows: set[int] = set()
+    _python_exits(tree.body, rows, code.split("\n"))
+    return rows
+
+
+_ELSE_LINE = re.compile(r"\s*else\s*:")
+
+
+def _python_exits(statements: list[ast.stmt], rows: set[int], lines: list[str]) -> bool:
+    """Add the exits among `statements` (and below them) to `rows`; whether there was one."""
+    found = False
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            _python_exits(node.body, rows, lines)  # its own exits, not the enclosing block's
+            continue
+        if isinstance(node, (ast.Return, ast.Raise, ast.Assert)) or _exit_call(node):
+            rows.add(node.lineno - 1)  # its first line says what leaves
+            found = True
+            continue
+        if isinstance(node, ast.If):
+            in_body = _python_exits(node.body, rows, lines)
+            in_else = _python_exits(node.orelse, rows, lines)
+            if in_body or in_else:
+                rows.add(node.lineno - 1)  # the test guards the exit
+            if in_else and node.orelse and not _is_elif(node):
+                rows.update(_else_line(lines, node.orelse[0].lineno - 1))
+            found = found or in_body or in_else
+            continue
+        for handler in getattr(node, "handlers", []):
+            rows.add(handler.lineno - 1)  # `except ...:`: an error path, whatever it does
+            found = _python_exits(handler.body, rows, lines) or found
+        for part in _sub_blocks(node):
+            found = _python_exits(part, rows, lines) or found
+    return found
+
+
+def _else_line(lines: list[str], first: int) -> list[int]:
+    """The `else:` row above an else branch's first statement (comments may sit between)."""
+    for row in range(first - 1, max(-1, first - 6), -1):
+        if _ELSE_LINE.match(lines[row]):
+            return [row]
+    return []
+
+
+def _is_elif(node: ast.If) -> bool:
+    return (
+        len(node.orelse) == 1
+        and isinstance(node.orelse[0], ast.If)
+        and node.orelse[0].col_offset == node.col_offset
+    )
+
+
+def _sub_blocks(node: ast.stmt) -> list[list[ast.stmt]]:
+    blocks = [
+        getattr(node, name)
+        for name in ("body", "orelse", "finalbody")
+        if isinstance(getattr(node, name, None), list)
+    ]
+    blocks.extend(case.body for case in getattr(node, "cases", []))
+    return blocks
+
+
+def _exit_call(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    return ast.unparse(node.value.func) in _PYTHON_EXIT_CALLS
+
+
 # Fallback: indentation -------------------------------------------------------------------------
+
+# An exit or an error path where no parser reads the language: by its keyword at a line's start.
+_EXIT_LINE = re.compile(
+    r"^\s*(?:\}\s*)?(?:return\b|raise\b|throw\b|panic\b|die\b|exit\b|goto\b|except\b|catch\b|rescue\b"
+    r"|if\s+err\s*!=\s*nil\b|os\.Exit\b|sys\.exit\b|process\.exit\b|abort\b)"
+)
+
+
+def indent_exits(lines: list[str]) -> set[int]:
+    """Exits and error paths found by keyword, for code no parser reads."""
+    return {index for index, line in enumerate(lines) if _EXIT_LINE.match(line)}
+
 
 _HEADER_KEYWORD = re.compile(
     r"^\s*(?:(?:export|public|private|protected|internal|static|async|pub(?:\([\w:]+\))?|override|final|abstract"
@@ -346,6 +437,7 @@ class CodeDocument(Document):
         self._definitions: list[Definition] | None = None
         self._owner: list[Definition | None] | None = None
         self._doc_owner: dict[int, Definition] | None = None
+        self._exits: set[int] | None = None
 
     @classmethod
     def parse(cls, text: str) -> CodeDocument | None:
@@ -389,7 +481,25 @@ class CodeDocument(Document):
         self._definitions = link(definitions)
         self._owner = None
         self._doc_owner = None
+        self._exits = None
         return self._definitions
+
+    def exit_lines(self) -> set[int]:
+        """The lines (0-based) of control-flow exits and error paths, by the parser that outlined
+        the code (`python_exits`, `code_syntax.syntax_exits`, else `indent_exits`). Computed once."""
+        if self._exits is None:
+            if self._definitions is None:
+                self.analyse()
+            code = "\n".join(self.code_lines)
+            exits: set[int] | None = None
+            if self.parser == "ast":
+                exits = python_exits(code)
+            elif self.parser == "tree-sitter" and self.language is not None:
+                from headroom.content.code_syntax import syntax_exits
+
+                exits = syntax_exits(code, self.language)
+            self._exits = exits if exits is not None else indent_exits(self.code_lines)
+        return self._exits
 
     @property
     def definitions(self) -> list[Definition]:

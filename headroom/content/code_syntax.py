@@ -438,3 +438,118 @@ def _holds_definition(node: Any, starts: list[int], ends: list[int]) -> bool:
 def _short(name: str) -> str:
     name = " ".join(name.split())
     return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 3] + "..."
+
+
+# Control-flow exits and error paths ---------------------------------------------------------------
+
+_EXIT_NODES = frozenset(
+    {
+        "return_statement",
+        "return_expression",
+        "return",
+        "throw_statement",
+        "throw_expression",
+        "goto_statement",  # C's `goto fail;`
+        "try_expression",  # Rust's `?` (Kotlin's try is not an exit: its grammar calls it so too)
+        "exit_statement",  # PHP's exit and die
+    }
+)
+_CATCH_NODES = frozenset({"catch_clause", "catch_block", "rescue", "except_clause"})
+_CALL_NODES = frozenset(
+    {
+        "call_expression",
+        "method_invocation",
+        "invocation_expression",
+        "function_call_expression",
+        "member_call_expression",
+        "scoped_call_expression",
+        "call",
+        "command",
+        "macro_invocation",
+    }
+)
+_IF_NODES = frozenset({"if_statement", "if_expression", "if", "unless"})
+_ELSE_NODES = frozenset({"else_clause", "else", "elsif", "else_if_clause", "elif_clause"})
+# Calls that end the program or the function abnormally, by the name they are called with.
+EXIT_CALLS = frozenset(
+    {
+        "panic", "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf",
+        "log.Panicln", "process.exit", "System.exit", "Environment.Exit", "exit", "_exit", "_Exit",
+        "abort", "std::exit", "std::abort", "std::process::exit", "process::exit", "sys.exit",
+        "unreachable", "todo", "unimplemented", "bail", "raise", "fail", "die",
+    }
+)  # fmt: skip
+_NOT_EXITS = {"kotlin": frozenset({"try_expression"})}
+
+
+def syntax_exits(code: str, language: str) -> set[int] | None:
+    """The rows (0-based) of every control-flow exit and error path: return, throw, raise, goto,
+    `?`, panic and exit calls, catch and rescue headers, and the `if`/`else` rows guarding a branch
+    that holds an exit (`if err != nil {`). None when no grammar for the language is installed."""
+    if language not in GRAMMARS:
+        return None
+    try:
+        import tree_sitter
+
+        grammar_language, _ = _language(language)
+        query = _exit_query(language, grammar_language)
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
+    source = code.encode("utf-8", "surrogatepass")
+    tree = tree_sitter.Parser(grammar_language).parse(source)
+    captured = tree_sitter.QueryCursor(query).captures(tree.root_node).get("node", [])
+    functions = frozenset(GRAMMARS[language].functions)
+    rows: set[int] = set()
+    for node in captured:
+        kind = node.type
+        if kind in _CATCH_NODES:
+            rows.add(node.start_point.row)
+            continue
+        if kind in _CALL_NODES and _callee(source, node) not in EXIT_CALLS:
+            continue
+        rows.add(node.start_point.row)  # its first line says what leaves: `return nil, &url.Error{`
+        rows.update(_guards(node, functions))
+    return rows
+
+
+_exit_queries: dict[str, Any] = {}
+
+
+def _exit_query(language: str, grammar_language: Any) -> Any:
+    with _lock:
+        if language not in _exit_queries:
+            import tree_sitter
+
+            skipped = _NOT_EXITS.get(language, frozenset())
+            kinds = sorted(
+                kind
+                for kind in (_EXIT_NODES - skipped) | _CATCH_NODES | _CALL_NODES
+                if grammar_language.id_for_node_kind(kind, True)
+            )
+            pattern = "[" + " ".join(f"({kind})" for kind in kinds) + "] @node"
+            _exit_queries[language] = tree_sitter.Query(grammar_language, pattern)
+        return _exit_queries[language]
+
+
+def _callee(source: bytes, node: Any) -> str:
+    """The name a call is made by: `os.Exit`, `panic`, `std::process::exit` (a macro without its `!`)."""
+    head = source[node.start_byte : min(node.end_byte, node.start_byte + 80)].decode("utf-8", "replace")
+    for stop in "(! \t\n":
+        head = head.split(stop, 1)[0]
+    return head.removeprefix("$")
+
+
+def _guards(node: Any, functions: frozenset[str]) -> set[int]:
+    """The rows of the `if` (and `else`) that lead to an exit, up to the function holding it."""
+    rows: set[int] = set()
+    child, parent = node, node.parent
+    while parent is not None and parent.type not in functions:
+        if parent.type in _ELSE_NODES:
+            rows.add(parent.start_point.row)
+        if parent.type in _IF_NODES:
+            condition = parent.child_by_field_name("condition")
+            if condition is None or condition.id != child.id:  # an exit in the branch, not the test
+                rows.add(parent.start_point.row)
+            return rows
+        child, parent = parent, parent.parent
+    return rows

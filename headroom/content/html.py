@@ -19,6 +19,17 @@ marker naming the heading it starts at or sits under:
 
     [headroom: omitted blocks 40-72 of 300 (section "Installation"); hash=3f2a9c1b7d4e5f60]
 
+Identifiers survive the reading (`headroom.content.identifiers`: commit hashes, build and run
+numbers, versions, UUIDs). A link whose target holds a hash, a UUID or a build or run number that
+its text does not show is followed by its target in angle brackets, as Markdown writes a bare link:
+
+    View commit <https://github.com/acme/shop/commit/4f3a9c1e2b7d...>
+
+And a dropped element (a sidebar, a page header) that shows one leaves its lines that do as
+*asides*, where the element stood (rustdoc's sidebar: `(59807616e 2026-04-14)`). Asides are not
+units and are not written unless a crusher shows them (`shown_asides`), when the request asks for
+that kind of identifier; the tally counts the element as dropped either way.
+
 `render(None, ref)` gives the original page while `encoding` is "source"; a
 crusher that reads the page sets it to "text".
 """
@@ -30,6 +41,7 @@ from collections import Counter
 from typing import Any, Literal
 
 from headroom.content.base import Document
+from headroom.content.identifiers import shows_identifier, target_identifiers
 from headroom.markers import omitted, runs, tally
 
 _DROPPED_TAGS = (
@@ -89,11 +101,21 @@ class HtmlDocument(Document):
     unit_name = "blocks"
     first_number = 1
 
-    def __init__(self, text: str, units: list[str], levels: list[int], dropped: list[tuple[str, int]]):
+    def __init__(
+        self,
+        text: str,
+        units: list[str],
+        levels: list[int],
+        dropped: list[tuple[str, int]],
+        asides: list[tuple[int, str]] | None = None,
+    ):
         super().__init__(text, units)
         self.levels = levels  # heading level per unit; 0 for anything else
         self.dropped = dropped  # (kind, count), the tally of what reading the page left out
         self.encoding: Literal["source", "text"] = "source"
+        # (the unit it stood before, its text): identifier lines of dropped elements, in page order
+        self.asides = asides or []
+        self.shown_asides: frozenset[int] = frozenset()  # which asides are written (crusher's choice)
 
     @classmethod
     def parse(cls, text: str) -> HtmlDocument | None:
@@ -110,15 +132,16 @@ class HtmlDocument(Document):
             return None
         title_node = tree.css_first("head > title")
         title = _normal(title_node.text(deep=True)) if title_node is not None else ""
-        dropped = _drop_boilerplate(tree)  # nodes read before this line must not be touched after it
-        reader = _Reader()
+        # Nodes read before this line must not be touched after it.
+        dropped, aside_texts = _drop_boilerplate(tree)
+        reader = _Reader(aside_texts)
         if title:
             reader.add(title, 0)
         reader.read(tree.body if tree.body is not None else root)
         if reader.comments:
             dropped["comment"] += reader.comments
         counts = sorted(dropped.items(), key=lambda item: (-item[1], item[0]))
-        return cls(text, reader.units, reader.levels, counts)
+        return cls(text, reader.units, reader.levels, counts, reader.asides)
 
     # sections -------------------------------------------------------------------------------
 
@@ -139,8 +162,13 @@ class HtmlDocument(Document):
         out = [tally("elements", self.dropped, ref)] if self.dropped else []
         total = len(self.units)
         starts = dict(runs(keep)) if keep is not None else {}
+        asides = [(at, text) for n, (at, text) in enumerate(self.asides) if n in self.shown_asides]
         index = 0
-        while index < total:
+        while index < total or asides:
+            while asides and asides[0][0] <= index:  # where the element stood (before a dropped run)
+                out.append(asides.pop(0)[1])
+            if index >= total:
+                break
             if index in starts:
                 last = starts[index]
                 out.append(
@@ -163,6 +191,16 @@ class HtmlDocument(Document):
             if self.levels[index]:
                 return self.heading(index)
         return None
+
+
+def _link_target(link: Any) -> str | None:
+    """A link's target when it holds an identifier that the link's text does not show."""
+    target = (link.attributes.get("href") or "").strip()
+    found = target_identifiers(target) if len(target) <= MAX_ASIDE_CHARS else []
+    if not found:
+        return None
+    text = link.text(deep=True)
+    return None if all(token in text for token in found) else target
 
 
 def _short(text: str) -> str:
@@ -192,20 +230,27 @@ def _has_ancestor_in(node: Any, ids: set[int]) -> bool:
     return False
 
 
-def _drop_boilerplate(tree: Any) -> Counter[str]:
-    """Remove what a reader skips; count it by kind."""
+def _drop_boilerplate(tree: Any) -> tuple[Counter[str], list[list[str]]]:
+    """Remove what a reader skips; count it by kind. An element that shows identifiers leaves a
+    placeholder text node in its place, naming its lines that show one (the second value)."""
     dropped: Counter[str] = Counter()
+    asides: list[list[str]] = []
 
-    def remove(nodes: list[Any], kind: str) -> None:
+    def remove(nodes: list[Any], kind: str, *, shown: bool = True) -> None:
         # Only the outermost of nested matches is removed: a node inside a removed one is gone with it
         # (and must not be touched again). Which are outermost is settled before anything is removed.
         for node in _outermost(nodes):
             dropped[kind] += 1
-            node.decompose()
+            lines = _identifier_lines(node) if shown else []
+            if lines:
+                node.replace_with(f"{_ASIDE_OPEN}{len(asides)}{_ASIDE_CLOSE}")
+                asides.append(lines)
+            else:
+                node.decompose()
 
     head = tree.head
     if head is not None:
-        remove([head], "head")
+        remove([head], "head", shown=False)
     for role in _BOILERPLATE_ROLES:
         nodes = _outermost(tree.css(f'[role="{role}"]'))
         for tag in sorted({node.tag for node in nodes}):
@@ -217,18 +262,46 @@ def _drop_boilerplate(tree: Any) -> Counter[str]:
     for tag in _PAGE_FRAME_TAGS:
         remove([n for n in tree.css(tag) if not _inside(n, ("article", "main"))], tag)
     for tag in _DROPPED_TAGS:
-        remove(tree.css(tag), tag)
-    remove(tree.css('[hidden], [aria-hidden="true"]'), "hidden")
-    return dropped
+        remove(tree.css(tag), tag, shown=tag in _SHOWN_DROPPED_TAGS)
+    remove(tree.css('[hidden], [aria-hidden="true"]'), "hidden", shown=False)
+    return dropped, asides
+
+
+# A dropped element of these kinds shows text a reader may ask about; the rest show none.
+_SHOWN_DROPPED_TAGS = frozenset({"nav", "aside", "dialog"})
+_NO_TEXT_TAGS = frozenset(_DROPPED_TAGS) - _SHOWN_DROPPED_TAGS
+_ASIDE_OPEN, _ASIDE_CLOSE = "\ue000headroom-aside:", "\ue001"
+_ASIDE = re.compile(re.escape(_ASIDE_OPEN) + r"(\d+)" + re.escape(_ASIDE_CLOSE))
+MAX_ASIDE_LINES = 4
+MAX_ASIDE_CHARS = 300
+
+
+def _identifier_lines(node: Any) -> list[str]:
+    """The blocks of a dropped element that show an identifier (at most MAX_ASIDE_LINES)."""
+    if not shows_identifier(node.text(deep=True)) and not any(
+        target_identifiers(link.attributes.get("href") or "") for link in node.css("a[href]")
+    ):
+        return []
+    # A sidebar's heading is often a name and a version in two boxes: read them apart.
+    reader = _Reader([], skip=_NO_TEXT_TAGS, separator=" ")
+    reader.read(node)
+    lines = [unit for unit in reader.units if len(unit) <= MAX_ASIDE_CHARS and shows_identifier(unit)]
+    return lines[:MAX_ASIDE_LINES]
 
 
 class _Reader:
     """One walk over the page, in order, gathering blocks of text."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, aside_texts: list[list[str]], *, skip: frozenset[str] = frozenset(), separator: str = ""
+    ) -> None:
         self.units: list[str] = []
         self.levels: list[int] = []
         self.comments = 0
+        self.asides: list[tuple[int, str]] = []  # (the unit it stands before, its text)
+        self._aside_texts = aside_texts
+        self._skip = skip  # tags whose content is not read
+        self._separator = separator  # between the texts of a heading's elements
         self._inline: list[str] = []
         self._lists = 0  # list nesting depth
         self._item_prefix: str | None = None  # the `- ` still owed to the current list item's first block
@@ -251,26 +324,31 @@ class _Reader:
         self.add(text, 0)
 
     def read(self, root: Any) -> None:
-        stack: list[tuple[Any, bool]] = [(root, False)]
+        stack: list[tuple[Any, bool | str]] = [(root, False)]
         while stack:
             node, leaving = stack.pop()
+            if isinstance(leaving, str):  # the end of a link whose target names an identifier
+                self._inline.append(leaving)
+                continue
             tag = node.tag
             if leaving:
                 self._leave(tag)
                 continue
             if tag == "-text":
-                self._inline.append(node.text_content or "")
+                self._text(node.text_content or "")
                 continue
             if tag == "-comment":
                 self.comments += 1
                 continue
-            if self._whole(node, tag):
+            if tag in self._skip or self._whole(node, tag):
                 continue
             if tag in _BLOCKS or tag in _LISTS:
                 self._enter(tag)
                 stack.append((node, True))
             elif tag == "br":
                 self.flush()
+            elif tag == "a" and (target := _link_target(node)) is not None:
+                stack.append((node, f" <{target}>"))
             children = []
             child = node.child
             while child is not None:
@@ -278,6 +356,14 @@ class _Reader:
                 child = child.next
             stack.extend((child, False) for child in reversed(children))
         self.flush()
+
+    def _text(self, text: str) -> None:
+        placeholder = _ASIDE.fullmatch(text) if text.startswith(_ASIDE_OPEN) else None
+        if placeholder is None or int(placeholder[1]) >= len(self._aside_texts):
+            self._inline.append(text)
+            return
+        self.flush()
+        self.asides.extend((len(self.units), line) for line in self._aside_texts[int(placeholder[1])])
 
     def _enter(self, tag: str) -> None:
         self.flush()
@@ -297,7 +383,7 @@ class _Reader:
         """Headings, code blocks and tables are read in one piece."""
         if tag in _HEADINGS:
             self.flush()
-            text = _normal(node.text(deep=True))
+            text = _normal(node.text(deep=True, separator=self._separator))
             if text:
                 self.add("#" * _HEADINGS[tag] + " " + text, _HEADINGS[tag])
             return True

@@ -3,7 +3,8 @@
 Rendering is a faithful re-encoding: kept items are minified JSON of the same
 values, dropped runs become marker strings (the array stays valid JSON), and the
 first marker carries a marked summary of every dropped item (counts per value of
-low-cardinality fields, ranges of numbers and timestamps). When the items are
+low-cardinality fields, ranges of numbers and timestamps, and first how many dropped
+items the record rules of `headroom.content.records` flagged past their caps). When the items are
 objects with (nearly) the same keys, a compact table is offered too: the keys
 once, constant columns once, then one row per item, with an empty slot for a key
 an item does not have. An item with keys of its own, and any item a compressor
@@ -29,6 +30,7 @@ import orjson
 
 from headroom.content.base import Document
 from headroom.content.columns import SUMMARY_MIN_UNITS, column_outliers, summarize_columns
+from headroom.content.records import FLAGGED_KEY, Notable, Record, notable_records
 from headroom.content.signals import (
     ERROR_KEYS,
     ERROR_TERMS,
@@ -39,7 +41,16 @@ from headroom.content.signals import (
     lines_mentioning,
     text_error_signal,
 )
-from headroom.markers import json_path, omitted, runs, summary, with_first_entry, with_markers
+from headroom.markers import (
+    Scalar,
+    SummaryEntry,
+    json_path,
+    omitted,
+    runs,
+    summary,
+    with_first_entry,
+    with_markers,
+)
 
 SIGNAL_TERMS = (*ERROR_TERMS, *WARN_TERMS, *sorted(ERROR_KEYS))
 
@@ -141,17 +152,18 @@ class JsonArrayDocument(Document):
         return self.remember("dropped_summary", (tuple(keep), self.summarize), lambda: self._summarize(keep))
 
     def _summarize(self, keep: list[bool]) -> str:
-        dropped = [item for item, kept in zip(self.items, keep, strict=True) if not kept]
         if not self.summarize:
             return ""
-        # Where the dropped items that report an error are: always said.
+        positions = [i for i, kept in enumerate(keep) if not kept]
+        # Where the dropped items that report an error are: always said, first.
         signals = self.error_signals()
-        errors = errors_entry(
-            [i for i, kept in enumerate(keep) if not kept and signals[i] >= 1.0], self.unit_name
+        errors = errors_entry([i for i in positions if signals[i] >= 1.0], self.unit_name)
+        note = summarize_values(
+            [self.items[i] for i in positions],
+            self.unit_name,
+            empty=errors is not None,
+            flagged=self.notable().counts(positions),
         )
-        if len(dropped) < SUMMARY_MIN_UNITS:
-            return summary(len(dropped), self.unit_name, [errors]) if errors else ""
-        note = summarize_values(dropped, self.unit_name, empty=errors is not None)
         return with_first_entry(note, errors) if errors else note
 
     def item_text(self, index: int) -> str:
@@ -215,12 +227,29 @@ class JsonArrayDocument(Document):
         return signals
 
     def anomaly_signals(self) -> list[float]:
-        return sibling_anomalies(self.items)
+        return sibling_anomalies(self.items, self.notable())
+
+    def notable(self) -> Notable:
+        """The items that stand out under the record rules (`headroom.content.records`)."""
+        return self.remember("notable", None, lambda: notable_records(as_records(self.items)))
 
 
-def sibling_anomalies(items: Sequence[Any]) -> list[float]:
-    """Per item, 0..1: how unusual it is among its siblings (shape, type, numeric outlier, rare value)."""
+def as_records(items: Sequence[Any]) -> list[Record]:
+    """Items as records for the record rules: objects as they are, scalars as one `value` field when
+    the array holds no containers (a list of prices is a column), anything else none."""
+    if any(isinstance(item, dict) for item in items):
+        return [item if isinstance(item, dict) else None for item in items]
+    if any(isinstance(item, list) for item in items):
+        return [None] * len(items)
+    return [{"value": item} for item in items]
+
+
+def sibling_anomalies(items: Sequence[Any], notable: Notable | None = None) -> list[float]:
+    """Per item, 0..1: how unusual it is among its siblings (shape, type, numeric outlier, rare value,
+    and what the record rules flag: extremes, breaks, disagreeing derived values)."""
     signals = [0.0] * len(items)
+    for index, strength in (notable or notable_records(as_records(items))).keep.items():
+        signals[index] = strength
     if len(items) < 8:
         return signals
     for index in _type_outliers(items):
@@ -232,18 +261,25 @@ def sibling_anomalies(items: Sequence[Any]) -> list[float]:
             signals[records[position][0]] = max(signals[records[position][0]], 0.6)
         for key in _shared_keys(record_items):
             values = [item.get(key) for item in record_items]
-            for position, strength in column_outliers(values).items():
+            for position, strength in column_outliers(values, rare=False).items():
                 index = records[position][0]
                 signals[index] = max(signals[index], strength)
     elif not any(isinstance(item, (dict, list)) for item in items):
-        for index, strength in column_outliers(items).items():
+        for index, strength in column_outliers(items, rare=False).items():
             signals[index] = max(signals[index], strength)
     return signals
 
 
-def summarize_values(values: Sequence[Any], unit: str, *, empty: bool = False) -> str:
+def summarize_values(
+    values: Sequence[Any], unit: str, *, empty: bool = False, flagged: Sequence[tuple[Scalar, int]] = ()
+) -> str:
     """`[headroom: summary of N omitted <unit>: ...]` over dropped records (per field) or scalars;
-    "" when there is nothing to say, unless `empty` (a summary is needed in any case)."""
+    "" when there is nothing to say, unless `empty` (a summary is needed in any case). Fewer than
+    SUMMARY_MIN_UNITS values get no summary of their fields. `flagged`: how many of the dropped
+    records each record rule flagged past its cap (`flagged: units:negative x3`), said first and always."""
+    head: list[SummaryEntry] = [(FLAGGED_KEY, list(flagged))] if flagged else []
+    if len(values) < SUMMARY_MIN_UNITS:
+        return summary(len(values), unit, head) if head or (empty and values) else ""
     if values and all(isinstance(value, dict) for value in values):
         presence = Counter(key for value in values for key in value)
         # Fields most records have first: a field few of them carry says little about the rest.
@@ -251,7 +287,7 @@ def summarize_values(values: Sequence[Any], unit: str, *, empty: bool = False) -
         columns = [(str(key), [value[key] for value in values if key in value]) for key in keys]
     else:
         columns = [("value", list(values))]
-    entries = summarize_columns(columns)
+    entries = [*head, *summarize_columns(columns)]
     return summary(len(values), unit, entries) if entries or empty else ""
 
 

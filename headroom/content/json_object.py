@@ -19,7 +19,7 @@ carrying a summary of every dropped item of that array. The output stays valid J
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +34,9 @@ from headroom.content.json_array import (
     sibling_anomalies,
     summarize_values,
 )
+from headroom.content.records import Notable
 from headroom.content.signals import line_starts, lines_mentioning
-from headroom.markers import json_path, omitted, summary
+from headroom.markers import Scalar, json_path, omitted, summary
 
 OPEN_CHARS = 1500  # containers at least this long are opened
 UNIT_CHARS = 400  # in an opened record, smaller members are frame
@@ -71,6 +72,9 @@ class JsonObjectDocument(Document):
         self.unit_nodes: list[Node] = []  # the node each unit belongs to
         self.summarize = True
         self.cut: dict[int, Any] = {}  # leaf unit -> its value with long strings cut (crusher's choice)
+        # sampled node's path -> what the record rules flagged among its children (by position in
+        # `children`), so a dropped run's summary counts the flagged children it holds (crusher's choice)
+        self.flagged: dict[Path, Notable] = {}
         units: list[str] = []
         self.root = self._build((), value, dump_json(value), units, force_open=True)
         super().__init__(text, units)
@@ -203,12 +207,13 @@ class _Renderer:
     def _array(self, node: Node) -> str:
         parts: list[str] = []
         total = len(node.children)
-        dropped_values = [
-            child.value for _, child in node.children if child is not None and self.dropped(child)
+        dropped = [
+            i for i, (_, child) in enumerate(node.children) if child is not None and self.dropped(child)
         ]
         note = ""
-        if self.document.summarize and len(dropped_values) >= SUMMARY_MIN_UNITS:
-            note = summarize_values(dropped_values, "items")
+        if self.document.summarize:
+            values = [node.value[i] for i in dropped]
+            note = summarize_values(values, "items", flagged=self._flagged(node, dropped))
             note = " " + note if note else ""
         for start, end, is_run in self._runs(node):
             if not is_run:
@@ -234,7 +239,8 @@ class _Renderer:
             else:
                 marker = omitted("keys", start, end - 1, total, self.ref, path=json_path(node.path))
                 values = [node.value[k] for k, _ in node.children[start:end]]
-                parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values))}")
+                flagged = self._flagged(node, range(start, end))
+                parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}")
         return "{" + ",".join(parts) + "}"
 
     def _runs(self, node: Node) -> Iterator[tuple[int, int, bool]]:
@@ -271,10 +277,14 @@ class _Renderer:
             return marker + (" " + note if note else "")
         return omitted("chars", 1, len(value), len(value), self.ref, path=where)
 
-    def _run_summary(self, values: list[Any]) -> str:
-        if self.document.summarize and len(values) >= SUMMARY_MIN_UNITS:
-            return summarize_values(values, "keys", empty=True)
+    def _run_summary(self, values: list[Any], flagged: list[tuple[Scalar, int]]) -> str:
+        if self.document.summarize:
+            return summarize_values(values, "keys", empty=True, flagged=flagged)
         return summary(len(values), "keys", [])
+
+    def _flagged(self, node: Node, dropped: Iterable[int]) -> list[tuple[Scalar, int]]:
+        notable = self.document.flagged.get(node.path)
+        return notable.counts(dropped) if notable is not None else []
 
 
 def _is_map(value: dict[str, Any]) -> bool:

@@ -5,7 +5,8 @@ newline (the csv module reads them; text it cannot read falls back to one row a
 line). Kept rows are verbatim. Each run of dropped rows becomes one marker in
 place, numbered in the text's own lines (from 1); the first marker carries a
 summary of every dropped row, column by column (counts per value, ranges of
-numbers and timestamps), under the header's names.
+numbers and timestamps), under the header's names, first saying how many dropped
+rows the record rules flagged past their caps (`flagged: units:negative x3`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from headroom.content.base import Document
-from headroom.content.columns import SUMMARY_MIN_UNITS, column_outliers, summarize_columns
+from headroom.content.columns import SUMMARY_MIN_UNITS, numeric_outliers, summarize_columns
+from headroom.content.records import ABSENT, FLAGGED_KEY, Notable, notable_columns
 from headroom.content.signals import (
     ERROR_KEYS,
     STATUS_KEYS,
@@ -26,7 +30,7 @@ from headroom.content.signals import (
     text_error_signal,
 )
 from headroom.content.table_sniff import TableFormat, sniff_table
-from headroom.markers import omitted, runs, summary, with_markers
+from headroom.markers import SummaryEntry, omitted, runs, summary, with_markers
 
 # No two quantifiers may share the same spaces: `\s*\|?\s*` backtracks for seconds on a long blank row.
 _MARKDOWN_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
@@ -112,15 +116,50 @@ class TableDocument(Document):
         signals = self.error_signals()
         # Where the dropped rows that report an error are, by line (as markers number them): always said.
         found = errors_entry([self.spans[i][0] + 1 for i in dropped if signals[i] >= 1.0], "lines")
-        errors = [found] if found else []
+        flagged = self.notable().counts(dropped)
+        head: list[SummaryEntry] = [found] if found else []
+        if flagged:
+            head.append((FLAGGED_KEY, flagged))
         if len(dropped) < SUMMARY_MIN_UNITS:
-            return summary(len(dropped), "rows", errors) if errors else ""
+            return summary(len(dropped), "rows", head) if head else ""
         names = self.column_names()
         width = len(names)
         rows = [values for i in dropped if len(values := self.row_values(i)) == width]
         columns = [(name, [_cell_value(row[c]) for row in rows if row[c]]) for c, name in enumerate(names)]
-        entries = [*errors, *summarize_columns(columns)]
+        entries = [*head, *summarize_columns(columns)]
         return summary(len(dropped), "rows", entries) if entries else ""
+
+    def records(self) -> dict[int, Mapping[str, Any]]:
+        """Each data row as a record (column name -> cell): a row with fewer cells lacks the last
+        columns, one with more has `column N` fields. Blank and rule lines are none."""
+        names = self.column_names()
+        return {
+            index: {(names[c] if c < len(names) else f"column {c + 1}"): v for c, v in enumerate(values)}
+            for index in self._record_rows()
+            if (values := self.row_values(index)) is not None
+        }
+
+    def _record_rows(self) -> list[int]:
+        return [
+            index
+            for index in self.data_rows()
+            if any(self.row_values(index)) and not _MARKDOWN_RULE.match(self.units[index])
+        ]
+
+    def notable(self) -> Notable:
+        """The rows that stand out under the record rules (`headroom.content.records`), by row index."""
+        return self.remember("notable", None, self._notable)
+
+    def _notable(self) -> Notable:
+        # Read column by column from the cells: no record is built for each row.
+        indices = self._record_rows()
+        names = self.column_names()
+        width = max((len(self.row_values(i)) for i in indices), default=0)
+        keys = [names[c] if c < len(names) else f"column {c + 1}" for c in range(width)]
+        columns = {}
+        for c, key in enumerate(keys):
+            columns[key] = [values[c] if c < len(values := self.row_values(i)) else ABSENT for i in indices]
+        return notable_columns(indices, columns)
 
     # signals ---------------------------------------------------------------------
 
@@ -143,14 +182,16 @@ class TableDocument(Document):
 
     def anomaly_signals(self) -> list[float]:
         signals = [0.0] * len(self.units)
+        notable = self.notable()
+        for index, strength in notable.keep.items():
+            signals[index] = strength
+        # Far outliers of the numeric columns, as the record rules read them (each cell read once).
+        for column in notable.numbers.values():
+            if len(column) >= 8 and len(column) >= 0.8 * len(self.data_rows()):
+                rows = list(column)
+                for position, strength in numeric_outliers(list(column.values())).items():
+                    signals[rows[position]] = max(signals[rows[position]], strength)
         width = len(self.column_names())
-        rows = [i for i in self.data_rows() if len(self.row_values(i)) == width]
-        if len(rows) < 8:
-            return signals
-        for column in range(width):
-            values = [self.row_values(i)[column] for i in rows]
-            for position, strength in column_outliers(values).items():
-                signals[rows[position]] = max(signals[rows[position]], strength)
         widths = Counter(len(self.row_values(i)) for i in self.data_rows())
         for i in self.data_rows():  # a row with another number of cells
             if (

@@ -191,3 +191,95 @@ def test_a_line_s_scope_is_its_definition_and_the_ones_around_it() -> None:
     assert scopes[2].names == ("Catalog.load", "Catalog")
     assert scopes[2].within("catalog")
     assert not scopes[6].within("catalog")
+
+
+# exits and error paths ---------------------------------------------------------------------------------
+
+EXIT_SAMPLES = {
+    "python": (
+        "def fetch(key):\n"
+        "    try:\n"
+        "        value = cache.get(key)\n"
+        "    except ConnectionError:\n"  # 3
+        "        log.warning('cache down')\n"
+        "        return load(key)\n"  # 5
+        "    if value is None:\n"  # 6
+        "        raise KeyError(key)\n"  # 7
+        "    total = value\n"
+        "    return total\n"  # 9
+    ),
+    "go": (
+        "package cache\n"
+        "func Fetch(key string) (string, error) {\n"
+        "\tv, err := rdb.Get(ctx, key).Result()\n"
+        "\tif err != nil {\n"  # 3
+        '\t\tlog.Printf("redis down: %v", err)\n'
+        "\t\treturn load(key)\n"  # 5
+        "\t}\n"
+        '\tif v == "" {\n'  # 7
+        '\t\tpanic("empty value")\n'  # 8
+        "\t}\n"
+        "\treturn v, nil\n"  # 10
+        "}\n"
+    ),
+    "javascript": (
+        "async function fetch(key) {\n"
+        "  try {\n"
+        "    const v = await cache.get(key);\n"
+        "    if (!v) throw new Error('empty');\n"  # 3
+        "    return v;\n"  # 4
+        "  } catch (err) {\n"  # 5
+        "    console.error(err);\n"
+        "    process.exit(1);\n"  # 7
+        "  }\n"
+        "}\n"
+    ),
+    "rust": (
+        "fn fetch(key: &str) -> Result<String, Error> {\n"
+        "    let v = cache.get(key)?;\n"  # 1
+        "    if v.is_empty() {\n"  # 2
+        "        return Err(Error::Empty);\n"  # 3
+        "    }\n"
+        "    Ok(v)\n"
+        "}\n"
+    ),
+    "java": (
+        "class Cache {\n"
+        "  String fetch(String key) {\n"
+        "    try {\n"
+        "      String v = store.get(key);\n"
+        "      if (v == null) {\n"  # 4
+        "        throw new IllegalStateException(key);\n"  # 5
+        "      }\n"
+        "      return v;\n"  # 7
+        "    } catch (IOException e) {\n"  # 8
+        "      System.exit(2);\n"  # 9
+        "    }\n"
+        "    return null;\n"  # 11
+        "  }\n"
+        "}\n"
+    ),
+}
+EXIT_ROWS = {
+    "python": {3, 5, 6, 7, 9},
+    "go": {3, 5, 7, 8, 10},
+    "javascript": {3, 4, 5, 7},
+    "rust": {1, 2, 3},
+    "java": {4, 5, 7, 8, 9, 11},
+}
+
+
+@pytest.mark.parametrize("language", sorted(EXIT_SAMPLES))
+def test_exit_lines_are_returns_raises_panics_exits_catches_and_their_guards(language: str) -> None:
+    document = CodeDocument(EXIT_SAMPLES[language])
+    document.analyse(language)
+    assert document.parser in ("ast", "tree-sitter")
+    assert document.exit_lines() == EXIT_ROWS[language]
+
+
+def test_exit_lines_without_a_parser_are_found_by_keyword() -> None:
+    text = "proc fetch {key} {\n  if {[catch {get $key} v]} {\n    return -code error $v\n  }\n  exit 1\n}\n"
+    document = CodeDocument(text)
+    document.analyse("tcl")
+    assert document.parser == "indent"
+    assert document.exit_lines() == {2, 4}

@@ -159,3 +159,45 @@ def test_images_are_counted_in_the_tally_not_dropped_silently() -> None:
     rendered = document.render([True] * len(document.units), "0123456789abcdef")  # the text reading
     (tally,) = find_tallies(rendered)
     assert "img" in dict(tally.counts) and "picture" in dict(tally.counts)
+
+
+# identifiers ------------------------------------------------------------------------------------------
+
+SHA = "4f3a9c1e2b7d5a608f1e3c2b9d7a6e5f4c3b2a19"
+FORGE = f"""<html><body>
+<header><a href="/acme/shop">acme/shop</a>
+<span>Run #88 at <a href="/acme/shop/commit/{SHA}">{SHA[:7]}</a></span></header>
+<main><h1>Run 88</h1>
+<p>Built <a href="/acme/shop/commit/{SHA}">{SHA[:7]}</a>; see <a href="#logs">the logs</a>,
+<a href="/acme/shop/commit/{SHA}">{SHA}</a> and <a href="/docs/guide.html#2">step 2</a>.</p>
+<h2>Logs</h2><p>all green</p></main></body></html>"""
+
+
+def test_a_link_target_is_written_only_when_it_names_an_identifier_its_text_does_not_show() -> None:
+    document = HtmlDocument.parse(FORGE)
+    assert document is not None
+    built = next(unit for unit in document.units if unit.startswith("Built"))
+    assert built == (
+        f"Built {SHA[:7]} </acme/shop/commit/{SHA}>; see the logs, {SHA} and step 2."
+    )  # the short hash gains its full target; a link showing the full hash, or an anchor, does not
+
+
+def test_a_dropped_element_showing_an_identifier_leaves_an_aside_written_only_when_shown() -> None:
+    document = HtmlDocument.parse(FORGE)
+    assert document is not None
+    assert ("header", 1) in document.dropped
+    (aside,) = document.asides
+    assert aside[0] == 0 and "Run #88" in aside[1] and SHA in aside[1]
+    document.encoding = "text"
+    assert "Run #88" not in document.render(None, "0" * 16)
+    document.shown_asides = frozenset({0})
+    keep = [index > 0 for index in range(len(document.units))]
+    lines = document.render(keep, "0" * 16).split("\n")
+    # Where the header stood: before the first block, here before the marker of the dropped run.
+    assert lines[1] == aside[1]
+    assert lines[2].startswith(f"[headroom: omitted blocks 1-1 of {len(document.units)}")
+
+
+def test_nothing_from_a_dropped_element_without_identifiers_is_kept() -> None:
+    document = HtmlDocument.parse(PAGE)
+    assert document is not None and document.asides == []

@@ -110,8 +110,10 @@ def test_anomalies_numeric_outlier_rare_category_and_odd_shape() -> None:
     value[20]["region"] = "ap"  # rare category
     value[30] = {"id": 30, "latency": 51, "region": "us", "extra": True}  # another shape
     signals = doc(value).anomaly_signals()
-    flagged = {i for i, s in enumerate(signals) if s > 0}
+    flagged = {i for i, s in enumerate(signals) if s > 0.5}
     assert flagged == {10, 20, 30}
+    # The smallest and largest id (and latency) are kept as extremes, a weaker signal.
+    assert {i for i, s in enumerate(signals) if 0 < s < 0.5} == {0, 59}
 
 
 def test_no_anomalies_in_short_or_non_record_arrays() -> None:

@@ -39,6 +39,11 @@ class RecordParams(CrushParams):
     summary: bool = param(
         True, description="Say what was dropped: counts per value, ranges of numbers and times"
     )
+    keep_notable: bool = param(
+        True,
+        description="Keep the items the record rules flag: extremes of each numeric field, rare values, "
+        "odd shapes, sign, zero and empty breaks, disagreeing derived values",
+    )
     max_string_chars: int | None = param(
         2000, gt=0, description="Longer strings in kept items are cut to about this (scaled); None: never cut"
     )

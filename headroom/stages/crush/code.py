@@ -7,7 +7,9 @@ that a stack trace earlier in the conversation points into, or that holds a
 pinned line (a function too long for the relevance capacity keeps the pinned
 line with its neighbours). Functions that match the request best are kept whole too, up to
 a capacity the hook bias scales; one that matches but does not fit keeps the
-lines that match, each with the line on either side. The lines that call a
+lines that match, each with the line on either side, and its control-flow exits and
+error paths (`CodeDocument.exit_lines`: every return, raise, throw, panic or exit, the
+catch and except headers, and the `if` rows guarding them), nearest those lines first. The lines that call a
 function the request names stay too, with a line on either side (for "what does
 `npm cache verify` call?", the `case 'verify': return await this.verify()` that
 dispatches to it). Every other function body
@@ -40,6 +42,8 @@ CODE_MARKER_TOKENS = MARKER_TOKENS + 8
 MAX_MATCHING_LINES_PER_BODY = 4
 # Call sites kept for each function the request names (scaled by bias).
 MAX_CALL_SITES = 6
+# Exits and error paths kept in a function too long to keep whole (scaled by bias).
+MAX_EXIT_LINES_PER_BODY = 32
 _CODE_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
 )
@@ -234,6 +238,7 @@ class _Plan:
                 continue
             if target.kind == "function" and len(target.body) > limit:
                 self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in target.body)
+                self._want_exits(target, [index])
             else:
                 self.wanted.add(target)
 
@@ -265,6 +270,25 @@ class _Plan:
             )
             for index in matching[:per_body]:
                 self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in body)
+            self._want_exits(definition, matching[:per_body])
+
+    def _want_exits(self, definition: Definition, near: list[int]) -> None:
+        """A function kept for the request but too long to keep whole keeps its control-flow exits and
+        error paths (return, raise, throw, panic, exit; catch and except headers; the `if` rows
+        guarding them), so "what happens when X fails" is answered: those nearest the lines it keeps
+        for the request first, at most MAX_EXIT_LINES_PER_BODY (scaled)."""
+        body = definition.body
+        exits = [i for i in sorted(self.document.exit_lines()) if i in body and self._own_line(definition, i)]
+        if near:
+            exits.sort(key=lambda i: (min(abs(i - n) for n in near), i))
+        self.matching_lines.update(exits[: scaled(MAX_EXIT_LINES_PER_BODY, self.bias)])
+
+    def _own_line(self, definition: Definition, index: int) -> bool:
+        """Whether a line belongs to the definition itself, not to a function nested in it."""
+        owner = self.document.owner(index)
+        while owner is not None and owner.kind != "function":
+            owner = owner.parent
+        return owner is definition
 
     def _outer_function_at(self, index: int) -> Definition | None:
         """A frame's function with the closures around the line: the outermost function that is not

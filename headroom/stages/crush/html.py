@@ -7,11 +7,18 @@ by the hook bias), whole sections go, the least relevant to the request
 first; the first section (title and introduction) and every section holding
 a pinned block stay. Each dropped run of sections is one marker naming its
 heading.
+
+When the request asks for an identifier by its kind ("which commit was built?", "what build
+number?", `headroom.content.identifiers`), the blocks showing one of that kind stay, with the
+heading of their section, and are pinned: those naming the kind first ("Commit: 4f3a9c1"), then
+in page order, at most `max_identifier_blocks`. The page's dropped elements (a sidebar, a page
+header) that show one are written where they stood (`HtmlDocument.asides`).
 """
 
 from __future__ import annotations
 
 from headroom.content.html import HtmlDocument
+from headroom.content.identifiers import holds_kind, kinds_asked, names_kind
 from headroom.params import param
 from headroom.registry import register
 from headroom.selection import mask, scaled
@@ -36,6 +43,12 @@ class HtmlParams(CrushParams):
         "(scaled by bias)",
     )
     keep_first_section: bool = param(True, description="The title and introduction always stay")
+    max_identifier_blocks: int = param(
+        12,
+        ge=0,
+        description="Blocks showing an identifier of the kind the request asks for (a commit, a build "
+        "number) kept and pinned (scaled by bias)",
+    )
 
 
 @register("crush.html.v1")
@@ -58,7 +71,9 @@ class CrushHtml(CrushStage):
             document.encoding = "source"  # a bare fragment: the text is no smaller
             return
         before = len(block.kept_indices())
-        dropped_sections = self._fit(block, document, state)
+        asked = self._asked_identifiers(block, document)
+        dropped_sections = self._fit(block, document, state, asked)
+        block.pinned |= asked  # the request asks for them: no later cut may drop them
         after = len(block.kept_indices())
         elements = sum(count for _, count in document.dropped)
         block.note(
@@ -66,7 +81,23 @@ class CrushHtml(CrushStage):
             f" ({elements} elements dropped, {dropped_sections} sections dropped)"
         )
 
-    def _fit(self, block: BlockState, document: HtmlDocument, state: RunState) -> int:
+    def _asked_identifiers(self, block: BlockState, document: HtmlDocument) -> set[int]:
+        """The blocks showing an identifier of a kind the request asks for (and the asides to show)."""
+        kinds = kinds_asked(block.block.query)
+        document.shown_asides = frozenset()
+        if not kinds:
+            return set()
+        limit = scaled(self.params.max_identifier_blocks, block.bias)
+        document.shown_asides = frozenset(
+            n for n, (_, text) in enumerate(document.asides) if holds_kind(text, kinds)
+        )
+        kept = set(block.kept_indices())
+        found = [i for i, unit in enumerate(document.units) if i in kept and holds_kind(unit, kinds)]
+        # Blocks that name the kind ("Commit: 4f3a9c1", "Build #4521") say which identifier it is.
+        named = [i for i in found if names_kind(document.units[i], kinds)]
+        return set([*named, *(i for i in found if i not in named)][:limit])
+
+    def _fit(self, block: BlockState, document: HtmlDocument, state: RunState, asked: set[int]) -> int:
         tokens = state.unit_tokens(block)
         kept = block.kept_indices()
         budget = scaled(self.params.max_tokens, block.bias)
@@ -103,7 +134,9 @@ class CrushHtml(CrushStage):
                     partial.append(index)
                     spent += tokens[index]
         units = [i for p in chosen for i in sections[p]] + partial
-        block.narrow(mask(len(document.units), units))
+        # Asked-for identifiers stay with the heading of their section, however weak the section.
+        headings = {section.start for section in sections for i in asked if i in section}
+        block.narrow(mask(len(document.units), [*units, *asked, *headings]))
         return len(sections) - len(chosen)
 
     @staticmethod

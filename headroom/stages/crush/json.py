@@ -1,7 +1,10 @@
 """crush.json.v1: JSON arrays of records or scalars.
 
-Keeps pinned items, errors, anomalies (numeric outliers, rare values, items of
-another shape), the items the request is about and the first and last ones; each
+Keeps pinned items, errors, what the record rules flag (`headroom.content.records`:
+each numeric field's ends, rare values, odd shapes, sign, zero and empty breaks,
+disagreeing derived values), anomalies (numeric outliers), the items the request is
+about, the top N of a field the request asks an end of ("the 5 cheapest", pinned),
+and the first and last ones; each
 dropped run becomes a marker, the first one carrying a summary of everything
 dropped. Kept items are written as minified JSON or as a compact table, whichever
 is smaller; very long strings inside kept items are cut, with a marker naming the
@@ -19,7 +22,7 @@ from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    named_fields,
+    asked_extremes,
     numeric_extremes,
     pick_records,
     request_terms,
@@ -56,11 +59,16 @@ class CrushJson(CrushStage):
         total = len(document.units)
         before = len(block.kept_indices())
         lossless_keep = block.keep
+        # Items that must read on their own: what the score stage pinned, errors, and the answers to
+        # "which is the most ..." (not the rows the record rules pin: a table row says as much).
+        whole = self._must_keep(block, state, document)
         if self.params.policy != "lossless":
             if total > self.params.min_items:
-                block.narrow(self._selection(block, state, document, total))
+                selection, asked = self._selection(block, state, document, total)
+                block.narrow(selection)
+                whole |= asked
             self._cut_strings(block, document)
-        document.whole_rows = frozenset(self._must_keep(block, state, document))
+        document.whole_rows = frozenset(whole if len(document.units) >= 2 else ())
         self._choose_encoding(document, block)
         changed = block.keep is not None or bool(document.cut)
         if self.params.policy == "auto" and lossless_keep is None and changed:
@@ -73,33 +81,31 @@ class CrushJson(CrushStage):
     @staticmethod
     def _must_keep(block: BlockState, state: RunState, document: JsonArrayDocument) -> set[int]:
         """Pinned and error items: a table writes them whole, so they read on their own."""
-        if len(document.units) < 2:
-            return set()
         _, pinned = unit_scores(block, state)
         errors = document.error_signals()
-        return pinned | {i for i, signal in enumerate(errors) if signal >= 1.0}
+        return set(pinned) | {i for i, signal in enumerate(errors) if signal >= 1.0}
 
     def _selection(
         self, block: BlockState, state: RunState, document: JsonArrayDocument, total: int
-    ) -> list[bool]:
+    ) -> tuple[list[bool], set[int]]:
+        """The items to keep, and among them those answering "which is the most ..."."""
         p = self.params
         candidates = block.kept_indices()
-        # Pinned, first and last, errors, the unusual, the items the request names; then the best of the rest.
-        chosen, matches, scores = pick_records(block, state, document, p)
+        # Pinned, first and last, errors, what the record rules flag, the unusual, the items the
+        # request names; then the best of the rest.
+        chosen, matches, scores = pick_records(block, state, document, p, notable=document.notable())
         rest = [i for i in candidates if i not in chosen]
         chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
-        # Among them, the smallest and largest of each numeric field ("which is the most ...").
+        # Among the items the request names, the smallest and largest of each numeric field.
         records = {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
         chosen |= numeric_extremes(records)
-        shape = document.table_columns()
-        named = named_fields(block, [*shape[0]]) if shape is not None else []
-        if named:  # a field the request names: its extremes over every record
-            extremes = numeric_extremes(
-                {i: {key: document.items[i].get(key) for key in named} for i in candidates}
-            )
-            chosen |= extremes
-            block.pinned |= extremes  # the answer to "which is the most ...": no later cut may drop it
-        return mask(total, chosen)
+        # A field the request asks an extreme of: its ends over every item, pinned (no later cut drops them).
+        asked = asked_extremes(
+            block, {i: item for i in candidates if isinstance(item := document.items[i], dict)}
+        )
+        chosen |= asked
+        block.pinned |= asked
+        return mask(total, chosen), asked
 
     def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:
         document.cut = {}

@@ -1,8 +1,10 @@
 """crush.json_object.v1: nested JSON objects (API responses, manifests, specs, package metadata).
 
 Every map (many members of one type) and every array inside the object is
-sampled like a JSON array: pinned children, errors, anomalies, the children the
-request is about and the first and last ones stay; the rest become markers in
+sampled like a JSON array: pinned children, errors, what the record rules flag
+among the children (a rare `fraud_flag: true`, a field's ends), anomalies, the children
+the request is about, the top N of a field the request asks an end of (the model with
+the largest `max_input_tokens`, pinned) and the first and last ones stay; the rest become markers in
 place, naming the JSON path and the size, with a summary of what was dropped.
 Records' small fields are never dropped. Very long strings are cut with a marker
 naming the key path. With nothing dropped the object is minified JSON.
@@ -10,14 +12,15 @@ naming the key path. With nothing dropped the object is minified JSON.
 
 from __future__ import annotations
 
-from headroom.content.json_array import cut_long_strings
+from headroom.content.json_array import as_records, cut_long_strings
 from headroom.content.json_object import JsonObjectDocument, Node
+from headroom.content.records import notable_records
 from headroom.params import param
 from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
-from headroom.stages.crush.scoring import request_terms, unit_scores
+from headroom.stages.crush.scoring import asked_extremes, keep_notable, request_terms, unit_scores
 
 
 class JsonObjectParams(RecordParams):
@@ -64,10 +67,28 @@ class CrushJsonObject(CrushStage):
             if len(children) <= p.min_items:
                 continue
             chosen = self._choose(block, document, children, scores, pinned, errors, anomalies)
+            chosen |= self._records(block, document, node, children)
             for position, child in enumerate(children):
                 if position not in chosen:
                     keep[child.first_unit : child.stop_unit] = [False] * (child.stop_unit - child.first_unit)
         return keep
+
+    def _records(
+        self, block: BlockState, document: JsonObjectDocument, node: Node, children: list[Node]
+    ) -> set[int]:
+        """The children a records crusher would keep besides: what the record rules flag
+        (`scoring.keep_notable`) and the ends of a field the request asks an extreme of ("which
+        model has the largest max_input_tokens"), pinned by their head units. Positions in `children`."""
+        values = [child.value for child in children]
+        notable = notable_records(as_records(values))
+        chosen = keep_notable(notable, range(len(children))) if self.params.keep_notable else set()
+        # The summary of a dropped run counts the children flagged past the rules' caps.
+        where = {id(child): index for index, (_, child) in enumerate(node.children)}
+        document.flagged[node.path] = notable.renumbered([where[id(child)] for child in children])
+        asked = asked_extremes(block, {p: value for p, value in enumerate(values) if isinstance(value, dict)})
+        heads = (document.head_unit(children[p]) for p in asked)
+        block.pinned |= {head for head in heads if head is not None}
+        return chosen | asked
 
     def _choose(
         self,

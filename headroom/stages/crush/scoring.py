@@ -9,11 +9,14 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from headroom.content.base import Document
-from headroom.content.columns import as_number
+from headroom.content.columns import numeric_column, ordered_column
+from headroom.content.records import Notable
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -62,6 +65,8 @@ class RecordLimits(Protocol):
     def max_anomalies(self) -> int: ...
     @property
     def max_matches(self) -> int: ...
+    @property
+    def keep_notable(self) -> bool: ...
 
 
 def pick_records(
@@ -72,10 +77,12 @@ def pick_records(
     *,
     always: Iterable[int] = (),
     matchable: Iterable[int] | None = None,
+    notable: Notable | None = None,
 ) -> tuple[set[int], list[int], list[float]]:
     """What every crusher of records (JSON items, table rows) keeps first: pinned units and
-    `always`, the first and last, errors, the most unusual, and the best of the units the request
-    names (among `matchable`, default every kept unit). Returns (chosen, request matches, scores)."""
+    `always`, the first and last, errors, what the record rules flag (`notable`), the most unusual,
+    and the best of the units the request names (among `matchable`, default every kept unit).
+    Returns (chosen, request matches, scores)."""
     scores, pinned = unit_scores(block, state)
     candidates = block.kept_indices()
     chosen = {i for i in candidates if i in pinned} | set(always)
@@ -84,6 +91,8 @@ def pick_records(
         chosen |= set(candidates[-limits.keep_last :])
     errors = document.error_signals()
     chosen |= {i for i in candidates if errors[i] >= 1.0}
+    if notable is not None and limits.keep_notable:
+        chosen |= keep_notable(notable, candidates)
     anomalies = document.anomaly_signals()
     unusual = [i for i in candidates if anomalies[i] >= 0.5 and i not in chosen]
     chosen |= set(rank(unusual, scores)[: scaled(limits.max_anomalies, block.bias)])
@@ -93,24 +102,154 @@ def pick_records(
     return chosen, matches, scores
 
 
+def keep_notable(notable: Notable, candidates: Iterable[int]) -> set[int]:
+    """The rows the record rules flag, among `candidates`. They are kept, not pinned: when a budget
+    cuts later, their anomaly signal ranks them above plain rows, but not above the rows the request
+    is about (a pin is for what the request asks, and a dozen findings in a small map of big records
+    would otherwise crowd out the one record the question names)."""
+    return {i for i in candidates if i in notable.keep}
+
+
 def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
-    """For each field that is a number in at least two rows: the rows with its smallest and largest value.
-    Among the rows a request matches, these answer "which is the most / the least ..."."""
-    best: dict[str, tuple[float, int, float, int]] = {}
-    seen: dict[str, int] = {}
-    for index, row in rows.items():
-        for key, value in row.items():
-            number = as_number(value)
-            if number is None:
-                continue
-            seen[key] = seen.get(key, 0) + 1
-            low, low_at, high, high_at = best.get(key, (number, index, number, index))
-            if number < low:
-                low, low_at = number, index
-            if number > high:
-                high, high_at = number, index
-            best[key] = (low, low_at, high, high_at)
-    return {at for key, (_, low_at, _, high_at) in best.items() if seen[key] >= 2 for at in (low_at, high_at)}
+    """For each field that is a number (in any notation, `columns.numeric_column`) in at least two rows:
+    the rows with its smallest and largest value. Among the rows a request matches, these answer
+    "which is the most / the least ..."."""
+    indices = list(rows)
+    found: set[int] = set()
+    for name in _fields(rows):
+        column = numeric_column([rows[i].get(name) for i in indices])
+        if column is not None:
+            found |= _ends(indices, column, None, 1)
+    return found
+
+
+# The request asks for an extreme ----------------------------------------------------------------
+
+Side = Literal["max", "min"]
+_MAX_WORDS = frozenset(
+    "highest largest biggest greatest most maximum max top best longest heaviest slowest costliest "
+    "priciest latest newest recent recently".split()
+)
+_MIN_WORDS = frozenset(
+    "lowest smallest least fewest minimum min bottom worst shortest lightest fastest cheapest earliest "
+    "oldest".split()
+)
+_RECENCY_WORDS = frozenset("latest newest recent recently earliest oldest".split())
+_RANK_NAMES = re.compile(r"rank|position|place", re.IGNORECASE)
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_COUNT = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_COUNTED = re.compile(
+    rf"\b(?:top|first|last|bottom|which|the|list|show)\s+{_COUNT}\b|\b{_COUNT}\s+(?:\w+\s+)?(?:"
+    + "|".join(sorted(_MAX_WORDS | _MIN_WORDS))
+    + r")\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[a-z]+")
+# Rows kept per asked-for column: N from the request ("top 5"), this many when it names none.
+ASKED_DEFAULT = 3
+MAX_ASKED = 25
+MAX_ASKED_COLUMNS = 6
+MAX_TIME_COLUMNS = 2
+
+
+@dataclass(frozen=True)
+class ExtremeAsk:
+    """What a request asks of a column's order: the end it wants, how many rows, and whether it
+    speaks of time ("latest", "most recent"), so that a time column is meant when it names none."""
+
+    side: Side | None  # None: the request asks for no end
+    count: int
+    recency: bool
+
+    def side_for(self, column: str) -> Side | None:
+        """The end of `column` the request wants. A rank counts the other way: its best, top, most
+        (downloaded) end is its smallest number."""
+        if self.side is None or not _RANK_NAMES.search(column):
+            return self.side
+        return "min" if self.side == "max" else "max"
+
+
+def extreme_ask(query: str, fields: Sequence[str] = ()) -> ExtremeAsk:
+    """Read a request for an extreme: the first end word it uses (`highest`, `smallest`, `most
+    recent`) and the count it gives (`top 5`, `which 5`, `three largest`), capped at MAX_ASKED. A word that is
+    part of the fields' names is no end word: "max input" names `max_input_tokens`."""
+    named = {word for name in fields for word in _WORDS.findall(name.lower())}
+    words = [word for word in _WORDS.findall(query.lower()) if word not in named]
+    side: Side | None = None
+    for word in words:
+        if word in _MAX_WORDS:
+            side = "max"
+            break
+        if word in _MIN_WORDS:
+            side = "min"
+            break
+    counted = _COUNTED.search(query)
+    count = ASKED_DEFAULT if side is not None else 1
+    if counted is not None and side is not None:
+        written = (counted[1] or counted[2]).lower()
+        count = int(written) if written.isdigit() else _NUMBER_WORDS[written]
+    return ExtremeAsk(side, max(1, min(count, MAX_ASKED)), any(w in _RECENCY_WORDS for w in words))
+
+
+def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which has the highest / the 5 smallest / the most recent ...", when the
+    request asks for an end (`extreme_ask`): for each field the request names (`named_fields`; a
+    field named exactly wins over ones merely holding a word) that is numeric or a time, the N rows
+    at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
+    speaking of time that names no such field means the time fields."""
+    fields = _fields(rows)
+    ask = extreme_ask(block.block.query, fields)
+    if ask.side is None:
+        return set()
+    indices = list(rows)
+    named = _asked_fields(block, fields)
+    columns = [(name, ordered_column([rows[i].get(name) for i in indices])) for name in named]
+    ordered = [(name, column) for name, column in columns if column is not None][:MAX_ASKED_COLUMNS]
+    if not ordered and ask.recency:
+        times = ((name, ordered_column([rows[i].get(name) for i in indices])) for name in fields)
+        ordered = [(n, c) for n, c in times if c is not None and _is_time(c)][:MAX_TIME_COLUMNS]
+    found: set[int] = set()
+    for name, column in ordered:
+        found |= _ends(indices, column, ask.side_for(name), ask.count)
+    return found
+
+
+def _asked_fields(block: BlockState, fields: Sequence[str]) -> list[str]:
+    terms = set(request_terms(block))
+    exact = [field for field in fields if field.lower() in terms]
+    return exact or named_fields(block, fields)
+
+
+def _is_time(column: Sequence[Any]) -> bool:
+    return any(isinstance(value, str) for value in column)
+
+
+def _ends(indices: Sequence[int], column: Sequence[Any], side: Side | None, count: int) -> set[int]:
+    """The rows at the ends of a column: `count` at `side` and one at the other (ties: the first row)."""
+    present = sorted(((value, position) for position, value in enumerate(column) if value is not None))
+    if len(present) < 2:
+        return set()
+    low = [position for _, position in present]
+    high = [position for _, position in sorted(present, key=lambda pair: (_negated(pair[0]), pair[1]))]
+    wanted = {"max": high[:count] + low[:1], "min": low[:count] + high[:1], None: low[:1] + high[:1]}[side]
+    return {indices[position] for position in wanted}
+
+
+def _negated(value: Any) -> Any:
+    """A sort key putting the largest first, for numbers and for time text alike."""
+    if isinstance(value, str):
+        return tuple(-ord(char) for char in value)
+    return -value
+
+
+def _fields(rows: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(name for row in rows.values() for name in row))
 
 
 def named_fields(block: BlockState, fields: Sequence[str]) -> list[str]:

@@ -1,8 +1,11 @@
 """crush.table.v1: CSV, TSV, `|`-separated and space-aligned tables.
 
-Keeps the header, pinned rows, rows that report an error, anomalous rows (numeric
-outliers, rare values, rows with another number of cells), the rows the request is
-about, and the first and last rows; every kept row is verbatim. Each dropped run
+Keeps the header, pinned rows, rows that report an error, what the record rules flag
+(`headroom.content.records`: each numeric column's ends, rare values, odd shapes, sign,
+zero and empty breaks, disagreeing derived values), anomalous rows (numeric outliers,
+rows with another number of cells), the rows the request is about, the top N of a column
+the request asks an end of ("best rank", pinned), and the first and last rows; every
+kept row is verbatim. Each dropped run
 becomes a line-range marker, the first one carrying a per-column summary of all
 dropped rows. A table has no faithful shorter writing, so `lossless` leaves it whole.
 """
@@ -15,7 +18,7 @@ from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
-from headroom.stages.crush.scoring import named_fields, numeric_extremes, pick_records
+from headroom.stages.crush.scoring import asked_extremes, numeric_extremes, pick_records
 
 
 class TableParams(CrushParams):
@@ -30,6 +33,11 @@ class TableParams(CrushParams):
     keep_first: int = param(3, ge=0, description="Leading rows kept, the header among them")
     keep_last: int = param(1, ge=0)
     summary: bool = param(True, description="Summarise the dropped rows column by column")
+    keep_notable: bool = param(
+        True,
+        description="Keep the rows the record rules flag: extremes of each numeric column, rare values, "
+        "odd shapes, sign, zero and empty breaks, disagreeing derived values",
+    )
 
 
 @register("crush.table.v1")
@@ -66,25 +74,16 @@ class CrushTable(CrushStage):
             p,
             always=document.anchors(),
             matchable=kept_now,
+            notable=document.notable(),
         )
         # Beyond position (about 0.3 at the ends) a score means an error, an anomaly or a request match.
         relevant = [i for i in candidates if i not in chosen and scores[i] > 0.35]
         chosen |= set(rank(relevant, scores)[: scaled(p.max_rows, block.bias)])
+        records = document.records()
+        # A column the request asks an extreme of: its ends over the whole table, pinned.
+        asked = asked_extremes(block, {i: row for i, row in records.items() if i in kept_now})
+        chosen |= asked
+        block.pinned |= asked  # the answer to "which is the most ...": no later cut may drop it
         # Among the rows the request names, the smallest and largest of each numeric column.
-        names = document.column_names()
-        named = named_fields(block, names)
-        if named:  # a column the request names: its extremes over the whole table
-            columns = [names.index(name) for name in named]
-            extremes = numeric_extremes(
-                {
-                    i: {names[c]: values[c] for c in columns if c < len(values)}
-                    for i in kept_now
-                    if (values := document.row_values(i))
-                }
-            )
-            chosen |= extremes
-            block.pinned |= extremes  # the answer to "which is the most ...": no later cut may drop it
-        chosen |= numeric_extremes(
-            {i: dict(zip(names, document.row_values(i), strict=False)) for i in matches}
-        )
+        chosen |= numeric_extremes({i: records[i] for i in matches if i in records})
         return mask(len(document.units), chosen)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from headroom import compress, retrieve
 from headroom.markers import find_markers
@@ -234,4 +237,141 @@ def test_a_pinned_line_in_a_function_too_long_to_keep_whole_stays_with_its_neigh
     for line in ("    order = 'ord-10042'", "    lookup(order)"):
         assert line in rendered
     assert rendered.count("    total += step_") < 20
+    assert _kept_verbatim(text, rendered)
+
+
+# exits and error paths of a function too long to keep whole -------------------------------------------
+
+_EXIT_RULES = {
+    # Lines that leave a function or take its error path, by their first word: the rule the expected
+    # lines are chosen by, written apart from the parsers the crusher uses.
+    "go": r"^\s*(?:return\b|panic\(|os\.Exit\(|log\.Fatal)",
+    "python": r"^\s*(?:return\b|raise\b|except\b)",
+    "javascript": r"^\s*(?:return\b|throw\b|\}?\s*catch\b)|process\.exit\(",
+    "c": r"^\s*(?:return\b|goto\b)|\b(?:abort|exit)\(",
+    "java": r"^\s*(?:return\b|throw\b|\}?\s*catch\b)",
+    "rust": r"^\s*(?:return\b|panic!|unreachable!)",
+}
+
+
+def _span(lines: list[str], start: int) -> range:
+    """The lines of the function whose header is `start`: up to the closing brace at its indent
+    (or, for Python, the next line indented no deeper)."""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            if line.strip().startswith("}"):
+                end += 1
+            break
+        end += 1
+    return range(start, end)
+
+
+def test_the_exits_of_a_long_go_function_the_question_is_about_survive() -> None:
+    """The issue's class: "what happens when X fails" is about a function too long to keep whole
+    (net/http's Client.do, 148 lines); its matching lines alone do not answer it."""
+    from headroom.content.code import CodeDocument
+
+    lines = GO.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("func (c *Client) do("))
+    # Its own exits: not those of the closures inside it (`uerr := func(err error) error {...}`).
+    document = CodeDocument(GO)
+    document.analyse("go")
+    do = next(d for d in document.all_definitions() if d.name == "Client.do")
+    closures = {i for c in do.children if c.kind == "function" for i in range(c.start, c.end + 1)}
+    exits = [i for i in _span(lines, start) if re.match(_EXIT_RULES["go"], lines[i]) and i not in closures]
+    assert len(exits) >= 8
+    block = _crushed(
+        GO, "What happens when the redirect Location header fails to parse?", "net/http/client.go"
+    )
+    rendered = block.render().split("\n")
+    assert any(m.scope == "body of" and m.section == "Client.do" for m in find_markers(block.render()))
+    assert all(lines[i] in rendered for i in exits), [lines[i] for i in exits if lines[i] not in rendered]
+    assert "\t\t\tif err != nil {" in rendered  # the guard of the failed parse
+    assert _kept_verbatim(GO, block.render())
+
+
+def _site_source(module: str) -> tuple[str, str] | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    return (Path(spec.origin).read_text(), spec.origin) if spec and spec.origin else None
+
+
+def _npm_source() -> tuple[str, str] | None:
+    path = Path("/usr/lib/node_modules/npm/lib/utils/oidc.js")
+    return (path.read_text(), str(path)) if path.exists() else None
+
+
+def _jdk_source() -> tuple[str, str] | None:
+    import zipfile
+
+    for archive in sorted(Path("/usr/lib/jvm").glob("*/lib/src.zip")):
+        with zipfile.ZipFile(archive) as zipped:
+            name = "java.base/java/util/concurrent/ConcurrentHashMap.java"
+            if name in zipped.namelist():
+                return zipped.read(name).decode(), name
+    return None
+
+
+def _c_source() -> tuple[str, str] | None:
+    """wrapt's C extension source, from any Python on this machine that has it."""
+    found = sorted(Path.home().glob(".pyenv/versions/*/lib/python*/site-packages/wrapt/_wrappers.c"))
+    return (found[0].read_text(), str(found[0])) if found else None
+
+
+REAL_SOURCES = {
+    "python": lambda: _site_source("urllib3.connectionpool"),
+    "javascript": _npm_source,
+    "java": _jdk_source,
+    "rust": lambda: ((FIXTURES / "regex_re_unicode.rs").read_text(), "src/re_unicode.rs"),
+    "c": _c_source,
+}
+
+
+@pytest.mark.parametrize("language", sorted(REAL_SOURCES))
+def test_a_long_function_the_question_is_about_keeps_its_exits_in_every_language(language: str) -> None:
+    """Real sources (site-packages, npm, the JDK, fixtures): the longest function with exits and no
+    function inside it; the question names a word found only in its body; its exits must stay."""
+    from headroom.content.code import CodeDocument, language_for_path
+
+    found = REAL_SOURCES[language]()
+    if found is None:
+        pytest.skip(f"no {language} source on this machine")
+    text, path = found
+    lines = text.split("\n")
+    document = CodeDocument(text)
+    document.analyse(language_for_path(path))
+    rule = re.compile(_EXIT_RULES[language])
+
+    def exits_of(definition: Any) -> list[int]:
+        return [i for i in definition.body if rule.match(lines[i])]
+
+    candidates = [
+        d
+        for d in document.all_definitions()
+        if d.kind == "function"
+        and (d.parent is None or d.parent.kind == "class")  # a function or a method, not a closure
+        and not any(c.kind in ("function", "class") for c in d.children)
+        and len(exits_of(d)) >= 3
+        and len(d.body) >= 30  # long enough that keeping a few lines of it leaves gaps worth a marker
+        and d.simple_name
+    ]
+    target = max(candidates, key=lambda d: (len(d.body), -d.start))
+    outside = "\n".join(line for i, line in enumerate(lines) if i not in range(target.start, target.end + 1))
+    words = re.findall(r"\b[a-z][A-Za-z]{5,}\b", "\n".join(lines[i] for i in target.body))
+    word = next(w for w in words if w not in outside and w.lower() not in target.name.lower())
+    block = _crushed(
+        text,
+        f"What happens when {word} fails?",
+        path,
+        params=CodeParams(max_relevant_lines=5, min_lines=10),
+    )
+    rendered = block.render()
+    kept = rendered.split("\n")
+    missing = [lines[i] for i in exits_of(target) if lines[i] not in kept]
+    assert not missing, (target.name, word, missing)
+    assert any(m.scope == "body of" and m.section == target.label for m in find_markers(rendered))
     assert _kept_verbatim(text, rendered)

@@ -123,3 +123,89 @@ def test_npm_view_end_to_end_keeps_the_asked_for_release_time() -> None:
     assert parsed["time"][version] == value["time"][version]
     assert parsed["name"] == "typescript"
     assert_markers_retrieve_the_original(output, text, store)
+
+
+# the record rules inside objects ---------------------------------------------------------------------
+
+
+def orders_page() -> dict[str, object]:
+    """An API page whose orders sit two levels down; two carry a fraud flag, one a rare status."""
+    orders = [
+        {
+            "id": f"ord_{9000 + i}",
+            "customer": f"cus_{(i * 53) % 401}",
+            "total": round(12 + (i * 37) % 180 + 0.99, 2),
+            "currency": "usd",
+            "status": ["paid", "shipped", "delivered"][i % 3],
+            "fraud_flag": False,
+        }
+        for i in range(40)
+    ]
+    orders[13]["fraud_flag"] = True
+    orders[29]["fraud_flag"] = True
+    orders[22]["status"] = "disputed"
+    return {"page": 1, "per_page": 40, "data": {"orders": orders}, "has_more": True}
+
+
+def test_flagged_orders_on_a_page_survive_the_default_pipeline() -> None:
+    page = orders_page()
+    orders: list[dict[str, object]] = page["data"]["orders"]  # type: ignore[index]
+    # Chosen by the rule, before compressing: a boolean or status value held by few orders.
+    flagged = [o for o in orders if o["fraud_flag"] or o["status"] not in ("paid", "shipped", "delivered")]
+    assert len(flagged) == 3
+    text = json.dumps(page, indent=2)
+    output, store = compressed(text, "Summarise this page of orders.")
+    kept = json.loads(body(output))["data"]["orders"]
+    assert all(order in kept for order in flagged)
+    assert count_tokens(body(output)) < 0.75 * minified_tokens(text)  # 40 small records: little to drop
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def real_price_map() -> dict[str, object]:
+    return json.loads(fixture("structured/model_prices_slice.json"))
+
+
+def first_with_largest(prices: dict[str, object], field: str) -> str:
+    numbers = {k: v[field] for k, v in prices.items() if isinstance(v, dict) and type(v.get(field)) is int}
+    return next(k for k, v in numbers.items() if v == max(numbers.values()))
+
+
+def test_the_model_with_the_largest_field_of_a_real_price_map_survives() -> None:
+    """The issue's nested price map: "which model has the largest max_input_tokens?"."""
+    prices = real_price_map()
+    best = first_with_largest(prices, "max_input_tokens")
+    text = json.dumps(prices, indent=2)
+    output, store = compressed(text, "Which model has the largest max_input_tokens?")
+    kept = json.loads(body(output))
+    assert kept[best] == prices[best]
+    assert count_tokens(body(output)) < 0.5 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_price_map_inside_a_response_keeps_the_top_three_asked_for() -> None:
+    prices = real_price_map()
+    costs = {
+        k: v["output_cost_per_token"]
+        for k, v in prices.items()
+        if isinstance(v, dict) and type(v.get("output_cost_per_token")) is float
+    }
+    top = sorted(costs, key=lambda k: (-costs[k], list(costs).index(k)))[:3]
+    text = json.dumps({"source": "litellm", "models": prices})
+    block = crush(text and json.loads(text), "What are the top 3 models by output_cost_per_token?")
+    kept = json.loads(block.render())["models"]
+    assert all(kept.get(name) == prices[name] for name in top)
+
+
+def test_flagged_children_past_the_cap_are_counted_in_the_runs_summary() -> None:
+    from headroom.content.records import PER_LABEL
+
+    items = [{"n": i, "state": "ok", "size": 10 + i % 7} for i in range(1000)]
+    for index in range(3, 1000, 90):  # 12 negative sizes: rare among 1000 (limit 20), past the cap
+        items[index]["size"] = -1
+    block = crush({"kind": "list", "items": items})
+    rendered = block.render()
+    kept = [item for item in json.loads(rendered)["items"] if isinstance(item, dict)]
+    negative_kept = sum(1 for item in kept if item["size"] == -1)
+    assert negative_kept >= PER_LABEL
+    counted = sum(dict(s.entries["flagged"]).get("size:negative", 0) for s in find_summaries(rendered))  # type: ignore[arg-type, misc]
+    assert counted == 12 - negative_kept

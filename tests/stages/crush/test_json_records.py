@@ -187,3 +187,68 @@ def test_sample_records_end_to_end_save_80_percent_of_minified() -> None:
     assert json.dumps(failed, separators=(",", ":")) in output
     assert count_tokens(output) < 0.2 * minified_tokens(text)
     assert_markers_retrieve_the_original(output, text, store)
+
+
+# the record rules, end to end ------------------------------------------------------------------------
+
+
+def kept_records(output: str) -> list[dict[str, object]]:
+    return [item for item in decode_items(body(output)) if isinstance(item, dict)]
+
+
+def price_records() -> list[dict[str, object]]:
+    """litellm's real price table (a slice), as an array of records with the model's name as a field."""
+    prices = json.loads(fixture("structured/model_prices_slice.json"))
+    return [{"model": name, **fields} for name, fields in prices.items() if isinstance(fields, dict)]
+
+
+def test_the_highest_value_of_a_field_survives_in_any_notation() -> None:
+    rows = price_records()
+    priced = [row for row in rows if isinstance(row.get("output_cost_per_token"), (int, float))]
+    top = max(priced, key=lambda row: row["output_cost_per_token"])  # type: ignore[arg-type,return-value]
+    written = [json.dumps(row["output_cost_per_token"]) for row in priced]
+    assert sum("e-" in number for number in written) > len(written) / 2  # mostly like 6e-07
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Which model has the highest output_cost_per_token?")
+    assert top in kept_records(output)
+    assert count_tokens(body(output)) < 0.3 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_n_cheapest_asked_for_survive() -> None:
+    rows = price_records()
+    priced = [row for row in rows if isinstance(row.get("input_cost_per_token"), (int, float))]
+    order = sorted(range(len(priced)), key=lambda i: (priced[i]["input_cost_per_token"], i))  # type: ignore[index]
+    cheapest = [priced[i] for i in order[:4]]
+    output, _ = compressed(json.dumps(rows), "List the 4 lowest input_cost_per_token models.")
+    kept = kept_records(output)
+    assert all(row in kept for row in cheapest)
+
+
+def test_rows_breaking_the_rules_survive_and_the_summary_matches_the_omitted_ones() -> None:
+    rows = records(500, seed=9)
+    rows[42]["latency_ms"] = 0  # a zero where latencies are otherwise positive
+    rows[77]["route"] = ""  # an empty value where routes are filled
+    del rows[99]["created_at"]  # a record without a field every other has
+    block = crush(rows)
+    kept = decode_items(block.render())
+    for index in (42, 77, 99, 250, 310):
+        assert rows[index] in kept, index
+    values = [row["latency_ms"] for row in rows]
+    assert rows[values.index(min(values))] in kept and rows[values.index(max(values))] in kept
+    omitted = [row for row in rows if row not in kept]
+    (note,) = find_summaries(block.render())
+    assert note.count == len(omitted)
+    low, high = note.entries["latency_ms"]  # type: ignore[misc]
+    assert (low, high) == (min(r["latency_ms"] for r in omitted), max(r["latency_ms"] for r in omitted))
+    assert dict(note.entries["route"]) == {  # type: ignore[arg-type]
+        route: sum(1 for r in omitted if r["route"] == route) for route in {r["route"] for r in omitted}
+    }
+
+
+def test_numbers_written_as_strings_are_compared_as_numbers() -> None:
+    rng = random.Random(8)
+    rows = [{"sensor": f"s-{i:03d}", "drift": f"{rng.uniform(1, 9):.1f}e-06"} for i in range(80)]
+    rows[57]["drift"] = "6.6e-05"  # the largest, though "6.6" < "9" as text
+    output, _ = compressed(json.dumps(rows), "Which sensor has the highest drift?")
+    assert rows[57] in kept_records(output)

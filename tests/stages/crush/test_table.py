@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.table import CrushTable, TableParams
 from headroom.tokens import count_tokens
@@ -145,3 +147,149 @@ def test_a_request_word_names_a_short_or_abbreviated_column() -> None:
     state = make_state(openai_tool_turn("a\nb", "How much memory and RSS does it use?"))
     fields = ["USER", "PID", "%MEM", "RSS", "COMMAND", "id"]
     assert named_fields(state.blocks[-1], fields) == ["%MEM", "RSS"]
+
+
+# the record rules, end to end -----------------------------------------------------------------------
+
+
+def orders_csv(count: int = 500, seed: int = 23) -> str:
+    """Sales rows where revenue is units x price, with the anomalies the issue lists planted."""
+    rng = random.Random(seed)
+    lines = ["order_id,region,sku,units,unit_price,revenue"]
+    for i in range(count):
+        units, price = rng.randint(1, 30), round(rng.uniform(3, 80), 2)
+        lines.append(
+            f"SO-{50000 + i},{rng.choice(['north', 'south', 'east', 'west'])},SKU-{rng.randint(100, 999)},"
+            f"{units},{price},{units * price:.2f}"
+        )
+    lines[77] = "SO-50076,east,SKU-311,-4,12.50,-50.00"  # negative units
+    lines[212] = "SO-50211,west,SKU-540,6,0.00,0.00"  # a zero price
+    lines[348] = "SO-50347,north,SKU-128,3,19.99,599.70"  # revenue is not units x price
+    return "\n".join(lines)
+
+
+def rows_breaking_the_rules(text: str) -> list[str]:
+    """The data lines with negative units, a zero price, or revenue off units x price by over 1%."""
+    found = []
+    for line in text.split("\n")[1:]:
+        units, price, revenue = (float(cell) for cell in line.split(",")[3:])
+        if units < 0 or price == 0 or abs(units * price - revenue) > 0.01 * abs(units * price):
+            found.append(line)
+    return found
+
+
+def test_negative_zero_and_disagreeing_rows_survive_the_default_pipeline() -> None:
+    text = orders_csv()
+    anomalous = rows_breaking_the_rules(text)
+    assert len(anomalous) == 3
+    output, store = compressed(text, "Which orders look wrong in this export?")
+    lines = output.split("\n")
+    assert all(row in lines for row in anomalous)
+    assert count_tokens(output) < 0.15 * count_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_rows_holding_each_numeric_columns_ends_survive() -> None:
+    text = orders_csv()
+    data = [line.split(",") for line in text.split("\n")[1:]]
+    output, _ = compressed(text, "Summarise this sales export.")
+    lines = output.split("\n")
+    for column in (3, 4, 5):
+        values = [float(row[column]) for row in data]
+        for end in (min(values), max(values)):
+            first = next(row for row in data if float(row[column]) == end)
+            assert ",".join(first) in lines, (column, end)
+
+
+def test_a_summary_says_how_many_flagged_rows_it_holds_past_the_cap() -> None:
+    from headroom.content.records import PER_LABEL
+
+    lines = orders_csv(1000).split("\n")
+    for index in [40 * k + 7 for k in range(PER_LABEL + 3)]:
+        cells = lines[index].split(",")
+        lines[index] = ",".join([*cells[:3], "-1", cells[4], f"{-float(cells[4]):.2f}"])
+    negative = [i for i, line in enumerate(lines[1:], 1) if float(line.split(",")[3]) < 0]
+    assert len(negative) > PER_LABEL  # rare among 1000 rows, but past the cap
+    block = crush("\n".join(lines), "Which orders look wrong?")
+    rendered = block.render()
+    kept = set(rendered.split("\n"))
+    assert sum(1 for index in negative if lines[index] in kept) >= PER_LABEL
+    (note,) = find_summaries(rendered)
+    dropped = [index for index in negative if lines[index] not in kept]
+    assert dict(note.entries["flagged"])["units:negative"] == len(dropped)  # type: ignore[arg-type]
+
+
+def test_the_summary_of_dropped_rows_never_contradicts_the_kept_ones() -> None:
+    """Every count and range a summary states is that of the omitted rows, read back from the original."""
+    text = orders_csv()
+    block = crush(text)
+    rendered = block.render()
+    kept = set(rendered.split("\n"))
+    header, *rows = text.split("\n")
+    omitted = [row.split(",") for row in rows if row not in kept]
+    (note,) = find_summaries(rendered)
+    assert note.count == len(omitted)
+    names = header.split(",")
+    for key, stats in note.entries.items():
+        if key == "flagged":
+            continue
+        column = [row[names.index(key)] for row in omitted]
+        if isinstance(stats, list):
+            assert {str(value): count for value, count in stats} == {v: column.count(v) for v in set(column)}
+        else:
+            numbers = [float(value) for value in column]
+            assert (float(stats[0]), float(stats[1])) == (min(numbers), max(numbers))  # type: ignore[arg-type]
+
+
+def test_the_five_best_ranked_packages_of_a_real_tsv_survive() -> None:
+    """The issue's TSV: "the packages with the best (smallest) download rank" are the top rows asked for."""
+    text = fixture("structured/pypi_slice.tsv")
+    ranked = [line for line in text.split("\n")[1:] if len(line.split("\t")) == 5 and line.split("\t")[3]]
+    best = sorted(ranked, key=lambda line: int(line.split("\t")[3]))[:5]
+    output, _ = compressed(text, "Which 5 packages in this dump have the best download rank?")
+    assert all(line in output.split("\n") for line in best)
+    assert count_tokens(output) < 0.1 * count_tokens(text)
+
+
+def test_the_most_recent_package_of_a_real_tsv_survives() -> None:
+    """ "Most recent" names no column, so the time columns are meant: here `month` (YYYY-MM)."""
+    text = fixture("structured/pypi_slice.tsv")
+    rows = [line for line in text.split("\n")[1:] if len(line.split("\t")) == 5]
+    latest = max(rows, key=lambda row: row.split("\t")[2])  # the first row of the latest month
+    output, _ = compressed(text, "Which of these packages was released most recently?")
+    assert latest in output.split("\n")
+
+
+def test_a_unit_suffixed_column_keeps_its_real_maximum() -> None:
+    """Latencies written in ms and s: 1.2s is larger than 950ms, whatever the digits say."""
+    rng = random.Random(4)
+    lines = ["endpoint,p50,p99"]
+    for i in range(120):
+        lines.append(f"/api/v1/resource{i},{rng.randint(2, 40)}ms,{rng.randint(100, 990)}ms")
+    lines[61] = "/api/v1/resource60,35ms,1.2s"
+    scale = {"ms": 0.001, "s": 1.0}
+
+    def seconds(cell: str) -> float:
+        unit = "ms" if cell.endswith("ms") else "s"
+        return float(cell[: -len(unit)]) * scale[unit]
+
+    slowest = max(lines[1:], key=lambda line: seconds(line.split(",")[2]))
+    block = crush("\n".join(lines), "Which endpoint has the highest p99?", max_rows=0, max_matches=0)
+    assert slowest == lines[61] and slowest in block.render().split("\n")
+    assert lines[61] in lines and 61 in block.pinned
+
+
+def test_real_stock_prices_keep_every_tickers_ends_through_the_pipeline() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    text = (Path(matplotlib.get_data_path()) / "sample_data" / "Stocks.csv").read_text()
+    header, *rows = text.strip().split("\n")[1:]  # a comment line first
+    names = header.split(",")
+    output, _ = compressed("\n".join([header, *rows]), "Summarise these monthly prices.")
+    lines = output.split("\n")
+    for c in range(1, len(names)):
+        values = [(float(cells[c]), i) for i, row in enumerate(rows) if (cells := row.split(","))[c]]
+        low = min(values)[1]
+        high = max(values, key=lambda pair: (pair[0], -pair[1]))[1]
+        assert rows[low] in lines and rows[high] in lines, names[c]
