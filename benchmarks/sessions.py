@@ -1,6 +1,6 @@
 """Session benchmark: what compression costs over whole agent sessions under prompt-caching prices.
 
-Each session is 12 to 30 requests of one simulated agent: the user asks, the agent calls a tool,
+Each session is 12 to 30 requests (8 sessions) of one simulated agent: the user asks, the agent calls a tool,
 the tool answers, the agent sends the whole history again; every few requests the user changes
 topic. Tool outputs are the real material of `benchmarks/corpus` (logs, JSON, code, search, diffs,
 HTML, tables, shell output, made on this machine) plus `headroom.samples`; text is cut to
@@ -92,6 +92,8 @@ class Episode:
 
     question: str
     calls: list[Call]
+    # What the answer needs, each a list of equivalent spellings (the corpus case's facts)
+    facts: list[list[str]] = field(default_factory=list)
 
 
 def _cut(text: str) -> str:
@@ -139,7 +141,8 @@ def corpus_episode(case_id: str) -> Episode:
                 elif part.get("type") == "tool_result":
                     name, arguments = calls[part["tool_use_id"]]
                     found.append(Call(name, arguments, _cut(_result_text(part["content"]))))
-    return Episode(case["question"], found)
+    facts = [entry if isinstance(entry, list) else [entry] for entry in case["facts"]]
+    return Episode(case["question"], found, facts)
 
 
 def sample_episode(seed: int) -> Episode:
@@ -152,6 +155,7 @@ def sample_episode(seed: int) -> Episode:
             Call("list_orders", {"limit": len(records)}, _cut(json.dumps(records, indent=2))),
             Call("read_log", {"path": f"/var/log/app/checkout-{seed}.log"}, _cut(log)),
         ],
+        [[failed["error"]], *([frame] for frame in facts["trace_first_frames"] + facts["trace_last_frames"])],
     )
 
 
@@ -251,7 +255,48 @@ SESSIONS: list[tuple[str, str, list[str | int]]] = [
             "grep_defs_requests",
         ],
     ),
+    # Two sessions of material new in issue 9, from its open split only (benchmarks/SPLIT.md):
+    # a sealed case never enters a benchmark that is used for tuning.
+    (
+        "ops-incident-open",
+        "openai",
+        [
+            "kubectl_events_oom_mount",
+            "compose_logs_worker_exit",
+            "python_worker_log_tracebacks",
+            6,
+            "redis_server_log_bgsave",
+            "psql_pg_settings_memory",
+            "alternatives_log_editor_cc",
+            "openssl_certifi_soonest_expiry",
+            "make_zpipe_link_error",
+        ],
+    ),
+    (
+        "release-history-open",
+        "anthropic",
+        [
+            "git_log_click_pythonw_fix",
+            "git_log_name_status_packaging_src_layout",
+            "git_diff_click_upgrade_pass_context",
+            "git_log_oneline_idna_tests_dropped",
+            "py_redis_connect_errors",
+            "git_log_p_marshmallow_from_timestamp",
+            "npm_query_rare_licenses",
+            "stocks_csv_extremes",
+            "html_node_net_set_timeout",
+        ],
+    ),
 ]
+
+
+def _sealed_cases() -> set[str]:
+    split = HERE / "split.json"
+    return set(json.loads(split.read_text())["sealed"]) if split.exists() else set()
+
+
+_LEAKED = {item for _, _, plan in SESSIONS for item in plan if isinstance(item, str)} & _sealed_cases()
+assert not _LEAKED, f"sealed cases in the session benchmark: {sorted(_LEAKED)}"
 
 
 def episodes(plan: list[str | int]) -> list[Episode]:
@@ -322,6 +367,58 @@ def session_requests(fmt: str, plan: list[str | int]) -> list[list[dict[str, Any
             agent.call(call)
             requests.append(agent.request())
     return requests
+
+
+# facts -------------------------------------------------------------------------------------------
+
+
+def session_facts(plan: list[str | int]) -> list[list[str]]:
+    """Every fact of every topic of a session, in order."""
+    return [fact for episode in episodes(plan) for fact in episode.facts]
+
+
+def request_text(messages: list[Any]) -> str:
+    """Every text leaf of a request, one per line: what a fact is looked for in."""
+    leaves: list[str] = []
+    pending: list[Any] = [messages]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            leaves.append(value)
+        elif isinstance(value, dict):
+            pending.extend(v for k, v in value.items() if k not in ("cache_control", "id", "tool_use_id"))
+        elif isinstance(value, list):
+            pending.extend(value)
+    return "\n".join(leaves)
+
+
+@dataclass
+class FactCount:
+    """Of the facts the final uncompressed request holds, how many a variant's final request kept."""
+
+    reachable: int = 0
+    kept: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    def add(self, other: FactCount) -> None:
+        self.reachable += other.reachable
+        self.kept += other.kept
+        self.missing += other.missing
+
+
+def facts_kept(facts: list[list[str]], uncompressed: list[Any], sent: list[Any]) -> FactCount:
+    """Facts in the final request: a fact the agent's own cut already dropped is not counted."""
+    before, after = request_text(uncompressed), request_text(sent)
+    count = FactCount()
+    for spellings in facts:
+        if not any(spelling in before for spelling in spellings):
+            continue
+        count.reachable += 1
+        if any(spelling in after for spelling in spellings):
+            count.kept += 1
+        else:
+            count.missing.append(spellings[0][:80])
+    return count
 
 
 # pricing -----------------------------------------------------------------------------------------
@@ -553,6 +650,7 @@ class SessionResult:
     requests: int
     priced: dict[str, Priced]
     notes: list[str] = field(default_factory=list)
+    facts: dict[str, FactCount] = field(default_factory=dict)
 
 
 def run_session(
@@ -566,6 +664,8 @@ def run_session(
     result.priced["uncompressed"] = price(requests, meter)
     outputs, store, seconds = ours_one_process(requests, model)
     result.priced["ours"] = price(outputs, meter, tools)
+    facts = session_facts(plan)
+    result.facts["ours"] = facts_kept(facts, requests[-1], outputs[-1])
     log(f"  {name}: {len(requests)} requests; ours in one process {sum(seconds):.1f} s")
     for policy in ("keep_as_sent", "compress_once"):
         recent, _, _ = ours_one_process(requests, model, recent_window(policy))
@@ -578,6 +678,7 @@ def run_session(
     if not args.no_reference:
         reference, errors = reference_session(requests, model)
         result.priced["reference"] = price(reference, meter)
+        result.facts["reference"] = facts_kept(facts, requests[-1], reference[-1])
         if errors:
             result.notes.append(
                 f"reference raised on {len(errors)} requests (sent uncompressed): {errors[0][:120]}"
@@ -672,6 +773,17 @@ def render(
             lines.append(
                 f"- No session costs more than uncompressed, {variant}: "
                 + ("**met**." if not worse else f"**not met** ({', '.join(worse)}).")
+            )
+    for variant in ("ours", "reference"):
+        if all(variant in r.facts for r in results):
+            count = FactCount()
+            for result in results:
+                count.add(result.facts[variant])
+            missing = "; missing: " + "; ".join(count.missing)
+            verdict = ": **met**." if count.kept == count.reachable else missing
+            lines.append(
+                f"- Facts in the final request of each session, {variant}: {count.kept}/{count.reachable} "
+                f"(of the facts the uncompressed final request holds){verdict}"
             )
     for kind, medians in retrievals.items():
         if medians:
