@@ -41,6 +41,32 @@ def request_terms(block: BlockState) -> list[str]:
     return sorted(query_terms(*texts), key=lambda term: (-len(term), term))
 
 
+def request_words(block: BlockState) -> list[str]:
+    """The request's terms for matching groups of lines: every term of the user's question, and the
+    identifiers (paths, shas, versions, names) of the tool call's arguments; its plain words
+    (`git`, `diff`, `head`) name the command, not what was asked about."""
+    call = block.block.tool_call
+    asked = query_terms(block.block.query)
+    given = query_terms(call.arguments) if call is not None else {}
+    words = set(asked) | {term for term, is_identifier in given.items() if is_identifier}
+    return sorted(words, key=lambda term: (-len(term), term))
+
+
+def request_identifiers(block: BlockState) -> list[str]:
+    """The request's terms that name one thing (`SkipTo`, `parse_impl`, `api_jwt.py`, `3.1.0`), and
+    the last part of a dotted one (`decode` of `jwt.decode`): what can name a definition."""
+    call = block.block.tool_call
+    found = {**(query_terms(call.arguments) if call is not None else {}), **query_terms(block.block.query)}
+    names: set[str] = set()
+    for term, is_identifier in found.items():
+        if is_identifier:
+            names.add(term)
+            last = term.replace("::", ".").rsplit(".", 1)[-1]
+            if "." in term and len(last) >= 3 and not last.isdigit():
+                names.add(last)
+    return sorted(names, key=lambda term: (-len(term), term))
+
+
 def matching_units(block: BlockState, units: Sequence[str]) -> list[int]:
     """Units in which a request term stands as a whole word, leaving out terms found in most units
     (they tell nothing apart). One pass over the text per term."""
