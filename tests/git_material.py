@@ -187,10 +187,21 @@ SHOWS: dict[str, str] = {
 }
 
 
+# Diffs between two commits, and what git blame prints (a sha first on every line, not a log).
+DIFFS: dict[str, tuple[str, ...]] = {
+    "diff_three_files.txt": (
+        "diff", ":/Import pyparsing", "HEAD", "--", "pyparsing/testing.py", "pyparsing/util.py", "yaml/constructor.py",
+    ),
+    "blame_util.txt": ("blame", "-L", "1,60", "pyparsing/util.py"),
+}  # fmt: skip
+
+
 def outputs(history: History) -> dict[str, str]:
     found = {name: history.git(*args) for name, args in LOGS.items()}
     for name, rev in SHOWS.items():
         found[name] = history.git("show", rev)
+    for name, args in DIFFS.items():
+        found[name] = history.git(*args)
     return found
 
 

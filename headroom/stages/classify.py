@@ -16,8 +16,9 @@ The label is detection's surest candidate (`headroom.content.detect`). When two 
 equally sure (a one-line git log that also reads as a table, a diff inside a log, a search
 result shaped like a log), the request decides: each rival's compressor (score.v1 and the
 type's crusher, with their default params) is run on the block, and the type whose output keeps
-more occurrences of the request's distinctive terms (each on at most half the lines) wins; equal
-counts keep detection's order. Never the size of the output. Only blocks that may be compressed, with a request that has terms, and no
+more of the request's distinctive terms (each on at most half the lines; each term counts by the
+share of its occurrences kept) wins; equal shares keep detection's order. Never by the size of
+the output. Only blocks that may be compressed, with a request that has terms, and no
 bigger than `contest_max_chars`, hold a contest; the trace shows every candidate
 (`BlockSnapshot.candidates`) and a note says who won a contest and by how much.
 """
@@ -111,12 +112,12 @@ class Classify(Stage):
         terms = list(wanted)
         if not terms:
             return
-        kept = {c.label: _kept_occurrences(block, c.label, state, terms, wanted) for c in rivals}
+        kept = {c.label: _kept_share(block, c.label, state, terms, wanted) for c in rivals}
         best = max(rivals, key=lambda c: kept[c.label])  # the first of equals: detection's order
         surest = rivals[0].label
         if best.label != surest:
             block.label = best.label
-            counts = f"{kept[best.label]} request terms kept, {kept[surest]}"
+            counts = f"of {len(terms)} request terms kept {kept[best.label]:g}, {kept[surest]:g}"
             block.note(f"{self.name}:{best.label} over {surest} ({counts})")
 
     def _recent_tool_blocks(self, state: RunState) -> set[int]:
@@ -159,11 +160,12 @@ class Classify(Stage):
         return None
 
 
-def _kept_occurrences(
+def _kept_share(
     block: BlockState, label: str, state: RunState, terms: list[str], wanted: dict[str, int]
-) -> int:
-    """How many occurrences of the request's terms the block keeps when compressed as `label`
-    (score.v1, then the type's crusher, default params); -1 when that fails."""
+) -> float:
+    """How much of what the request names the block keeps when compressed as `label` (score.v1,
+    then the type's crusher, default params): for each term, the share of its occurrences kept,
+    summed, so every term the request names counts alike; -1 when that fails."""
     score, crusher = registry.lookup("score.v1"), registry.lookup(CRUSHER_OF.get(label, ""))
     if score is None or crusher is None:
         return -1
@@ -176,7 +178,7 @@ def _kept_occurrences(
         found = _occurrences(_without_marks(trial.render()), terms)
     except Exception:
         return -1  # a type that fails on the block keeps nothing
-    return sum(min(found[term], wanted[term]) for term in terms)
+    return round(sum(min(found[term], wanted[term]) / wanted[term] for term in terms), 6)
 
 
 def _occurrences(text: str, terms: list[str]) -> dict[str, int]:

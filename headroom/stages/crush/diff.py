@@ -7,13 +7,16 @@ at least `min_tokens`, scaled by bias), the hunks' changed lines:
 
 - every hunk of a file the request or the tool call's arguments name (by path, file name or
   module name, or a directory holding it), when the term names at most half the files: one
-  naming every file (`git diff -- jwt`) singles nothing out;
+  naming every file (`git diff -- jwt`) singles nothing out; and every hunk whose header (what
+  git prints after the line counts: the enclosing function or class) holds an identifier the
+  request names (`SkipTo`, `decode` of `jwt.decode`; a plain word names no definition);
 - every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
   `TODO`, `FIXME`): rare, and never to be summarised away;
 - then the other hunks, best first: the request's terms in their changed lines or header (the
   score stage's relevance, its rarest terms weighing most), a line the request pins, an error
-  word among the changes; among equals the cheaper first, so a broad question sees more hunks.
-  A hunk too big for what is left keeps the changed lines the request matches.
+  word among the changes, by worth per token so that a small hunk that matches comes before a
+  long rewrite. The changed lines the request's terms are in (with a line on each side) come
+  first, hunk by hunk; then whole hunks while they fit.
 
 A kept hunk keeps `context_lines` unchanged lines on each side of its changes (one, by default:
 the hunk header already says where it is and in which function, and unchanged lines are the
@@ -57,20 +60,12 @@ GENERATED_PATHS = (
     "vendor/*", "node_modules/*", "third_party/*",
 )  # fmt: skip
 
-# Words a changed line must never lose: rare in code, and what a reviewer looks for first.
+# Words a changed line must never lose: rare in code, and what a reviewer looks for first. Each is
+# found where a word starts: `unsafe_load`, `UnsafeLoader`, "vulnerability", "CVE-2024-1234".
 MUST_KEEP_WORDS = (
-    "security",
-    "insecure",
-    "unsafe",
-    "xss",
-    "csrf",
-    "injection",
-    "todo",
-    "fixme",
-    "xxx",
-    "hack",
-)
-MUST_KEEP_PREFIXES = ("vulnerab", "exploit", "cve-")  # vulnerable, vulnerability; exploitable; CVE-2024-1234
+    "security", "insecure", "unsafe", "vulnerab", "exploit", "cve-", "xss", "csrf", "injection",
+    "todo", "fixme", "xxx", "hack",
+)  # fmt: skip
 NOTE_PATHS = 5  # collapsed files named in the note
 _HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
 # What a dropped hunk body costs in the output: its marker and the summary beside it.
@@ -178,9 +173,7 @@ class PatchChooser:
         lowered = (
             joined.lower() if len(joined.lower()) == len(joined) else "\n".join(t.lower() for t in self.texts)
         )
-        self.must_words = self._found(lowered, MUST_KEEP_WORDS, whole_word) | self._found(
-            lowered, MUST_KEEP_PREFIXES, starts_a_word
-        )
+        self.must_words = self._found(lowered, MUST_KEEP_WORDS, starts_a_word)
         self.error_words = self._found(lowered, ERROR_TERMS, whole_word)
 
     def choose(self, sections: Iterable[int], collapsed: set[int], budget: float) -> set[int]:
@@ -198,23 +191,17 @@ class PatchChooser:
         spent = sum(self.tokens[i] for i in chosen) + MARKER_COST * len(hunks)
         matches = self._matches(hunks)
         named = named_sections(self.block, document, open_sections)
-        for hunk in hunks:
-            # A named file's hunks stay whole; a security or TODO change and a pinned line stay with context.
-            wanted = hunk.changes if hunk.section in named else self._must_keep(hunk)
-            body = self._body(hunk, wanted)
+        in_named = self._in_named_definitions(hunks)
+        for position, hunk in enumerate(hunks):
+            # The hunks of a file the request names, or inside a function or class it names (the hunk
+            # header says which), stay whole; a security or TODO change and a pinned line, with context.
+            whole = hunk.section in named or position in in_named
+            body = self._body(hunk, hunk.changes if whole else self._must_keep(hunk))
             spent += self._cost(body, chosen)
             chosen |= body
         ranked = self._ranked(hunks, matches)
-        # Within the budget: first the hunks inside a function or class the request names (the
-        # hunk header says which), whole; then the changed lines the request's terms are in, with
-        # a line on each side, hunk by hunk best first; then whole hunks, best first.
-        in_named = self._in_named_definitions(hunks)
-        for position in (p for p in ranked if p in in_named):
-            body = self._body(hunks[position], hunks[position].changes)
-            cost = self._cost(body, chosen)
-            if spent + cost <= budget:
-                spent += cost
-                chosen |= body
+        # Within the budget: first the changed lines the request's terms are in, with a line on
+        # each side, hunk by hunk best first; then whole hunks, best first.
         for position in ranked:
             matched = sorted(i for i in matches.lines[position] if i in hunks[position].changes)
             if matched:

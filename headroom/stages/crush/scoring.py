@@ -9,6 +9,7 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -41,6 +42,9 @@ def request_terms(block: BlockState) -> list[str]:
     return sorted(query_terms(*texts), key=lambda term: (-len(term), term))
 
 
+_PASCAL_CASE = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
+
+
 def request_words(block: BlockState) -> list[str]:
     """The request's terms for matching groups of lines: every term of the user's question, and the
     identifiers (paths, shas, versions, names) of the tool call's arguments; its plain words
@@ -53,11 +57,14 @@ def request_words(block: BlockState) -> list[str]:
 
 
 def request_identifiers(block: BlockState) -> list[str]:
-    """The request's terms that name one thing (`SkipTo`, `parse_impl`, `api_jwt.py`, `3.1.0`), and
-    the last part of a dotted one (`decode` of `jwt.decode`): what can name a definition."""
+    """The request's terms that name one thing (`parse_impl`, `parseImpl`, `SkipTo`, `api_jwt.py`,
+    `3.1.0`), and the last part of a dotted one (`decode` of `jwt.decode`): what can name a
+    definition. A capitalised word with a capital inside (`SkipTo`, `HashMap`) is a class name;
+    one capital (`Python`) is a word."""
     call = block.block.tool_call
-    found = {**(query_terms(call.arguments) if call is not None else {}), **query_terms(block.block.query)}
-    names: set[str] = set()
+    texts = [block.block.query, call.arguments if call is not None else ""]
+    found = {**(query_terms(texts[1]) if call is not None else {}), **query_terms(texts[0])}
+    names = {word.lower() for text in texts for word in _PASCAL_CASE.findall(text)}
     for term, is_identifier in found.items():
         if is_identifier:
             names.add(term)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +169,88 @@ def test_compress_end_to_end_keeps_the_changes_and_the_original_retrievable() ->
         compress(openai_tool_turn(SHOW, QUERY), store=MemoryStore()).messages[-1]["content"]
         == compress(openai_tool_turn(SHOW, QUERY), store=MemoryStore()).messages[-1]["content"]
     )
+
+
+# Hunk by hunk, on real diffs of two installed versions of pyparsing and PyYAML (tests/git_material.py).
+
+GIT = Path(__file__).parents[2] / "fixtures" / "git"
+
+
+def git_fixture(name: str) -> str:
+    return (GIT / name).read_text()
+
+
+def changed_signatures(text: str) -> list[str]:
+    """Functions whose `def` line a diff both removes and adds, changed: what a question about a
+    function's signature needs (chosen from the raw diff, before anything is compressed)."""
+    removed = set(re.findall(r"^-\s+def (\w+)\(", text, re.MULTILINE))
+    added = set(re.findall(r"^\+\s+def (\w+)\(", text, re.MULTILINE))
+    return sorted(name for name in removed & added if not name.startswith("_"))
+
+
+def def_lines(text: str, function: str) -> list[str]:
+    return [line for line in text.split("\n") if re.match(rf"^[-+]\s+def {function}\(", line)]
+
+
+@pytest.mark.parametrize("function", changed_signatures(git_fixture("show_results.txt")))
+def test_a_big_diff_saves_half_and_keeps_the_lines_a_question_about_a_function_needs(function: str) -> None:
+    text = git_fixture("show_results.txt")
+    assert count_tokens(text) > 5000
+    block = crushed(text, f"How did the signature of ParseResults.{function} change in this commit?")
+    rendered = block.render().split("\n")
+    check_lines(text, block.render(), block.ref)
+    for line in def_lines(text, function):
+        assert line in rendered
+    assert count_tokens(block.render()) <= 0.5 * count_tokens(text)
+
+
+def test_every_file_header_and_hunk_header_stays_and_each_dropped_hunk_body_is_marked_under_it() -> None:
+    text = git_fixture("diff_three_files.txt")
+    block = crushed(text, "What changed in the unicode escaping helpers?")
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    rendered = block.render()
+    kept = set(check_lines(text, rendered, block.ref))
+    assert {i for i, kind in enumerate(document.kinds) if kind in (FILE, HUNK)} <= kept
+    lines = rendered.split("\n")
+    for hunk in (h for section in document.sections for h in section.hunks):
+        if not any(i in kept for i in hunk[1:]):
+            below = lines[lines.index(document.units[hunk.start]) + 1]
+            (marker,) = find_markers(below)
+            assert (marker.first, marker.last) == (hunk.start + 2, hunk.stop)
+            for summary in find_summaries(below):
+                body = Counter(document.kinds[i] for i in hunk[1:])
+                assert dict(counts(summary, "kind")) == {
+                    name: body[kind]
+                    for kind, name in ((ADDED, "added"), (REMOVED, "removed"), (CONTEXT, "unchanged"))
+                    if body[kind]
+                }
+    assert count_tokens(rendered) < 0.6 * count_tokens(text)
+
+
+def test_every_hunk_of_the_file_the_question_names_is_kept_whole() -> None:
+    text = git_fixture("diff_three_files.txt")
+    block = crushed(text, "What changed in yaml/constructor.py?")
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    kept = set(check_lines(text, block.render(), block.ref))
+    named = lines_of(document, "yaml/constructor.py")
+    assert {i for i in named if document.kinds[i] in CHANGES} <= kept
+    others = [i for i, kind in enumerate(document.kinds) if kind in CHANGES and i not in named]
+    assert not set(others) <= kept  # the other files are not kept whole
+
+
+def test_a_term_naming_every_file_names_none() -> None:
+    text = git_fixture("show_results.txt")
+    block = crushed(text, "What changed in pyparsing/results.py?")
+    assert count_tokens(block.render()) <= 0.5 * count_tokens(text)
+
+
+def test_a_security_word_in_a_changed_line_survives_whatever_the_budget() -> None:
+    text = git_fixture("log_p_small_files.txt")
+    start = text.index("diff --git a/yaml/__init__.py")
+    diff = text[start:]
+    block = crushed(diff, "What changed in the loader functions?", target_ratio=0.01, min_tokens=0)
+    rendered = block.render().split("\n")
+    flagged = [line for line in diff.split("\n") if line.startswith(("+", "-")) and "unsafe" in line.lower()]
+    assert flagged and all(line in rendered for line in flagged)
