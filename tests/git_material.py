@@ -190,7 +190,8 @@ SHOWS: dict[str, str] = {
 # Diffs between two commits, and what git blame prints (a sha first on every line, not a log).
 DIFFS: dict[str, tuple[str, ...]] = {
     "diff_three_files.txt": (
-        "diff", ":/Import pyparsing", "HEAD", "--", "pyparsing/testing.py", "pyparsing/util.py", "yaml/constructor.py",
+        "diff", ":/Import pyparsing", "HEAD", "--",
+        "pyparsing/testing.py", "pyparsing/util.py", "yaml/constructor.py",
     ),
     "blame_util.txt": ("blame", "-L", "1,60", "pyparsing/util.py"),
 }  # fmt: skip

@@ -11,14 +11,18 @@ written scale:
     0.6  LIKELY    the type's lines pass its threshold, but not four in five
     0.2  FALLBACK  prose: what a text is when nothing else fits
 
-Equally sure candidates keep the order the checks run in. Where two types fit equally well, the
-classify stage lets the request decide (`headroom.stages.classify`); `detect_label` is the surest.
+Equally sure candidates keep the order the checks run in. A check that could not reach the
+surest confidence found so far is not run (it could neither win nor tie), so the candidates are
+every type as sure as the surest and those seen on the way. Where two types fit equally well,
+the classify stage lets the request decide (`headroom.stages.classify`); `detect_label` is the
+surest.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from headroom.content.table_sniff import sniff_table
@@ -95,14 +99,15 @@ _DIFF_LINE = re.compile(r"^(?:diff --git |--- |\+\+\+ |@@ -\d+)")
 GRAPH_RAILS = r"(?:[*|/\\_.-]| )*[*|/\\](?: +|$)"
 # A commit header (`git log`, `git show`, any --format that starts with `commit <sha>`).
 COMMIT_LINE = re.compile(r"^(?:" + GRAPH_RAILS + r")?commit (?P<sha>[0-9a-f]{7,64})(?= |$)")
-_COMMIT_LINE_ANYWHERE = re.compile(
-    r"^(?:" + GRAPH_RAILS + r")?commit [0-9a-f]{7,64}(?:[ \t].*)?\n(?:" + GRAPH_RAILS + r")?"
-    r"(?:Merge|Author|tree|Reflog):? ",
-    re.MULTILINE,
+_COMMIT_HEADER = re.compile(
+    r"(?:" + GRAPH_RAILS + r")?commit [0-9a-f]{7,64}(?:[ \t].*)?\n(?:" + GRAPH_RAILS + r")?"
+    r"(?:Merge|Author|tree|Reflog):? "
 )
+_RAIL_CHARS = frozenset("*|/\\_.- ")
 # `git log --oneline`: a short sha, the decorations, the subject.
 ONELINE = re.compile(r"^(?:" + GRAPH_RAILS + r")?(?P<sha>[0-9a-f]{7,40}) (?:\((?P<refs>[^)\n]*)\) )?(?=\S)")
 _ONELINE = ONELINE
+_ONELINE_FIRST = frozenset("0123456789abcdef*|/\\")  # how a one-line commit's line can start
 # `git blame` has a sha first too, then its author, date and line number in parentheses.
 _BLAME_LINE = re.compile(r"^\^?[0-9a-f]{7,40} (?:\S+ +)?\([^)\n]*\d{4}-\d{2}-\d{2}[^)\n]* \d+\) ")
 # What a one-line log holds besides its commits: graph rails alone, --name-status, --stat lines.
@@ -168,15 +173,31 @@ _LISTING_HEADER = re.compile(
 
 
 def count_commit_headers(text: str, most: int = 2) -> int:
-    """How many `commit <sha>` headers (followed by Author:, Merge:, tree) the text has, up to `most`."""
-    if "commit " not in text:
-        return 0
+    """How many `commit <sha>` headers (followed by Author:, Merge:, tree) the text has, up to `most`:
+    str.find jumps from one "commit " to the next, and only one with nothing but rails before it
+    on its line is read further."""
     found = 0
-    for _ in _COMMIT_LINE_ANYWHERE.finditer(text):
-        found += 1
-        if found >= most:
-            break
+    position = text.find("commit ")
+    while position != -1 and found < most:
+        start = text.rfind("\n", 0, position) + 1
+        if all(char in _RAIL_CHARS for char in text[start:position]) and _COMMIT_HEADER.match(text, start):
+            found += 1
+        position = text.find("commit ", position + 7)
     return found
+
+
+def _share_from(lines: list[str], pattern: re.Pattern[str], least: float) -> float:
+    """The share of lines matching `pattern`, or 0.0 as soon as it can no longer reach `least`."""
+    allowed = len(lines) * (1 - least)  # misses the share can afford
+    hits = misses = 0
+    for line in lines:
+        if pattern.search(line):
+            hits += 1
+        else:
+            misses += 1
+            if misses > allowed:
+                return 0.0
+    return hits / len(lines) if lines else 0.0
 
 
 def _share(lines: list[str], pattern: re.Pattern[str]) -> float:
@@ -283,7 +304,8 @@ def detect(text: str) -> Detection:
             return Detection((Candidate("log", STRONG, "one JSON object a line"),))
         return Detection((Candidate("json_object", STRONG, "{...}"),))
     lines = [line for line in stripped.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if line.strip()]
-    found = [*_git_candidates(stripped, lines), *_line_shape_candidates(stripped, lines)]
+    found = _git_candidates(stripped, lines)
+    _line_shape_candidates(stripped, lines, found)
     found.append(Candidate("prose", FALLBACK, "no other shape"))
     return Detection(_ranked(found))
 
@@ -328,7 +350,7 @@ def _git_candidates(stripped: str, lines: list[str]) -> list[Candidate]:
 
 def _oneline_share(lines: list[str]) -> Candidate | None:
     """`git log --oneline` (with decorations, a --graph, --name-status or --stat lines under each)."""
-    if len(lines) < 3:
+    if len(lines) < 3 or sum(1 for line in lines if line[0] in _ONELINE_FIRST) < 3:
         return None
     commits = sum(1 for line in lines if _ONELINE.match(line) and not _BLAME_LINE.match(line))
     if commits < 3:
@@ -342,36 +364,90 @@ def _oneline_share(lines: list[str]) -> Candidate | None:
     return None
 
 
-def _line_shape_candidates(stripped: str, lines: list[str]) -> list[Candidate]:
-    """The types told apart by the shape of their lines, each as sure as its share of lines says."""
-    found: list[Candidate] = []
+def _line_shape_candidates(stripped: str, lines: list[str], found: list[Candidate]) -> None:
+    """The types told apart by the shape of their lines, each as sure as its share of lines says,
+    added to `found`. A check that could not reach the surest confidence found so far is skipped:
+    it could neither win nor tie, and detection runs on every block."""
+    checks: list[tuple[float, Callable[[], list[Candidate]]]] = [
+        (STRONG, lambda: _headed_search(lines)),
+        (CERTAIN, lambda: _html(stripped)),
+        (STRONG, lambda: _numbered_code(lines)),
+        (STRONG, lambda: _delimited_table(lines)),  # before logs: a CSV may well start each row with a time
+        (STRONG, lambda: _by_share(lines, "log", _LOG_LINE, _least(found, 0.4), "timestamped lines")),
+        (STRONG, lambda: _search(lines, _least(found, 0.6))),
+        (STRONG, lambda: _shell(lines, _least(found, 0.2))),
+        (
+            LIKELY,
+            lambda: [Candidate("code", LIKELY, "statement-shaped lines")] if _looks_like_code(lines) else [],
+        ),
+        (LIKELY, lambda: _loose_table(lines)),
+    ]
+    for most, check in checks:
+        if most >= _surest(found):
+            found.extend(check())
+
+
+def _surest(found: list[Candidate]) -> float:
+    return max((c.confidence for c in found), default=0.0)
+
+
+def _headed_search(lines: list[str]) -> list[Candidate]:
     if _looks_like_headed_search(lines):
-        found.append(Candidate("search", STRONG, "path headings over numbered lines"))
+        return [Candidate("search", STRONG, "path headings over numbered lines")]
+    return []
+
+
+def _html(stripped: str) -> list[Candidate]:
     if _HTML_PAGE.search(stripped[:4000]):
-        found.append(Candidate("html", CERTAIN, "a page"))
-    elif _looks_like_html(stripped):
-        found.append(Candidate("html", STRONG, "opens with a tag"))
+        return [Candidate("html", CERTAIN, "a page")]
+    return [Candidate("html", STRONG, "opens with a tag")] if _looks_like_html(stripped) else []
+
+
+def _numbered_code(lines: list[str]) -> list[Candidate]:
     numbered = strip_line_numbers(lines)
     if numbered is not None and _looks_like_code(numbered):
-        found.append(Candidate("code", STRONG, "numbered source lines"))
-    if _looks_like_delimited_table(lines):  # a CSV may well start each row with a time
-        found.append(Candidate("table", STRONG, "delimited rows under a header"))
-    found.extend(_by_share(lines, "log", _share(lines, _LOG_LINE), 0.4, "timestamped lines"))
-    search = max(_share(lines, _SEARCH_LINE), _search_share(lines))
-    found.extend(_by_share(lines, "search", search, 0.6, "path:line: results"))
-    if _LISTING_HEADER.match(lines[0]):
-        found.append(Candidate("shell", STRONG, "a listing's header row"))
-    found.extend(_by_share(lines, "shell", _share(lines, _SHELL_LINE), 0.2, "command output lines"))
-    if _looks_like_code(lines):
-        found.append(Candidate("code", LIKELY, "statement-shaped lines"))
+        return [Candidate("code", STRONG, "numbered source lines")]
+    return []
+
+
+def _delimited_table(lines: list[str]) -> list[Candidate]:
+    return (
+        [Candidate("table", STRONG, "delimited rows under a header")]
+        if _looks_like_delimited_table(lines)
+        else []
+    )
+
+
+def _least(found: list[Candidate], threshold: float) -> float:
+    """The share a line-shape type needs: its threshold, or a strong share once a strong type is found."""
+    return STRONG_SHARE if _surest(found) >= STRONG else threshold
+
+
+def _search(lines: list[str], least: float) -> list[Candidate]:
+    share = max(_share_from(lines, _SEARCH_LINE, least), _search_share(lines))
+    return _candidate_by_share("search", share, least, "path:line: results")
+
+
+def _shell(lines: list[str], least: float) -> list[Candidate]:
+    found = [Candidate("shell", STRONG, "a listing's header row")] if _LISTING_HEADER.match(lines[0]) else []
+    return found + _by_share(lines, "shell", _SHELL_LINE, least, "command output lines")
+
+
+def _loose_table(lines: list[str]) -> list[Candidate]:
     if _looks_like_table(lines) or sniff_table(lines) is not None:
-        found.append(Candidate("table", LIKELY, "aligned or delimited columns"))
-    return found
+        return [Candidate("table", LIKELY, "aligned or delimited columns")]
+    return []
 
 
-def _by_share(lines: list[str], label: str, share: float, threshold: float, what: str) -> list[Candidate]:
-    """A candidate when `share` of the lines have the type's shape: likely from `threshold` on,
-    strong when four in five lines do."""
+def _by_share(
+    lines: list[str], label: str, pattern: re.Pattern[str], threshold: float, what: str
+) -> list[Candidate]:
+    """A candidate when `threshold` of the lines or more have the type's shape (`pattern`)."""
+    return _candidate_by_share(label, _share_from(lines, pattern, threshold), threshold, what)
+
+
+def _candidate_by_share(label: str, share: float, threshold: float, what: str) -> list[Candidate]:
+    """Likely from `threshold` on, strong when four in five lines have the type's shape."""
     if share < threshold:
         return []
     confidence = STRONG if share >= STRONG_SHARE else LIKELY

@@ -14,8 +14,7 @@ and the subject line), then as the budget allows its message, its stat summary a
 one marker in place, with a summary of how many commits it held, the days they span, their
 authors and their signals. In `git log -p` a kept commit brings its patch's file and hunk
 headers (and a marker for each hunk body), so commits are chosen with that cost, within half the
-budget, and a commit neither the request nor a signal points to is kept only when no commit is
-pointed to at all; the kept commits' patches share the rest under the diff rules of `crush.diff.v1`: every
+budget; the kept commits' patches share the rest under the diff rules of `crush.diff.v1`: every
 file header and hunk header, the best hunks' changed lines, lock and generated files collapsed. There
 is no faithful re-encoding of a log: `lossless` leaves it whole, and `auto` is the selection.
 """
@@ -108,12 +107,8 @@ class CommitChooser:
         must = self._must_keep()
         for position in sorted(must):
             spent += self._take(position, self._header(position), chosen) + self._skeleton_cost(position)
-        ranked, scores = self._ranked()
-        # In a patched log a commit nothing points to costs its whole patch skeleton: it only fills
-        # in when nothing the request or a signal points to is there at all.
-        anything = bool(must) or any(scores[p] > 0 for p in ranked)
-        for position in ranked:
-            if position in must or (patched and anything and scores[position] <= 0):
+        for position in self._ranked():
+            if position in must:
                 continue
             header = self._header(position)
             for lines in (header | self._details(position), header):
@@ -183,9 +178,9 @@ class CommitChooser:
         files = {position: document.files_of(commit) for position, commit in enumerate(document.commits)}
         return must | named_by_request(terms, files)
 
-    def _ranked(self) -> tuple[list[int], list[float]]:
-        """The commits best first (the request's terms, then the signals; newest, first in the log,
-        among equals), and each one's score."""
+    def _ranked(self) -> list[int]:
+        """The commits best first: the request's terms, then the signals; newest (first in the log)
+        among equals."""
         document = self.document
         owner = [-1] * len(document.units)
         for position, commit in enumerate(document.commits):
@@ -198,7 +193,7 @@ class CommitChooser:
             matches.weights[position] + sum(SIGNAL_WEIGHTS[signal] for signal in commit.signals)
             for position, commit in enumerate(document.commits)
         ]
-        return sorted(range(len(document.commits)), key=lambda p: (-scores[p], p)), scores
+        return sorted(range(len(document.commits)), key=lambda p: (-scores[p], p))
 
     def _patches(self, budget: float) -> set[int]:
         """The kept commits' patches, under the diff rules, within what the headers left."""
