@@ -3,7 +3,8 @@
 A hunk is the unit. What always stays, verbatim: every file header (`diff --git`, `index`,
 `---`/`+++`, mode and rename lines), every hunk header with its line counts (never rewritten),
 and a commit's header and message. Then, within a token budget (`target_ratio` of the diff,
-at least `min_tokens`, scaled by bias), the hunks' changed lines:
+headers and markers included, scaled by bias; the changed lines get at least `min_tokens`
+whatever the headers cost), the hunks' changed lines:
 
 - every hunk of a file the request or the tool call's arguments name (by path, file name or
   module name, or a directory holding it), when the term names at most half the files: one
@@ -67,6 +68,9 @@ MUST_KEEP_WORDS = (
     "todo", "fixme", "xxx", "hack",
 )  # fmt: skip
 NOTE_PATHS = 5  # collapsed files named in the note
+_DEFINITION = (
+    r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(?:{})\b"
+)
 _HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
 # What a dropped hunk body costs in the output: its marker and the summary beside it.
 MARKER_COST = MARKER_TOKENS + 16
@@ -83,7 +87,12 @@ class DiffParams(CrushParams):
         description="Keep about this share of the diff's tokens, headers and markers included (scaled by"
         " bias); hunks the request names, and security and TODO changes, are kept beyond it",
     )
-    min_tokens: int = param(600, ge=0, description="No diff's budget goes below this many tokens")
+    min_tokens: int = param(
+        600,
+        ge=0,
+        description="The changed lines get at least this many tokens (scaled by bias), whatever the"
+        " file and hunk headers and the markers cost",
+    )
     context_lines: int = param(
         1, ge=0, description="Unchanged lines a kept hunk keeps on each side of its changes (scaled by bias)"
     )
@@ -124,7 +133,7 @@ class CrushDiff(CrushStage):
 
 
 def diff_budget(block: BlockState, state: RunState, params: DiffParams) -> float:
-    return max(params.min_tokens, params.target_ratio * state.block_tokens(block)) * block.bias
+    return params.target_ratio * state.block_tokens(block) * block.bias
 
 
 def collapsed_sections(document: DiffDocument, params: DiffParams) -> set[int]:
@@ -189,6 +198,9 @@ class PatchChooser:
         chosen = {i for p in positions for i in document.sections[p].lines if document.kinds[i] == FILE}
         chosen |= {hunk.lines.start for hunk in hunks}
         spent = sum(self.tokens[i] for i in chosen) + MARKER_COST * len(hunks)
+        # A diff of many small hunks may spend its whole budget on headers and markers: the changed
+        # lines always get `min_tokens` besides.
+        budget = max(budget, spent + self.params.min_tokens * self.block.bias)
         matches = self._matches(hunks)
         named = named_sections(self.block, document, open_sections)
         in_named = self._in_named_definitions(hunks)
@@ -200,16 +212,23 @@ class PatchChooser:
             spent += self._cost(body, chosen)
             chosen |= body
         ranked = self._ranked(hunks, matches)
-        # Within the budget: first the changed lines the request's terms are in, with a line on
-        # each side, hunk by hunk best first; then whole hunks, best first.
-        for position in ranked:
-            matched = sorted(i for i in matches.lines[position] if i in hunks[position].changes)
-            if matched:
-                body = self._around(hunks[position], matched)
-                cost = self._cost(body, chosen) + MARKER_COST * _runs_added(body, chosen)
-                if spent + cost <= budget:
-                    spent += cost
-                    chosen |= body
+        # Within the budget: first the changed lines that define what the request names (`def
+        # name(`, `fn name`, `class Name`), then the other changed lines its terms are in, each
+        # with a line on each side, hunk by hunk from the best match down (they cost what they
+        # hold, whatever the hunk's size); then whole hunks, by worth per token.
+        by_match = sorted(range(len(hunks)), key=lambda p: (-matches.weights[p], p))
+        defining = self._definitions(matches)
+        for wanted in (lambda i: i in defining, lambda i: True):
+            for position in by_match:
+                lines = sorted(
+                    i for i in matches.lines[position] if i in hunks[position].changes and wanted(i)
+                )
+                if lines:
+                    body = self._around(hunks[position], lines)
+                    cost = self._cost(body, chosen) + MARKER_COST * _runs_added(body, chosen)
+                    if spent + cost <= budget:
+                        spent += cost
+                        chosen |= body
         for position in ranked:
             body = self._body(hunks[position], hunks[position].changes)
             cost = self._cost(body, chosen)
@@ -234,9 +253,20 @@ class PatchChooser:
             for index in (hunk.lines.start, *hunk.changes)
         }
         owner = [where.get(index, -1) for index in self.searched]
-        found = group_matches(self.texts, owner, len(hunks), request_words(self.block), self.starts)
+        names = frozenset(request_identifiers(self.block))
+        found = group_matches(self.texts, owner, len(hunks), request_words(self.block), self.starts, names)
         lines = [{self.searched[k] for k in held} for held in found.lines]
         return GroupMatches(found.weights, lines)
+
+    def _definitions(self, matches: GroupMatches) -> set[int]:
+        """The matched lines that define a term of the request: the term right after `def`, `fn`,
+        `func` (and a Go receiver), `function`, `class`, `struct`, `interface`, `trait`, `enum`, `type`."""
+        terms = [re.escape(term) for term in request_words(self.block) if term.isidentifier()]
+        if not terms:
+            return set()
+        pattern = re.compile(_DEFINITION.format("|".join(terms)), re.IGNORECASE)
+        units = self.document.units
+        return {i for lines in matches.lines for i in lines if pattern.search(units[i])}
 
     def _in_named_definitions(self, hunks: list[Hunk]) -> set[int]:
         """Hunks whose header names, after its line counts, a function or class the request names

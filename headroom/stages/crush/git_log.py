@@ -38,7 +38,7 @@ from headroom.stages.crush.diff import (
     note_collapsed,
 )
 from headroom.stages.crush.lines import group_matches, narrow_to
-from headroom.stages.crush.scoring import request_words
+from headroom.stages.crush.scoring import request_identifiers, request_words
 
 # What a signal adds to a commit's rank (a rare request term weighs 0.4 and up, several add up).
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}
@@ -187,7 +187,10 @@ class CommitChooser:
             for index in commit.lines:
                 if document.kinds[index] not in (FILE, HUNK) or index in commit.header:
                     owner[index] = position
-        matches = group_matches(document.units, owner, len(document.commits), request_words(self.block))
+        names = frozenset(request_identifiers(self.block))
+        matches = group_matches(
+            document.units, owner, len(document.commits), request_words(self.block), names=names
+        )
 
         scores = [
             matches.weights[position] + sum(SIGNAL_WEIGHTS[signal] for signal in commit.signals)
