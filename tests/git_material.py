@@ -206,6 +206,24 @@ def outputs(history: History) -> dict[str, str]:
     return found
 
 
+def moves(root: Path) -> str:
+    """`git log -p` of a short history whose commits change no line: a pure rename, a mode change,
+    a binary file (matplotlib's hand.png), then an edit, so a patch has files with no hunk."""
+    history = History(root)
+    _copy(OLD_SITE / "yaml", root / "yaml")
+    history.git("init", "-q", "-b", "main")
+    history.commit("Import PyYAML 6.0")
+    history.git("mv", "yaml/cyaml.py", "yaml/c_yaml.py")
+    history.commit("Rename cyaml.py to c_yaml.py")
+    (root / "yaml" / "__init__.py").chmod(0o755)
+    history.commit("Make yaml/__init__.py executable")
+    _copy(NEW_SITE / "matplotlib" / "mpl-data" / "images" / "hand.png", root / "docs" / "hand.png")
+    history.commit("Add the hand icon")
+    _copy(NEW_SITE / "yaml" / "constructor.py", root / "yaml" / "constructor.py")
+    history.commit("constructor.py from PyYAML 6.0.4")
+    return history.git("log", "-p", "-4")
+
+
 def diff_u(old: Path, new: Path, label_old: str, label_new: str) -> str:
     done = subprocess.run(
         ["diff", "-u", "--label", label_old, "--label", label_new, str(old), str(new)],
@@ -223,6 +241,8 @@ def write() -> None:
         history = build(Path(scratch))
         for name, text in outputs(history).items():
             (FIXTURES / name).write_text(text)
+    with tempfile.TemporaryDirectory(prefix="headroom-git-") as scratch:
+        (FIXTURES / "log_p_moves.txt").write_text(moves(Path(scratch)))
     pairs = {
         "diff_u_testing.txt": ("pyparsing/testing.py", "pyparsing"),
         "diff_u_constructor.txt": ("yaml/constructor.py", "yaml"),

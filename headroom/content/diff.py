@@ -247,7 +247,10 @@ def _close_hunks(section: FileSection, kinds: list[str], lines: list[str]) -> No
     """Stretch each hunk over its lines (up to the next hunk or the end of its file), and note
     whether the file's first changed lines say it is generated."""
     stops = [hunk.start for hunk in section.hunks[1:]] + [section.lines.stop]
-    section.hunks = [range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops, strict=True)]
+    # A file with no hunk (a binary file, a mode change, a rename) has no stop to give one.
+    section.hunks = [
+        range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops[: len(section.hunks)], strict=True)
+    ]
     section.marked_generated = _says_generated(section, lines)
 
 

@@ -23,12 +23,14 @@ authors (and any revert, fix, security or breaking change among them):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from headroom.content.detect import COMMIT_LINE, ONELINE
 from headroom.content.diff import META, DiffDocument, describe_lines
+from headroom.content.signals import line_starts, lines_holding, whole_word
 from headroom.markers import Scalar, SummaryEntry, summary
 
 _RAILS = re.compile(r"^(?:[*|/\\_.-]| )*[*|/\\](?: +|$)")
@@ -41,15 +43,15 @@ _AUTHOR = re.compile(
     r"^(?:Author: +|author )(?P<name>[^<\n]*?)\s*(?:<[^>\n]*>)?(?: (?P<raw>\d{9,11} [+-]\d{4}))?$"
 )
 _DATE = re.compile(r"^(?:Date|AuthorDate): +(?P<date>.+)$")
-_SIGNALS = (
-    ("revert", re.compile(r"\brevert(?:s|ed|ing)?\b", re.IGNORECASE)),
-    (
-        "security",
-        re.compile(r"\b(?:security|cve-\d{4}-\d+|vulnerab\w*|exploit\w*|xss|csrf)\b", re.IGNORECASE),
-    ),
-    ("breaking", re.compile(r"\bbreaking\b|^\w+(?:\([^)]*\))?!:", re.IGNORECASE)),
-    ("fix", re.compile(r"\b(?:fix|fixes|fixed|bugfix|hotfix|regression)\b", re.IGNORECASE)),
+# Words that make a commit stand out, found in its lower-cased subject and message: (signal,
+# words found where a word starts, words found whole). A conventional commit's `feat!:` breaks too.
+_SIGNALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("revert", ("revert",), ()),
+    ("security", ("security", "cve-", "vulnerab", "exploit"), ("xss", "csrf")),
+    ("breaking", ("breaking",), ()),
+    ("fix", ("bugfix", "hotfix", "regression"), ("fix", "fixes", "fixed")),
 )
+_CONVENTIONAL_BREAKING = re.compile(r"^\w+(?:\([^)]*\))?!:")
 MAX_LISTED_AUTHORS = 6
 
 
@@ -73,6 +75,7 @@ class Commit:
 class GitLogDocument(DiffDocument):
     def __init__(self, text: str):
         self._bare: list[str] | None = None
+        self._commit_starts: list[int] | None = None
         super().__init__(text)
         self.commits = _commits(self.diff_lines(), self.kinds)
         self.commit_of = [-1] * len(self.units)
@@ -97,6 +100,12 @@ class GitLogDocument(DiffDocument):
     def groups(self) -> list[range]:
         return [commit.lines for commit in self.commits]
 
+    def _starts(self) -> list[int]:
+        """Each commit's first line, in order."""
+        if self._commit_starts is None:
+            self._commit_starts = [commit.lines.start for commit in self.commits]
+        return self._commit_starts
+
     def preamble(self) -> range:
         """Lines before the first commit (an annotated tag's header, a command line)."""
         return range(self.commits[0].lines.start if self.commits else len(self.units))
@@ -113,7 +122,8 @@ class GitLogDocument(DiffDocument):
         return [self._describe_run(keep, first, last) for first, last in spans]
 
     def _describe_run(self, keep: list[bool], first: int, last: int) -> str:
-        dropped = [c for c in self.commits if first <= c.lines.start <= last]
+        starts = self._starts()
+        dropped = self.commits[bisect_left(starts, first) : bisect_right(starts, last)]
         if not dropped:
             return describe_lines(self, keep, first, last, self._file_counts(first, last))
         entries: list[SummaryEntry] = [("kind", [("commit", len(dropped))])]
@@ -129,7 +139,7 @@ class GitLogDocument(DiffDocument):
             entries.append((key, listed))
         signals = Counter(signal for c in dropped for signal in c.signals)
         if signals:
-            entries.append(("signal", [(name, signals[name]) for name, _ in _SIGNALS if signals[name]]))
+            entries.append(("signal", [(name, signals[name]) for name, *_ in _SIGNALS if signals[name]]))
         return summary(last - first + 1, self.unit_name, entries)
 
     def _file_counts(self, first: int, last: int) -> Counter[str]:
@@ -176,7 +186,9 @@ def _commits(bare: list[str], kinds: list[str]) -> list[Commit]:
         return []
     stops = [*starts[1:], len(bare)]
     reader = _read_full if full else _read_oneline
-    return [reader(bare, kinds, range(start, stop)) for start, stop in zip(starts, stops, strict=True)]
+    commits = [reader(bare, kinds, range(start, stop)) for start, stop in zip(starts, stops, strict=True)]
+    _read_signals(bare, commits)
+    return commits
 
 
 def _read_full(bare: list[str], kinds: list[str], lines: range) -> Commit:
@@ -201,7 +213,6 @@ def _read_full(bare: list[str], kinds: list[str], lines: range) -> Commit:
         commit.message = range(message.start + 1, message.stop)
     commit.header = range(start, header_end + 1)
     _read_files(commit, bare, kinds, range(index, lines.stop))
-    commit.signals = _signals_of(bare, commit)
     return commit
 
 
@@ -224,7 +235,6 @@ def _read_oneline(bare: list[str], kinds: list[str], lines: range) -> Commit:
     commit = Commit(lines, range(start, start + 1), match["sha"], refs=match["refs"] or "")
     commit.subject = bare[start][match.end() :].strip()
     _read_files(commit, bare, kinds, range(start + 1, lines.stop))
-    commit.signals = _signals_of(bare, commit)
     return commit
 
 
@@ -244,9 +254,29 @@ def _read_files(commit: Commit, bare: list[str], kinds: list[str], lines: range)
             commit.file_lines[index] = line.strip()  # --name-only
 
 
-def _signals_of(bare: list[str], commit: Commit) -> tuple[str, ...]:
-    text = "\n".join([commit.subject, *(bare[i].strip() for i in commit.message)])
-    return tuple(name for name, pattern in _SIGNALS if pattern.search(text))
+def _read_signals(bare: list[str], commits: list[Commit]) -> None:
+    """Each commit's signals, from its subject and message: one pass of str.find per word over all."""
+    texts: list[str] = []
+    owner: list[int] = []
+    for position, commit in enumerate(commits):
+        for text in (commit.subject, *(bare[i].strip() for i in commit.message)):
+            texts.append(text.lower())
+            owner.append(position)
+    starts = line_starts(texts)
+    joined = "\n".join(texts)
+    found: list[set[str]] = [set() for _ in commits]
+    for name, prefixes, words in _SIGNALS:
+        for term, accept in [*((p, _starts_word) for p in prefixes), *((w, whole_word) for w in words)]:
+            for line in lines_holding(joined, starts, term, accept):
+                found[owner[line]].add(name)
+    for commit, names in zip(commits, found, strict=True):
+        if _CONVENTIONAL_BREAKING.match(commit.subject):
+            names.add("breaking")
+        commit.signals = tuple(name for name, *_ in _SIGNALS if name in names)
+
+
+def _starts_word(text: str, index: int, length: int) -> bool:
+    return index == 0 or not text[index - 1].isalnum()
 
 
 _MONTHS = {

@@ -230,3 +230,12 @@ def test_the_file_headers_of_a_patch_are_the_diff_parsers() -> None:
     headers = [parsed.units[i] for i, kind in enumerate(parsed.kinds) if kind == FILE]
     assert all(line.startswith(("diff --git ", "index ", "--- ", "+++ ")) for line in headers)
     assert sum(1 for line in headers if line.startswith("diff --git ")) == text.count("\ndiff --git ")
+
+
+def test_a_patch_with_files_that_have_no_hunk_parses() -> None:
+    # A pure rename, a mode change and a binary file: file headers with no hunk under them
+    # (before, reading one raised `zip() argument 2 is longer than argument 1`).
+    parsed = document("log_p_moves.txt")
+    hunkless = [section.path for section in parsed.sections if not section.hunks]
+    assert hunkless == ["docs/hand.png", "yaml/__init__.py", "yaml/c_yaml.py"]
+    assert [len(c.header) for c in parsed.commits] == [5, 5, 5, 5]

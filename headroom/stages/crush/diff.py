@@ -13,11 +13,13 @@ whatever the headers cost), the hunks' changed lines:
   request names (`SkipTo`, `decode` of `jwt.decode`; a plain word names no definition);
 - every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
   `TODO`, `FIXME`): rare, and never to be summarised away;
-- then the other hunks, best first: the request's terms in their changed lines or header (the
-  score stage's relevance, its rarest terms weighing most), a line the request pins, an error
-  word among the changes, by worth per token so that a small hunk that matches comes before a
-  long rewrite. The changed lines the request's terms are in (with a line on each side) come
-  first, hunk by hunk; then whole hunks while they fit.
+- then the other hunks, best first: the request's terms in their changed lines or header (each
+  by how few hunks hold it, a term in more than half of them weighing nothing, a name the
+  request gives three times a plain word), a line the request pins, an error word among the
+  changes. First the changed lines that define what the request names (`def name(`, `fn name`,
+  `class Name`), then the other changed lines its terms are in, each with a line on each side,
+  from the best-matching hunk down; then whole hunks by worth per token, so a small hunk that
+  matches comes before a long rewrite.
 
 A kept hunk keeps `context_lines` unchanged lines on each side of its changes (one, by default:
 the hunk header already says where it is and in which function, and unchanged lines are the
@@ -174,6 +176,8 @@ class PatchChooser:
         self.params = params
         self.tokens = state.unit_tokens(block)
         self.reach = scaled(params.context_lines, block.bias)
+        self.terms = request_words(block)
+        self.names = frozenset(request_identifiers(block))
         # Only hunk headers and changed lines are searched for words: unchanged lines decide nothing.
         self.searched = [i for i, kind in enumerate(document.kinds) if kind == HUNK or kind in CHANGES]
         self.texts = [document.units[i] for i in self.searched]
@@ -253,15 +257,14 @@ class PatchChooser:
             for index in (hunk.lines.start, *hunk.changes)
         }
         owner = [where.get(index, -1) for index in self.searched]
-        names = frozenset(request_identifiers(self.block))
-        found = group_matches(self.texts, owner, len(hunks), request_words(self.block), self.starts, names)
+        found = group_matches(self.texts, owner, len(hunks), self.terms, self.starts, self.names)
         lines = [{self.searched[k] for k in held} for held in found.lines]
         return GroupMatches(found.weights, lines)
 
     def _definitions(self, matches: GroupMatches) -> set[int]:
         """The matched lines that define a term of the request: the term right after `def`, `fn`,
         `func` (and a Go receiver), `function`, `class`, `struct`, `interface`, `trait`, `enum`, `type`."""
-        terms = [re.escape(term) for term in request_words(self.block) if term.isidentifier()]
+        terms = [re.escape(term) for term in self.terms if term.isidentifier()]
         if not terms:
             return set()
         pattern = re.compile(_DEFINITION.format("|".join(terms)), re.IGNORECASE)
@@ -276,7 +279,7 @@ class PatchChooser:
         for hunk in hunks:
             found = _HUNK_CONTEXT.match(self.document.units[hunk.lines.start])
             contexts.append(found[1] if found is not None else "")
-        matches = group_matches(contexts, range(len(hunks)), len(hunks), request_identifiers(self.block))
+        matches = group_matches(contexts, range(len(hunks)), len(hunks), sorted(self.names))
         return {position for position, lines in enumerate(matches.lines) if lines}
 
     def _must_keep(self, hunk: Hunk) -> list[int]:

@@ -14,9 +14,10 @@ and the subject line), then as the budget allows its message, its stat summary a
 one marker in place, with a summary of how many commits it held, the days they span, their
 authors and their signals. In `git log -p` a kept commit brings its patch's file and hunk
 headers (and a marker for each hunk body), so commits are chosen with that cost, within half the
-budget; the kept commits' patches share the rest under the diff rules of `crush.diff.v1`: every
-file header and hunk header, the best hunks' changed lines, lock and generated files collapsed. There
-is no faithful re-encoding of a log: `lossless` leaves it whole, and `auto` is the selection.
+budget (at least `min_tokens`); the kept commits' patches share the rest under the diff rules
+of `crush.diff.v1`: every file header and hunk header, the best hunks' changed lines, lock and
+generated files collapsed. There is no faithful re-encoding of a log: `lossless` leaves it
+whole, and `auto` is the selection.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class CommitChooser:
         self.tokens = state.unit_tokens(block)
         self.kept: list[int] = []
         self.collapsed: set[int] = set()
+        self.terms = request_words(block)
+        self.names = frozenset(request_identifiers(block))
 
     def choose(self) -> set[int]:
         document = self.document
@@ -101,7 +104,7 @@ class CommitChooser:
         self.collapsed = collapsed_sections(document, self.params)
         # In `git log -p` a kept commit brings its patch's file and hunk headers, and a marker
         # for each hunk body: the commits take at most half the budget with those, the hunks the rest.
-        frame_budget = budget * HEADER_SHARE if patched else budget
+        frame_budget = max(budget * HEADER_SHARE, min(budget, self.params.min_tokens)) if patched else budget
         chosen = set(document.preamble())
         spent = sum(self.tokens[i] for i in chosen)
         must = self._must_keep()
@@ -157,7 +160,7 @@ class CommitChooser:
         details = set(commit.message)
         if commit.stat_summary is not None:
             details.add(commit.stat_summary)
-        terms = request_words(self.block)
+        terms = self.terms
         files = sorted(
             commit.file_lines,
             key=lambda i: (not any(names_path(term, commit.file_lines[i]) for term in terms), i),
@@ -169,7 +172,7 @@ class CommitChooser:
         """Commits holding a pinned line, named by a sha prefix, or touching a file the request names."""
         document = self.document
         pinned = self.block.pinned
-        terms = request_words(self.block)
+        terms = self.terms
         shas = [t for t in terms if len(t) >= MIN_SHA and all(ch in "0123456789abcdef" for ch in t)]
         must = set()
         for position, commit in enumerate(document.commits):
@@ -187,10 +190,7 @@ class CommitChooser:
             for index in commit.lines:
                 if document.kinds[index] not in (FILE, HUNK) or index in commit.header:
                     owner[index] = position
-        names = frozenset(request_identifiers(self.block))
-        matches = group_matches(
-            document.units, owner, len(document.commits), request_words(self.block), names=names
-        )
+        matches = group_matches(document.units, owner, len(document.commits), self.terms, names=self.names)
 
         scores = [
             matches.weights[position] + sum(SIGNAL_WEIGHTS[signal] for signal in commit.signals)

@@ -13,6 +13,7 @@ from headroom import compress, retrieve
 from headroom.content.diff import ADDED, CHANGES, CONTEXT, FILE, HUNK, REMOVED, DiffDocument
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.diff import GENERATED_PATHS, CrushDiff, DiffParams, is_generated
+from headroom.stages.crush.scoring import request_identifiers
 from headroom.stages.score import Score
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
@@ -254,3 +255,31 @@ def test_a_security_word_in_a_changed_line_survives_whatever_the_budget() -> Non
     rendered = block.render().split("\n")
     flagged = [line for line in diff.split("\n") if line.startswith(("+", "-")) and "unsafe" in line.lower()]
     assert flagged and all(line in rendered for line in flagged)
+
+
+def test_the_changed_lines_get_their_floor_and_the_lines_defining_what_is_named_come_first() -> None:
+    text = git_fixture("diff_three_files.txt")
+    (function, *_) = changed_signatures(text)
+    # A budget the headers and markers alone overrun: the changed lines still get min_tokens,
+    # and the lines defining the function the question names are the first to go in.
+    block = crushed(text, f"How did {function} change?", target_ratio=0.01, min_tokens=100)
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in def_lines(text, function))
+    kept_changes = [i for i in block.kept_indices() if document.kinds[i] in CHANGES]
+    assert 0 < len(kept_changes) < 0.2 * sum(1 for kind in document.kinds if kind in CHANGES)
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How did the signature of Factory change?", {"factory"}),
+        ("When did SkipTo.parseImpl change?", {"skipto", "parseimpl", "skipto.parseimpl"}),
+        ("Which claim checks does jwt.decode verify?", {"jwt.decode", "decode"}),
+        ("Does the newer release keep it?", set()),  # a sentence's first word is no name
+    ],
+)
+def test_the_names_a_request_gives(question: str, names: set[str]) -> None:
+    state = make_state(openai_tool_turn("x", question))
+    assert set(request_identifiers(tool_block(state))) == names

@@ -218,3 +218,15 @@ def test_compress_end_to_end_labels_the_log_and_keeps_the_original_retrievable()
     assert row["label"] == "git_log" and row["candidates"].startswith("git_log 1.0")
     again = compress(messages, store=MemoryStore()).messages[2]["content"]
     assert again == output
+
+
+def test_renames_mode_changes_and_binary_files_keep_their_file_headers() -> None:
+    name = "log_p_moves.txt"
+    block = crush(name, "Which file was renamed, and what changed in the constructor?", "git log -p -4")
+    kept = kept_of(block, name)
+    document = commits(block)
+    for section in document.sections:
+        if not section.hunks and any(i in kept for i in section.lines):
+            assert all(i in kept for i in section.lines)  # rename, mode and Binary lines are its header
+    renamed = next(s for s in document.sections if s.path == "yaml/c_yaml.py")
+    assert set(renamed.lines) <= kept
