@@ -70,8 +70,8 @@ MUST_KEEP_WORDS = (
     "todo", "fixme", "xxx", "hack",
 )  # fmt: skip
 NOTE_PATHS = 5  # collapsed files named in the note
-_DEFINITION = (
-    r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(?:{})\b"
+_DEFINITION = re.compile(
+    r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(\w+)"
 )
 _HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
 # What a dropped hunk body costs in the output: its marker and the summary beside it.
@@ -264,12 +264,14 @@ class PatchChooser:
     def _definitions(self, matches: GroupMatches) -> set[int]:
         """The matched lines that define a term of the request: the term right after `def`, `fn`,
         `func` (and a Go receiver), `function`, `class`, `struct`, `interface`, `trait`, `enum`, `type`."""
-        terms = [re.escape(term) for term in self.terms if term.isidentifier()]
-        if not terms:
-            return set()
-        pattern = re.compile(_DEFINITION.format("|".join(terms)), re.IGNORECASE)
+        terms = set(self.terms)
         units = self.document.units
-        return {i for lines in matches.lines for i in lines if pattern.search(units[i])}
+        return {
+            i
+            for lines in matches.lines
+            for i in lines
+            if any(name.lower() in terms for name in _DEFINITION.findall(units[i]))
+        }
 
     def _in_named_definitions(self, hunks: list[Hunk]) -> set[int]:
         """Hunks whose header names, after its line counts, a function or class the request names
