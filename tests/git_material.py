@@ -181,6 +181,16 @@ LOGS: dict[str, tuple[str, ...]] = {
     ),
     "log_p_core.txt": ("log", "-p", "-14", "--", "pyparsing/core.py"),
 }  # fmt: skip
+# The saved logs, by form: full commit blocks (with --graph, --stat, --name-status, -p), one-line.
+FULL_FORMS = tuple(name for name in LOGS if "oneline" not in name)
+ONELINE_FORMS = tuple(name for name in LOGS if "oneline" in name)
+
+
+def saved(name: str) -> str:
+    """A saved output, as the tests read it."""
+    return (FIXTURES / name).read_text()
+
+
 SHOWS: dict[str, str] = {
     "show_results.txt": ":/results: bring",
     "show_merge.txt": ":/Merge branch",

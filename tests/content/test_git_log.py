@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,25 +18,11 @@ from headroom.content.detect import CERTAIN, STRONG, detect
 from headroom.content.diff import FILE
 from headroom.content.git_log import GitLogDocument, commit_day
 from headroom.markers import find_summaries
+from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
 from tests.stages.crush.line_checks import check_lines
 
-GIT = Path(__file__).parents[1] / "fixtures" / "git"
 REF = "0123456789abcdef"
-FULL_FORMS = (
-    "log_medium.txt",
-    "log_fuller_decorate.txt",
-    "log_name_status.txt",
-    "log_name_only.txt",
-    "log_stat.txt",
-    "log_graph_stat.txt",
-    "log_p_small_files.txt",
-    "log_p_core.txt",
-)
-ONELINE_FORMS = ("log_oneline.txt", "log_oneline_graph.txt", "log_oneline_name_status.txt")
-
-
-def text_of(name: str) -> str:
-    return (GIT / name).read_text()
+text_of = saved
 
 
 def document(name: str) -> GitLogDocument:

@@ -8,7 +8,6 @@ commit a question is about is chosen by a rule over the raw text (its position, 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,28 +20,12 @@ from headroom.stage import BlockState
 from headroom.stages.crush.git_log import CrushGitLog, GitLogParams
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
+from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
 from tests.stages.crush.common import crushed
 from tests.stages.crush.line_checks import check_lines
 
-GIT = Path(__file__).parents[2] / "fixtures" / "git"
-FORMS = (
-    "log_medium.txt",
-    "log_fuller_decorate.txt",
-    "log_name_status.txt",
-    "log_name_only.txt",
-    "log_stat.txt",
-    "log_graph_stat.txt",
-    "log_oneline.txt",
-    "log_oneline_graph.txt",
-    "log_oneline_name_status.txt",
-    "log_p_small_files.txt",
-    "log_p_core.txt",
-)
-FULL_FORMS = tuple(name for name in FORMS if "oneline" not in name)
-
-
-def text_of(name: str) -> str:
-    return (GIT / name).read_text()
+FORMS = (*FULL_FORMS, *ONELINE_FORMS)
+text_of = saved
 
 
 def crush(name: str, question: str, command: str = "git log", **params: Any) -> BlockState:
