@@ -32,6 +32,7 @@ BUILT_IN: dict[str, str] = {
     "classify.v1": "headroom.stages.classify",
     "crush.code.v1": "headroom.stages.crush.code",
     "crush.diff.v1": "headroom.stages.crush.diff",
+    "crush.git_log.v1": "headroom.stages.crush.git_log",
     "crush.html.v1": "headroom.stages.crush.html",
     "crush.json.v1": "headroom.stages.crush.json",
     "crush.json_object.v1": "headroom.stages.crush.json_object",

@@ -77,6 +77,7 @@ class BlockState:
 
     block: Block
     label: str | None = None
+    candidates: tuple[Any, ...] = ()  # what detection saw (`headroom.content.detect.Candidate`), surest first
     protected: str | None = None  # why it must not be compressed; None when it may be
     bias: float = 1.0
     scores: list[float] | None = None

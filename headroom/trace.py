@@ -1,6 +1,7 @@
 """What each stage did, kept when `compress(..., trace=True)`: for notebooks and debugging.
 
-After every stage the trace records, per block: label, protection, scores,
+After every stage the trace records, per block: label (and every candidate detection saw,
+with its confidence), protection, scores,
 the kept and dropped units, and the tokens the block would have if rendered
 now. `Trace.rows()` gives plain dicts (for pandas or plotting);
 `_repr_html_` draws a table in Jupyter.
@@ -28,6 +29,7 @@ class BlockSnapshot:
     pinned: list[int]
     tokens: int
     failed: str | None
+    candidates: tuple[Any, ...] = ()  # `headroom.content.detect.Candidate`s, surest first
     unit_texts: list[str] = field(default_factory=list, repr=False)  # shared with the document, not copied
 
     @classmethod
@@ -50,6 +52,7 @@ class BlockSnapshot:
             pinned=sorted(block.pinned),
             tokens=tokens,
             failed=block.failed,
+            candidates=block.candidates,
             unit_texts=document.units if document is not None else [],
         )
 
@@ -96,6 +99,7 @@ class Trace:
                 "message": block.message_index,
                 "block": block.block_id,
                 "label": block.label,
+                "candidates": ", ".join(str(candidate) for candidate in block.candidates),
                 "protected": block.protected,
                 "units": block.units,
                 "kept": len(block.kept),

@@ -81,6 +81,7 @@ def test_rows_are_one_per_stage_and_block(traced) -> None:
         "message",
         "block",
         "label",
+        "candidates",
         "protected",
         "units",
         "kept",

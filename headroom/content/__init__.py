@@ -19,6 +19,7 @@ DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
     "log": ("headroom.content.log", "LogDocument"),
     "shell": ("headroom.content.shell", "ShellDocument"),
     "search": ("headroom.content.search", "SearchDocument"),
+    "git_log": ("headroom.content.git_log", "GitLogDocument"),
     "diff": ("headroom.content.diff", "DiffDocument"),
     "table": ("headroom.content.table", "TableDocument"),
     "json_object": ("headroom.content.json_object", "JsonObjectDocument"),

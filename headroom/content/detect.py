@@ -1,17 +1,41 @@
-"""Content-type detection from a sample of the text: cheap, deterministic, no parsing of the whole."""
+"""Content-type detection from a sample of the text: cheap, deterministic, no parsing of the whole.
+
+`detect(text)` gives every type the text fits, surest first, each with a confidence on one
+written scale:
+
+    1.0  CERTAIN   a structure only this type has: a diff's file and hunk headers, a git log's
+                   `commit <sha>` headers, an HTML page's doctype
+    0.8  STRONG    four in five sampled lines have the type's shape, or a mark the type alone
+                   carries (a CSV header row, ripgrep's path headings, a listing's header row,
+                   numbered source lines, JSON's brackets)
+    0.6  LIKELY    the type's lines pass its threshold, but not four in five
+    0.2  FALLBACK  prose: what a text is when nothing else fits
+
+Equally sure candidates keep the order the checks run in. A check that could not reach the
+surest confidence found so far is not run (it could neither win nor tie), so the candidates are
+every type as sure as the surest and those seen on the way. Where two types fit equally well,
+the classify stage lets the request decide (`headroom.stages.classify`); `detect_label` is the
+surest.
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from headroom.content.table_sniff import sniff_table
+
+CERTAIN, STRONG, LIKELY, FALLBACK = 1.0, 0.8, 0.6, 0.2
+STRONG_SHARE = 0.8  # the share of lines with a type's shape that makes it strong
 
 LABELS = (
     "json_array",
     "json_object",
     "log",
     "search",
+    "git_log",
     "diff",
     "code",
     "html",
@@ -20,6 +44,31 @@ LABELS = (
     "prose",
     "empty",
 )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    confidence: float  # on the module's scale: CERTAIN, STRONG, LIKELY, FALLBACK
+    evidence: str  # what was seen, in a few words: "commit headers x12", "timestamped lines 83%"
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.confidence:.1f} ({self.evidence})"
+
+
+@dataclass(frozen=True)
+class Detection:
+    candidates: tuple[Candidate, ...]  # surest first; never empty
+
+    @property
+    def label(self) -> str:
+        return self.candidates[0].label
+
+    def rivals(self) -> tuple[Candidate, ...]:
+        """The candidates as sure as the surest (itself included): a contest when more than one."""
+        top = self.candidates[0].confidence
+        return tuple(c for c in self.candidates if c.confidence >= top)
+
 
 _SAMPLE_LINES = 200
 # A file path alone on its line (indented, relative or absolute), with a `/` and a letter in it.
@@ -46,6 +95,26 @@ _DIFF_SHAPED = re.compile(
     r"|old mode|new mode|Binary files|commit [0-9a-f]{7,}|Author: |Date: |Merge: |$)"
 )
 _DIFF_LINE = re.compile(r"^(?:diff --git |--- |\+\+\+ |@@ -\d+)")
+# Git history. The rails `git log --graph` draws before each line: `* `, `| * `, `|\  `, `| |/  `.
+GRAPH_RAILS = r"(?:[*|/\\_.-]| )*[*|/\\](?: +|$)"
+# A commit header (`git log`, `git show`, any --format that starts with `commit <sha>`).
+COMMIT_LINE = re.compile(r"^(?:" + GRAPH_RAILS + r")?commit (?P<sha>[0-9a-f]{7,64})(?= |$)")
+_COMMIT_HEADER = re.compile(
+    r"(?:" + GRAPH_RAILS + r")?commit [0-9a-f]{7,64}(?:[ \t].*)?\n(?:" + GRAPH_RAILS + r")?"
+    r"(?:Merge|Author|tree|Reflog):? "
+)
+_RAIL_CHARS = frozenset("*|/\\_.- ")
+# `git log --oneline`: a short sha, the decorations, the subject.
+ONELINE = re.compile(r"^(?:" + GRAPH_RAILS + r")?(?P<sha>[0-9a-f]{7,40}) (?:\((?P<refs>[^)\n]*)\) )?(?=\S)")
+_ONELINE = ONELINE
+_ONELINE_FIRST = frozenset("0123456789abcdef*|/\\")  # how a one-line commit's line can start
+# `git blame` has a sha first too, then its author, date and line number in parentheses.
+_BLAME_LINE = re.compile(r"^\^?[0-9a-f]{7,40} (?:\S+ +)?\([^)\n]*\d{4}-\d{2}-\d{2}[^)\n]* \d+\) ")
+# What a one-line log holds besides its commits: graph rails alone, --name-status, --stat lines.
+_ONELINE_COMPANION = re.compile(
+    r"^(?:" + GRAPH_RAILS + r")?(?:[ACDMRTUXB]\d{0,3}\t\S| \S.* \| +(?:\d+|Bin)| \d+ files? changed|$)"
+    r"|^[*|/\\_. -]+$"
+)
 _HTML = re.compile(r"<(?:!doctype html|html|head|body|div|p|table|span|a\s)[\s>]", re.IGNORECASE)
 _HTML_PAGE = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
 _CODE_LINE = re.compile(
@@ -101,6 +170,34 @@ _SHELL_LINE = re.compile(
 _LISTING_HEADER = re.compile(
     r"^(?:NAMESPACE|NAME|CONTAINER ID|REPOSITORY|IMAGE ID)\s{2,}(?:[A-Z][A-Z0-9()-]*(?: [A-Z]+)?\s{2,})+[A-Z]"
 )
+
+
+def count_commit_headers(text: str, most: int = 2) -> int:
+    """How many `commit <sha>` headers (followed by Author:, Merge:, tree) the text has, up to `most`:
+    str.find jumps from one "commit " to the next, and only one with nothing but rails before it
+    on its line is read further."""
+    found = 0
+    position = text.find("commit ")
+    while position != -1 and found < most:
+        start = text.rfind("\n", 0, position) + 1
+        if all(char in _RAIL_CHARS for char in text[start:position]) and _COMMIT_HEADER.match(text, start):
+            found += 1
+        position = text.find("commit ", position + 7)
+    return found
+
+
+def _share_from(lines: list[str], pattern: re.Pattern[str], least: float) -> float:
+    """The share of lines matching `pattern`, or 0.0 as soon as it can no longer reach `least`."""
+    allowed = len(lines) * (1 - least)  # misses the share can afford
+    hits = misses = 0
+    for line in lines:
+        if pattern.search(line):
+            hits += 1
+        else:
+            misses += 1
+            if misses > allowed:
+                return 0.0
+    return hits / len(lines) if lines else 0.0
 
 
 def _share(lines: list[str], pattern: re.Pattern[str]) -> float:
@@ -165,10 +262,11 @@ def _looks_like_diff(lines: list[str]) -> bool:
     return _share(lines, _DIFF_SHAPED) >= 0.9
 
 
-def _looks_like_search(lines: list[str]) -> bool:
+def _search_share(lines: list[str]) -> float:
+    """The share of results (grep's `--` separators aside) shaped as `path:12:` or `path-12-`."""
     results = [line for line in lines if line != "--"]
     shaped = sum(1 for line in results if _SEARCH_LINE.match(line) or _SEARCH_CONTEXT_LINE.match(line))
-    return bool(results) and shaped >= 0.6 * len(results)
+    return shaped / len(results) if results else 0.0
 
 
 def _looks_like_headed_search(lines: list[str]) -> bool:
@@ -192,38 +290,165 @@ def _looks_like_json_lines(stripped: str) -> bool:
     return len(head) == 3 and all(line.startswith("{") and line.rstrip().endswith("}") for line in head)
 
 
-def detect_label(text: str) -> str:
-    """The content type of a text: one of LABELS."""
+def detect(text: str) -> Detection:
+    """Every content type the text fits, each with how sure detection is (see the module docstring)."""
     stripped = text.strip()
     if not stripped:
-        return "empty"
+        return Detection((Candidate("empty", CERTAIN, "blank"),))
     first = stripped[0]
+    # Brackets at both ends: the JSON document decides (it parses; detection never does).
     if first == "[" and stripped[-1] == "]" and not _BRACKETED_TIME.match(stripped):
-        return "json_array"
+        return Detection((Candidate("json_array", STRONG, "[...]"),))
     if first == "{" and stripped[-1] == "}":
-        return "log" if _looks_like_json_lines(stripped) else "json_object"
+        if _looks_like_json_lines(stripped):
+            return Detection((Candidate("log", STRONG, "one JSON object a line"),))
+        return Detection((Candidate("json_object", STRONG, "{...}"),))
     lines = [line for line in stripped.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if line.strip()]
-    if _share(lines, _DIFF_LINE) >= 0.05 and any(line.startswith("@@") for line in lines):
-        return "diff"
-    if _looks_like_diff(lines):
-        return "diff"
+    found = _git_candidates(stripped, lines)
+    _line_shape_candidates(stripped, lines, found)
+    found.append(Candidate("prose", FALLBACK, "no other shape"))
+    return Detection(_ranked(found))
+
+
+def detect_label(text: str) -> str:
+    """The content type of a text: one of LABELS (the surest candidate of `detect`)."""
+    return detect(text).label
+
+
+def _ranked(found: list[Candidate]) -> tuple[Candidate, ...]:
+    """Surest first; among equally sure ones, the one the checks found first (they run in the
+    order of the shapes least likely to be mistaken). Each label once, at its highest confidence."""
+    order = sorted(range(len(found)), key=lambda i: (-found[i].confidence, i))
+    ranked: list[Candidate] = []
+    for index in order:
+        if all(held.label != found[index].label for held in ranked):
+            ranked.append(found[index])
+    return tuple(ranked)
+
+
+def _git_candidates(stripped: str, lines: list[str]) -> list[Candidate]:
+    """A git log, a diff, or both (a `git log -p`, a `git show`)."""
+    found: list[Candidate] = []
+    commits = count_commit_headers(stripped)
+    is_diff = (_share(lines, _DIFF_LINE) >= 0.05 and any(line.startswith("@@") for line in lines)) or (
+        _looks_like_diff(lines)
+    )
+    if commits >= 2 or (commits == 1 and not is_diff):
+        found.append(Candidate("git_log", CERTAIN, "commit headers" if commits > 1 else "a commit header"))
+    elif commits == 1:
+        found.append(Candidate("git_log", LIKELY, "one commit header around a patch"))
+    else:
+        oneline = _oneline_share(lines)
+        if oneline is not None:
+            found.append(oneline)
+    if is_diff:
+        # A patch inside a log of several commits is part of the log.
+        confidence = LIKELY if commits >= 2 else CERTAIN
+        found.append(Candidate("diff", confidence, "file and hunk headers"))
+    return found
+
+
+def _oneline_share(lines: list[str]) -> Candidate | None:
+    """`git log --oneline` (with decorations, a --graph, --name-status or --stat lines under each)."""
+    if len(lines) < 3 or sum(1 for line in lines if line[0] in _ONELINE_FIRST) < 3:
+        return None
+    commits = sum(1 for line in lines if _ONELINE.match(line) and not _BLAME_LINE.match(line))
+    if commits < 3:
+        return None
+    shaped = sum(1 for line in lines if _ONELINE.match(line) or _ONELINE_COMPANION.match(line))
+    share = shaped / len(lines)
+    if share >= 0.9:
+        return Candidate("git_log", STRONG, f"one-line commits {round(100 * share)}%")
+    if share >= 0.6:
+        return Candidate("git_log", LIKELY, f"one-line commits {round(100 * share)}%")
+    return None
+
+
+def _line_shape_candidates(stripped: str, lines: list[str], found: list[Candidate]) -> None:
+    """The types told apart by the shape of their lines, each as sure as its share of lines says,
+    added to `found`. A check that could not reach the surest confidence found so far is skipped:
+    it could neither win nor tie, and detection runs on every block."""
+    checks: list[tuple[float, Callable[[], list[Candidate]]]] = [
+        (STRONG, lambda: _headed_search(lines)),
+        (CERTAIN, lambda: _html(stripped)),
+        (STRONG, lambda: _numbered_code(lines)),
+        (STRONG, lambda: _delimited_table(lines)),  # before logs: a CSV may well start each row with a time
+        (STRONG, lambda: _by_share(lines, "log", _LOG_LINE, _least(found, 0.4), "timestamped lines")),
+        (STRONG, lambda: _search(lines, _least(found, 0.6))),
+        (STRONG, lambda: _shell(lines, _least(found, 0.2))),
+        (
+            LIKELY,
+            lambda: [Candidate("code", LIKELY, "statement-shaped lines")] if _looks_like_code(lines) else [],
+        ),
+        (LIKELY, lambda: _loose_table(lines)),
+    ]
+    for most, check in checks:
+        if most >= _surest(found):
+            found.extend(check())
+
+
+def _surest(found: list[Candidate]) -> float:
+    return max((c.confidence for c in found), default=0.0)
+
+
+def _headed_search(lines: list[str]) -> list[Candidate]:
     if _looks_like_headed_search(lines):
-        return "search"
-    if _looks_like_html(stripped):
-        return "html"
+        return [Candidate("search", STRONG, "path headings over numbered lines")]
+    return []
+
+
+def _html(stripped: str) -> list[Candidate]:
+    if _HTML_PAGE.search(stripped[:4000]):
+        return [Candidate("html", CERTAIN, "a page")]
+    return [Candidate("html", STRONG, "opens with a tag")] if _looks_like_html(stripped) else []
+
+
+def _numbered_code(lines: list[str]) -> list[Candidate]:
     numbered = strip_line_numbers(lines)
     if numbered is not None and _looks_like_code(numbered):
-        return "code"
-    if _looks_like_delimited_table(lines):  # before logs: a CSV may well start each row with a time
-        return "table"
-    if _share(lines, _LOG_LINE) >= 0.4:
-        return "log"
-    if _share(lines, _SEARCH_LINE) >= 0.6 or _looks_like_search(lines):
-        return "search"
-    if _share(lines, _SHELL_LINE) >= 0.2 or _LISTING_HEADER.match(lines[0]):
-        return "shell"
-    if _looks_like_code(lines):
-        return "code"
+        return [Candidate("code", STRONG, "numbered source lines")]
+    return []
+
+
+def _delimited_table(lines: list[str]) -> list[Candidate]:
+    return (
+        [Candidate("table", STRONG, "delimited rows under a header")]
+        if _looks_like_delimited_table(lines)
+        else []
+    )
+
+
+def _least(found: list[Candidate], threshold: float) -> float:
+    """The share a line-shape type needs: its threshold, or a strong share once a strong type is found."""
+    return STRONG_SHARE if _surest(found) >= STRONG else threshold
+
+
+def _search(lines: list[str], least: float) -> list[Candidate]:
+    share = max(_share_from(lines, _SEARCH_LINE, least), _search_share(lines))
+    return _candidate_by_share("search", share, least, "path:line: results")
+
+
+def _shell(lines: list[str], least: float) -> list[Candidate]:
+    found = [Candidate("shell", STRONG, "a listing's header row")] if _LISTING_HEADER.match(lines[0]) else []
+    return found + _by_share(lines, "shell", _SHELL_LINE, least, "command output lines")
+
+
+def _loose_table(lines: list[str]) -> list[Candidate]:
     if _looks_like_table(lines) or sniff_table(lines) is not None:
-        return "table"
-    return "prose"
+        return [Candidate("table", LIKELY, "aligned or delimited columns")]
+    return []
+
+
+def _by_share(
+    lines: list[str], label: str, pattern: re.Pattern[str], threshold: float, what: str
+) -> list[Candidate]:
+    """A candidate when `threshold` of the lines or more have the type's shape (`pattern`)."""
+    return _candidate_by_share(label, _share_from(lines, pattern, threshold), threshold, what)
+
+
+def _candidate_by_share(label: str, share: float, threshold: float, what: str) -> list[Candidate]:
+    """Likely from `threshold` on, strong when four in five lines have the type's shape."""
+    if share < threshold:
+        return []
+    confidence = STRONG if share >= STRONG_SHARE else LIKELY
+    return [Candidate(label, confidence, f"{what} {round(100 * share)}%")]

@@ -68,8 +68,12 @@ class FileSection:
 class DiffDocument(LinesDocument):
     def __init__(self, text: str):
         super().__init__(text)
-        self.kinds, self.sections = _parse(self.units)
+        self.kinds, self.sections = _parse(self.diff_lines())
         self._file_of: list[int] | None = None
+
+    def diff_lines(self) -> list[str]:
+        """The lines as the diff parser reads them (a git log drawn with --graph strips its rails)."""
+        return self.units
 
     @classmethod
     def parse(cls, text: str) -> DiffDocument:
@@ -98,29 +102,37 @@ class DiffDocument(LinesDocument):
         return self._file_of
 
     def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
-        return [self._describe(first, last) for first, last in spans]
+        return [describe_lines(self, keep, first, last) for first, last in spans]
 
-    def _describe(self, first: int, last: int) -> str:
-        owner = self.file_of()
-        files: Counter[str] = Counter()
-        kinds: Counter[str] = Counter()
-        for index in range(first, last + 1):
-            kind = self.kinds[index]
-            if kind in _KIND_NAMES:
-                kinds[_KIND_NAMES[kind]] += 1
-            if owner[index] >= 0:
-                files[self.sections[owner[index]].path] += 1
-        entries: list[SummaryEntry] = []
-        if files and len(files) <= MAX_LISTED_FILES:
-            entries.append(("file", list(files.items())))
-        elif files:
-            entries.append(("files", (min(files), max(files))))
-        if kinds:
-            counted: list[tuple[Scalar, int]] = [
-                (name, kinds[name]) for name in _KIND_NAMES.values() if kinds[name]
-            ]
-            entries.append(("kind", counted))
-        return summary(last - first + 1, self.unit_name, entries) if entries else ""
+
+def describe_lines(
+    document: DiffDocument, keep: list[bool], first: int, last: int, files: Counter[str] | None = None
+) -> str:
+    """The summary of dropped lines first..last: the files they belong to, and their kinds.
+    A run inside one file whose `diff --git` line is kept above it names no file: its place does.
+    `files` counts lines the caller knows the files of (a git log's --name-status lines)."""
+    owner = document.file_of()
+    files = Counter(files)
+    kinds: Counter[str] = Counter()
+    for index in range(first, last + 1):
+        kind = document.kinds[index]
+        if kind in _KIND_NAMES:
+            kinds[_KIND_NAMES[kind]] += 1
+        if owner[index] >= 0:
+            files[document.sections[owner[index]].path] += 1
+    if len(files) == 1 and owner[first] >= 0 and keep[document.sections[owner[first]].lines.start]:
+        files.clear()
+    entries: list[SummaryEntry] = []
+    if files and len(files) <= MAX_LISTED_FILES:
+        entries.append(("file", list(files.items())))
+    elif files:
+        entries.append(("files", (min(files), max(files))))
+    if kinds:
+        counted: list[tuple[Scalar, int]] = [
+            (name, kinds[name]) for name in _KIND_NAMES.values() if kinds[name]
+        ]
+        entries.append(("kind", counted))
+    return summary(last - first + 1, document.unit_name, entries) if entries else ""
 
 
 def _parse(lines: list[str]) -> tuple[list[str], list[FileSection]]:
@@ -235,7 +247,10 @@ def _close_hunks(section: FileSection, kinds: list[str], lines: list[str]) -> No
     """Stretch each hunk over its lines (up to the next hunk or the end of its file), and note
     whether the file's first changed lines say it is generated."""
     stops = [hunk.start for hunk in section.hunks[1:]] + [section.lines.stop]
-    section.hunks = [range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops, strict=True)]
+    # A file with no hunk (a binary file, a mode change, a rename) has no stop to give one.
+    section.hunks = [
+        range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops[: len(section.hunks)], strict=True)
+    ]
     section.marked_generated = _says_generated(section, lines)
 
 

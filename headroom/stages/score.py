@@ -29,7 +29,8 @@ Pinned (no later cut drops them, the budget included):
   whole name (`python3` in `python3:amd64`), if that is as rare as a plain word
   must be. All needles together pin at most `needle_max_total` units, the
   rarest terms first. Common words (`headroom.words`) never pin, nor do stems,
-  the parts of an argument's term, or a plain word naming the file the call read.
+  the parts of an argument's term, a plain word naming the file the call read, or
+  a term in every group of the document (every commit of `git log -- path`).
 Hook biases do not change scores; selection stages scale how much they keep by them.
 """
 
@@ -355,6 +356,7 @@ class Score(Stage):
         # A plain word naming the file or a directory the call read (`apt` for /var/log/apt/term.log)
         # describes every unit of the output: it scores, but pins nothing.
         read = set().union(*(path_names(argument_values(argument)) for argument in arguments))
+        groups = document.groups()
         candidates: list[Candidate] = []
         for position, term in enumerate(terms):
             hits = _units_holding(text, starts, term, scopes)
@@ -363,7 +365,11 @@ class Score(Stage):
             weight = math.log((count + 1) / (len(hits) + 0.5))
             for i in hits:
                 relevance[i] += weight
-            if term.pins and (term.written_as_name or term.text not in read):
+            if (
+                term.pins
+                and (term.written_as_name or term.text not in read)
+                and not _in_every_group(hits, groups)
+            ):
                 candidates.append((position, hits, term.asked and term.written_as_name, term.text))
         # Words the request puts side by side count again where a unit has them side by side,
         # in a phrase or joined into one identifier.
@@ -406,6 +412,24 @@ class Score(Stage):
 # (the term's position in the request, the units holding it, whether it is written as a name and
 # asked by the user, the term's text)
 Candidate = tuple[int, list[int], bool, str]
+
+
+# A document of at least this many groups (commits, hunks, traces) can say a term is in all of them.
+MIN_GROUPS_TO_TELL = 3
+
+
+def _in_every_group(hits: list[int], groups: list[range]) -> bool:
+    """Whether a term is in every group of the document (each commit of `git log -- path` names the
+    path): what the output was selected by, not what tells its parts apart. It scores; it pins nothing."""
+    if len(groups) < MIN_GROUPS_TO_TELL or len(hits) < len(groups):
+        return False
+    starts = [group.start for group in groups]
+    touched = set()
+    for index in hits:
+        position = bisect_right(starts, index) - 1
+        if position >= 0 and index in groups[position]:
+            touched.add(position)
+    return len(touched) == len(groups)
 
 
 def _stands_as_name(text: str, index: int, length: int) -> bool:

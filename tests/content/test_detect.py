@@ -1,4 +1,4 @@
-"""Content-type detection: one label per text, from a cheap sample."""
+"""Content-type detection: candidates with a confidence, the surest first, from a cheap sample."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from headroom import samples
 from headroom.content import LABELS, detect_label, parse
+from headroom.content.detect import CERTAIN, FALLBACK, LIKELY, STRONG, Candidate, detect
 from headroom.content.json_array import JsonArrayDocument
 from headroom.content.lines import LinesDocument
 
@@ -97,3 +98,39 @@ def test_a_drawn_dependency_tree_is_shell_output() -> None:
         + [f"│ ├── dep-{i}@1.0.{i} deduped" if i % 3 else f"├─┬ pkg-{i}@2.{i}.0" for i in range(60)]
     )
     assert detect_label(tree) == "shell"
+
+
+SCALE = (CERTAIN, STRONG, LIKELY, FALLBACK)
+
+
+@pytest.mark.parametrize(
+    "text", [LOG, SEARCH, DIFF, HTML, CODE, SHELL, TABLE, PROSE, samples.application_log(200)[0]]
+)
+def test_detection_gives_candidates_surest_first_each_once_on_the_written_scale(text: str) -> None:
+    detection = detect(text)
+    confidences = [c.confidence for c in detection.candidates]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(confidence in SCALE for confidence in confidences)
+    labels = [c.label for c in detection.candidates]
+    assert len(labels) == len(set(labels)) and set(labels) <= set(LABELS)
+    assert detection.label == labels[0] == detect_label(text)
+    assert detection.candidates[-1] == Candidate("prose", FALLBACK, "no other shape") or labels == ["prose"]
+    assert detection.rivals()[0] == detection.candidates[0]
+
+
+def test_a_diff_with_file_and_hunk_headers_is_certain_and_statement_shaped_lines_only_likely() -> None:
+    detection = detect(DIFF)
+    assert detection.candidates[0] == Candidate("diff", CERTAIN, "file and hunk headers")
+    assert len(detection.rivals()) == 1
+
+
+def test_a_log_is_strong_when_four_in_five_lines_are_timestamped_and_likely_below() -> None:
+    timestamped = [f"2026-11-27T08:00:{i:02d}Z INFO [api] GET /items/{i} 200" for i in range(10)]
+    plain = [f"handled request number {i} for the items page" for i in range(10)]
+    assert detect("\n".join(timestamped)).candidates[0].confidence == STRONG
+    half = detect("\n".join(t for pair in zip(timestamped, plain, strict=True) for t in pair))
+    assert (half.label, half.candidates[0].confidence) == ("log", LIKELY)
+
+
+def test_detection_is_the_same_every_time() -> None:
+    assert len({detect(text) for text in (LOG, DIFF, PROSE) for _ in range(3)}) == 3

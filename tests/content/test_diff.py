@@ -99,7 +99,7 @@ def test_a_generated_banner_at_the_top_of_a_file_marks_it_generated() -> None:
     assert [s.marked_generated for s in DiffDocument.parse(later).sections] == [False]
 
 
-def test_a_dropped_run_is_summarised_by_file_and_kind_of_line() -> None:
+def test_a_dropped_run_is_summarised_by_kind_of_line_and_names_its_file_when_its_place_does_not() -> None:
     text = fixture("git_show_lock_bump.txt")
     document = DiffDocument.parse(text)
     lock = next(section for section in document.sections if section.path == "package-lock.json")
@@ -110,7 +110,7 @@ def test_a_dropped_run_is_summarised_by_file_and_kind_of_line() -> None:
     rendered = document.render(keep, REF)
     (summary,) = find_summaries(rendered)
     kinds = Counter(document.kinds[i] for i in body)
-    assert summary.entries["file"] == [("package-lock.json", len(body))]
+    assert "file" not in summary.entries  # the lock file's `diff --git` line stands right above
     assert summary.entries["kind"] == [
         ("added", kinds[ADDED]),
         ("removed", kinds[REMOVED]),
@@ -118,6 +118,15 @@ def test_a_dropped_run_is_summarised_by_file_and_kind_of_line() -> None:
         ("hunk_header", kinds[HUNK]),
     ]
     check_lines(text, rendered, REF)
+    # A run that also takes the next file's header names both files, with their lines.
+    following = document.sections[document.sections.index(lock) + 1]
+    for index in range(lock.lines.start + 4, following.lines.stop):
+        keep[index] = False
+    (across,) = find_summaries(document.render(keep, REF))
+    assert across.entries["file"] == [
+        ("package-lock.json", len(body)),
+        (following.path, len(following.lines)),
+    ]
 
 
 def test_diff_label_parses_to_a_diff_document() -> None:

@@ -1,25 +1,55 @@
-"""crush.diff.v1: unified diffs (`git diff`, `git show`, `git log -p`, `diff -u`).
+"""crush.diff.v1: unified diffs (`git diff`, `git show`, `diff -u`), hunk by hunk.
 
-Keeps every changed line, every file header and hunk header (verbatim: line
-numbers are never rewritten), commit headers and messages, and `context_lines`
-unchanged lines on each side of a change; longer runs of unchanged lines become
-markers. Lock files and generated files (package-lock.json, yarn.lock, go.sum,
-*.min.js, dist/ ...) collapse to their file header plus a marker whose summary
-counts the added and removed lines. There is no faithful re-encoding that keeps
-lines verbatim: `lossless` leaves the diff whole, and `auto` is the selection.
+A hunk is the unit. What always stays, verbatim: every file header (`diff --git`, `index`,
+`---`/`+++`, mode and rename lines), every hunk header with its line counts (never rewritten),
+and a commit's header and message. Then, within a token budget (`target_ratio` of the diff,
+headers and markers included, scaled by bias; the changed lines get at least `min_tokens`
+whatever the headers cost), the hunks' changed lines:
+
+- every hunk of a file the request or the tool call's arguments name (by path, file name or
+  module name, or a directory holding it), when the term names at most half the files: one
+  naming every file (`git diff -- jwt`) singles nothing out; and every hunk whose header (what
+  git prints after the line counts: the enclosing function or class) holds an identifier the
+  request names (`SkipTo`, `decode` of `jwt.decode`; a plain word names no definition);
+- every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
+  `TODO`, `FIXME`): rare, and never to be summarised away;
+- then the other hunks, best first: the request's terms in their changed lines or header (each
+  by how few hunks hold it, a term in more than half of them weighing nothing, a name the
+  request gives three times a plain word), a line the request pins, an error word among the
+  changes. First the changed lines that define what the request names (`def name(`, `fn name`,
+  `class Name`), then the other changed lines its terms are in, each with a line on each side,
+  from the best-matching hunk down; then whole hunks by worth per token, so a small hunk that
+  matches comes before a long rewrite.
+
+A kept hunk keeps `context_lines` unchanged lines on each side of its changes (one, by default:
+the hunk header already says where it is and in which function, and unchanged lines are the
+cheapest thing to drop), plus unchanged lines the request matches. A hunk left out keeps its
+header; its body becomes one marker whose summary says which file's lines, of which kind
+(added, removed, unchanged), it stands for. Lock files and generated files (package-lock.json,
+yarn.lock, go.sum, *.min.js, dist/ ...) collapse to their file header plus a marker counting
+their lines. Every marker carries the hash that retrieves the whole diff. There is no faithful
+re-encoding that keeps lines verbatim: `lossless` leaves the diff whole, and `auto` is the selection.
+
+`git log -p` reuses these rules for the patches of the commits it keeps (`crush.git_log.v1`).
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from headroom.content.diff import CHANGES, CONTEXT, FILE, HUNK, META, NOTE, DiffDocument, FileSection
+from headroom.content.signals import ERROR_TERMS, Accept, line_starts, lines_holding, whole_word
 from headroom.params import param
 from headroom.registry import register
 from headroom.selection import scaled
 from headroom.stage import BlockState, RunState
-from headroom.stages.crush import CrushParams, CrushStage
-from headroom.stages.crush.lines import narrow_to, relevant
+from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
+from headroom.stages.crush.lines import GroupMatches, group_matches, narrow_to, relevant, starts_a_word
+from headroom.stages.crush.scoring import request_identifiers, request_words
 
 GENERATED_PATHS = (
     # lock files
@@ -33,14 +63,40 @@ GENERATED_PATHS = (
     "vendor/*", "node_modules/*", "third_party/*",
 )  # fmt: skip
 
-
+# Words a changed line must never lose: rare in code, and what a reviewer looks for first. Each is
+# found where a word starts: `unsafe_load`, `UnsafeLoader`, "vulnerability", "CVE-2024-1234".
+MUST_KEEP_WORDS = (
+    "security", "insecure", "unsafe", "vulnerab", "exploit", "cve-", "xss", "csrf", "injection",
+    "todo", "fixme", "xxx", "hack",
+)  # fmt: skip
 NOTE_PATHS = 5  # collapsed files named in the note
+_DEFINITION = re.compile(
+    r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(\w+)"
+)
+_HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
+# What a dropped hunk body costs in the output: its marker and the summary beside it.
+MARKER_COST = MARKER_TOKENS + 16
+ERROR_BONUS = 0.2  # an error word among a hunk's changes: less than one rare request term (0.4 and up)
+PIN_BONUS = 2.0  # a line the request pins
 
 
 class DiffParams(CrushParams):
     min_lines: int = param(30, ge=0, description="Diffs this short are left whole")
+    target_ratio: float = param(
+        0.4,
+        gt=0,
+        le=1,
+        description="Keep about this share of the diff's tokens, headers and markers included (scaled by"
+        " bias); hunks the request names, and security and TODO changes, are kept beyond it",
+    )
+    min_tokens: int = param(
+        600,
+        ge=0,
+        description="The changed lines get at least this many tokens (scaled by bias), whatever the"
+        " file and hunk headers and the markers cost",
+    )
     context_lines: int = param(
-        2, ge=0, description="Unchanged lines kept on each side of a change (scaled by bias)"
+        1, ge=0, description="Unchanged lines a kept hunk keeps on each side of its changes (scaled by bias)"
     )
     max_relevant_lines: int = param(
         10, ge=0, description="Further unchanged lines kept because they match the request (scaled)"
@@ -56,7 +112,7 @@ class DiffParams(CrushParams):
 
 @register("crush.diff.v1")
 class CrushDiff(CrushStage):
-    """Diffs: every change and header, a little context, lock and generated files collapsed to a count."""
+    """Diffs: every header, the best hunks' changes within a budget, lock and generated files collapsed."""
 
     document_type = DiffDocument
     handles = frozenset({"diff"})
@@ -68,44 +124,273 @@ class CrushDiff(CrushStage):
         assert isinstance(document, DiffDocument)
         if self.params.policy == "lossless" or len(document.units) <= self.params.min_lines:
             return
-        collapsed = self._collapsed(document)
-        narrow_to(block, state, self._selection(block, document, collapsed), self.name)
-        if collapsed:
-            paths = list(dict.fromkeys(document.sections[position].path for position in sorted(collapsed)))
-            shown = ", ".join(paths[:NOTE_PATHS]) + (
-                f" and {len(paths) - NOTE_PATHS} more" if len(paths) > NOTE_PATHS else ""
-            )
-            block.note(f"{self.name}:collapsed {shown}")
+        collapsed = collapsed_sections(document, self.params)
+        meta = {i for i, kind in enumerate(document.kinds) if kind == META}
+        chooser = PatchChooser(block, state, document, self.params)
+        budget = diff_budget(block, state, self.params)
+        spent = sum(chooser.tokens[i] for i in meta)
+        chosen = meta | chooser.choose(range(len(document.sections)), collapsed, budget - spent)
+        narrow_to(block, state, chosen | block.pinned, self.name)
+        note_collapsed(block, document, collapsed, self.name)
 
-    def _collapsed(self, document: DiffDocument) -> set[int]:
-        if not self.params.collapse_generated:
-            return set()
-        patterns = self.params.generated_paths
+
+def diff_budget(block: BlockState, state: RunState, params: DiffParams) -> float:
+    return params.target_ratio * state.block_tokens(block) * block.bias
+
+
+def collapsed_sections(document: DiffDocument, params: DiffParams) -> set[int]:
+    """The file sections of lock files and generated files."""
+    if not params.collapse_generated:
+        return set()
+    patterns = params.generated_paths
+    return {
+        position
+        for position, section in enumerate(document.sections)
+        if section.marked_generated or is_generated(section.path, patterns)
+    }
+
+
+def note_collapsed(block: BlockState, document: DiffDocument, collapsed: set[int], stage_name: str) -> None:
+    if not collapsed:
+        return
+    paths = list(dict.fromkeys(document.sections[position].path for position in sorted(collapsed)))
+    shown = ", ".join(paths[:NOTE_PATHS]) + (
+        f" and {len(paths) - NOTE_PATHS} more" if len(paths) > NOTE_PATHS else ""
+    )
+    block.note(f"{stage_name}:collapsed {shown}")
+
+
+@dataclass
+class Hunk:
+    section: int  # its file section
+    lines: range  # its header and body
+    changes: list[int]  # its added and removed lines
+
+
+class PatchChooser:
+    """Which lines of a diff's file sections stay, hunk by hunk, within a token budget."""
+
+    def __init__(self, block: BlockState, state: RunState, document: DiffDocument, params: DiffParams):
+        self.block = block
+        self.document = document
+        self.params = params
+        self.tokens = state.unit_tokens(block)
+        self.reach = scaled(params.context_lines, block.bias)
+        self.terms = request_words(block)
+        self.names = frozenset(request_identifiers(block))
+        # Only hunk headers and changed lines are searched for words: unchanged lines decide nothing.
+        self.searched = [i for i, kind in enumerate(document.kinds) if kind == HUNK or kind in CHANGES]
+        self.texts = [document.units[i] for i in self.searched]
+        self.starts = line_starts(self.texts)
+        joined = "\n".join(self.texts)
+        lowered = (
+            joined.lower() if len(joined.lower()) == len(joined) else "\n".join(t.lower() for t in self.texts)
+        )
+        self.must_words = self._found(lowered, MUST_KEEP_WORDS, starts_a_word)
+        self.error_words = self._found(lowered, ERROR_TERMS, whole_word)
+
+    def choose(self, sections: Iterable[int], collapsed: set[int], budget: float) -> set[int]:
+        """Headers of `sections`, then their hunks' changes while they fit `budget` tokens."""
+        document = self.document
+        positions = list(sections)
+        open_sections = [p for p in positions if p not in collapsed]
+        hunks = [
+            Hunk(p, hunk, [i for i in hunk if document.kinds[i] in CHANGES])
+            for p in open_sections
+            for hunk in document.sections[p].hunks
+        ]
+        chosen = {i for p in positions for i in document.sections[p].lines if document.kinds[i] == FILE}
+        chosen |= {hunk.lines.start for hunk in hunks}
+        spent = sum(self.tokens[i] for i in chosen) + MARKER_COST * len(hunks)
+        # A diff of many small hunks may spend its whole budget on headers and markers: the changed
+        # lines always get `min_tokens` besides.
+        budget = max(budget, spent + self.params.min_tokens * self.block.bias)
+        matches = self._matches(hunks)
+        named = named_sections(self.block, document, open_sections)
+        in_named = self._in_named_definitions(hunks)
+        for position, hunk in enumerate(hunks):
+            # The hunks of a file the request names, or inside a function or class it names (the hunk
+            # header says which), stay whole; a security or TODO change and a pinned line, with context.
+            whole = hunk.section in named or position in in_named
+            body = self._body(hunk, hunk.changes if whole else self._must_keep(hunk))
+            spent += self._cost(body, chosen)
+            chosen |= body
+        ranked = self._ranked(hunks, matches)
+        # Within the budget: first the changed lines that define what the request names (`def
+        # name(`, `fn name`, `class Name`), then the other changed lines its terms are in, each
+        # with a line on each side, hunk by hunk from the best match down (they cost what they
+        # hold, whatever the hunk's size); then whole hunks, by worth per token.
+        by_match = sorted(range(len(hunks)), key=lambda p: (-matches.weights[p], p))
+        defining = self._definitions(matches)
+        for wanted in (lambda i: i in defining, lambda i: True):
+            for position in by_match:
+                lines = sorted(
+                    i for i in matches.lines[position] if i in hunks[position].changes and wanted(i)
+                )
+                if lines:
+                    body = self._around(hunks[position], lines)
+                    cost = self._cost(body, chosen) + MARKER_COST * _runs_added(body, chosen)
+                    if spent + cost <= budget:
+                        spent += cost
+                        chosen |= body
+        for position in ranked:
+            body = self._body(hunks[position], hunks[position].changes)
+            cost = self._cost(body, chosen)
+            if spent + cost <= budget:
+                spent += cost
+                chosen |= body
+        chosen |= self._relevant_context(chosen, hunks)
+        chosen |= self._collapsed_lines_kept_anyway(positions, collapsed)
+        return chosen
+
+    def _found(self, lowered: str, words: Sequence[str], accept: Accept) -> set[int]:
+        """The searched lines holding any of `words` where `accept` allows the hit."""
+        if len(lowered) != sum(len(text) + 1 for text in self.texts) - 1:
+            return set()  # a character whose lower case is longer moved the offsets
+        return {self.searched[k] for word in words for k in lines_holding(lowered, self.starts, word, accept)}
+
+    def _matches(self, hunks: list[Hunk]) -> GroupMatches:
+        """The request's terms in each hunk's header and changed lines."""
+        where = {
+            index: position
+            for position, hunk in enumerate(hunks)
+            for index in (hunk.lines.start, *hunk.changes)
+        }
+        owner = [where.get(index, -1) for index in self.searched]
+        found = group_matches(self.texts, owner, len(hunks), self.terms, self.starts, self.names)
+        lines = [{self.searched[k] for k in held} for held in found.lines]
+        return GroupMatches(found.weights, lines)
+
+    def _definitions(self, matches: GroupMatches) -> set[int]:
+        """The matched lines that define a term of the request: the term right after `def`, `fn`,
+        `func` (and a Go receiver), `function`, `class`, `struct`, `interface`, `trait`, `enum`, `type`."""
+        terms = set(self.terms)
+        units = self.document.units
         return {
-            position
-            for position, section in enumerate(document.sections)
-            if section.marked_generated or is_generated(section.path, patterns)
+            i
+            for lines in matches.lines
+            for i in lines
+            if any(name.lower() in terms for name in _DEFINITION.findall(units[i]))
         }
 
-    def _selection(self, block: BlockState, document: DiffDocument, collapsed: set[int]) -> set[int]:
-        kinds = document.kinds
-        owner = document.file_of()
-        total = len(kinds)
-        chosen = set(block.pinned)
-        changes: list[int] = []
-        for index, kind in enumerate(kinds):
-            if kind in (META, FILE):
-                chosen.add(index)
-            elif owner[index] not in collapsed and kind in (HUNK, NOTE, *CHANGES):
-                chosen.add(index)
-                if kind in CHANGES:
-                    changes.append(index)
-        reach = scaled(self.params.context_lines, block.bias)
-        chosen |= _context(kinds, changes, reach, total)
-        open_context = [i for i, kind in enumerate(kinds) if kind == CONTEXT and owner[i] not in collapsed]
-        chosen |= relevant(block, scaled(self.params.max_relevant_lines, block.bias), open_context)
-        chosen |= _headers_of_kept_hunks(document, chosen, collapsed)
-        return chosen
+    def _in_named_definitions(self, hunks: list[Hunk]) -> set[int]:
+        """Hunks whose header names, after its line counts, a function or class the request names
+        by an identifier (a term in at most half the hunk headers; a plain word such as "lexer"
+        names no definition)."""
+        contexts = []
+        for hunk in hunks:
+            found = _HUNK_CONTEXT.match(self.document.units[hunk.lines.start])
+            contexts.append(found[1] if found is not None else "")
+        matches = group_matches(contexts, range(len(hunks)), len(hunks), sorted(self.names))
+        return {position for position, lines in enumerate(matches.lines) if lines}
+
+    def _must_keep(self, hunk: Hunk) -> list[int]:
+        return [i for i in hunk.changes if i in self.block.pinned or i in self.must_words]
+
+    def _ranked(self, hunks: list[Hunk], matches: GroupMatches) -> list[int]:
+        """Best first: the request's terms, a pinned line, an error word; then the cheaper; then in order."""
+        pinned = self.block.pinned
+
+        def key(position: int) -> tuple[float, int, int]:
+            hunk = hunks[position]
+            score = matches.weights[position]
+            score += PIN_BONUS if any(i in pinned for i in hunk.changes) else 0.0
+            score += ERROR_BONUS if any(i in self.error_words for i in hunk.changes) else 0.0
+            cost = sum(self.tokens[i] for i in hunk.changes)
+            # Worth per token, with returns that diminish as a hunk grows: a small hunk that matches
+            # comes before a long rewrite that matches a little more.
+            return (-score / math.sqrt(max(1, cost)), cost, hunk.lines.start)
+
+        return sorted(range(len(hunks)), key=key)
+
+    def _body(self, hunk: Hunk, changes: Sequence[int]) -> set[int]:
+        """The changes with their notes and `reach` unchanged lines on each side, within the hunk."""
+        kinds = self.document.kinds
+        body: set[int] = set(changes)
+        for index in changes:
+            for step in (-1, 1):
+                position, walked = index + step, 0
+                while position in hunk.lines and kinds[position] != HUNK:
+                    kind = kinds[position]
+                    if kind in CHANGES:
+                        break  # that change keeps its own context
+                    if kind == NOTE:
+                        body.add(position)
+                    elif walked < self.reach:
+                        body.add(position)
+                        walked += 1
+                    else:
+                        break
+                    position += step
+        return body
+
+    def _around(self, hunk: Hunk, lines: Sequence[int]) -> set[int]:
+        """The lines with `reach` lines of any kind on each side, within the hunk's body."""
+        body: set[int] = set()
+        for index in lines:
+            low, high = (
+                max(hunk.lines.start + 1, index - self.reach),
+                min(hunk.lines.stop, index + self.reach + 1),
+            )
+            body.update(range(low, high))
+        return body
+
+    def _cost(self, lines: set[int], chosen: set[int]) -> int:
+        return sum(self.tokens[i] for i in lines if i not in chosen)
+
+    def _relevant_context(self, chosen: set[int], hunks: list[Hunk]) -> set[int]:
+        """Unchanged lines the request matches, in hunks whose changes are kept."""
+        kept = [h for h in hunks if any(i in chosen for i in h.changes)]
+        context = [i for h in kept for i in h.lines if self.document.kinds[i] == CONTEXT]
+        return relevant(self.block, scaled(self.params.max_relevant_lines, self.block.bias), context)
+
+    def _collapsed_lines_kept_anyway(self, positions: list[int], collapsed: set[int]) -> set[int]:
+        """In a collapsed file, a pinned line (it holds what the request names) keeps its hunk's header."""
+        kept: set[int] = set()
+        for position in positions:
+            if position not in collapsed:
+                continue
+            section: FileSection = self.document.sections[position]
+            for hunk in section.hunks:
+                pinned = {i for i in hunk[1:] if i in self.block.pinned}
+                if pinned:
+                    kept |= pinned | {hunk.start}
+        return kept
+
+
+def _runs_added(lines: set[int], chosen: set[int]) -> int:
+    """How many separate runs `lines` adds outside `chosen` (each may cost a marker)."""
+    new = sorted(i for i in lines if i not in chosen)
+    return sum(1 for k, index in enumerate(new) if k == 0 or new[k - 1] != index - 1)
+
+
+def named_sections(block: BlockState, document: DiffDocument, positions: Sequence[int]) -> set[int]:
+    """The file sections whose file the request or the tool arguments name."""
+    paths = {p: document.sections[p].path for p in positions}
+    return named_by_request(request_words(block), {p: [path] for p, path in paths.items()})
+
+
+def named_by_request(terms: Sequence[str], paths_of: dict[int, list[str]]) -> set[int]:
+    """The keys whose paths a request term names, counting only terms that name at most half of
+    them: a term naming every file (`-- jwt` in `git diff -- jwt`) or most of them singles none out."""
+    named: set[int] = set()
+    for term in terms:
+        hits = {key for key, paths in paths_of.items() if any(names_path(term, path) for path in paths)}
+        if hits and len(hits) <= len(paths_of) / 2:
+            named |= hits
+    return named
+
+
+def names_path(term: str, path: str) -> bool:
+    """Whether a (lower-cased) request term names a path: the path itself or its tail, its file name,
+    its module name (`api_jwt` for jwt/api_jwt.py), or a directory it sits in."""
+    lowered = path.lower()
+    name = lowered.rsplit("/", 1)[-1]
+    stem = name.split(".", 1)[0]
+    term = term.strip("/")
+    if term in (lowered, name, stem) or lowered.endswith("/" + term):
+        return True
+    return lowered.startswith(term + "/") or f"/{term}/" in lowered
 
 
 def is_generated(path: str, patterns: list[str]) -> bool:
@@ -120,30 +405,3 @@ def is_generated(path: str, patterns: list[str]) -> bool:
         if any(fnmatchcase("/".join(parts[start:]), pattern) for start in range(len(parts))):
             return True
     return False
-
-
-def _context(kinds: list[str], changes: list[int], reach: int, total: int) -> set[int]:
-    """Unchanged lines within `reach` of a change, in the same hunk."""
-    found: set[int] = set()
-    for index in changes:
-        for step in (-1, 1):
-            position, walked = index + step, 0
-            while 0 <= position < total and walked < reach and kinds[position] in (CONTEXT, NOTE, *CHANGES):
-                if kinds[position] == CONTEXT:
-                    found.add(position)
-                    walked += 1
-                elif kinds[position] in CHANGES:
-                    break  # that change keeps its own context
-                position += step
-    return found
-
-
-def _headers_of_kept_hunks(document: DiffDocument, chosen: set[int], collapsed: set[int]) -> set[int]:
-    """In a collapsed file, a line kept anyway (it holds what the request names) keeps its hunk's header."""
-    headers: set[int] = set()
-    for position in collapsed:
-        section: FileSection = document.sections[position]
-        for hunk in section.hunks:
-            if any(index in chosen for index in hunk[1:]):
-                headers.add(hunk.start)
-    return headers

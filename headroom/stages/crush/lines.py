@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from headroom.content.signals import line_starts, lines_holding
 from headroom.selection import fill_small_gaps, mask, rank
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS
@@ -60,3 +63,68 @@ def narrow_to(block: BlockState, state: RunState, chosen: set[int], stage_name: 
     keep = fill_small_gaps(mask(len(document.units), chosen), state.unit_tokens(block), MARKER_TOKENS)
     block.narrow(keep)
     block.note(f"{stage_name}:lines {before}->{len(block.kept_indices())}")
+
+
+_SUFFIXES = ("ing", "ed", "es", "s")
+SATURATION = 1.2  # BM25's k1: a term on a second line of a group adds less than on the first
+NAME_WEIGHT = 3.0  # an identifier the request names counts this many times a plain word
+
+
+def word_family(term: str) -> str:
+    """A term and its inflections count once: "checks" and "check", "changed" and "change"."""
+    for suffix in _SUFFIXES:
+        if term.isalpha() and term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+@dataclass
+class GroupMatches:
+    """How well each group of lines (a hunk, a commit) matches the request."""
+
+    weights: list[float]  # per group: the term families it holds, each by its rarity and its lines
+    lines: list[set[int]]  # per group: its lines holding a counted term
+
+
+def group_matches(
+    units: Sequence[str],
+    owner: Sequence[int],
+    groups: int,
+    terms: Sequence[str],
+    starts: list[int] | None = None,
+    names: frozenset[str] = frozenset(),
+) -> GroupMatches:
+    """Match `terms` where they start a word in the lines each group owns (`owner[i]`: the group of
+    line i, or -1 for a line no group counts). A term family found in more than half the groups
+    tells them apart no better than chance and weighs nothing; a rarer one weighs log((n+1)/(k+1/2)),
+    more in a group where more of its lines hold it, and NAME_WEIGHT times that when one of its
+    terms is in `names` (an identifier: it names one thing). `starts`: the lines' offsets, when known."""
+    weights = [0.0] * groups
+    lines: list[set[int]] = [set() for _ in range(groups)]
+    if not groups or not terms:
+        return GroupMatches(weights, lines)
+    joined = "\n".join(units)
+    text = joined.lower()
+    if len(text) != len(joined):  # lower-casing moved the offsets: match nothing rather than wrongly
+        return GroupMatches(weights, lines)
+    starts = starts if starts is not None else line_starts(units)
+    found: dict[str, dict[int, set[int]]] = {}
+    named = {word_family(term) for term in terms if term in names}
+    for term in terms:
+        family = found.setdefault(word_family(term), {})
+        for line in lines_holding(text, starts, term, starts_a_word):
+            if owner[line] >= 0:
+                family.setdefault(owner[line], set()).add(line)
+    for family_name, held in found.items():
+        if not held or len(held) > groups / 2:
+            continue
+        weight = math.log((groups + 1) / (len(held) + 0.5)) * (NAME_WEIGHT if family_name in named else 1.0)
+        for group, holding in held.items():
+            # More lines holding it count for more, with returns that level off (BM25's saturation).
+            weights[group] += weight * len(holding) * (SATURATION + 1) / (len(holding) + SATURATION)
+            lines[group] |= holding
+    return GroupMatches(weights, lines)
+
+
+def starts_a_word(text: str, index: int, length: int) -> bool:
+    return index == 0 or not (text[index - 1].isascii() and text[index - 1].isalnum())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from headroom import compress, retrieve
 from headroom.content.diff import ADDED, CHANGES, CONTEXT, FILE, HUNK, REMOVED, DiffDocument
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.diff import GENERATED_PATHS, CrushDiff, DiffParams, is_generated
+from headroom.stages.crush.scoring import request_identifiers
 from headroom.stages.score import Score
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
@@ -55,9 +58,10 @@ def test_lock_files_and_build_output_collapse_to_their_header_and_a_count() -> N
     kept = set(check_lines(SHOW, rendered, block.ref))
     lock = lines_of(document, "package-lock.json")
     assert {i for i in lock if i in kept} == {i for i in lock if document.kinds[i] == FILE}
-    lock_summary = next(
-        s for s in find_summaries(rendered) if ("package-lock.json", len(lock) - 4) in s.entries["file"]
-    )
+    # The marker right under the lock file's header stands for the rest of it.
+    after_header = rendered.split("\n")[rendered.split("\n").index(document.units[lock.start + 3]) + 1]
+    (lock_summary,) = find_summaries(after_header)
+    assert (lock_summary.count, find_markers(after_header)[0].first) == (len(lock) - 4, lock.start + 5)
     kinds = Counter(document.kinds[i] for i in lock)
     assert dict(counts(lock_summary, "kind"))["added"] == kinds[ADDED] == 116
     assert dict(counts(lock_summary, "kind"))["removed"] == kinds[REMOVED] == 116
@@ -104,7 +108,7 @@ def test_unchanged_lines_beyond_the_context_are_trimmed_and_hunk_headers_stay_as
 
 def test_context_lines_scale_with_bias() -> None:
     sizes = [len(crushed(wide_context_diff(), score=False, bias=bias).kept_indices()) for bias in (1.0, 3.0)]
-    assert sizes == [10, 18]  # 4 headers, 2 changes, then 2 or 6 unchanged lines on each side
+    assert sizes == [8, 12]  # 4 headers, 2 changes, then 1 or 3 unchanged lines on each side
 
 
 def test_collapsing_can_be_turned_off_or_pointed_at_other_paths() -> None:
@@ -166,3 +170,116 @@ def test_compress_end_to_end_keeps_the_changes_and_the_original_retrievable() ->
         compress(openai_tool_turn(SHOW, QUERY), store=MemoryStore()).messages[-1]["content"]
         == compress(openai_tool_turn(SHOW, QUERY), store=MemoryStore()).messages[-1]["content"]
     )
+
+
+# Hunk by hunk, on real diffs of two installed versions of pyparsing and PyYAML (tests/git_material.py).
+
+GIT = Path(__file__).parents[2] / "fixtures" / "git"
+
+
+def git_fixture(name: str) -> str:
+    return (GIT / name).read_text()
+
+
+def changed_signatures(text: str) -> list[str]:
+    """Functions whose `def` line a diff both removes and adds, changed: what a question about a
+    function's signature needs (chosen from the raw diff, before anything is compressed)."""
+    removed = set(re.findall(r"^-\s+def (\w+)\(", text, re.MULTILINE))
+    added = set(re.findall(r"^\+\s+def (\w+)\(", text, re.MULTILINE))
+    return sorted(name for name in removed & added if not name.startswith("_"))
+
+
+def def_lines(text: str, function: str) -> list[str]:
+    return [line for line in text.split("\n") if re.match(rf"^[-+]\s+def {function}\(", line)]
+
+
+@pytest.mark.parametrize("function", changed_signatures(git_fixture("show_results.txt")))
+def test_a_big_diff_saves_half_and_keeps_the_lines_a_question_about_a_function_needs(function: str) -> None:
+    text = git_fixture("show_results.txt")
+    assert count_tokens(text) > 5000
+    block = crushed(text, f"How did the signature of ParseResults.{function} change in this commit?")
+    rendered = block.render().split("\n")
+    check_lines(text, block.render(), block.ref)
+    for line in def_lines(text, function):
+        assert line in rendered
+    assert count_tokens(block.render()) <= 0.5 * count_tokens(text)
+
+
+def test_every_file_header_and_hunk_header_stays_and_each_dropped_hunk_body_is_marked_under_it() -> None:
+    text = git_fixture("diff_three_files.txt")
+    block = crushed(text, "What changed in the unicode escaping helpers?")
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    rendered = block.render()
+    kept = set(check_lines(text, rendered, block.ref))
+    assert {i for i, kind in enumerate(document.kinds) if kind in (FILE, HUNK)} <= kept
+    lines = rendered.split("\n")
+    for hunk in (h for section in document.sections for h in section.hunks):
+        if not any(i in kept for i in hunk[1:]):
+            below = lines[lines.index(document.units[hunk.start]) + 1]
+            (marker,) = find_markers(below)
+            assert (marker.first, marker.last) == (hunk.start + 2, hunk.stop)
+            for summary in find_summaries(below):
+                body = Counter(document.kinds[i] for i in hunk[1:])
+                assert dict(counts(summary, "kind")) == {
+                    name: body[kind]
+                    for kind, name in ((ADDED, "added"), (REMOVED, "removed"), (CONTEXT, "unchanged"))
+                    if body[kind]
+                }
+    assert count_tokens(rendered) < 0.6 * count_tokens(text)
+
+
+def test_every_hunk_of_the_file_the_question_names_is_kept_whole() -> None:
+    text = git_fixture("diff_three_files.txt")
+    block = crushed(text, "What changed in yaml/constructor.py?")
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    kept = set(check_lines(text, block.render(), block.ref))
+    named = lines_of(document, "yaml/constructor.py")
+    assert {i for i in named if document.kinds[i] in CHANGES} <= kept
+    others = [i for i, kind in enumerate(document.kinds) if kind in CHANGES and i not in named]
+    assert not set(others) <= kept  # the other files are not kept whole
+
+
+def test_a_term_naming_every_file_names_none() -> None:
+    text = git_fixture("show_results.txt")
+    block = crushed(text, "What changed in pyparsing/results.py?")
+    assert count_tokens(block.render()) <= 0.5 * count_tokens(text)
+
+
+def test_a_security_word_in_a_changed_line_survives_whatever_the_budget() -> None:
+    text = git_fixture("log_p_small_files.txt")
+    start = text.index("diff --git a/yaml/__init__.py")
+    diff = text[start:]
+    block = crushed(diff, "What changed in the loader functions?", target_ratio=0.01, min_tokens=0)
+    rendered = block.render().split("\n")
+    flagged = [line for line in diff.split("\n") if line.startswith(("+", "-")) and "unsafe" in line.lower()]
+    assert flagged and all(line in rendered for line in flagged)
+
+
+def test_the_changed_lines_get_their_floor_and_the_lines_defining_what_is_named_come_first() -> None:
+    text = git_fixture("diff_three_files.txt")
+    (function, *_) = changed_signatures(text)
+    # A budget the headers and markers alone overrun: the changed lines still get min_tokens,
+    # and the lines defining the function the question names are the first to go in.
+    block = crushed(text, f"How did {function} change?", target_ratio=0.01, min_tokens=100)
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in def_lines(text, function))
+    kept_changes = [i for i in block.kept_indices() if document.kinds[i] in CHANGES]
+    assert 0 < len(kept_changes) < 0.2 * sum(1 for kind in document.kinds if kind in CHANGES)
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How did the signature of Factory change?", {"factory"}),
+        ("When did SkipTo.parseImpl change?", {"skipto", "parseimpl", "skipto.parseimpl"}),
+        ("Which claim checks does jwt.decode verify?", {"jwt.decode", "jwt", "decode"}),
+        ("Does the newer release keep it?", set()),  # a sentence's first word is no name
+    ],
+)
+def test_the_names_a_request_gives(question: str, names: set[str]) -> None:
+    state = make_state(openai_tool_turn("x", question))
+    assert set(request_identifiers(tool_block(state))) == names
