@@ -180,7 +180,15 @@ def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
     outputs: dict[int, str] = {}
     transforms: list[str] = []
     for block in state.blocks:
-        rendered = block.render()
+        try:
+            rendered = block.render()
+        except Exception as error:  # only this block goes out as it came
+            if state.strict:
+                raise
+            state.failures.append(
+                Failure("render", f"{type(error).__name__}: {error}", block.block.message_index)
+            )
+            continue
         if rendered == block.text or len(rendered) > len(block.text) * (1 - MIN_SAVING):
             continue
         outputs[block.block.id] = rendered

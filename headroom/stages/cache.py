@@ -29,7 +29,7 @@ from headroom.markers import MARKER_PATTERN, retrieval_note
 from headroom.params import param
 from headroom.registry import register
 from headroom.session import SESSION_OPTION, ToolOutputs, digest, first_sent_ends, position_key, session_key
-from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
+from headroom.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
 from headroom.stores import StoreUnavailable
 
 _SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://", "unix://")
@@ -166,7 +166,8 @@ class Cache(Stage):
         """Fix each compressed block's final text, retrieval note included, so later stages leave it be."""
         for block in state.blocks:
             if self.applies_to(block) and block.output is None:
-                self._finalise(block)
+                with block_guard(self, state, block):
+                    self._finalise(block)
 
     def _finalise(self, block: BlockState) -> None:
         # What is recorded is what is sent: the block as it came when the output is not smaller.
@@ -191,15 +192,16 @@ class Cache(Stage):
                 continue
             if not self.applies_to(block):
                 continue
-            if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
-                self._finalise(block)
-            output = block.output if block.output != block.text else None
-            record = _record(output, list(block.notes), positions.in_this_request(block))
-            if output is not None:
-                originals[block.ref] = block.text
-                if self.params.memoize:
-                    memos[memo_key(block, state, positions)] = record
-            pins[position_key(session, block)] = record
+            with block_guard(self, state, block):  # a block that cannot be recorded goes out as it came
+                if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
+                    self._finalise(block)
+                output = block.output if block.output != block.text else None
+                record = _record(output, list(block.notes), positions.in_this_request(block))
+                if output is not None:
+                    originals[block.ref] = block.text
+                    if self.params.memoize:
+                        memos[memo_key(block, state, positions)] = record
+                pins[position_key(session, block)] = record
         try:
             state.store.put_many("original", originals)
             state.store.put_many("memo", memos)

@@ -21,7 +21,7 @@ from headroom.content import detect_label
 from headroom.params import param
 from headroom.registry import register
 from headroom.session import ToolOutputs, first_sent_ends
-from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard
 
 RETRIEVE_TOOL = "headroom_retrieve"
 
@@ -56,8 +56,9 @@ class Classify(Stage):
         recent = self._recent_tool_blocks(state)
         for block in state.blocks:
             if self.applies_to(block):
-                block.label = detect_label(block.text)
-                block.protected = self._protection(block, recent)
+                with block_guard(self, state, block):
+                    block.label = detect_label(block.text)
+                    block.protected = self._protection(block, recent)
 
     def _recent_tool_blocks(self, state: RunState) -> set[int]:
         """Tool blocks among the newest N: in the request that first carried them (keep_as_sent),
