@@ -28,7 +28,7 @@ from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, cal
 from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.stage import THREAD_THRESHOLD_CHARS, BlockState, Failure, RunContext, RunState
 from headroom.stores import StoreLike, resolve_store
-from headroom.tokens import MESSAGE_OVERHEAD, counter_for, iter_text
+from headroom.tokens import MESSAGE_OVERHEAD, approx_tokens, counter_for, iter_text
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
 
@@ -70,10 +70,18 @@ class CompressResult:
     _counted: dict[str, int] = field(default_factory=dict, repr=False)
 
     def _count(self, key: str, messages: Any) -> int:
+        """Exact tokens, counted once; a failure to count is reported in `failures`, never raised,
+        and the figure falls back to the character estimate."""
         if key not in self._counted:
-            if self._meter is None:
-                self._meter = _TokenMeter(self.model)
-            self._counted[key] = self._meter.messages(messages) if isinstance(messages, list) else 0
+            try:
+                if self._meter is None:
+                    self._meter = _TokenMeter(self.model)
+                self._counted[key] = self._meter.messages(messages) if isinstance(messages, list) else 0
+            except Exception as error:
+                self._counted[key] = _estimated_tokens(messages)
+                self.failures.append(
+                    f"tokens: the {key} count failed ({type(error).__name__}: {error}); estimated"
+                )
         return self._counted[key]
 
     @property
@@ -94,6 +102,13 @@ class CompressResult:
         if self.tokens_before <= 0:
             return 0.0
         return max(0.0, self.tokens_saved / self.tokens_before)
+
+
+def _estimated_tokens(messages: Any) -> int:
+    try:
+        return sum(MESSAGE_OVERHEAD + sum(map(approx_tokens, iter_text(message))) for message in messages)
+    except Exception:
+        return 0
 
 
 def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:

@@ -16,7 +16,7 @@ request:
 
 The app receives the body as it was sent except for the strings compression changed
 (numbers as written, key order, whitespace, unknown fields and escapes stay byte for byte;
-see `headroom.json_splice`), with a matching `Content-Length`. When
+see `headroom.json_text`), with a matching `Content-Length`. When
 tokens were saved the response carries `x-headroom-compressed: true` and
 `x-headroom-tokens-saved: N`; the response body itself passes through untouched
 and unbuffered, streaming included.
@@ -48,7 +48,7 @@ import orjson
 from headroom.compress import PipelineLike
 from headroom.hooks import CompressionHooks
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Compressed, RequestCompressor, Totals
-from headroom.json_splice import rewrite_json
+from headroom.json_text import rewrite_json
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "CompressionMiddleware"]
 

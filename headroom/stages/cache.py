@@ -259,7 +259,7 @@ def _with_note(rendered: str, note: str) -> str:
     ):
         try:
             value = json.loads(rendered)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or JSON too deep to be read as such
             value = None
         encoded = json.dumps(note, ensure_ascii=False)
         if isinstance(value, list):

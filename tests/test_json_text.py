@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.json_splice import SpliceError, changes, locate, rewrite_json
+from headroom.json_text import SpliceError, changes, locate, rewrite_json
 from tests.strategies import Path, assert_only_slots_changed, document, joined
 
 

@@ -1,12 +1,17 @@
-"""Rewriting JSON text in place: the values that changed change, every other byte stays.
+"""JSON text as written: how deep it nests, where its values are, and rewriting it in place.
 
-Parsing a request body into Python values and writing the values back loses what they
-cannot hold: a number as written (an integer past 64 bits reads as a float, `1E+2` as
-`100.0`), whitespace, unicode escapes, the members of a key written twice. `rewrite_json`
-takes the original bytes, the value they parse to and the value to send instead, finds the
-values that differ (`changes`: a compressed string, usually), finds where each one is written
-in the bytes (`locate`: a scan that records byte spans, not values) and writes the new
-encodings over those spans. Everything else is copied through as it came.
+`nesting_depth` measures a text's bracket nesting (outside strings) in one linear pass with
+no recursion; JSON nested deeper than `MAX_JSON_DEPTH` is opaque text to Headroom (see
+`too_deep`): it is never parsed, so no walk over its values can recurse without end.
+
+`rewrite_json` changes only the values that changed. Parsing a request body into Python
+values and writing the values back loses what they cannot hold: a number as written (an
+integer past 64 bits reads as a float, `1E+2` as `100.0`), whitespace, unicode escapes, the
+members of a key written twice. `rewrite_json` instead takes the original bytes, the value
+they parse to and the value to send instead, finds the values that differ (`changes`: a
+compressed string, usually), finds where each one is written in the bytes (`locate`: a scan
+that records byte spans, not values) and writes the new encodings over those spans.
+Everything else is copied through as it came.
 
 A repeated key means its last member, as every JSON parser we use reads it. A changed
 string is written with `\\uXXXX` escapes when its original used them for non-ASCII text,
@@ -20,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -31,6 +37,30 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _SCALAR = re.compile(rb"[^ \t\n\r,:\]}]+")
 _STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _NON_ASCII_ESCAPE = re.compile(rb"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
+
+
+# Deeper than this, JSON is opaque text: real tool outputs (API responses, manifests, plans, specs)
+# nest a few dozen levels at most, and every walk over parsed values (ours, the standard
+# library's, orjson's writer, which stops at 255) stays far from Python's recursion limit.
+MAX_JSON_DEPTH = 100
+
+_TEXT_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest, brackets inside strings not counted.
+    One pass of regular expressions and a running sum: linear, whatever the depth."""
+    brackets = _NOT_BRACKET.sub("", _TEXT_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests deeper than `limit` (then it is opaque text, never parsed)."""
+    if text.count("[") + text.count("{") <= limit:  # cannot nest deeper than it has brackets
+        return False
+    return nesting_depth(text) > limit
 
 
 class SpliceError(ValueError):
