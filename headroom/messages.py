@@ -190,7 +190,7 @@ class _Extractor:
         role_name = role if isinstance(role, str) else ""
         origin = _ROLE_ORIGINS.get(role_name, "other")
         if origin == "other":
-            self.skipped.append(f"message {index}: unknown role {role!r}, passed through")
+            self.skipped.append(f"message {index}: unknown role {_shown(role)}, passed through")
         typed = _user_text(message.get("content")) if origin == "user" else ""
         if typed:
             # A user turn's own text is the query for what follows it, and for itself.
@@ -229,6 +229,18 @@ class _Extractor:
                 ):
                     path = ("content", position, "content", sub, "text")
                     self.add(index, path, role, "tool", item["text"], call_id)
+
+
+def _shown(value: Any) -> str:
+    """A value for a report: a short string or a scalar as written, anything else by its type (a
+    role may be any JSON value, of any size or depth)."""
+    if (
+        value is None
+        or isinstance(value, (bool, int, float))
+        or (isinstance(value, str) and len(value) <= 60)
+    ):
+        return repr(value)
+    return f"of type {type(value).__name__}"
 
 
 def _as_id(value: Any) -> str | None:
