@@ -6,8 +6,10 @@ no path between them run concurrently. A stage that works only on some labels
 of logs never imports the HTML or code compressors. With a trace, stages run one at a time in
 the pipeline's order and nothing is answered from a memo, so each snapshot shows
 exactly one more stage's real work. Stage-level failures (outside any one
-block) are raised as StageError in strict mode; otherwise they are reported and
-every block the run touched is restored, so the caller gets its original text.
+block) are raised as StageError in strict mode; otherwise they are reported, and
+the blocks the failing stage had changed go back as they came. Every other block
+keeps its state: the stage's other blocks, the blocks it does not apply to, and the
+blocks a cache answered before any stage ran (the form an earlier turn was sent in).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import anyio
 
 from headroom.errors import StageError
 from headroom.graph import Pipeline, StageEntry
-from headroom.stage import Failure, RunState
+from headroom.stage import BlockState, Failure, RunState, Stage, fail_block
 
 if TYPE_CHECKING:
     from headroom.trace import Trace
@@ -41,6 +43,7 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
             finished[stage_id].set()
             return
         stage = pipeline.stage(stage_id)
+        snapshot = _Snapshot(stage, state)
         try:
             await stage.run(state)
         except StageError as error:
@@ -52,7 +55,7 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
                 fatal[-1].__cause__ = error
                 group.cancel_scope.cancel()
             else:
-                _restore_all(state, f"stage {stage_id} ({stage.name})", error)
+                snapshot.restore_changed(f"stage {stage_id} ({stage.name})", error)
         if trace is not None:
             trace.record(stage_id, stage.name, time.perf_counter() - started, state)
         finished[stage_id].set()
@@ -94,11 +97,40 @@ async def _guard_phase(pipeline: Pipeline, stage_id: str, state: RunState, phase
         )
 
 
-def _restore_all(state: RunState, where: str, error: Exception) -> None:
-    """A stage failed outside any one block: no block can be trusted, so all go back as they were."""
-    state.failures.append(Failure(where, f"{type(error).__name__}: {error}"))
-    for block in state.blocks:
-        if block.failed is None and (block.keep is not None or block.output is not None):
-            block.failed = where
-            block.keep = None
-            block.output = None
+class _Snapshot:
+    """What a stage's blocks looked like before it ran, to tell which ones a failure touched."""
+
+    def __init__(self, stage: Stage, state: RunState):
+        self.state = state
+        self.scope = [block for block in state.blocks if _may_change(stage, block)]
+        self.marks = [_mark(block) for block in self.scope]
+
+    def restore_changed(self, where: str, error: Exception) -> None:
+        """A stage failed outside any one block: only the blocks it had changed are untrustworthy."""
+        self.state.failures.append(Failure(where, f"{type(error).__name__}: {error}"))
+        for block, mark in zip(self.scope, self.marks, strict=True):
+            if block.failed is None and _mark(block) != mark:
+                fail_block(block, where)
+
+
+def _may_change(stage: Stage, block: BlockState) -> bool:
+    try:
+        return stage.applies_to(block)
+    except Exception:  # the stage's own run reports it; a block it could not judge is in its reach
+        return True
+
+
+def _mark(block: BlockState) -> tuple[object, ...]:
+    """Every decision a stage can make about a block, cheaply: a changed one changes the mark."""
+    keep = block.keep
+    return (
+        block.label,
+        block.protected,
+        id(block.scores),
+        id(block.relevance),
+        len(block.pinned),
+        None if keep is None else (id(keep), sum(keep)),
+        block.output,
+        len(block.notes),
+        id(block._document),
+    )

@@ -11,6 +11,7 @@ messages that change; the caller's list is never mutated.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -84,63 +85,92 @@ def _arguments_text(value: Any) -> str:
         return value
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except TypeError:
-        return str(value)
+    except TypeError:  # an integer past 64 bits, an object orjson cannot write, nesting past 255 levels
+        pass
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return ""  # arguments only inform relevance: none is better than a failed request
 
 
-def _collect_tool_calls(messages: Sequence[Any]) -> dict[str, ToolCall]:
+def _text_of(value: Any) -> str:
+    """An id or a name as text; one that is not a string or a number reads as empty."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, (int, float)) else ""
+
+
+def _collect_tool_calls(messages: Sequence[Any], skipped: list[str]) -> dict[str, ToolCall]:
+    """Every tool call in the conversation by id. A malformed call, or a `tool_calls` that is not
+    a list, is reported in `skipped` and left out; the rest of the message and the request go on."""
     calls: dict[str, ToolCall] = {}
-    for message in messages:
+    for index, message in enumerate(messages):
         if not isinstance(message, Mapping):
             continue
-        for call in message.get("tool_calls") or ():
-            if not isinstance(call, Mapping):
-                continue
+        try:
+            _message_calls(index, message, calls, skipped)
+        except Exception as error:  # extraction reports this message as passed through
+            skipped.append(f"message {index}: its tool calls could not be read ({type(error).__name__})")
+    return calls
+
+
+def _message_calls(
+    index: int, message: Mapping[str, Any], calls: dict[str, ToolCall], skipped: list[str]
+) -> None:
+    listed = message.get("tool_calls")
+    if listed is not None and not isinstance(listed, (list, tuple)):
+        skipped.append(f"message {index}: tool_calls is {type(listed).__name__}, not a list; ignored")
+        listed = None
+    for call in listed or ():
+        if isinstance(call, Mapping):
             function = call.get("function")
             if not isinstance(function, Mapping):
                 function = {}
-            call_id = str(call.get("id", ""))
-            calls[call_id] = ToolCall(
-                call_id, str(function.get("name", "")), _arguments_text(function.get("arguments", ""))
-            )
-        content = message.get("content")
-        if isinstance(content, list):
-            for part in content:
-                if isinstance(part, Mapping) and part.get("type") == "tool_use":
-                    call_id = str(part.get("id", ""))
-                    calls[call_id] = ToolCall(
-                        call_id, str(part.get("name", "")), _arguments_text(part.get("input", {}))
-                    )
-    return calls
+            call_id = _text_of(call.get("id", ""))
+            arguments = _arguments_text(function.get("arguments", ""))
+            calls[call_id] = ToolCall(call_id, _text_of(function.get("name", "")), arguments)
+    content = message.get("content")
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, Mapping) and part.get("type") == "tool_use":
+                call_id = _text_of(part.get("id", ""))
+                arguments = _arguments_text(part.get("input", {}))
+                calls[call_id] = ToolCall(call_id, _text_of(part.get("name", "")), arguments)
 
 
 def detect_format(messages: Sequence[Any]) -> Literal["openai", "anthropic", "unknown"]:
     for message in messages:
-        if not isinstance(message, Mapping):
+        try:
+            found = _format_of(message)
+        except Exception:  # a message that cannot be read tells nothing; extraction reports it
             continue
+        if found is not None:
+            return found
+    return "unknown"
+
+
+def _format_of(message: Any) -> Literal["openai", "anthropic"] | None:
+    if isinstance(message, Mapping):
         if message.get("role") in ("tool", "function", "developer") or "tool_calls" in message:
             return "openai"
         content = message.get("content")
-        if isinstance(content, list):
-            for part in content:
-                if not isinstance(part, Mapping):
-                    continue
-                kind = part.get("type")
-                if kind in ("tool_use", "tool_result") or (
-                    kind in ("image", "document") and "source" in part
-                ):
-                    return "anthropic"
-                if kind in ("image_url", "input_audio", "file"):
-                    return "openai"
-    return "unknown"
+        for part in content if isinstance(content, list) else ():
+            if not isinstance(part, Mapping):
+                continue
+            kind = part.get("type")
+            if kind in ("tool_use", "tool_result") or (kind in ("image", "document") and "source" in part):
+                return "anthropic"
+            if kind in ("image_url", "input_audio", "file"):
+                return "openai"
+    return None
 
 
 class _Extractor:
     def __init__(self, messages: Sequence[Any]):
         self.messages = messages
-        self.calls = _collect_tool_calls(messages)
         self.blocks: list[Block] = []
         self.skipped: list[str] = []
+        self.calls = _collect_tool_calls(messages, self.skipped)
         self.last_user_text = ""
         self.user_turns = 0
 
@@ -160,7 +190,7 @@ class _Extractor:
         role_name = role if isinstance(role, str) else ""
         origin = _ROLE_ORIGINS.get(role_name, "other")
         if origin == "other":
-            self.skipped.append(f"message {index}: unknown role {role!r}, passed through")
+            self.skipped.append(f"message {index}: unknown role {_shown(role)}, passed through")
         typed = _user_text(message.get("content")) if origin == "user" else ""
         if typed:
             # A user turn's own text is the query for what follows it, and for itself.
@@ -201,15 +231,32 @@ class _Extractor:
                     self.add(index, path, role, "tool", item["text"], call_id)
 
 
+def _shown(value: Any) -> str:
+    """A value for a report: a short string or a scalar as written, anything else by its type (a
+    role may be any JSON value, of any size or depth)."""
+    if (
+        value is None
+        or isinstance(value, (bool, int, float))
+        or (isinstance(value, str) and len(value) <= 60)
+    ):
+        return repr(value)
+    return f"of type {type(value).__name__}"
+
+
 def _as_id(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _text_of(value)
 
 
 def extract_blocks(messages: Sequence[Any]) -> Conversation:
     """Find every compressible string leaf, with the request and tool call behind it."""
     extractor = _Extractor(messages)
     for index, message in enumerate(messages):
-        extractor.message(index, message)
+        found = len(extractor.blocks)
+        try:
+            extractor.message(index, message)
+        except Exception as error:  # a message of a shape nobody foresaw: it alone passes through
+            del extractor.blocks[found:]
+            extractor.skipped.append(f"message {index}: {type(error).__name__}: {error}; passed through")
     return Conversation(
         blocks=extractor.blocks,
         tool_calls=list(extractor.calls.values()),

@@ -56,7 +56,8 @@ subclass) is the YAML `params:` schema and the constructor's argument at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -133,11 +134,11 @@ class BlockState:
     def render(self) -> str:
         if self.output is not None:
             return self.output
-        document = self.document
         # A block no stage reported changing (dropped nothing, chose no encoding) stays exactly as it was.
-        if document is None or self.failed is not None or (self.keep is None and not self.notes):
+        if self.failed is not None or (self.keep is None and not self.notes):
             return self.text
-        return document.render(self.keep, self.ref)
+        document = self.document
+        return self.text if document is None else document.render(self.keep, self.ref)
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -236,25 +237,49 @@ async def for_each_block(stage: Stage, state: RunState, work: Callable[[BlockSta
     A failure on one block is the executor's to report (strict) or is recorded here and the block
     is left exactly as it was (passthrough).
     """
+    for block in blocks_for(stage, state):
+        guarded(stage, state, work, block)
+
+
+def blocks_for(stage: Stage, state: RunState) -> list[BlockState]:
+    """The blocks a stage applies to. Deciding may parse a block; a block whose text its parser
+    cannot read fails alone (`block_guard`), and the others are worked on."""
+    chosen: list[BlockState] = []
     for block in state.blocks:
-        if stage.applies_to(block):
-            guarded(stage, state, work, block)
+        with block_guard(stage, state, block):
+            if stage.applies_to(block):
+                chosen.append(block)
+    return chosen
 
 
 def guarded(
     stage: Stage, state: RunState, work: Callable[[BlockState, RunState], None], block: BlockState
 ) -> None:
     """Run one block's work; in passthrough mode a failure leaves the block exactly as it was."""
+    with block_guard(stage, state, block):
+        work(block, state)
+
+
+@contextmanager
+def block_guard(stage: Stage, state: RunState, block: BlockState) -> Iterator[None]:
+    """Contain a failure to one block: strict, it is raised as a StageError naming the block's
+    message; otherwise the block is left exactly as it was, the failure is reported, and the code
+    after the `with` goes on with the next block. Every stage loop over blocks runs its body in one."""
     from headroom.errors import StageError
 
     try:
-        work(block, state)
+        yield
     except Exception as error:
         if state.strict:
             raise StageError(stage.stage_id, stage.name, block.block.message_index, error) from error
-        block.failed = f"{stage.stage_id} ({stage.name}): {type(error).__name__}: {error}"
-        block.keep = None
-        block.output = None
+        fail_block(block, f"{stage.stage_id} ({stage.name}): {type(error).__name__}: {error}")
         state.failures.append(
             Failure(f"stage {stage.stage_id} ({stage.name})", str(error), block.block.message_index)
         )
+
+
+def fail_block(block: BlockState, reason: str) -> None:
+    """Undo everything stages decided for a block: it goes out exactly as it came."""
+    block.failed = reason
+    block.keep = None
+    block.output = None

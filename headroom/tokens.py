@@ -21,7 +21,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -198,20 +198,28 @@ def approx_tokens(text: str) -> int:
 MESSAGE_OVERHEAD = 4
 
 
-def iter_text(value: Any) -> Any:
-    """Every string leaf of a message, in order (roles and type tags excluded)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("role", "type", "id", "tool_call_id", "tool_use_id", "cache_control"):
-                continue
-            if key == "source" and isinstance(item, dict):
-                continue  # image/document payloads are billed differently; never compressed
-            yield from iter_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from iter_text(item)
+_NOT_TEXT_KEYS = frozenset({"role", "type", "id", "tool_call_id", "tool_use_id", "cache_control"})
+
+
+def iter_text(value: Any) -> Iterator[str]:
+    """Every string leaf of a message, in order (roles and type tags excluded). Walked with a
+    stack, so a value nested any depth costs no recursion."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            children = [
+                child
+                for key, child in item.items()
+                if key not in _NOT_TEXT_KEYS
+                # image/document payloads are billed differently; never compressed
+                and not (key == "source" and isinstance(child, dict))
+            ]
+            pending.extend(reversed(children))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
 
 
 def count_message_tokens(messages: Any, model: str | None = None) -> int:

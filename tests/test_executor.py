@@ -36,6 +36,9 @@ class Explode(Stage):
 
     async def run(self, state: RunState) -> None:
         if self.params.whole_run:
+            for block in state.blocks:
+                if self.applies_to(block) and block.document is not None:
+                    block.keep = [False] * len(block.document.units)  # half done, then it fails
             raise RuntimeError("the whole run went wrong")
         await super().run(state)
 
@@ -156,12 +159,14 @@ def test_whole_run_failure_strict_raises_without_a_message_index() -> None:
     assert isinstance(info.value.__cause__, RuntimeError)
 
 
-def test_whole_run_failure_passthrough_restores_every_touched_block() -> None:
+def test_whole_run_failure_passthrough_restores_the_blocks_it_touched_and_no_other() -> None:
     pipeline = pipeline_from_yaml(
         (PIPELINES / "explode.yaml").read_text().replace("fail_on: json_array", "whole_run: true")
     )
     state = run(pipeline, explode_state())
-    assert all(block.render() == block.text for block in state.blocks)
+    json_block, log_block = state.blocks[2], state.blocks[1]
+    assert json_block.render() == RECORDS and json_block.failed is not None
+    assert log_block.failed is None and len(log_block.render()) < len(log_block.text)  # still compressed
     (failure,) = state.failures
     assert failure.where == "stage explode (test.explode.v1)"
     assert failure.error == "RuntimeError: the whole run went wrong"

@@ -246,11 +246,9 @@ def _strip_prefix(path: str) -> str:
 def _close_hunks(section: FileSection, kinds: list[str], lines: list[str]) -> None:
     """Stretch each hunk over its lines (up to the next hunk or the end of its file), and note
     whether the file's first changed lines say it is generated."""
-    stops = [hunk.start for hunk in section.hunks[1:]] + [section.lines.stop]
-    # A file with no hunk (a binary file, a mode change, a rename) has no stop to give one.
-    section.hunks = [
-        range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops[: len(section.hunks)], strict=True)
-    ]
+    # A file with no hunks (binary, empty, a mode change or a pure rename) is its header alone.
+    stops = [hunk.start for hunk in section.hunks[1:]] + [section.lines.stop] if section.hunks else []
+    section.hunks = [range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops, strict=True)]
     section.marked_generated = _says_generated(section, lines)
 
 

@@ -41,6 +41,7 @@ from headroom.content.signals import (
     lines_mentioning,
     text_error_signal,
 )
+from headroom.json_text import MAX_JSON_DEPTH, too_deep
 from headroom.markers import (
     Scalar,
     SummaryEntry,
@@ -75,10 +76,17 @@ def reject_constant(name: str) -> Any:
 
 
 def load_json(text: str) -> Any:
-    """Parse JSON with no silent loss of numeric precision. Raises ValueError."""
+    """Parse JSON with no silent loss of numeric precision. Raises ValueError, also for JSON
+    nested past `MAX_JSON_DEPTH` (opaque text: `headroom.json_text.too_deep`)."""
+    refuse_deep(text)
     if _BIG_INT.search(text) or _LONG_EXPONENT.search(text):
         return json.loads(text, parse_float=exact_float, parse_constant=reject_constant)
     return orjson.loads(text)
+
+
+def refuse_deep(text: str) -> None:
+    if too_deep(text):
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is read as opaque text")
 
 
 def dump_json(value: Any) -> str:

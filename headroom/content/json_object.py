@@ -14,6 +14,11 @@ omitted keys 0-41 of 42 at $.paths[\"/v1/users\"]; hash=...]"`); a run of droppe
 members of a map becomes one member whose key is the marker and whose value is a
 marked summary of the run; a run of dropped array items becomes one marker string
 carrying a summary of every dropped item of that array. The output stays valid JSON.
+
+Reading costs time linear in the size: the tree is walked with a stack, not recursion, and
+each value is written once (a container's length is added up from its members', `_Sizes`),
+so no subtree is serialized again for every level above it. JSON nested deeper than
+`headroom.json_text.MAX_JSON_DEPTH` (100) levels is opaque text: it is not parsed at all.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from headroom.content.base import Document
 from headroom.content.columns import SUMMARY_MIN_UNITS
 from headroom.content.json_array import (
@@ -30,6 +37,7 @@ from headroom.content.json_array import (
     dump_json,
     exact_float,
     item_error_signal,
+    refuse_deep,
     reject_constant,
     sibling_anomalies,
     summarize_values,
@@ -49,7 +57,7 @@ Path = tuple[str | int, ...]
 class Node:
     path: Path
     value: Any
-    text: str  # minified JSON of the value
+    size: int  # characters of the value's minified JSON
     opened: bool = False
     sampled: bool = False
     # (key or index, child node or None for a frame member), in the value's order
@@ -57,6 +65,15 @@ class Node:
     unit: int | None = None  # the leaf's unit, or an opened record's frame unit
     first_unit: int = 0
     stop_unit: int = 0  # units first_unit..stop_unit-1 lie in this subtree
+    where: str = "$"  # json_path(path), written from the parent's, so a deep path costs one step
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """Minified JSON of the value; written on first use (an opened node's rarely is)."""
+        if self._text is None:
+            self._text = dump_json(self.value)
+        return self._text
 
     def child_nodes(self) -> list[Node]:
         return [child for _, child in self.children if child is not None]
@@ -76,7 +93,7 @@ class JsonObjectDocument(Document):
         # `children`), so a dropped run's summary counts the flagged children it holds (crusher's choice)
         self.flagged: dict[Path, Notable] = {}
         units: list[str] = []
-        self.root = self._build((), value, dump_json(value), units, force_open=True)
+        self.root = self._build(value, units)
         super().__init__(text, units)
 
     @classmethod
@@ -91,34 +108,73 @@ class JsonObjectDocument(Document):
 
     # the tree ------------------------------------------------------------------------
 
-    def _build(
-        self, path: Path, value: Any, text: str, units: list[str], *, force_open: bool = False
-    ) -> Node:
-        node = Node(path, value, text, first_unit=len(units))
+    def _build(self, value: Any, units: list[str]) -> Node:
+        """The tree, in document order (pre-order), walked with a stack: no recursion, and each
+        value is written once (sizes come from `_Sizes`, texts only for the leaves and frames)."""
+        sizes = _Sizes(value)
+        root = Node((), value, sizes.of(value))
+        # (node to fill, its parent, its position among the parent's children); None closes the last opened
+        pending: list[tuple[Node, Node | None, int] | Node] = [(root, None, 0)]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, Node):
+                item.stop_unit = len(units)
+                continue
+            node, parent, position = item
+            if parent is not None:
+                parent.children[position] = (parent.children[position][0], node)
+            self._enter(node, units, sizes, pending, force_open=parent is None)
+        return root
+
+    def _enter(
+        self,
+        node: Node,
+        units: list[str],
+        sizes: _Sizes,
+        pending: list[tuple[Node, Node | None, int] | Node],
+        *,
+        force_open: bool,
+    ) -> None:
+        """Number a node: a leaf gets its unit; an opened node its frame unit, then its children."""
+        node.first_unit = len(units)
         self.nodes.append(node)
+        value = node.value
         container = isinstance(value, (dict, list)) and len(value) > 0
-        if not container or not (force_open or len(text) >= OPEN_CHARS):
-            node.unit = self._add_unit(node, units, f"{json_path(path)} {text}")
+        if not container or not (force_open or node.size >= OPEN_CHARS):
+            if node._text is None:
+                node._text = sizes.text(value)
+            node.unit = self._add_unit(node, units, f"{node.where} {node.text}")
             node.stop_unit = len(units)
-            return node
+            return
         node.opened = True
         members = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
-        texts = [dump_json(child) for _, child in members]
         node.sampled = isinstance(value, list) or _is_map(value)
+        member_sizes = [sizes.of(child) for _, child in members]
         frame = (
             {}
             if node.sampled
-            else {k: v for (k, v), t in zip(members, texts, strict=True) if len(t) < UNIT_CHARS}
+            else {k: v for (k, v), size in zip(members, member_sizes, strict=True) if size < UNIT_CHARS}
         )
         if frame:
-            node.unit = self._add_unit(node, units, f"{json_path(path)} {dump_json(frame)}")
-        for (key, child), child_text in zip(members, texts, strict=True):
-            if key in frame and isinstance(key, str):
-                node.children.append((key, None))
-            else:
-                node.children.append((key, self._build((*path, key), child, child_text, units)))
-        node.stop_unit = len(units)
-        return node
+            node.unit = self._add_unit(node, units, f"{node.where} {dump_json(frame)}")
+        node.children = [(key, None) for key, _ in members]
+        pending.append(node)  # closed once every child is numbered
+        children = [
+            (
+                Node(
+                    (*node.path, key),
+                    child,
+                    size,
+                    where=node.where + json_path((key,))[1:],
+                    _text=sizes.text_if_known(child),
+                ),
+                node,
+                position,
+            )
+            for position, ((key, child), size) in enumerate(zip(members, member_sizes, strict=True))
+            if not (key in frame and isinstance(key, str))
+        ]
+        pending.extend(reversed(children))
 
     def _add_unit(self, node: Node, units: list[str], text: str) -> int:
         units.append(text)
@@ -221,7 +277,7 @@ class _Renderer:
                 assert child is not None
                 parts.append(self.node(child))
                 continue
-            marker = omitted("items", start, end - 1, total, self.ref, path=json_path(node.path))
+            marker = omitted("items", start, end - 1, total, self.ref, path=node.where)
             parts.append(dump_json(marker + note))
             note = ""
         return "[" + ",".join(parts) + "]"
@@ -237,7 +293,7 @@ class _Renderer:
             elif end - start == 1 and child is not None and self._elidable_alone(child):
                 parts.append(f"{dump_json(key)}:{dump_json(self._elided(child))}")
             else:
-                marker = omitted("keys", start, end - 1, total, self.ref, path=json_path(node.path))
+                marker = omitted("keys", start, end - 1, total, self.ref, path=node.where)
                 values = [node.value[k] for k, _ in node.children[start:end]]
                 flagged = self._flagged(node, range(start, end))
                 parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}")
@@ -266,7 +322,7 @@ class _Renderer:
     def _elided(self, child: Node) -> str:
         """The marker that stands in place of a whole value: its path and its size."""
         value = child.value
-        where = json_path(child.path)
+        where = child.where
         if isinstance(value, dict):
             return omitted("keys", 0, len(value) - 1, len(value), self.ref, path=where)
         if isinstance(value, list):
@@ -285,6 +341,103 @@ class _Renderer:
     def _flagged(self, node: Node, dropped: Iterable[int]) -> list[tuple[Scalar, int]]:
         notable = self.document.flagged.get(node.path)
         return notable.counts(dropped) if notable is not None else []
+
+
+def _orjson_text(value: Any) -> str | None:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer past 64 bits, a lone surrogate
+        return None
+
+
+def _stdlib_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _opens(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and len(value) > 0
+
+
+class _Sizes:
+    """The length of `dump_json` of every container in a value, from one bottom-up pass (with a
+    stack, not recursion) that writes each scalar once: a container's minified JSON is its
+    members' joined by commas (and keys), so its length adds up without writing it again.
+
+    `dump_json` writes with orjson and falls back to the standard library for a value orjson
+    refuses; both are compositional, so a container's length is added up in the writing
+    `dump_json` would choose for it. Containers of scalars only are written whole in the pass,
+    and their text is kept for the leaves that need it."""
+
+    def __init__(self, root: Any):
+        self._orjson: dict[int, int | None] = {}  # None: orjson refuses something in it
+        self._stdlib: dict[int, int] = {}  # only when orjson refuses something in the document
+        self._texts: dict[int, str] = {}
+        self._mixed = _orjson_text(root) is None if _opens(root) else False
+        pending: list[tuple[Any, bool]] = [(root, False)] if _opens(root) else []
+        while pending:
+            value, children_done = pending.pop()
+            members = list(value.values()) if isinstance(value, dict) else value
+            inner = [member for member in members if _opens(member)]
+            if not inner:
+                self._scalars_only(value)
+            elif not children_done:
+                pending.append((value, True))
+                pending.extend((member, False) for member in inner)
+            else:
+                self._add_up(value, members)
+
+    def _scalars_only(self, value: Any) -> None:
+        text = _orjson_text(value)
+        self._orjson[id(value)] = None if text is None else len(text)
+        if self._mixed:
+            self._stdlib[id(value)] = len(_stdlib_text(value))
+        self._texts[id(value)] = text if text is not None else _stdlib_text(value)
+
+    def _add_up(self, value: Any, members: Any) -> None:
+        scalars = [member for member in members if not _opens(member)]
+        inner = [member for member in members if _opens(member)]
+        frame = 2 + max(0, len(value) - 1)  # brackets and commas
+        keys = list(value) if isinstance(value, dict) else []
+        if keys:
+            frame += len(keys)  # colons
+        parts = [self._orjson[id(member)] for member in inner]
+        parts += [
+            _joined_length(_orjson_text(scalars), len(scalars)),
+            _joined_length(_orjson_text(keys), len(keys)),
+        ]
+        known = [part for part in parts if part is not None]
+        self._orjson[id(value)] = frame + sum(known) if len(known) == len(parts) else None
+        if self._mixed:
+            stdlib_scalars = _joined_length(_stdlib_text(scalars), len(scalars)) or 0
+            stdlib_keys = _joined_length(_stdlib_text(keys), len(keys)) or 0
+            inner_total = sum(self._stdlib[id(member)] for member in inner)
+            self._stdlib[id(value)] = frame + stdlib_scalars + stdlib_keys + inner_total
+
+    def of(self, value: Any) -> int:
+        """The length of `dump_json(value)`."""
+        if not _opens(value):
+            return len(self.text(value))
+        size = self._orjson[id(value)]
+        return size if size is not None else self._stdlib[id(value)]
+
+    def text(self, value: Any) -> str:
+        """`dump_json(value)`, kept for a scalar or a container of scalars once written."""
+        known = self._texts.get(id(value))
+        if known is None:
+            known = dump_json(value)
+            if not _opens(value):
+                self._texts[id(value)] = known
+        return known
+
+    def text_if_known(self, value: Any) -> str | None:
+        return self._texts.get(id(value))
+
+
+def _joined_length(text: str | None, count: int) -> int | None:
+    """The length of `count` values' texts from the text of the list of them (less brackets, commas)."""
+    if text is None:
+        return None
+    return len(text) - 2 - max(0, count - 1) if count else 0
 
 
 def _is_map(value: dict[str, Any]) -> bool:
@@ -311,7 +464,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _load_strict(text: str) -> Any:
-    """Parse JSON refusing what a re-encoding could not give back: repeated keys, NaN, lost floats."""
+    """Parse JSON refusing what a re-encoding could not give back: repeated keys, NaN, lost floats,
+    and nesting past `MAX_JSON_DEPTH` (opaque text)."""
+    refuse_deep(text)
     return json.loads(
         text, object_pairs_hook=_no_duplicates, parse_float=exact_float, parse_constant=reject_constant
     )

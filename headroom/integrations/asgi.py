@@ -14,7 +14,9 @@ request:
 - Responses: the text of the `input` items (messages, tool outputs), keeping
   every item's type, id and other keys.
 
-The app receives the rewritten JSON with a matching `Content-Length`. When
+The app receives the body as it was sent except for the strings compression changed
+(numbers as written, key order, whitespace, unknown fields and escapes stay byte for byte;
+see `headroom.json_text`), with a matching `Content-Length`. When
 tokens were saved the response carries `x-headroom-compressed: true` and
 `x-headroom-tokens-saved: N`; the response body itself passes through untouched
 and unbuffered, streaming included.
@@ -26,7 +28,7 @@ non-JSON body, a request too small to be worth it (`min_tokens`), or any interna
 error (logged once with its reason, logger `headroom.integrations.asgi`). The
 middleware never answers with an error of its own.
 
-Big bodies are parsed and serialized in worker threads; compressing, and counting
+Big bodies are parsed and rewritten in worker threads; compressing, and counting
 the tokens saved, always run in worker threads (`headroom.workers`, bounded), so
 other requests keep being served meanwhile. On the ASGI lifespan's startup the
 middleware loads the tokenizer and the pipeline (`headroom.awarm`) before the app
@@ -35,6 +37,7 @@ starts, so the first request does not wait for them.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -53,6 +56,7 @@ from headroom.integrations._compressor import (
     Totals,
     credential_in_headers,
 )
+from headroom.json_text import rewrite_json
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "CompressionMiddleware"]
 
@@ -66,7 +70,7 @@ Kind = Literal["chat", "anthropic", "responses"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-# JSON bodies larger than this are parsed and serialized in a worker thread.
+# JSON bodies larger than this are parsed and rewritten in a worker thread.
 THREAD_THRESHOLD_BYTES = 256 * 1024
 
 _ROUTES: tuple[tuple[str, Kind], ...] = (
@@ -287,7 +291,9 @@ class CompressionMiddleware:
         outcome = await self._compress_field(kind, payload.get(field), payload.get("model"), credential)
         if outcome is None:
             return _Forward(scope, reader.replay())
-        new_body: bytes = await _maybe_in_thread(orjson.dumps, {**payload, field: outcome.payload}, len(body))
+        # Only the compressed strings are written anew: every other byte goes on as the client sent it.
+        rewrite = functools.partial(rewrite_json, body, payload)
+        new_body: bytes = await _maybe_in_thread(rewrite, {**payload, field: outcome.payload}, len(body))
         request = {"type": "http.request", "body": new_body, "more_body": False}
         receive = _receive_first([request], reader.receive)  # later calls (http.disconnect) go to the client
         return _Forward(_with_length(scope, len(new_body)), receive, outcome.tokens_saved)

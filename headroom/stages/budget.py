@@ -15,7 +15,7 @@ from headroom.params import param
 from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, within_budget
 from headroom.session import first_sent_ends
-from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
 from headroom.stages.crush import MARKER_TOKENS
 from headroom.tokens import context_window
 
@@ -49,11 +49,12 @@ class Budget(Stage):
         return super().applies_to(block) and block.label in self.params.labels and block.document is not None
 
     async def run(self, state: RunState) -> None:
-        targets = [block for block in state.blocks if self.applies_to(block)]
+        targets = blocks_for(self, state)
         ratio = float(state.option("target_ratio", self.params.target_ratio))
         for block in targets:
-            self._fit(block, state, self._block_budget(block, state, ratio))
-        self._fit_overall(state, targets, ratio)
+            with block_guard(self, state, block):
+                self._fit(block, state, self._block_budget(block, state, ratio))
+        self._fit_overall(state, [block for block in targets if block.failed is None], ratio)
 
     def _fit_overall(self, state: RunState, targets: list[BlockState], ratio: float) -> None:
         """Shrink blocks until the request fits the overall budget, one request at a time.
@@ -67,8 +68,9 @@ class Budget(Stage):
         chosen = {block.block.id for block in targets}
 
         def text(block: BlockState) -> str:
-            if block.block.id in chosen:
-                return block.render()
+            if block.block.id in chosen and block.failed is None:
+                with block_guard(self, state, block):
+                    return block.render()
             return block.output if block.output is not None else block.text
 
         # A token is at least one byte: a request with fewer bytes than the budget fits for sure,
@@ -86,10 +88,13 @@ class Budget(Stage):
             if spent > room and spent > 0:
                 factor = max(0.0, room / spent)
                 for block in cut:
-                    # Shrink what the block keeps now: a crusher may have kept far less than its budget.
-                    tokens = state.unit_tokens(block)
-                    kept = sum(tokens[i] for i in block.kept_indices())
-                    self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
+                    if block.failed is not None:
+                        continue
+                    with block_guard(self, state, block):
+                        # Shrink what the block keeps now: a crusher may have kept far less than its budget.
+                        tokens = state.unit_tokens(block)
+                        kept = sum(tokens[i] for i in block.kept_indices())
+                        self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
                 spent = sum(state.count_tokens(text(block)) for block in cut)
             before += fixed + spent
 

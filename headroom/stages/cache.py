@@ -35,7 +35,7 @@ from headroom.markers import MARKER_PATTERN, retrieval_note
 from headroom.params import param
 from headroom.registry import register
 from headroom.session import ToolOutputs, configuration, digest, first_sent_ends, position_key, session_key
-from headroom.stage import BlockState, Failure, RunState, Stage, StageParams
+from headroom.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
 from headroom.stores import ScopedStore, StoreUnavailable, check_url, scoped
 
 MEMO_HIT = "memo hit"
@@ -171,7 +171,8 @@ class Cache(Stage):
         """Fix each compressed block's final text, retrieval note included, so later stages leave it be."""
         for block in state.blocks:
             if self.applies_to(block) and block.output is None:
-                self._finalise(block)
+                with block_guard(self, state, block):
+                    self._finalise(block)
 
     def _finalise(self, block: BlockState) -> None:
         # What is recorded is what is sent: the block as it came when the output is not smaller.
@@ -202,14 +203,15 @@ class Cache(Stage):
                 continue
             if not self.applies_to(block):
                 continue
-            if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
-                self._finalise(block)
-            if block.output != block.text:
-                changed.append(block)
-            else:
-                pins[position_key(session, block)] = _record(
-                    None, self._notes(block), positions.in_this_request(block)
-                )
+            with block_guard(self, state, block):  # a block that cannot be recorded goes out as it came
+                if block.output is None:  # a block no `run` of this stage saw (it was not last in the graph)
+                    self._finalise(block)
+                if block.output != block.text:
+                    changed.append(block)
+                else:
+                    pins[position_key(session, block)] = _record(
+                        None, self._notes(block), positions.in_this_request(block)
+                    )
         originals: dict[str, str] = {}
         memos: dict[str, str] = {}
         for block in self._without_collisions(state, store, changed):
@@ -295,7 +297,7 @@ def _with_note(rendered: str, note: str) -> str:
     ):
         try:
             value = json.loads(rendered)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or JSON too deep to be read as such
             value = None
         encoded = json.dumps(note, ensure_ascii=False)
         if isinstance(value, list):

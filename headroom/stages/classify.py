@@ -35,7 +35,7 @@ from headroom.markers import MARKER_PATTERN
 from headroom.params import param
 from headroom.registry import register
 from headroom.session import ToolOutputs, first_sent_ends
-from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard
 
 RETRIEVE_TOOL = "headroom_retrieve"
 # The crusher that compresses each content type, as the default pipeline runs it (a test checks
@@ -92,17 +92,18 @@ class Classify(Stage):
         recent = self._recent_tool_blocks(state)
         for block in state.blocks:
             if self.applies_to(block):
-                detection = detect(block.text)
-                block.label = detection.label
-                block.candidates = detection.candidates
-                block.protected = self._protection(block, recent)
-                rivals = [c for c in detection.rivals() if c.label in DOCUMENT_TYPES]
-                if (
-                    len(rivals) > 1
-                    and block.protected is None
-                    and len(block.text) <= self.params.contest_max_chars
-                ):
-                    self._contest(block, rivals, state)
+                with block_guard(self, state, block):
+                    detection = detect(block.text)
+                    block.label = detection.label
+                    block.candidates = detection.candidates
+                    block.protected = self._protection(block, recent)
+                    rivals = [c for c in detection.rivals() if c.label in DOCUMENT_TYPES]
+                    if (
+                        len(rivals) > 1
+                        and block.protected is None
+                        and len(block.text) <= self.params.contest_max_chars
+                    ):
+                        self._contest(block, rivals, state)
 
     def _contest(self, block: BlockState, rivals: list[Candidate], state: RunState) -> None:
         """Label the block with the rival whose compressor keeps more of what the request names."""

@@ -46,6 +46,7 @@ from itertools import pairwise
 
 from headroom.content.base import Document, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
+from headroom.json_text import too_deep
 from headroom.params import param
 from headroom.registry import register
 from headroom.stage import BlockState, RunState, Stage, StageParams
@@ -129,7 +130,7 @@ def argument_values(text: str) -> str:
     """The values of a tool call's JSON arguments, one per line: their keys (`command`, `path`,
     `description`) name the tool's parameters, not what was asked for. Other text is read as it is."""
     stripped = text.strip()
-    if not stripped.startswith("{"):
+    if not stripped.startswith("{") or too_deep(stripped):
         return text
     try:
         parsed = json.loads(stripped)

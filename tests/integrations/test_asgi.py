@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,16 +16,19 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from hypothesis import given, settings
 
 from headroom import CompressContext, CompressionHooks, samples
 from headroom.integrations import asgi
 from headroom.integrations.asgi import CompressionMiddleware, route_kind
+from tests import strategies
 from tests.helpers import openai_tool_turn, record_parse_and_tokenizer_threads
 from tests.integrations.checks import assert_compressed
 from tests.stub_upstream import serve_in_thread
 
 INTERCEPTED = ("/v1/chat/completions", "/chat/completions", "/v1/messages", "/v1/responses")
 PREFIXED = "/openai/v1/chat/completions"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 STREAM_CHUNKS = [b"data: one\n\n", b"data: two\n\n", b"data: [DONE]\n\n"]
 
 
@@ -197,6 +201,79 @@ def test_responses_input_text_is_compressed_and_the_items_keep_their_structure(e
     assert "[headroom: omitted" in received[3]["output"]
     assert [part["type"] for part in received[5]["output"]] == ["input_text"]
     assert len(received[5]["output"][0]["text"]) < len(items[5]["output"][0]["text"]) / 4
+
+
+def test_the_issue_repro_a_big_integer_beside_a_big_tool_message_arrives_as_written(echo) -> None:
+    messages = json.dumps(samples.openai_conversation())
+    sent = (
+        '{"model": "gpt-4o",  "x_big": 123456789012345678901234567890, "n": -9223372036854775809,\n'
+        ' "e": 1E+2, "z": -0, "f": 1.0e-7, "s": "caf\\u00e9", "messages": ' + messages + "}"
+    ).encode()
+
+    response = post(echo.app, "/v1/chat/completions", sent)
+
+    assert_forwarded_compressed(echo.last, response)
+    prefix = sent[: sent.index(b'"messages": ') + len(b'"messages": ')]
+    assert echo.last.body.startswith(prefix)  # every number as written, not as a float
+    assert echo.last.body.endswith(b"}")
+
+
+_TOOL_OUTPUTS = [
+    (FIXTURES / "tool_output" / name).read_text(encoding="utf-8")[:20_000]
+    for name in ("http_server_access.log", "payments_client_errors.log", "dpkg.log")
+]
+
+
+def _through_middleware(middleware: CompressionMiddleware, received: list[bytes], body: bytes) -> None:
+    """One POST straight through the ASGI interface (no HTTP client: hundreds of examples run)."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/chat/completions",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    anyio.run(middleware, scope, receive, send)
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        self.bodies.append(b"".join(chunks))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+_RECORDER = _Recorder()
+_MIDDLEWARE = CompressionMiddleware(_RECORDER)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(strategies.chat_body(_TOOL_OUTPUTS))
+def test_the_app_receives_every_byte_as_sent_except_the_compressed_strings(segments) -> None:
+    body = strategies.joined(segments).encode()
+
+    _through_middleware(_MIDDLEWARE, _RECORDER.bodies, body)
+
+    arrived = strategies.assert_only_slots_changed(segments, _RECORDER.bodies[-1].decode())
+    changed = [slot for slot, value in arrived if value != slot.value]
+    assert changed  # the tool output was compressed
+    assert all(slot.value in _TOOL_OUTPUTS for slot in changed)
 
 
 def passes_through(echo: EchoApp, response: httpx.Response, sent: bytes) -> None:
