@@ -2,7 +2,8 @@
 
 The text is read once into chunks: headings (Markdown `#`, setext and reST
 underlines, and the unindented titles of man pages and changelogs, whose bodies are
-indented), fenced code blocks, list items and paragraphs. Every line belongs to the
+indented: a short line alone at the margin, not one of a run of lines written there),
+fenced code blocks, list items and option entries, and paragraphs. Every line belongs to the
 section of the heading above it. Kept lines are verbatim; each run of dropped lines
 becomes one marker naming the line range and the section it sits in:
 
@@ -276,9 +277,22 @@ def _line_kinds(lines: list[str]) -> tuple[list[tuple[str, int]], dict[int, int]
                 kinds[index] = kinds[index + 1] = ("heading", index)
                 levels[index] = 1 if following.strip()[0] == "=" else 2
             continue
-        if indented_body and not line[0].isspace() and len(stripped) <= 80 and not _LIST_ITEM.match(line):
+        if indented_body and _is_margin_title(lines, index):
             kinds[index], levels[index] = ("heading", index), 1
     return kinds, levels
+
+
+def _is_margin_title(lines: list[str], index: int) -> bool:
+    """In a text whose body is indented (`_has_indented_body`), a short line at the margin that stands
+    alone there: NAME, DESCRIPTION, `apt (2.6.1) unstable; urgency=medium`. Lines at the margin next
+    to each other are a paragraph written there (a package's `Key: value` metadata), not titles."""
+    line = lines[index]
+    if line[0].isspace() or len(line.strip()) > 80 or _LIST_ITEM.match(line):
+        return False
+    return not any(
+        0 <= neighbour < len(lines) and lines[neighbour].strip() and not lines[neighbour][0].isspace()
+        for neighbour in (index - 1, index + 1)
+    )
 
 
 def _has_indented_body(lines: list[str]) -> bool:

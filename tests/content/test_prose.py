@@ -146,3 +146,11 @@ def test_the_lines_introducing_an_indented_line_are_the_less_indented_ones_above
     option = lines.index("     -A      Enables forwarding of connections from an authentication agent")
     assert document.entry_heads({caution}) == {option}  # DESCRIPTION, a heading, ends the search
     assert document.entry_heads({option}) == set()
+
+
+def test_lines_written_next_to_each_other_at_the_margin_are_no_titles() -> None:
+    # psutil's METADATA: `Key: value` headers at the margin, then a README whose code is indented.
+    document = doc((FIXTURES / "psutil_METADATA.txt").read_text())
+    titles = headings(document)
+    assert not any(title.startswith(("Requires-Dist:", "Classifier:", "Name:")) for title in titles)
+    assert "CPU" in titles  # an RST title, underlined

@@ -4,7 +4,8 @@ Keeps the outline (every heading, up to a cap), the first sentence of each
 section, the paragraphs and list items that share the most rare words with the
 request and the tool arguments (TF-IDF over the document's chunks, from one pass; a
 word is also found written as two, `filesystem` as "file system" or `file-system`,
-and two words as one),
+and two words as one; the words of a path the call read choose nothing the user
+does not ask for too),
 code blocks that match the request, and pinned lines. Near-duplicate chunks (the
 same words, or word 3-grams that mostly overlap an earlier chunk) are never chosen
 for relevance. Every other run of lines becomes a marker naming its line range and
@@ -27,6 +28,7 @@ from headroom.selection import fill_small_gaps, mask, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import request_terms, unit_scores
+from headroom.stages.score import argument_values, path_names, query_terms
 
 
 class ProseParams(CrushParams):
@@ -76,7 +78,7 @@ class CrushProse(CrushStage):
         _, pinned = unit_scores(block, state)
         chunks = document.chunks
         words = document.chunk_words()
-        query = query_words(request_terms(block)) | joined_pairs(block.block.query)
+        query = _request_words(block)
         compounds = Compounds(query)
         matched = [compounds.added(chunk_words) for chunk_words in words]
         # In a long chunk only the request's rarer words pick lines; the common ones are everywhere.
@@ -138,6 +140,19 @@ class CrushProse(CrushStage):
                 lines.update(document.first_sentence_lines(chunk))
                 wanted.discard(chunk.section)
         return lines
+
+
+def _request_words(block: BlockState) -> set[str]:
+    """The request's words (`query_words`), with pairs joined (`joined_pairs`). Words of the paths the
+    tool call read name what was read, not a part of it (`fastapi-0.165.0.dist-info/METADATA`: dist,
+    info, metadata), so they choose nothing unless the user writes them too."""
+    words = query_words(request_terms(block)) | joined_pairs(block.block.query)
+    call = block.block.tool_call
+    if call is None:
+        return words
+    asked = query_words(list(query_terms(block.block.query)))
+    read = {word for name in path_names(argument_values(call.arguments)) for word in stem_words(name)}
+    return words - (read - asked)
 
 
 def query_words(terms: list[str]) -> set[str]:

@@ -145,3 +145,16 @@ def test_a_kept_paragraph_keeps_the_option_it_describes() -> None:
     rendered = block.render().split("\n")
     assert "     -A      Enables forwarding of connections from an authentication agent" in rendered
     assert any("Agent forwarding should be enabled with caution." in line for line in rendered)
+
+
+def test_a_package_s_metadata_keeps_the_readme_lines_asked_for_not_its_headers() -> None:
+    # The words of the path read (`psutil-7.2.2.dist-info/METADATA`: dist, info, metadata) choose
+    # nothing; the `Requires-Dist:` headers answer nothing asked.
+    text = fixture("prose/psutil_METADATA.txt")
+    messages_path = {"file_path": "psutil-7.2.2.dist-info/METADATA"}
+    output, _ = compressed(
+        text, "In psutil's README, how do I get per-CPU utilization percentages?", arguments=messages_path
+    )
+    lines = output.split("\n")
+    assert "    ...     psutil.cpu_percent(interval=1, percpu=True)" in lines
+    assert sum(1 for line in lines if line.startswith("Requires-Dist:")) < 5
