@@ -125,7 +125,24 @@ def python_outline(code: str) -> list[Definition] | None:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _python_scope(tree.body, "")
+    return _python_module_comments(code.split("\n"), tree.body) + _python_scope(tree.body, "")
+
+
+def _python_module_comments(lines: list[str], body: list[ast.stmt]) -> list[Definition]:
+    """The comments a module opens with (a licence's `#` lines, after any shebang) and its docstring,
+    as comment definitions: what they say is prose, so an outline keeps their summary."""
+    found: list[Definition] = []
+    first = 1 if lines and lines[0].startswith("#!") else 0
+    last = first
+    while last < len(lines) and lines[last].startswith("#"):
+        last += 1
+    if last - first >= 2:
+        found.append(Definition("comment", "", first, last - 1, range(0), doc=range(first, last)))
+    if body and _is_docstring(body[0]):
+        start, end = body[0].lineno - 1, (body[0].end_lineno or body[0].lineno) - 1
+        if end > start:
+            found.append(Definition("comment", "", start, end, range(0), doc=range(start, end + 1)))
+    return found
 
 
 def _is_docstring(node: ast.stmt) -> bool:

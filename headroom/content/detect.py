@@ -137,6 +137,13 @@ _CODE_SIGNATURE = re.compile(
     r"|package [\w.]+;?\s*$|import [\w.{}*, ]+;?\s*$|from [\w.]+ import |use [\w:{}*, ]+;\s*$"
     r"|(?:public|private|protected)\s[\w<>\[\], ]+\(|(?:const|let|var) \w+ = (?:require\(|\(|function|async))"
 )
+_BLOCK_COMMENT = re.compile(r"/\*|\"\"\"|'''")
+# A `#` comment line (shell, Python, Ruby, a shebang), not a C preprocessor line (`# define X 1`).
+_HASH_COMMENT = re.compile(
+    r"^\s*#(?!\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|error|warning|line)\b)"
+    r"(?:[\s!#]|$)"
+)
+_SAMPLE_CHARS = 60_000
 # `cat -n`, `nl` and editor tools number each line: "    12\t", "    12→", "12: ", "12 | ".
 NUMBERED_LINE = re.compile(r"^\s*(\d+)(?:\t|→|: | \| )")
 _SHELL_LINE = re.compile(
@@ -244,6 +251,45 @@ def _looks_like_code(lines: list[str]) -> bool:
     if signatures == 0 and _share(lines, _MARKDOWN_LINE) >= 0.3:
         return False  # headings and bullets, no definitions: a changelog's "(#123)" endings are not code
     return shaped >= 0.6 or (signatures >= 2 and shaped >= 0.35 and not fenced)
+
+
+def _code_outside_comments(text: str, *, numbered: bool) -> bool:
+    """Whether the lines outside the text's comments look like code (`_lines_outside_comments`); a
+    numbered listing (`cat -n`) is read without its numbers."""
+    head = text[:_SAMPLE_CHARS]
+    if numbered:
+        head = "\n".join(NUMBERED_LINE.sub("", line, count=1) for line in head.split("\n"))
+    lines = _lines_outside_comments(head)
+    return lines is not None and _looks_like_code(lines)
+
+
+def _lines_outside_comments(text: str) -> list[str] | None:
+    """The sample's lines without its comments and docstrings (C's slash-star blocks, Python's
+    triple-quoted strings, `#` comment lines), or None when it has none, or fenced Markdown examples.
+    Comments are prose in any language and may fill the sample (zlib's gzlog.c opens with 220
+    lines of them; a C header documents every declaration, a Python file opens with its licence):
+    what a text is shows in the lines around them."""
+    head = text[:_SAMPLE_CHARS]
+    if "```" in head:
+        return None
+    pieces: list[str] = []
+    position = 0
+    while True:
+        opening = _BLOCK_COMMENT.search(head, position)
+        if opening is None:
+            break
+        closer = "*/" if opening[0] == "/*" else opening[0]
+        end = head.find(closer, opening.end())
+        if end < 0:
+            break  # never closed: no later opening is closed either
+        pieces.append(head[position : opening.start()])
+        position = end + len(closer)
+    pieces.append(head[position:])
+    lines = "\n".join(pieces).split("\n", _SAMPLE_LINES * 4)[: _SAMPLE_LINES * 4]
+    kept = [line for line in lines if line.strip() and not _HASH_COMMENT.match(line)]
+    if len(pieces) == 1 and len(kept) == sum(1 for line in lines if line.strip()):
+        return None
+    return kept[:_SAMPLE_LINES]
 
 
 def _looks_like_html(stripped: str) -> bool:
@@ -371,7 +417,7 @@ def _line_shape_candidates(stripped: str, lines: list[str], found: list[Candidat
     checks: list[tuple[float, Callable[[], list[Candidate]]]] = [
         (STRONG, lambda: _headed_search(lines)),
         (CERTAIN, lambda: _html(stripped)),
-        (STRONG, lambda: _numbered_code(lines)),
+        (STRONG, lambda: _numbered_code(stripped, lines)),
         (STRONG, lambda: _delimited_table(lines)),  # before logs: a CSV may well start each row with a time
         (STRONG, lambda: _by_share(lines, "log", _LOG_LINE, _least(found, 0.4), "timestamped lines")),
         (STRONG, lambda: _search(lines, _least(found, 0.6))),
@@ -380,6 +426,7 @@ def _line_shape_candidates(stripped: str, lines: list[str], found: list[Candidat
             LIKELY,
             lambda: [Candidate("code", LIKELY, "statement-shaped lines")] if _looks_like_code(lines) else [],
         ),
+        (LIKELY, lambda: [] if _surest(found) > FALLBACK else _code_beside_comments(stripped)),
         (LIKELY, lambda: _loose_table(lines)),
     ]
     for most, check in checks:
@@ -403,10 +450,20 @@ def _html(stripped: str) -> list[Candidate]:
     return [Candidate("html", STRONG, "opens with a tag")] if _looks_like_html(stripped) else []
 
 
-def _numbered_code(lines: list[str]) -> list[Candidate]:
+def _numbered_code(stripped: str, lines: list[str]) -> list[Candidate]:
     numbered = strip_line_numbers(lines)
-    if numbered is not None and _looks_like_code(numbered):
+    if numbered is not None and (
+        _looks_like_code(numbered) or _code_outside_comments(stripped, numbered=True)
+    ):
         return [Candidate("code", STRONG, "numbered source lines")]
+    return []
+
+
+def _code_beside_comments(stripped: str) -> list[Candidate]:
+    """Comments are prose in any language and may fill the sample: a text whose lines outside its
+    comments and docstrings look like code is code (zlib's gzlog.c opens with 220 comment lines)."""
+    if _code_outside_comments(stripped, numbered=False):
+        return [Candidate("code", LIKELY, "statement-shaped lines outside its comments")]
     return []
 
 

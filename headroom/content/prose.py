@@ -2,13 +2,20 @@
 
 The text is read once into chunks: headings (Markdown `#`, setext and reST
 underlines, and the unindented titles of man pages and changelogs, whose bodies are
-indented), fenced code blocks, list items and paragraphs. Every line belongs to the
+indented: a short line alone at the margin, not one of a run of lines written there),
+fenced code blocks, list items and option entries, and paragraphs. Every line belongs to the
 section of the heading above it. Kept lines are verbatim; each run of dropped lines
 becomes one marker naming the line range and the section it sits in:
 
     [headroom: omitted lines 40-88 of 300 (section "Installation"); hash=...]
 
 Headings are anchors: they are the outline and always survive.
+
+Man pages, `--help` output, definition lists and nested list items write an
+entry as a hanging indent: the entry's first line (`--one-file-system`, `-A`,
+`* item`) and, indented deeper under it, what it says. `entry_heads` gives the
+lines that introduce a line: the nearest line above it that is indented less,
+and so on up to the margin, so a kept description keeps the option it describes.
 """
 
 from __future__ import annotations
@@ -26,9 +33,18 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+#\"'`])\1{2,}\s*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+\S")
+# An option entry of a man page or `--help` output: `-A, --catenate   append ...`, `--delete`,
+# `--atime-preserve[=METHOD]   preserve ...`, `-m, --max-time <seconds> Maximum time ...`. The option
+# is followed by more options, a description or nothing (a wrapped sentence's `--sparse.` is none).
+_OPTION_ENTRY = re.compile(
+    r"^\s*--?[A-Za-z0-9?#][\w#?-]*(?:[=\[]\S*| <[^>\n]+>| [A-Z][A-Z_-]+)?"
+    r"(?:,\s*--?[A-Za-z0-9].*|\s+\S.*|\s*)$"
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _MIN_LINES = 3
+# How far up `entry_heads` looks for the line an indented line belongs to.
+ENTRY_REACH = 60
 
 
 @dataclass
@@ -87,6 +103,26 @@ class ProseDocument(Document):
             if self.units[line].strip()
         }
 
+    def entry_heads(self, lines: set[int]) -> set[int]:
+        """The lines introducing each of `lines` in a hanging indent (see the module doc): the nearest
+        non-blank line above that is indented less, then the one above that indented less again, up to
+        the margin or a heading, looking at most ENTRY_REACH lines up from each."""
+        heads: set[int] = set()
+        for line in lines:
+            indent = _indent(self.units[line])
+            position = line - 1
+            while indent > 0 and position >= max(0, line - ENTRY_REACH):
+                text = self.units[position]
+                if text.strip():
+                    if self.chunks[self.chunk_of_line[position]].kind == "heading":
+                        break
+                    width = _indent(text)
+                    if width < indent:
+                        heads.add(position)
+                        indent = width
+                position -= 1
+        return heads - lines
+
     def error_signals(self) -> list[float]:
         # Documentation mentions errors all the time; a mention is a hint, never a reason to pin.
         signals = per_line_error_signals(self.text, line_starts(self.units))
@@ -110,6 +146,11 @@ class ProseDocument(Document):
             if _SENTENCE_END.search(self.units[line]):
                 return range(chunk.start, line + 1)
         return range(chunk.start, min(chunk.stop, chunk.start + max_lines))
+
+
+def _indent(line: str) -> int:
+    expanded = line.expandtabs(8)
+    return len(expanded) - len(expanded.lstrip(" "))
 
 
 def stem_words(text: str) -> list[str]:
@@ -149,15 +190,13 @@ def _chunks(lines: list[str]) -> list[Chunk]:
             while end < len(lines) and kinds[end] == (kind, level):
                 end += 1
         else:
-            while end < len(lines) and kinds[end][0] == "text" and not _LIST_ITEM.match(lines[end]):
+            while end < len(lines) and kinds[end][0] == "text" and not _starts_entry(lines[end]):
                 end += 1
         if kind == "heading":
             chunks.append(Chunk("heading", index, end, section, levels[level]))
             section = len(chunks) - 1
         else:
-            chunk_kind = (
-                "code" if kind == "code" else "item" if _LIST_ITEM.match(lines[index]) else "paragraph"
-            )
+            chunk_kind = "code" if kind == "code" else "item" if _starts_entry(lines[index]) else "paragraph"
             chunks.append(Chunk(chunk_kind, index, end, section))
         index = end
     # Blank lines belong to the chunk before them, so every line has a chunk.
@@ -180,6 +219,11 @@ def _chunks(lines: list[str]) -> list[Chunk]:
     if not covered:
         covered.append(Chunk("paragraph", 0, len(lines), -1))
     return _renumber_sections(covered)
+
+
+def _starts_entry(line: str) -> bool:
+    """A list item's or an option's first line: each is a chunk of its own, with the lines under it."""
+    return bool(_LIST_ITEM.match(line) or _OPTION_ENTRY.match(line))
 
 
 def _renumber_sections(chunks: list[Chunk]) -> list[Chunk]:
@@ -233,9 +277,22 @@ def _line_kinds(lines: list[str]) -> tuple[list[tuple[str, int]], dict[int, int]
                 kinds[index] = kinds[index + 1] = ("heading", index)
                 levels[index] = 1 if following.strip()[0] == "=" else 2
             continue
-        if indented_body and not line[0].isspace() and len(stripped) <= 80 and not _LIST_ITEM.match(line):
+        if indented_body and _is_margin_title(lines, index):
             kinds[index], levels[index] = ("heading", index), 1
     return kinds, levels
+
+
+def _is_margin_title(lines: list[str], index: int) -> bool:
+    """In a text whose body is indented (`_has_indented_body`), a short line at the margin that stands
+    alone there: NAME, DESCRIPTION, `apt (2.6.1) unstable; urgency=medium`. Lines at the margin next
+    to each other are a paragraph written there (a package's `Key: value` metadata), not titles."""
+    line = lines[index]
+    if line[0].isspace() or len(line.strip()) > 80 or _LIST_ITEM.match(line):
+        return False
+    return not any(
+        0 <= neighbour < len(lines) and lines[neighbour].strip() and not lines[neighbour][0].isspace()
+        for neighbour in (index - 1, index + 1)
+    )
 
 
 def _has_indented_body(lines: list[str]) -> bool:

@@ -13,6 +13,13 @@ files and counting what was dropped in each:
 lines is, so a kept match never loses its file. `git grep -p` and `-W` lines
 naming the function or class a hit is in (`path=12=class Foo:`) read as context.
 
+With `-A`, `-B` or `-C`, a match's context lines belong to it (`hit_of`): they are
+the body the search was asked to show around the match. Which match a context
+line belongs to follows from how the results are laid out: where every run of
+lines (between `--` separators) opens with a match, the context follows its
+match (`-A`); where every run ends with one, it leads up to it (`-B`); otherwise
+(`-C`) a context line belongs to the nearer match of its run, the one above on a tie.
+
 A hit's scope (`scopes`) is its file and the class it sits in, as far as the
 results show it: the nearest class header above it in the same file and less
 indented (a `class`, `struct`, `impl`... line the search matched or showed as
@@ -62,6 +69,7 @@ class SearchDocument(LinesDocument):
         self.heading_mode = _is_heading_mode(self.units)
         self.lines = _parse_headed(self.units) if self.heading_mode else _parse_flat(self.units)
         self._files: list[range] | None = None
+        self._hit_of: list[int | None] | None = None
 
     @classmethod
     def parse(cls, text: str) -> SearchDocument:
@@ -75,6 +83,23 @@ class SearchDocument(LinesDocument):
 
     def groups(self) -> list[range]:
         return self.files()
+
+    def hit_of(self, index: int) -> int | None:
+        """The match a line belongs to: itself for a match, the match it is shown around for a
+        context line (see the module doc), None for anything else."""
+        if self._hit_of is None:
+            self._hit_of = _hits(self.lines)
+        return self._hit_of[index]
+
+    def hit_lines(self, match: int) -> range:
+        """A match and the context lines that belong to it, in order."""
+        start = match
+        while start > 0 and self.lines[start - 1].kind == CONTEXT and self.hit_of(start - 1) == match:
+            start -= 1
+        stop = match + 1
+        while stop < len(self.lines) and self.lines[stop].kind == CONTEXT and self.hit_of(stop) == match:
+            stop += 1
+        return range(start, stop)
 
     def error_signals(self) -> list[float]:
         # Matched source text saying "error" reports no failure of the search.
@@ -256,6 +281,53 @@ def _context_line(unit: str, previous: str | None, following: str | None) -> Sea
     if fallback and previous is None and following is None:
         return SearchLine(CONTEXT, fallback["path"], int(fallback["line"]))
     return SearchLine(OTHER)
+
+
+def _result_runs(lines: list[SearchLine]) -> list[range]:
+    """Runs of consecutive matches and context lines of one file (what `--` separates)."""
+    found: list[range] = []
+    start: int | None = None
+    for index, line in enumerate(lines):
+        inside = line.kind in (MATCH, CONTEXT) and line.path is not None
+        if start is not None and not (inside and line.path == lines[start].path):
+            found.append(range(start, index))
+            start = None
+        if inside and start is None:
+            start = index
+    if start is not None:
+        found.append(range(start, len(lines)))
+    return found
+
+
+def _hits(lines: list[SearchLine]) -> list[int | None]:
+    """Per line, the match it belongs to (see the module doc)."""
+    hit_of: list[int | None] = [i if line.kind == MATCH else None for i, line in enumerate(lines)]
+    runs = [run for run in _result_runs(lines) if any(lines[i].kind == CONTEXT for i in run)]
+    follows = all(lines[run.start].kind == MATCH for run in runs)  # -A: context after its match
+    leads = all(lines[run.stop - 1].kind == MATCH for run in runs)  # -B: context before its match
+    for run in runs:
+        below: list[int | None] = [None] * len(run)
+        upcoming: int | None = None
+        for offset in range(len(run) - 1, -1, -1):
+            below[offset] = upcoming
+            if lines[run[offset]].kind == MATCH:
+                upcoming = run[offset]
+        above: int | None = None
+        for offset, index in enumerate(run):
+            if lines[index].kind == MATCH:
+                above = index
+                continue
+            hit_of[index] = _nearer(index, above, below[offset], follows, leads)
+    return hit_of
+
+
+def _nearer(index: int, above: int | None, below: int | None, follows: bool, leads: bool) -> int | None:
+    """The match a context line belongs to, of the one above and the one below it in its run."""
+    if above is None or below is None:
+        return above if below is None else below
+    if follows != leads:
+        return above if follows else below
+    return above if index - above <= below - index else below
 
 
 def _file_runs(lines: list[SearchLine]) -> list[range]:

@@ -283,3 +283,31 @@ def test_exit_lines_without_a_parser_are_found_by_keyword() -> None:
     document.analyse("tcl")
     assert document.parser == "indent"
     assert document.exit_lines() == {2, 4}
+
+
+def test_a_python_module_s_opening_comments_and_docstring_are_comment_definitions() -> None:
+    # The first lines of huggingface_hub/utils/_chunk_utils.py (site-packages): a licence, then the
+    # module docstring, then code.
+    text = "\n".join(
+        [
+            "# Copyright 2022-present, the HuggingFace Inc. team.",
+            "#",
+            '# Licensed under the Apache License, Version 2.0 (the "License");',
+            "# you may not use this file except in compliance with the License.",
+            '"""Contains a utility to iterate by chunks over an iterator.',
+            "",
+            'Taken from https://stackoverflow.com/a/8998040."""',
+            "",
+            "import itertools",
+            "",
+            "",
+            "def chunk_iterable(iterable, chunk_size):",
+            "    iterator = iter(iterable)",
+            "    while True:",
+            "        yield itertools.islice(iterator, chunk_size)",
+        ]
+    )
+    document = CodeDocument(text)
+    document.analyse("python")
+    comments = [(d.start, d.end, d.doc) for d in document.all_definitions() if d.kind == "comment"]
+    assert comments == [(0, 3, range(0, 4)), (4, 6, range(4, 7))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from headroom import samples
@@ -134,3 +136,33 @@ def test_a_log_is_strong_when_four_in_five_lines_are_timestamped_and_likely_belo
 
 def test_detection_is_the_same_every_time() -> None:
     assert len({detect(text) for text in (LOG, DIFF, PROSE) for _ in range(3)}) == 3
+
+
+# Comments are prose in any language: what a text is shows around them ----------------------------
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_source_whose_comments_fill_the_sample_is_code_and_its_comments_alone_are_prose() -> None:
+    # glibc's regex.h documents every declaration; numpy's system_info.py opens with a 169-line
+    # docstring. Both were read as prose from their first 200 lines.
+    for name in ("glibc_regex.h", "numpy_system_info_head.py"):
+        text = (FIXTURES / "code" / name).read_text()
+        assert detect_label(text) == "code", name
+    header = (FIXTURES / "code" / "glibc_regex.h").read_text()
+    opening_comment = header[: header.index("*/") + 2]
+    assert detect_label(opening_comment) == "prose"
+
+
+def test_prose_stays_prose_whatever_comment_marks_it_holds() -> None:
+    for path in sorted((FIXTURES / "prose").iterdir()):
+        assert detect_label(path.read_text()) == "prose", path.name
+    globs = "\n".join(
+        ["Lint the sources:", "", "    eslint 'src/**/*.js'", ""]
+        + [
+            f"Rule {n} checks one more thing about how the files under src/**/*.ts are written."
+            for n in range(30)
+        ]
+        + ["", "The last glob ends here: lib/*/"]
+    )
+    assert detect_label(globs) == "prose"

@@ -3,6 +3,7 @@ near-duplicates."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from headroom.content import detect_label, parse
@@ -105,3 +106,51 @@ def test_near_duplicates_exact_and_nearly() -> None:
 def test_one_or_two_lines_are_not_a_document() -> None:
     assert ProseDocument.parse("one line only") is None
     assert detect_label((FIXTURES / "node_child_process.md").read_text()) == "prose"
+
+
+# Option lists: man pages and --help output ------------------------------------------------------
+
+TAR_HELP = (FIXTURES / "tar_help.txt").read_text()  # `tar --help`, GNU tar 1.34
+MAN_SSH = (FIXTURES / "man_ssh.txt").read_text()  # `man ssh | col -bx`, OpenSSH
+
+
+def test_each_option_of_a_help_text_is_a_chunk_with_the_lines_under_it() -> None:
+    document = doc(TAR_HELP)
+    lines = document.units
+    # By their layout: an option line starts with 1 to 6 spaces and a dash; a wrapped description
+    # is indented to the description column.
+    options = [i for i, line in enumerate(lines) if re.match(r" {1,6}-", line)]
+    assert len(options) > 100
+    starts = {chunk.start: chunk for chunk in document.chunks}
+    for index in options:
+        chunk = starts[index]
+        assert chunk.kind == "item"
+        under = [i for i in range(index + 1, chunk.stop) if lines[i].strip()]
+        assert all(lines[i].startswith(" " * 20) for i in under), lines[index]
+    check_device = lines.index("      --check-device         check device numbers when creating incremental")
+    assert lines[starts[check_device].stop - 1].strip() == "archives (default)"
+
+
+def test_a_wrapped_sentence_starting_with_an_option_name_is_no_entry() -> None:
+    document = doc(MAN_SSH)
+    wrapped = document.units.index("             -J).")
+    assert document.chunks[document.chunk_of_line[wrapped]].start < wrapped
+
+
+def test_the_lines_introducing_an_indented_line_are_the_less_indented_ones_above_it() -> None:
+    document = doc(MAN_SSH)
+    lines = document.units
+    caution = next(
+        i for i, line in enumerate(lines) if "Agent forwarding should be enabled with caution" in line
+    )
+    option = lines.index("     -A      Enables forwarding of connections from an authentication agent")
+    assert document.entry_heads({caution}) == {option}  # DESCRIPTION, a heading, ends the search
+    assert document.entry_heads({option}) == set()
+
+
+def test_lines_written_next_to_each_other_at_the_margin_are_no_titles() -> None:
+    # psutil's METADATA: `Key: value` headers at the margin, then a README whose code is indented.
+    document = doc((FIXTURES / "psutil_METADATA.txt").read_text())
+    titles = headings(document)
+    assert not any(title.startswith(("Requires-Dist:", "Classifier:", "Name:")) for title in titles)
+    assert "CPU" in titles  # an RST title, underlined

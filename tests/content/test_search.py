@@ -148,3 +148,77 @@ def test_a_hit_sits_in_the_nearest_class_above_it_in_its_file_that_is_less_inden
     assert scopes[1].within("abstractdataset") and not scopes[3].within("abstractdataset")
     assert scopes[5].within("datacatalog")  # by its file's name
     assert document.lines[6].kind == CONTEXT  # git grep -p names the enclosing class with `=`
+
+
+# Context lines belong to their hit ---------------------------------------------------------------
+# `git grep -n -A6 -E '^\s+def '` and `git grep -n -B4 'raise '` over h11 (site-packages), and the
+# `-C2` output below, from the same checkout.
+
+H11_C2 = """h11/_writers.py-89-        self._length -= len(data)
+h11/_writers.py-90-        if self._length < 0:
+h11/_writers.py:91:            raise LocalProtocolError("Too much data for declared Content-Length")
+h11/_writers.py-92-        write(data)
+h11/_writers.py-93-
+h11/_writers.py-94-    def send_eom(self, headers: Headers, write: Writer) -> None:
+h11/_writers.py-95-        if self._length != 0:
+h11/_writers.py:96:            raise LocalProtocolError("Too little data for declared Content-Length")
+h11/_writers.py-97-        if headers:
+h11/_writers.py:98:            raise LocalProtocolError("Content-Length and trailers don't mix")
+h11/_writers.py-99-
+h11/_writers.py-100-"""
+
+
+def source_line(document: SearchDocument, index: int | None) -> int | None:
+    return None if index is None else document.lines[index].line
+
+
+def test_with_after_context_each_context_line_belongs_to_the_match_above_it() -> None:
+    document = SearchDocument.parse(fixture("git_grep_A6_h11_defs.txt"))
+    for index, line in enumerate(document.lines):
+        if line.kind != CONTEXT:
+            continue
+        above = max(i for i in range(index) if document.lines[i].kind == MATCH)
+        assert document.hit_of(index) == above
+    send_eom = document.units.index(
+        "h11/_writers.py:94:    def send_eom(self, headers: Headers, write: Writer) -> None:"
+    )
+    assert [document.lines[i].line for i in document.hit_lines(send_eom)] == list(range(94, 101))
+
+
+def test_with_before_context_each_context_line_belongs_to_the_match_below_it() -> None:
+    document = SearchDocument.parse(fixture("git_grep_B4_h11_raise.txt"))
+    checked = 0
+    for index, line in enumerate(document.lines):
+        if line.kind == CONTEXT:
+            below = min(i for i in range(index, len(document.lines)) if document.lines[i].kind == MATCH)
+            assert document.hit_of(index) == below
+            checked += 1
+    assert checked > 100
+    raised = document.units.index(
+        'h11/_writers.py:91:            raise LocalProtocolError("Too much data for declared Content-Length")'
+    )
+    assert [document.lines[i].line for i in document.hit_lines(raised)] == [87, 88, 89, 90, 91]
+
+
+def test_with_context_on_both_sides_a_context_line_belongs_to_the_nearer_match() -> None:
+    document = SearchDocument.parse(H11_C2)
+    owners = {document.lines[i].line: source_line(document, document.hit_of(i)) for i in range(12)}
+    assert owners == {
+        89: 91,
+        90: 91,
+        91: 91,
+        92: 91,
+        93: 91,
+        94: 96,
+        95: 96,
+        96: 96,
+        97: 96,
+        98: 98,
+        99: 98,
+        100: 98,
+    }
+
+
+def test_lines_of_no_hit_belong_to_none() -> None:
+    document = SearchDocument.parse("a.py:1:x = 1\n--\ngrep: b.bin: binary file matches\na.py:9:y = 2")
+    assert [document.hit_of(i) for i in range(4)] == [0, None, None, 3]

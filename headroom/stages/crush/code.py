@@ -1,19 +1,27 @@
 """crush.code.v1: source code, outlined.
 
 Kept: imports, every signature (decorators and headers of functions, methods
-and classes), docstrings and doc comments, module- and class-level statements
-(constants), and in full every function the request or the tool call names,
-that a stack trace earlier in the conversation points into, or that holds a
-pinned line (a function too long for the relevance capacity keeps the pinned
-line with its neighbours). Functions that match the request best are kept whole too, up to
-a capacity the hook bias scales; one that matches but does not fit keeps the
-lines that match, each with the line on either side, and its control-flow exits and
-error paths (`CodeDocument.exit_lines`: every return, raise, throw, panic or exit, the
-catch and except headers, and the `if` rows guarding them), nearest those lines first. The lines that call a
-function the request names stay too, with a line on either side (for "what does
-`npm cache verify` call?", the `case 'verify': return await this.verify()` that
-dispatches to it). Every other function body
-becomes one marker line naming it; long data statements keep their first lines.
+and classes), the summary of each docstring and doc comment (up to the end of
+its first sentence or paragraph, at most `max_doc_lines`: PEP 257's summary
+line, javadoc's first sentence), module- and class-level statements
+(constants), and in full every function the request or the tool call names or
+that a stack trace earlier in the conversation points into. A function holding
+a pinned line stays whole when it is short (PINNED_BODY_LINES) and fits the
+relevance capacity, those holding the most pinned lines first; a longer one
+keeps its pinned lines with their neighbours. Functions that match the request
+best are kept whole too, up to a capacity the hook bias scales; the functions
+already kept whole for the request (named, traced, holding pinned lines) take
+their share of it first (never more than two thirds): they are what it asks
+about. One that matches but does not fit keeps the
+lines that match, each with the line on either side; the first MAX_EXIT_BODIES
+such functions (the best matches, then the first with pinned lines) keep their
+control-flow exits and error paths too (`CodeDocument.exit_lines`: every return,
+raise, throw, panic or exit, the catch and except headers, and the `if` rows
+guarding them), nearest those lines first. The lines that call a function the
+request names stay too, with a line on either side (for "what does `npm cache
+verify` call?", the `case 'verify': return await this.verify()` that
+dispatches to it). Every other function body becomes one marker line naming
+it; long data statements keep their first lines.
 
 Which function a trace frame points into comes from its file and line:
 `File "x.py", line 88, in handle`, `at f (src/x.js:27:19)`, `x.go:123`. Frames
@@ -44,6 +52,10 @@ MAX_MATCHING_LINES_PER_BODY = 4
 MAX_CALL_SITES = 6
 # Exits and error paths kept in a function too long to keep whole (scaled by bias).
 MAX_EXIT_LINES_PER_BODY = 32
+# A function holding a pinned line stays whole when it is at most this long (scaled).
+PINNED_BODY_LINES = 60
+# Functions matching the request but too long to keep whole that keep their exits, the best first (scaled).
+MAX_EXIT_BODIES = 3
 _CODE_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
 )
@@ -58,6 +70,9 @@ _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _AT_FUNCTION = re.compile(r"\bat (?P<function>[\w$.<>\[\]]+) ?\($")  # JS, Java: `at f (x.js:1)`
 _IN_FUNCTION = re.compile(r": in (?P<function>[\w.<>]+)")  # pytest: `tests/x.py:42: in test_y`
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*")
+# A doc line's comment marks and quotes, before its words: `/**`, ` * `, `///`, `#`, `"""`.
+_DOC_DECORATION = re.compile(r"^[\s/*#!\"'`]+|[\s/*\"'`]+$")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _SED_RANGE = re.compile(r"sed\s+-n\s+['\"]?(\d+),\d+p")
 # Words of a request that name no definition, however a file spells its functions.
 _PLAIN_WORDS = frozenset(
@@ -78,7 +93,7 @@ class CodeParams(CrushParams):
         120,
         ge=0,
         description="Body lines kept whole for the functions that best match the request, besides the "
-        "named ones (scaled by bias)",
+        "named ones, of which these take up to two thirds (scaled by bias)",
     )
     max_named_class_lines: int = param(
         300, ge=0, description="A named class longer than this is outlined member by member (scaled by bias)"
@@ -229,23 +244,40 @@ class _Plan:
         return hit
 
     def want_pinned(self, pinned: set[int]) -> None:
-        """The function (or statement) holding each pinned line stays whole; a function longer than
-        the relevance capacity keeps the pinned line with a line on either side instead."""
-        limit = scaled(self.params.max_relevant_lines, self.bias)
-        for index in pinned:
+        """The definitions holding pinned lines stay whole: long statements always; functions and
+        comments when short (PINNED_BODY_LINES), those holding the most pinned lines first, while they
+        fit the relevance capacity together. Every other one keeps its pinned lines with a line on
+        either side, and the first MAX_EXIT_BODIES functions among them their exits."""
+        holding: dict[Definition, list[int]] = {}
+        for index in sorted(pinned):
             target = self._function_at(index)
-            if target is None:
-                continue
-            if target.kind == "function" and len(target.body) > limit:
-                self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in target.body)
-                self._want_exits(target, [index])
-            else:
+            if target is not None:
+                holding.setdefault(target, []).append(index)
+        capacity = scaled(self.params.max_relevant_lines, self.bias)
+        exit_bodies = scaled(MAX_EXIT_BODIES, self.bias)
+        each = scaled(PINNED_BODY_LINES, self.bias)
+        for target in sorted(holding, key=lambda d: (-len(holding[d]), _size(d), d.start)):
+            if target.kind == "statement" or target in self.wanted:
                 self.wanted.add(target)
+                continue
+            if _size(target) <= min(capacity, each):
+                self.wanted.add(target)
+                capacity -= _size(target)
+                continue
+            lines = holding[target]
+            inside = target.body if target.kind == "function" else range(target.start, target.end + 1)
+            self.matching_lines.update(i for n in lines for i in (n - 1, n, n + 1) if i in inside)
+            if exit_bodies > 0 and target.kind == "function":
+                self._want_exits(target, lines)
+                exit_bodies -= 1
 
     def want_relevant(self, scores: list[float] | None, relevance: list[float] | None = None) -> None:
         """The functions that match the request best, kept whole while they fit the capacity.
         With score.v1's relevance, the request's own match decides; else the combined score."""
         capacity = scaled(self.params.max_relevant_lines, self.bias)
+        # What is already kept whole for the request is what it asks about: the rest share what is left.
+        kept_whole = sum(len(d.body) for d in self.wanted if d.kind == "function")
+        capacity = max(capacity // 3, capacity - kept_whole)
         signal, threshold = (relevance, RELEVANCE_FLOOR) if relevance is not None else (scores, 0.5)
         if signal is None or capacity == 0:
             return
@@ -259,6 +291,7 @@ class _Plan:
             if match > threshold:
                 candidates.append((-match, len(definition.body), definition.start, definition))
         per_body = scaled(MAX_MATCHING_LINES_PER_BODY, self.bias)
+        exit_bodies = scaled(MAX_EXIT_BODIES, self.bias)
         for _, size, _, definition in sorted(candidates, key=lambda c: c[:3]):
             if size <= capacity:
                 self.wanted.add(definition)
@@ -270,7 +303,9 @@ class _Plan:
             )
             for index in matching[:per_body]:
                 self.matching_lines.update(i for i in (index - 1, index, index + 1) if i in body)
-            self._want_exits(definition, matching[:per_body])
+            if exit_bodies > 0:  # the best matches only: a word in every function is no reason
+                self._want_exits(definition, matching[:per_body])
+                exit_bodies -= 1
 
     def _want_exits(self, definition: Definition, near: list[int]) -> None:
         """A function kept for the request but too long to keep whole keeps its control-flow exits and
@@ -367,13 +402,28 @@ class _Plan:
             self.outlined += 1
 
     def _trim_doc(self, definition: Definition, keep: list[bool], *, joins_body: bool) -> None:
-        """Keep a long doc's first lines. Its closing line stays, unless the body right after it goes too
-        (a Python docstring), so that one marker covers both."""
-        limit = scaled(self.params.max_doc_lines, self.bias)
+        """Keep a doc's summary: its lines up to the end of its first sentence or paragraph (PEP 257's
+        summary line, javadoc's first sentence), at most `max_doc_lines`. Its closing line stays,
+        unless the body right after it goes too (a Python docstring), so that one marker covers both."""
         doc = definition.doc
-        if len(doc) <= limit:
+        kept = self._summary_length(doc, scaled(self.params.max_doc_lines, self.bias))
+        if len(doc) <= kept:
             return
-        self._drop(range(doc.start + limit, doc.stop if joins_body else doc.stop - 1), keep)
+        self._drop(range(doc.start + kept, doc.stop if joins_body else doc.stop - 1), keep)
+
+    def _summary_length(self, doc: range, limit: int) -> int:
+        """How many first lines of a doc hold its summary (see `_trim_doc`)."""
+        seen_text = False
+        for offset, index in enumerate(doc[:limit]):
+            words = _DOC_DECORATION.sub("", self.document.code_lines[index])
+            if not words.strip():
+                if seen_text:
+                    return offset  # a blank doc line: the summary's paragraph has ended
+                continue
+            seen_text = True
+            if _SENTENCE_END.search(words):
+                return offset + 1
+        return min(limit, len(doc))
 
     def _visit_all(self, definitions: list[Definition], keep: list[bool]) -> None:
         for child in definitions:
@@ -384,6 +434,11 @@ class _Plan:
         for index in lines:
             if 0 <= index < len(keep):
                 keep[index] = False
+
+
+def _size(definition: Definition) -> int:
+    """The lines keeping a definition whole costs: a function's body, a comment's every line."""
+    return len(definition.body) if definition.kind == "function" else definition.end - definition.start + 1
 
 
 def _matches(identifier: str, by_name: dict[str, list[Definition]]) -> list[Definition]:

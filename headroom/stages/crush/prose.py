@@ -2,17 +2,24 @@
 
 Keeps the outline (every heading, up to a cap), the first sentence of each
 section, the paragraphs and list items that share the most rare words with the
-request and the tool arguments (TF-IDF over the document's chunks, from one pass),
+request and the tool arguments (TF-IDF over the document's chunks, from one pass; a
+word is also found written as two, `filesystem` as "file system" or `file-system`,
+and two words as one; the words of a path the call read choose nothing the user
+does not ask for too),
 code blocks that match the request, and pinned lines. Near-duplicate chunks (the
 same words, or word 3-grams that mostly overlap an earlier chunk) are never chosen
 for relevance. Every other run of lines becomes a marker naming its line range and
-section. Kept lines are verbatim; `lossless` leaves the text whole.
+section. Each kept line keeps the lines that introduce it in a hanging indent
+(`ProseDocument.entry_heads`): the option a man page or `--help` describes, the
+list item a nested one belongs to. Kept lines are verbatim; `lossless` leaves the
+text whole.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import pairwise
 
 from headroom.content.prose import Chunk, ProseDocument, near_duplicates, stem_words
 from headroom.params import param
@@ -21,6 +28,7 @@ from headroom.selection import fill_small_gaps, mask, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import request_terms, unit_scores
+from headroom.stages.score import argument_values, path_names, query_terms
 
 
 class ProseParams(CrushParams):
@@ -70,10 +78,12 @@ class CrushProse(CrushStage):
         _, pinned = unit_scores(block, state)
         chunks = document.chunks
         words = document.chunk_words()
-        query = query_words(request_terms(block))
+        query = _request_words(block)
+        compounds = Compounds(query)
+        matched = [compounds.added(chunk_words) for chunk_words in words]
         # In a long chunk only the request's rarer words pick lines; the common ones are everywhere.
-        distinctive = _distinctive(words, query)
-        relevance = _relevance(words, chunks, query)
+        distinctive = _distinctive(matched, query)
+        relevance = _relevance(matched, chunks, query)
         duplicates = near_duplicates(words, [chunk.kind for chunk in chunks])
         chosen = self._pinned_chunks(document, pinned)
         headings = self._outline(chunks, relevance, scaled(p.max_headings, bias))
@@ -89,8 +99,8 @@ class CrushProse(CrushStage):
         for pool, capacity in ((prose, p.max_paragraphs), (code, p.max_code_blocks)):
             relevant = sorted((i for i in pool if relevance[i] > floor), key=lambda i: (-relevance[i], i))
             for index in relevant[: scaled(capacity, bias)]:
-                chosen |= _chunk_lines(document, chunks[index], distinctive, limit)
-        return chosen
+                chosen |= _chunk_lines(document, chunks[index], distinctive, limit, compounds)
+        return chosen | document.entry_heads(chosen)
 
     @staticmethod
     def _pinned_chunks(document: ProseDocument, pinned: set[int]) -> set[int]:
@@ -132,8 +142,71 @@ class CrushProse(CrushStage):
         return lines
 
 
+def _request_words(block: BlockState) -> set[str]:
+    """The request's words (`query_words`), with pairs joined (`joined_pairs`). Words of the paths the
+    tool call read name what was read, not a part of it (`fastapi-0.165.0.dist-info/METADATA`: dist,
+    info, metadata), so they choose nothing unless the user writes them too."""
+    words = query_words(request_terms(block)) | joined_pairs(block.block.query)
+    call = block.block.tool_call
+    if call is None:
+        return words
+    asked = query_words(list(query_terms(block.block.query)))
+    read = {word for name in path_names(argument_values(call.arguments)) for word in stem_words(name)}
+    return words - (read - asked)
+
+
 def query_words(terms: list[str]) -> set[str]:
     return {word for term in terms for word in stem_words(term) if len(word) >= 3}
+
+
+# A compound is at least this long, and each of its two words at least MIN_PART.
+MIN_COMPOUND = 6
+MIN_PART = 3
+# Words that join a sentence, never a compound ("and other", "how do" are no words written apart).
+_FUNCTION_WORDS = frozenset(
+    "the and for nor but yet with that this these those from what why how when where which who whom "
+    "are was were has have had not all any can could should would will shall into onto upon about "
+    "there their them they then than you your our its his her other each every some such also".split()
+)
+
+
+def joined_pairs(text: str) -> set[str]:
+    """Words the request writes side by side, joined, so a text writing them as one word matches
+    ("file systems" finds `filesystem`)."""
+    words = stem_words(text)
+    return {
+        first + second
+        for first, second in pairwise(words)
+        if min(len(first), len(second)) >= MIN_PART
+        and len(first) + len(second) >= MIN_COMPOUND
+        and first not in _FUNCTION_WORDS
+        and second not in _FUNCTION_WORDS
+    }
+
+
+class Compounds:
+    """Pairs of neighbouring words that a request word joins into one: "file system" and
+    `file-system` count as `filesystem` when the request says "filesystems"."""
+
+    def __init__(self, query: set[str]):
+        self.query = query
+        self.starts = {
+            word[:cut]
+            for word in query
+            if len(word) >= MIN_COMPOUND
+            for cut in range(MIN_PART, len(word) - MIN_PART + 1)
+        }
+
+    def added(self, words: list[str]) -> list[str]:
+        """The words, then each such pair joined."""
+        if not self.starts:
+            return words
+        found = [
+            first + second
+            for first, second in pairwise(words)
+            if first in self.starts and len(second) >= MIN_PART and first + second in self.query
+        ]
+        return words + found if found else words
 
 
 def _relevance(words: list[list[str]], chunks: list[Chunk], query: set[str]) -> list[float]:
@@ -165,7 +238,9 @@ def _distinctive(words: list[list[str]], query: set[str]) -> set[str]:
     return {word for word in query if 0 < frequency[word] <= limit}
 
 
-def _chunk_lines(document: ProseDocument, chunk: Chunk, query: set[str], limit: int) -> set[int]:
+def _chunk_lines(
+    document: ProseDocument, chunk: Chunk, query: set[str], limit: int, compounds: Compounds
+) -> set[int]:
     """A chunk's lines; of a long one, its first line and the lines that hold a request word (with the
     line after each, which usually finishes the sentence)."""
     lines = range(chunk.start, chunk.stop)
@@ -173,6 +248,6 @@ def _chunk_lines(document: ProseDocument, chunk: Chunk, query: set[str], limit: 
         return set(lines)
     chosen = {chunk.start}
     for line in lines:
-        if query.intersection(stem_words(document.units[line])):
+        if query.intersection(compounds.added(stem_words(document.units[line]))):
             chosen.update((line, min(line + 1, chunk.stop - 1)))
     return chosen

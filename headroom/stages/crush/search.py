@@ -3,7 +3,15 @@
 Keeps the first match of the best files (files matching the request first, then
 in order), every match relevant to the request (the search pattern itself is in
 every line, so relevance comes from the user's question and rarer terms), and a
-little context around each kept match. The rest of each file is counted in a
+little context around each kept match.
+
+With `-A`, `-B` or `-C`, a match and its context lines are one hit
+(`SearchDocument.hit_of`): the context is the body the search was asked to show.
+Context lines relevant to the request are chosen too (for "what does
+`Context.exit` raise?", the `raise Exit(code)` line after `def exit`), and each
+kept context line keeps the match it belongs to, so the answer never loses its
+file, line and definition. The hits the request is most about (pinned matches
+first, then the best relevant ones) keep their context whole. The rest of each file is counted in a
 marker whose summary names the file, how many matches were dropped and their
 line numbers. There is no faithful re-encoding that keeps lines verbatim:
 `lossless` leaves the results whole, and `auto` is the selection.
@@ -14,7 +22,7 @@ from __future__ import annotations
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
 from headroom.params import param
 from headroom.registry import register
-from headroom.selection import scaled
+from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import narrow_to, relevant
@@ -28,6 +36,19 @@ class SearchParams(CrushParams):
         25, ge=0, description="Matches relevant to the request kept wherever they are (scaled)"
     )
     context_lines: int = param(1, ge=0, description="Context lines kept on each side of a kept match")
+    max_relevant_context: int = param(
+        25,
+        ge=0,
+        description="Context lines (-A/-B/-C) relevant to the request kept, each with its match (scaled)",
+    )
+    max_whole_hits: int = param(
+        4,
+        ge=0,
+        description="Hits the request is most about that keep all their context lines (scaled)",
+    )
+    max_hit_lines: int = param(
+        24, ge=1, description="A hit kept whole keeps at most this many of its context lines"
+    )
 
 
 @register("crush.search.v1")
@@ -50,14 +71,36 @@ class CrushSearch(CrushStage):
         p = self.params
         lines = document.lines
         matches = [i for i, line in enumerate(lines) if line.kind == MATCH]
-        chosen = set(block.pinned) | relevant(block, scaled(p.max_relevant, block.bias), matches)
+        best = relevant(block, scaled(p.max_relevant, block.bias), matches)
+        chosen = set(block.pinned) | best
         for run in self._best_files(block, document, scaled(p.max_files, block.bias)):
             chosen.update([i for i in run if lines[i].kind == MATCH][: p.matches_per_file])
+        context = [i for i, line in enumerate(lines) if line.kind == CONTEXT]
+        if context:
+            chosen |= relevant(block, scaled(p.max_relevant_context, block.bias), context)
+            chosen |= self._whole_hits(block, document, best)
+        # A context line chosen for itself keeps its match; one kept as a neighbour does not.
+        chosen |= {hit for i in chosen if (hit := document.hit_of(i)) is not None}
         chosen |= _context_around(document, chosen, p.context_lines)
         for run in document.files():
             if lines[run.start].kind == HEADING and any(i in chosen for i in run):
                 chosen.add(run.start)
         return chosen | _other_lines(document, chosen)
+
+    def _whole_hits(self, block: BlockState, document: SearchDocument, best: set[int]) -> set[int]:
+        """The lines of the hits the request is most about: its pinned matches, then its best relevant
+        ones, at most `max_whole_hits` (scaled), each with at most `max_hit_lines` context lines."""
+        p = self.params
+        pinned = [i for i in block.pinned if document.lines[i].kind == MATCH]
+        order = rank(pinned, block.scores) + [i for i in rank(best, block.scores) if i not in block.pinned]
+        found: set[int] = set()
+        for match in order[: scaled(p.max_whole_hits, block.bias)]:
+            hit = document.hit_lines(match)
+            context = [i for i in hit if i != match]
+            after = [i for i in context if i > match][: p.max_hit_lines]
+            before = [i for i in context if i < match][-max(0, p.max_hit_lines - len(after)) :]
+            found.update((match, *after, *(before if len(after) < p.max_hit_lines else ())))
+        return found
 
     @staticmethod
     def _best_files(block: BlockState, document: SearchDocument, limit: int) -> list[range]:

@@ -375,3 +375,71 @@ def test_a_long_function_the_question_is_about_keeps_its_exits_in_every_language
     assert not missing, (target.name, word, missing)
     assert any(m.scope == "body of" and m.section == target.label for m in find_markers(rendered))
     assert _kept_verbatim(text, rendered)
+
+
+# docs keep their summary; comments and long functions holding a pinned line keep that line -------
+
+JAVA_POOL = (FIXTURES / "ThreadPoolExecutor.java").read_text()
+SYSTEM_INFO = (FIXTURES / "numpy_system_info_head.py").read_text()  # numpy.distutils, lines 1-900
+
+
+def test_an_outlined_definition_s_doc_keeps_its_first_sentence() -> None:
+    block = _crushed(
+        JAVA_POOL, "How does ThreadPoolExecutor.execute queue a task?", "ThreadPoolExecutor.java"
+    )
+    rendered = block.render().split("\n")
+    first = rendered.index("     * Transitions runState to given target, or leaves it alone if")
+    assert rendered[first + 1] == "     * already at least the given target."  # the sentence ends here
+    assert "@param targetState the desired state" not in "\n".join(rendered[first : first + 4])
+    assert find_markers(rendered[first + 2])
+
+
+def test_a_source_opening_with_a_long_docstring_is_outlined_as_code() -> None:
+    # Expected by rule: the method the question names, the branch for the case it names, its raise.
+    result_text = compress(
+        openai_tool_turn(
+            SYSTEM_INFO,
+            "In numpy.distutils' system_info module, what does system_info.get_info do when nothing was "
+            "found and notfound_action is 2?",
+            tool="read_file",
+            arguments={"path": "numpy/distutils/system_info.py", "limit": 900},
+        ),
+        store=MemoryStore(),
+    )
+    output = result_text.messages[-1]["content"].split("\n")
+    for fact in (
+        "    def get_info(self, notfound_action=0):",
+        "                    elif notfound_action == 2:",
+        "                        raise self.notfounderror(self.notfounderror.__doc__)",
+    ):
+        assert fact in output
+    assert any(note.startswith("crush.code.v1:") for note in result_text.transforms_applied)
+    # The module docstring (its first 169 lines) keeps its summary and the lines naming what the
+    # request names, with their neighbours: not the whole of it.
+    docstring = SYSTEM_INFO.split("\n")[:169]
+    assert "This file defines a set of system_info classes for getting" in output
+    assert sum(1 for line in docstring if line.strip() and line in output) < len(docstring) // 2
+
+
+def test_a_long_function_holding_a_pinned_line_keeps_that_line_not_its_body() -> None:
+    messages = openai_tool_turn(
+        GO, "Summarise the client.", tool="read_file", arguments={"path": "client.go"}
+    )
+    state = labelled(make_state(messages), "code")
+    run_stage(Score(), state)
+    block = tool_block(state)
+    document = block.document
+    document.analyse("go")
+    # Longer than a pinned line's function may be to stay whole, shorter than the relevance capacity.
+    functions = [
+        d
+        for d in document.all_definitions()
+        if d.kind == "function" and not d.container and 60 < len(d.body) <= 120
+    ]
+    longest = max(functions, key=lambda d: len(d.body))
+    pinned = next(i for i in longest.body[len(longest.body) // 2 :] if document.units[i].strip())
+    block.pinned = {pinned}  # as a hook or the request would pin it
+    run_stage(CrushCode(), state)
+    kept = set(block.kept_indices())
+    assert {pinned - 1, pinned, pinned + 1} & set(longest.body) <= kept
+    assert not set(longest.body) <= kept

@@ -101,3 +101,60 @@ def test_deterministic_and_end_to_end() -> None:
     assert "If `timeout` is greater than `0`, the parent process will send the signal" in output
     assert count_tokens(output) < 0.4 * count_tokens(NODE)
     assert_markers_retrieve_the_original(output, NODE, store)
+
+
+# Option lists: the option a request describes survives ---------------------------------------------
+# Expected lines chosen by rule before compressing: the line of each option whose description
+# answers the question.
+
+TAR_HELP = fixture("prose/tar_help.txt")
+WGET_HELP = fixture("prose/wget_help.txt")
+MAN_SSH = fixture("prose/man_ssh.txt")
+
+
+def test_a_word_the_request_writes_as_one_finds_it_written_as_two() -> None:
+    # "filesystems" in the request; "file system" in the description.
+    block = crush(TAR_HELP, "How do I keep tar from crossing into other mounted filesystems?")
+    rendered = block.render().split("\n")
+    assert "      --one-file-system      stay in local file system when creating archive" in rendered
+
+
+def test_two_words_the_request_writes_apart_find_them_written_as_one() -> None:
+    text = "\n".join(
+        ["Options:"]
+        + [f"  --flag-{i}    toggles feature number {i} of the program" for i in range(60)]
+        + ["  --mount-point DIR    where the filesystem is mounted"]
+    )
+    block = crush(text, "Which option says where the file system goes?")
+    assert "  --mount-point DIR    where the filesystem is mounted" in block.render().split("\n")
+
+
+def test_a_help_text_keeps_the_options_the_request_is_about_not_whole_sections() -> None:
+    block = crush(WGET_HELP, "How do I set only the DNS lookup timeout in wget?")
+    rendered = block.render().split("\n")
+    assert "       --dns-timeout=SECS          set the DNS lookup timeout to SECS" in rendered
+    assert "Download:" in rendered  # the section title above it, which introduces it
+    assert len(kept_lines(block.render())) < 0.3 * len(WGET_HELP.split("\n"))
+
+
+def test_a_kept_paragraph_keeps_the_option_it_describes() -> None:
+    # The question matches the second paragraph of `-A`'s description, not its first line.
+    block = crush(
+        MAN_SSH, "Which ssh flag should be enabled with caution since users can bypass file permissions?"
+    )
+    rendered = block.render().split("\n")
+    assert "     -A      Enables forwarding of connections from an authentication agent" in rendered
+    assert any("Agent forwarding should be enabled with caution." in line for line in rendered)
+
+
+def test_a_package_s_metadata_keeps_the_readme_lines_asked_for_not_its_headers() -> None:
+    # The words of the path read (`psutil-7.2.2.dist-info/METADATA`: dist, info, metadata) choose
+    # nothing; the `Requires-Dist:` headers answer nothing asked.
+    text = fixture("prose/psutil_METADATA.txt")
+    messages_path = {"file_path": "psutil-7.2.2.dist-info/METADATA"}
+    output, _ = compressed(
+        text, "In psutil's README, how do I get per-CPU utilization percentages?", arguments=messages_path
+    )
+    lines = output.split("\n")
+    assert "    ...     psutil.cpu_percent(interval=1, percpu=True)" in lines
+    assert sum(1 for line in lines if line.startswith("Requires-Dist:")) < 5

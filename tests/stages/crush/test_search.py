@@ -149,3 +149,68 @@ def test_compress_end_to_end_labels_crushes_and_keeps_the_original_retrievable()
     (ref,) = {marker.hash for marker in find_markers(output)}
     assert retrieve(ref, store) == text
     check_lines(text, output, ref)
+
+
+# A hit is its match and its context lines --------------------------------------------------------
+# Real `git grep` over h11 (site-packages). Expected lines, by rule, before compressing: for each
+# `Class.method` the question names, its `def` hit and the first `raise` line of its context; for a
+# quoted message, the match and the `def` of its hit.
+
+H11_DEFS = fixture("git_grep_A6_h11_defs.txt")
+H11_RAISES = fixture("git_grep_B4_h11_raise.txt")
+
+
+def crushed_grep(text: str, query: str, command: str) -> Any:
+    messages = openai_tool_turn(text, query, tool="bash", arguments={"command": command})
+    state = labelled(make_state(messages), "search")
+    run_stage(Score(), state)
+    run_stage(CrushSearch(SearchParams()), state)
+    return tool_block(state)
+
+
+def test_a_context_line_the_request_asks_about_survives_with_its_match() -> None:
+    block = crushed_grep(
+        H11_DEFS,
+        "What do h11's ContentLengthWriter.send_eom and Http10Writer.send_eom raise? Show me where each "
+        "is defined.",
+        "git grep -n -A6 -E '^\\s+def '",
+    )
+    lines = H11_DEFS.split("\n")
+    facts = [
+        "h11/_writers.py:94:    def send_eom(self, headers: Headers, write: Writer) -> None:",
+        "h11/_writers.py-96-            raise LocalProtocolError("
+        + '"Too little data for declared Content-Length")',
+        "h11/_writers.py:120:    def send_eom(self, headers: Headers, write: Writer) -> None:",
+        "h11/_writers.py-122-            raise LocalProtocolError("
+        + '"can\'t send trailers to HTTP/1.0 client")',
+    ]
+    kept = check_lines(H11_DEFS, block.render(), block.ref)
+    assert {lines.index(fact) for fact in facts} <= set(kept)
+    assert len(kept) < len(lines) // 4
+
+
+def test_every_kept_context_line_chosen_for_the_request_keeps_its_match() -> None:
+    block = crushed_grep(
+        H11_DEFS, "Which writer raises LocalProtocolError about trailers?", "git grep -n -A6 'def '"
+    )
+    document = block.document
+    assert isinstance(document, SearchDocument)
+    kept = set(block.kept_indices())
+    relevant = [i for i in kept if document.lines[i].kind == CONTEXT and "trailers" in document.units[i]]
+    assert relevant
+    assert all(document.hit_of(i) in kept for i in relevant)
+
+
+def test_the_hit_the_request_names_keeps_its_leading_context() -> None:
+    block = crushed_grep(
+        H11_RAISES,
+        'Which method raises "Too much data for declared Content-Length"?',
+        "git grep -n -B4 'raise '",
+    )
+    rendered = block.render().split("\n")
+    assert "h11/_writers.py-88-    def send_data(self, data: bytes, write: Writer) -> None:" in rendered
+    assert (
+        'h11/_writers.py:91:            raise LocalProtocolError("Too much data for declared Content-Length")'
+        in rendered
+    )
+    check_lines(H11_RAISES, block.render(), block.ref)
