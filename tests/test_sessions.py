@@ -296,6 +296,35 @@ def test_an_unreachable_store_fails_open_with_the_reason() -> None:
     assert "store redis://127.0.0.1:1/0" in failure and "nothing was compressed" in failure
 
 
+class _WritesFail(MemoryStore):
+    """A store that, once told to, answers reads but refuses writes (Redis gone read-only, a full disk)."""
+
+    refuse_writes = False
+
+    def _put_many(self, kind: Any, items: Any) -> None:
+        from headroom.stores import StoreUnavailable
+
+        if self.refuse_writes:
+            raise StoreUnavailable(self.url, "writes refused")
+        super()._put_many(kind, items)
+
+
+def test_a_store_failing_on_a_later_turn_keeps_the_earlier_turns_as_they_were_sent() -> None:
+    """The prompt cache never breaks on a store failure: a block answered from the session keeps its
+    form (its original is in the store already); only the new block goes out as it came."""
+    store = _WritesFail()
+    session = Session("openai")
+    session.add_turn(tool_output("log", 11, 400), QUERIES[0])
+    first = compress(session.request(), store=store)
+    assert find_markers(tool_contents(first.messages)[0])
+    store.refuse_writes = True
+    session.add_turn(tool_output("log", 12, 400), QUERIES[1])
+    second = compress(session.request(), store=store)
+    assert second.messages[: len(first.messages)] == first.messages
+    assert tool_contents(second.messages)[-1] == tool_output("log", 12, 400)
+    assert any("nothing new was compressed" in failure for failure in second.failures)
+
+
 def test_an_unknown_kind_of_store_is_a_configuration_error_raised_at_the_call_site() -> None:
     session = Session("openai")
     session.add_turn(tool_output("log", 1, 400), None)

@@ -186,7 +186,9 @@ class Cache(Stage):
         try:
             self._store(state, store)
         except StoreUnavailable as error:
-            self._fail_open(state, error)
+            # A block answered before any stage ran had its original checked in the store then:
+            # it keeps the form it was sent in, so a store failing now does not break the prompt cache.
+            self._fail_open(state, error, keep_answered=True)
 
     def _store(self, state: RunState, store: ScopedStore) -> None:
         positions = _Positions(state)
@@ -271,15 +273,17 @@ class Cache(Stage):
             return retrieval_note(document.unit_name, len(document.units), block.ref)
         return retrieval_note("lines", block.text.count("\n") + 1, block.ref)
 
-    def _fail_open(self, state: RunState, error: StoreUnavailable) -> None:
-        """Without a store no original can be kept: every block goes back exactly as it was."""
+    def _fail_open(self, state: RunState, error: StoreUnavailable, keep_answered: bool = False) -> None:
+        """Without a store no original can be kept: every block goes back exactly as it was (but
+        those answered from the store, with `keep_answered`: their originals are there already)."""
         if state.strict:
             raise error
         where = f"stage {self.stage_id} ({self.name})"
-        state.failures.append(
-            Failure(where, f"{error}; nothing was compressed, since no original could be kept")
-        )
+        kept = "nothing new was compressed" if keep_answered else "nothing was compressed"
+        state.failures.append(Failure(where, f"{error}; {kept}, since no original could be kept"))
         for block in state.blocks:
+            if keep_answered and block.failed is None and self._answered(block) is not None:
+                continue
             if block.failed is None:
                 block.failed = f"{where}: store unavailable"
             block.keep = None

@@ -212,7 +212,7 @@ def test_a_store_that_fails_on_write_puts_every_block_back_and_says_why() -> Non
     (failure,) = state.failures
     assert failure.where == "stage cache.v1 (cache.v1)"
     assert "store redis://10.0.0.1:6379/0: ConnectionError: refused" in failure.error
-    assert "nothing was compressed" in failure.error
+    assert "nothing new was compressed" in failure.error
 
 
 def test_a_store_that_fails_on_read_stops_every_stage_from_working() -> None:
