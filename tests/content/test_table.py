@@ -186,7 +186,10 @@ def test_ragged_rows_count_in_the_summary_with_the_cells_they_have() -> None:
     keep = [True, True] + [False] * 39
     (note,) = find_summaries(document.render(keep, REF))
     assert note.count == 39
-    assert note.entries["created"] == ("2001-04-01", "2039-04-01")  # every dropped row, not the full ones only
+    assert note.entries["created"] == (
+        "2001-04-01",
+        "2039-04-01",
+    )  # every dropped row, not the full ones only
     assert note.entries["eol-esm"] == [("2040-01-01", 1), ("2041-01-01", 1)]
 
 
@@ -194,7 +197,7 @@ def test_ragged_rows_count_in_the_summary_with_the_cells_they_have() -> None:
     "text",
     [
         # A sentence's commas leave words that start with a space.
-        "The result, as expected, was fine\nbut later, sadly, it failed, again\nand then, well, it ran\nok, so",
+        "The result, as expected, was fine\nbut later, sadly, it failed, again\nand then, well, it ran\nok",
         # A line of a few short words with commas, then lines with fewer commas: prose, not a header.
         "apples,pears,plums\nI bought apples, and pears\nthen, plums\nnothing else here at all\nthe end",
     ],

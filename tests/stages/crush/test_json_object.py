@@ -11,6 +11,7 @@ from headroom.tokens import count_tokens
 from tests.stages.crush.common import (
     assert_markers_retrieve_the_original,
     body,
+    botocore_model,
     compressed,
     crushed,
     fixture,
@@ -209,3 +210,20 @@ def test_flagged_children_past_the_cap_are_counted_in_the_runs_summary() -> None
     assert negative_kept >= PER_LABEL
     counted = sum(dict(s.entries["flagged"]).get("size:negative", 0) for s in find_summaries(rendered))  # type: ignore[arg-type, misc]
     assert counted == 12 - negative_kept
+
+
+def test_the_minority_types_a_request_asks_about_survive_in_a_real_api_model() -> None:
+    """KMS's model: "which shapes have a type other than structure, string or list?". The answer is
+    chosen from the model by that rule before compressing."""
+    model = botocore_model("kms")
+    shapes = model["shapes"]
+    wanted = {name for name, shape in shapes.items() if shape["type"] not in ("structure", "string", "list")}
+    assert 3 <= len(wanted) <= 25  # a few, each type far rarer than structures
+    text = json.dumps(model, indent=2)
+    output, store = compressed(
+        text, "Which shapes in this KMS model have a type other than structure, string or list?"
+    )
+    kept = json.loads(body(output))["shapes"]
+    assert {name for name in wanted if kept.get(name) == shapes[name]} == wanted
+    assert count_tokens(body(output)) < 0.4 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)

@@ -10,7 +10,13 @@ import pytest
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.table import CrushTable, TableParams
 from headroom.tokens import count_tokens
-from tests.stages.crush.common import assert_markers_retrieve_the_original, compressed, crushed, fixture
+from tests.stages.crush.common import (
+    assert_markers_retrieve_the_original,
+    botocore_model,
+    compressed,
+    crushed,
+    fixture,
+)
 
 
 def billing_csv(rows: int = 500) -> str:
@@ -329,4 +335,22 @@ def test_real_csv_with_optional_last_columns_keeps_the_asked_for_latest_date() -
     output, store = compressed(text, "Which Ubuntu release has the latest eol-esm date?")
     assert latest in output.split("\n")
     assert header in output.split("\n")
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_rows_of_the_minority_values_a_request_asks_about_survive() -> None:
+    """Secrets Manager's shapes as a CSV: "which are not structures, strings or lists?". The answer
+    is chosen from the rows by that rule before compressing."""
+    shapes = botocore_model("secretsmanager")["shapes"]
+    lines = ["name,type,members,documented"] + [
+        f"{name},{shape['type']},{len(shape.get('members', {}))},{'documentation' in shape}"
+        for name, shape in shapes.items()
+    ]
+    wanted = [line for line in lines[1:] if line.split(",")[1] not in ("structure", "string", "list")]
+    assert 3 <= len(wanted) <= 25
+    text = "\n".join(lines)
+    output, store = compressed(text, "Which shapes are not structures, strings or lists? Give each type.")
+    kept = output.split("\n")
+    assert [line for line in wanted if line in kept] == wanted
+    assert count_tokens(output) < 0.7 * count_tokens(text)  # a small table; the rows asked for are many
     assert_markers_retrieve_the_original(output, text, store)
