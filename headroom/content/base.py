@@ -123,6 +123,11 @@ class Document(ABC):
         """Per unit, what encloses it (`Scope`); None when this type has no such notion."""
         return None
 
+    def keys(self) -> list[tuple[str, ...]] | None:
+        """Per unit, the names it is filed under, outermost first, its own last (a JSON value's path;
+        an array's index is no name, written ""); None when this type has no such notion."""
+        return None
+
     def groups(self) -> list[range]:
         """Runs of units that belong together (a whole stack trace)."""
         return []

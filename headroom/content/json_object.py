@@ -1,8 +1,10 @@
 """Nested JSON objects (API responses, manifests, specs, package metadata): units are subtrees.
 
-The value is read as a tree. A container at least `OPEN_CHARS` long (minified) is
-opened: its children become nodes of their own, and so on down; smaller values stay
-whole. An opened array, or an opened object whose members are all of one JSON type
+The value is read as a tree. A container at least `OPEN_CHARS` long (minified), or in
+a small document at least an `OPEN_SHARE`-th of it (and `UNIT_CHARS`), is opened: its
+children become nodes of their own, and so on down; smaller values stay whole. (So no
+unit is a large share of what a budget keeps of a small document: a 12-member map that
+is a third of a 1,000-token file is 12 units, not one.) An opened array, or an opened object whose members are all of one JSON type
 and number at least `MAP_MIN_KEYS` (a map: model name -> record, path -> operation),
 is *sampled*: every child is a unit a compressor may drop. Any other opened object
 is a record: its small fields are its *frame*, always written, never dropped (one
@@ -40,6 +42,7 @@ from headroom.markers import Scalar, json_path, omitted, summary
 
 OPEN_CHARS = 1500  # containers at least this long are opened
 UNIT_CHARS = 400  # in an opened record, smaller members are frame
+OPEN_SHARE = 8  # in a small document, containers at least this share of it (1/8) are opened too
 MAP_MIN_KEYS = 8
 
 Path = tuple[str | int, ...]
@@ -76,7 +79,9 @@ class JsonObjectDocument(Document):
         # `children`), so a dropped run's summary counts the flagged children it holds (crusher's choice)
         self.flagged: dict[Path, Notable] = {}
         units: list[str] = []
-        self.root = self._build((), value, dump_json(value), units, force_open=True)
+        text_of_root = dump_json(value)
+        self.open_chars = min(OPEN_CHARS, max(UNIT_CHARS, len(text_of_root) // OPEN_SHARE))
+        self.root = self._build((), value, text_of_root, units, force_open=True)
         super().__init__(text, units)
 
     @classmethod
@@ -97,7 +102,7 @@ class JsonObjectDocument(Document):
         node = Node(path, value, text, first_unit=len(units))
         self.nodes.append(node)
         container = isinstance(value, (dict, list)) and len(value) > 0
-        if not container or not (force_open or len(text) >= OPEN_CHARS):
+        if not container or not (force_open or len(text) >= self.open_chars):
             node.unit = self._add_unit(node, units, f"{json_path(path)} {text}")
             node.stop_unit = len(units)
             return node
@@ -176,6 +181,10 @@ class JsonObjectDocument(Document):
 
     def anchors(self) -> set[int]:
         return {self.root.unit} if self.root.unit is not None else set()
+
+    def keys(self) -> list[tuple[str, ...]]:
+        """Each unit's JSON path as names: a frame's is its record's path, an index is ""."""
+        return [tuple(key if isinstance(key, str) else "" for key in node.path) for node in self.unit_nodes]
 
     @staticmethod
     def _frame(node: Node) -> dict[str, Any]:

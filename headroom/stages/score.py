@@ -373,32 +373,43 @@ class Score(Stage):
                 weight = math.log((count + 1) / (len(hits) + 0.5))
                 for i in hits:
                     relevance[i] += weight
+        keys = document.keys()
+        if keys is not None:
+            _count_named_keys(relevance, terms, keys)
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
-        return relevance, self._needles(candidates, text, starts) if self.params.pin_needles else set()
+        if not self.params.pin_needles:
+            return relevance, set()
+        found = self._term_needles(candidates, text, starts)
+        if keys is not None:
+            found += _key_needles(terms, query_compounds(block.block.query), keys)
+        return relevance, self._within_total(found)
 
-    def _needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> set[int]:
-        """The units of the distinctive terms: each in few units, the rarest first, within the total.
-        A term in too many units still pins where it stands as a whole name (`python3` in
-        `python3:amd64`, not in `python3-minimal` or `libpython3.11`), if that is as rare as a plain
-        word must be."""
+    def _limit(self, count: int, named: bool) -> int:
+        """How many of `count` units a needle may pin: fewer for a term not written as a name."""
         p = self.params
+        share = p.needle_max_share if named else p.plain_needle_max_share
+        return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
+
+    def _term_needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> list[Found]:
+        """The units of the distinctive terms, each in few units. A term in too many units still
+        pins where it stands as a whole name (`python3` in `python3:amd64`, not in `python3-minimal`
+        or `libpython3.11`), if that is as rare as a plain word must be."""
         count = len(starts)
-
-        def limit(named: bool) -> int:
-            share = p.needle_max_share if named else p.plain_needle_max_share
-            return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
-
-        found: list[tuple[int, int, list[int]]] = []
+        found: list[Found] = []
         for position, hits, named, term in candidates:
-            if len(hits) > limit(named):  # read more strictly, a term must be rarer too
-                hits = lines_holding(text, starts, term, _stands_as_name, limit(False))
+            if len(hits) > self._limit(count, named):  # read more strictly, a term must be rarer too
+                hits = lines_holding(text, starts, term, _stands_as_name, self._limit(count, False))
             if hits:
                 found.append((len(hits), position, hits))
+        return found
+
+    def _within_total(self, found: list[Found]) -> set[int]:
+        """The needles' units, the rarest terms first, while they fit needle_max_total."""
         needles: set[int] = set()
         for _, _, hits in sorted(found):
-            if len(needles.union(hits)) <= p.needle_max_total:
+            if len(needles.union(hits)) <= self.params.needle_max_total:
                 needles.update(hits)
         return needles
 
@@ -406,6 +417,120 @@ class Score(Stage):
 # (the term's position in the request, the units holding it, whether it is written as a name and
 # asked by the user, the term's text)
 Candidate = tuple[int, list[int], bool, str]
+# (how many units a needle pins, its term's position in the request, the units)
+Found = tuple[int, int, list[int]]
+
+
+# Keys ----------------------------------------------------------------------------------------
+#
+# A document whose units are filed under names (`Document.keys`: a JSON value's path) is read by
+# them too. A unit's own key is what its value is called, so a term in it counts twice for the
+# unit's relevance. And the members of a map whose keys the request names are pinned:
+# - a key is named by a term of the request, or by words it writes side by side ("message system
+#   attribute"), when the key's words (`SendMessageRequest`: send, message, request;
+#   `throttled_exception`: throttled, exception) hold the name's letters as a run of whole words,
+#   the last one read by its stem (`throttling` names `throttled_exception`, `DelaySeconds` names
+#   `DelaySeconds`, "message system attribute" names `MessageSystemAttributes`);
+# - the members so named pin while they are a minority of their map: at most half of its members
+#   and at most NEEDLE_MIN_UNITS;
+# - a name that names members of more than MAX_NAMED_MAPS maps is a common name there (`Message`
+#   in every operation): only the members filed under another name of the request pin
+#   (`SendMessageRequest.members.DelaySeconds` for "SendMessage ... DelaySeconds").
+
+MAX_NAMED_MAPS = 5
+_KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Sequence[tuple[str, ...]]) -> None:
+    """Add each term's weight again to the units whose own key holds it."""
+    own = [key[-1].lower() if key else "" for key in keys]
+    count = len(keys)
+    for term in terms:
+        named = [i for i, key in enumerate(own) if key and term.text in key]
+        if named and len(named) < count:
+            weight = math.log((count + 1) / (len(named) + 0.5))
+            for i in named:
+                relevance[i] += weight
+
+
+def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence[tuple[str, ...]]) -> list[Found]:
+    """The members of maps whose keys the request names (see above), for each name of the request."""
+    siblings: dict[tuple[str, ...], int] = {}
+    for key in keys:
+        if key and key[-1]:
+            siblings[key[:-1]] = siblings.get(key[:-1], 0) + 1
+    words = [_key_words(key[-1]) if key and key[-1] else [] for key in keys]
+    names = [term.text for term in terms if not term.derived] + list(compounds)
+    narrowing = {name_letters(term.text) for term in terms if term.pins} | set(compounds)
+    found: list[Found] = []
+    for position, name in enumerate(names):
+        letters = name_letters(name)
+        if len(letters) < 3:
+            continue
+        by_map: dict[tuple[str, ...], list[int]] = {}
+        for i, key_words in enumerate(words):
+            if key_words and _names_key(letters, key_words):
+                by_map.setdefault(keys[i][:-1], []).append(i)
+        named = [
+            i
+            for parent, members in by_map.items()
+            if len(members) <= min(NEEDLE_MIN_UNITS, siblings[parent] // 2)
+            for i in members
+        ]
+        if len(by_map) > MAX_NAMED_MAPS:
+            others = [other for other in narrowing if len(other) >= 4 and other != letters]
+            named = [i for i in named if any(other in name_letters("".join(keys[i][:-1])) for other in others)]
+        if named:
+            found.append((len(named), position, sorted(named)))
+    return found
+
+
+def _key_words(key: str) -> list[str]:
+    """A key's words, lower-cased: `SendMessageRequest` -> send, message, request; `__default__` -> default."""
+    return [word.lower() for word in _KEY_WORD.findall(key)]
+
+
+def _names_key(letters: str, words: Sequence[str]) -> bool:
+    """Whether a run of whole words of a key spells `letters`, the last word read by its stem."""
+    wanted = _word_stem(letters)
+    for start in range(len(words)):
+        spelled = ""
+        for end in range(start, len(words)):
+            if len(spelled) >= len(wanted):
+                break
+            if spelled + _word_stem(words[end]) == wanted:
+                return True
+            spelled += words[end]
+    return False
+
+
+def _word_stem(word: str) -> str:
+    """A word without its inflection: throttling, throttled -> throttl; attributes -> attribute."""
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def query_compounds(text: str) -> list[str]:
+    """Runs of two or three words the request writes side by side, as one name's letters
+    ("message system attribute" -> messagesystemattribute), neither end a stopword."""
+    words = list(_WORD.finditer(text))
+    compounds: list[str] = []
+    for start in range(len(words)):
+        for size in (2, 3):
+            run = words[start : start + size]
+            if len(run) < size or any(text[a.end() : b.start()] != " " for a, b in pairwise(run)):
+                break
+            lowered = [word[0].lower() for word in run]
+            if lowered[0] in _STOPWORDS or lowered[-1] in _STOPWORDS or any(len(w) < 2 for w in lowered):
+                continue
+            compound = "".join(lowered)
+            if compound not in compounds:
+                compounds.append(compound)
+    return compounds
 
 
 def _stands_as_name(text: str, index: int, length: int) -> bool:
