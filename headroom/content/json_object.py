@@ -4,11 +4,13 @@ The value is read as a tree. A container at least `OPEN_CHARS` long (minified), 
 a small document at least an `OPEN_SHARE`-th of it (and `UNIT_CHARS`), is opened: its
 children become nodes of their own, and so on down; smaller values stay whole. (So no
 unit is a large share of what a budget keeps of a small document: a 12-member map that
-is a third of a 1,000-token file is 12 units, not one.) An opened array, or an opened object whose members are all of one JSON type
-and number at least `MAP_MIN_KEYS` (a map: model name -> record, path -> operation),
-is *sampled*: every child is a unit a compressor may drop. Any other opened object
-is a record: its small fields are its *frame*, always written, never dropped (one
-unit for scoring), and only its large children are units.
+is a third of a 1,000-token file is 12 units, not one.) An opened array, or an opened
+object whose members are all of one JSON type and number at least `MAP_MIN_KEYS` (a
+map: model name -> record, path -> operation), is *sampled*: every child is a unit a
+compressor may drop. Any other opened object is a record: its small fields are its
+*frame*, always written, never dropped (one unit for scoring), and only its large
+children are units. Each unit is filed under its path (`keys`), which the score stage
+reads for the keys a request names.
 
 Rendering is minified JSON of the same values. A dropped subtree is written in
 place as a marker naming its JSON path and its size (`"/v1/users": "[headroom:
@@ -25,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom.content.base import Document
+from headroom.content.base import Document, Key
 from headroom.content.columns import SUMMARY_MIN_UNITS
 from headroom.content.json_array import (
     SIGNAL_TERMS,
@@ -182,9 +184,17 @@ class JsonObjectDocument(Document):
     def anchors(self) -> set[int]:
         return {self.root.unit} if self.root.unit is not None else set()
 
-    def keys(self) -> list[tuple[str, ...]]:
-        """Each unit's JSON path as names: a frame's is its record's path, an index is ""."""
-        return [tuple(key if isinstance(key, str) else "" for key in node.path) for node in self.unit_nodes]
+    def keys(self) -> list[Key]:
+        """Each unit's JSON path as names (a frame's is its record's path, an index is ""), and how
+        many members the container holding it has."""
+        members = {node.path: len(node.children) for node in self.nodes if node.opened}
+        return [
+            Key(
+                tuple(key if isinstance(key, str) else "" for key in node.path),
+                members.get(node.path[:-1], 0),
+            )
+            for node in self.unit_nodes
+        ]
 
     @staticmethod
     def _frame(node: Node) -> dict[str, Any]:

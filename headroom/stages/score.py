@@ -29,7 +29,15 @@ Pinned (no later cut drops them, the budget included):
   whole name (`python3` in `python3:amd64`), if that is as rare as a plain word
   must be. All needles together pin at most `needle_max_total` units, the
   rarest terms first. Common words (`headroom.words`) never pin, nor do stems,
-  the parts of an argument's term, or a plain word naming the file the call read.
+  the parts of an argument's term, or a plain word naming the file the call read;
+- in a document whose units are filed under keys (a JSON object's paths,
+  `Document.keys`), the members of a map whose keys the request names, by a
+  term (a common word too: a key is a name) or by words written side by side
+  ("message system attribute" names
+  `MessageSystemAttributes`, `throttling` names `throttled_exception`), while
+  they are a minority of their map; a name common to many maps pins only the
+  members filed under another name of the request (see "Keys" below). A term in
+  a unit's own key also counts twice for its relevance.
 Hook biases do not change scores; selection stages scale how much they keep by them.
 """
 
@@ -43,7 +51,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from headroom.content.base import Document, Scope, name_letters
+from headroom.content.base import Document, Key, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.params import param
 from headroom.registry import register
@@ -432,18 +440,20 @@ Found = tuple[int, int, list[int]]
 #   the last one read by its stem (`throttling` names `throttled_exception`, `DelaySeconds` names
 #   `DelaySeconds`, "message system attribute" names `MessageSystemAttributes`);
 # - the members so named pin while they are a minority of their map: at most half of its members
-#   and at most NEEDLE_MIN_UNITS;
+#   and at most NEEDLE_MIN_UNITS; a member pins its whole value when that is NEEDLE_MIN_UNITS units
+#   at most, else the unit its key is in;
 # - a name that names members of more than MAX_NAMED_MAPS maps is a common name there (`Message`
 #   in every operation): only the members filed under another name of the request pin
-#   (`SendMessageRequest.members.DelaySeconds` for "SendMessage ... DelaySeconds").
+#   (`SendMessageRequest.members.DelaySeconds` for "SendMessage ... DelaySeconds"; the other
+#   name is any term of four letters or more), if they are in MAX_NAMED_MAPS maps at most.
 
 MAX_NAMED_MAPS = 5
 _KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
-def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Sequence[tuple[str, ...]]) -> None:
+def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Sequence[Key]) -> None:
     """Add each term's weight again to the units whose own key holds it."""
-    own = [key[-1].lower() if key else "" for key in keys]
+    own = [key.own.lower() for key in keys]
     count = len(keys)
     for term in terms:
         named = [i for i, key in enumerate(own) if key and term.text in key]
@@ -453,15 +463,10 @@ def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Seque
                 relevance[i] += weight
 
 
-def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence[tuple[str, ...]]) -> list[Found]:
+def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence[Key]) -> list[Found]:
     """The members of maps whose keys the request names (see above), for each name of the request."""
-    siblings: dict[tuple[str, ...], int] = {}
-    for key in keys:
-        if key and key[-1]:
-            siblings[key[:-1]] = siblings.get(key[:-1], 0) + 1
-    words = [_key_words(key[-1]) if key and key[-1] else [] for key in keys]
+    words = [_key_words(key.own) for key in keys]
     names = [term.text for term in terms if not term.derived] + list(compounds)
-    narrowing = {name_letters(term.text) for term in terms if term.pins} | set(compounds)
     found: list[Found] = []
     for position, name in enumerate(names):
         letters = name_letters(name)
@@ -470,23 +475,42 @@ def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence
         by_map: dict[tuple[str, ...], list[int]] = {}
         for i, key_words in enumerate(words):
             if key_words and _names_key(letters, key_words):
-                by_map.setdefault(keys[i][:-1], []).append(i)
+                by_map.setdefault(keys[i].path[:-1], []).append(i)
         named = [
             i
-            for parent, members in by_map.items()
-            if len(members) <= min(NEEDLE_MIN_UNITS, siblings[parent] // 2)
+            for members in by_map.values()
+            if len(members) <= min(NEEDLE_MIN_UNITS, keys[members[0]].siblings // 2)
             for i in members
         ]
         if len(by_map) > MAX_NAMED_MAPS:
-            others = [other for other in narrowing if len(other) >= 4 and other != letters]
-            named = [i for i in named if any(other in name_letters("".join(keys[i][:-1])) for other in others)]
+            others = [name_letters(other) for other in names if other != name]
+            named = [i for i in named if any(len(o) >= 4 and o in _filed_letters(keys[i]) for o in others)]
+            if len({keys[i].path[:-1] for i in named}) > MAX_NAMED_MAPS:
+                continue  # another name of the request is in too many of their paths to tell them apart
         if named:
-            found.append((len(named), position, sorted(named)))
+            units = sorted({unit for head in named for unit in _member_units(keys, head)})
+            found.append((len(units), position, units))
     return found
 
 
+def _member_units(keys: Sequence[Key], head: int) -> list[int]:
+    """A named member's units: its whole value while that is NEEDLE_MIN_UNITS units at most (its
+    documentation besides its `shape`), else the unit it is named in."""
+    path = keys[head].path
+    end = head + 1
+    while end < len(keys) and keys[end].path[: len(path)] == path:
+        end += 1
+    return list(range(head, end)) if end - head <= NEEDLE_MIN_UNITS else [head]
+
+
+def _filed_letters(key: Key) -> str:
+    """The letters of the names a unit is filed under, its own aside."""
+    return "".join(name_letters(name) for name in key.path[:-1])
+
+
 def _key_words(key: str) -> list[str]:
-    """A key's words, lower-cased: `SendMessageRequest` -> send, message, request; `__default__` -> default."""
+    """A key's words, lower-cased: `SendMessageRequest` -> send, message, request; `__default__` ->
+    default."""
     return [word.lower() for word in _KEY_WORD.findall(key)]
 
 

@@ -376,3 +376,80 @@ def test_class_dot_method_finds_the_method_in_the_file_named_for_the_class() -> 
     assert len(wanted) == 4
     block = score("\n".join(lines), "search", query="Where is `Loader.load` defined?")
     assert block.pinned == wanted
+
+
+# keys the request names --------------------------------------------------------------------------
+
+
+def api_model(members_each: tuple[str, ...], shapes: int = 12, mention: str = "") -> dict:
+    """A service model's shape map: request shapes whose members are documented at length; each
+    shape's documentation mentions `mention`, so its text is found in many units."""
+    model: dict[str, object] = {}
+    for n in range(shapes):
+        members = {
+            m: {"shape": "String", "documentation": f"<p>{m} of action {n}. " + "x " * 400}
+            for m in members_each
+        }
+        model[f"Action{n:02d}Request"] = {"documentation": f"<p>Uses {mention}.</p>", "members": members}
+    return {"version": "2.0", "shapes": model}
+
+
+def member(documentation: str) -> dict:
+    return {"shape": "Integer", "documentation": documentation * 400}
+
+
+def pinned_paths(block) -> set[str]:
+    """The pinned units' JSON paths, the document's anchors (the root's own fields) aside."""
+    document = block.document
+    paths = (document.unit_nodes[i].path for i in block.pinned - document.anchors())
+    return {".".join(str(key) for key in path) for path in paths}
+
+
+def test_a_member_the_request_names_is_pinned_where_its_key_stands() -> None:
+    """`DelaySeconds` is in the text of every shape: as a needle too common; as a key, in two."""
+    model = api_model(("QueueUrl", "MaxResults"), mention="DelaySeconds")
+    model["shapes"]["Action03Request"]["members"]["DelaySeconds"] = member("y ")
+    model["shapes"]["Action07Request"]["members"]["DelaySeconds"] = member("z ")
+    block = score(json.dumps(model), "json_object", query="What range does DelaySeconds accept?")
+    assert pinned_paths(block) == {
+        "shapes.Action03Request.members.DelaySeconds",
+        "shapes.Action07Request.members.DelaySeconds",
+    }
+
+
+def test_words_side_by_side_and_inflections_name_keys() -> None:
+    model = api_model(("QueueUrl", "MessageSystemAttributes", "MaxResults"))
+    definitions: dict[str, object] = {
+        f"policy_{n}": {"code": f"Code{n}", "doc": "p " * 200} for n in range(8)
+    }
+    definitions["throttled_exception"] = {"code": "ThrottledException", "doc": "t " * 200}
+    definitions["throttling"] = {"code": "Throttling", "doc": "t " * 200}
+    model["definitions"] = definitions
+    query = "Which message system attribute is there, and what counts as throttling?"
+    paths = pinned_paths(score(json.dumps(model), "json_object", query=query))
+    assert paths == {"definitions.throttled_exception", "definitions.throttling"}
+    # (MessageSystemAttributes is a member of all 12 shapes: too common a name to pin alone.)
+
+
+def test_a_common_member_pins_only_under_another_name_of_the_request() -> None:
+    model = api_model(("QueueUrl", "GrantTokens", "MaxResults"))
+    model["shapes"]["EncryptRequest"] = {"members": {"GrantTokens": member("g "), "KeyId": member("k ")}}
+    block = score(json.dumps(model), "json_object", query="For Encrypt, what are GrantTokens?")
+    assert pinned_paths(block) == {"shapes.EncryptRequest.members.GrantTokens"}
+
+
+def test_a_word_naming_most_members_of_a_map_pins_none_of_them() -> None:
+    members = {f"Message{part}": member("m ") for part in ("Body", "Id", "Group", "Size")}
+    members["QueueUrl"] = member("q ")
+    model = {"shapes": {"SendRequest": {"type": "structure", "members": members}}}
+    block = score(json.dumps(model), "json_object", query="What does the message hold?")
+    assert pinned_paths(block) == set()
+
+
+def test_query_compounds_are_runs_of_words_side_by_side() -> None:
+    from headroom.stages.score import query_compounds
+
+    compounds = query_compounds("which service error codes, then")
+    assert "serviceerrorcodes" in compounds
+    assert not any(c.startswith("which") or c.endswith("then") for c in compounds)
+    assert "messagesystemattribute" in query_compounds("which message system attribute is supported")
