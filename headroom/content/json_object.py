@@ -224,25 +224,38 @@ class _Renderer:
         return self._object(node)
 
     def _array(self, node: Node) -> str:
-        parts: list[str] = []
         total = len(node.children)
+        where = json_path(node.path)
+        runs = list(self._runs(node))
+        markers = {
+            start: omitted("items", start, end - 1, total, self.ref, path=where)
+            for start, end, is_run in runs
+            if is_run
+        }
+        plain = {
+            start
+            for start, end, is_run in runs
+            if is_run and self._shorter_as_is(node, start, end, markers[start])
+        }
         dropped = [
-            i for i, (_, child) in enumerate(node.children) if child is not None and self.dropped(child)
+            i for start, end, is_run in runs if is_run and start not in plain for i in range(start, end)
         ]
         note = ""
         if self.document.summarize:
             values = [node.value[i] for i in dropped]
             note = summarize_values(values, "items", flagged=self._flagged(node, dropped))
             note = " " + note if note else ""
-        for start, end, is_run in self._runs(node):
-            if not is_run:
+        parts: list[str] = []
+        for start, end, is_run in runs:
+            if start in plain:
+                parts.extend(self._as_is(node, start, end))
+            elif not is_run:
                 child = node.children[start][1]
                 assert child is not None
                 parts.append(self.node(child))
-                continue
-            marker = omitted("items", start, end - 1, total, self.ref, path=json_path(node.path))
-            parts.append(dump_json(marker + note))
-            note = ""
+            else:
+                parts.append(dump_json(markers[start] + note))
+                note = ""
         return "[" + ",".join(parts) + "]"
 
     def _object(self, node: Node) -> str:
@@ -253,14 +266,38 @@ class _Renderer:
             if not is_run:
                 value = self.node(child) if child is not None else dump_json(node.value[key])
                 parts.append(f"{dump_json(key)}:{value}")
-            elif end - start == 1 and child is not None and self._elidable_alone(child):
-                parts.append(f"{dump_json(key)}:{dump_json(self._elided(child))}")
+                continue
+            if end - start == 1 and child is not None and self._elidable_alone(child):
+                marker = f"{dump_json(key)}:{dump_json(self._elided(child))}"
             else:
                 marker = omitted("keys", start, end - 1, total, self.ref, path=json_path(node.path))
                 values = [node.value[k] for k, _ in node.children[start:end]]
                 flagged = self._flagged(node, range(start, end))
-                parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}")
+                marker = f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}"
+            if self._shorter_as_is(node, start, end, marker):
+                parts.extend(self._as_is(node, start, end))
+            else:
+                parts.append(marker)
         return "{" + ",".join(parts) + "}"
+
+    def _as_is(self, node: Node, start: int, end: int) -> list[str]:
+        """The children start..end-1 written whole, as the input has them (minified)."""
+        written = []
+        for key, child in node.children[start:end]:
+            assert child is not None
+            written.append(child.text if isinstance(key, int) else f"{dump_json(key)}:{child.text}")
+        return written
+
+    def _shorter_as_is(self, node: Node, start: int, end: int, marker: str) -> bool:
+        """Whether a dropped run written whole is no longer than its marker: then nothing is gained
+        by dropping it (`{"type":"boolean"}` under a marker naming its path), so it is written."""
+        room = len(marker) + 1
+        for key, child in node.children[start:end]:
+            assert child is not None
+            room -= len(child.text) + 1 + (0 if isinstance(key, int) else len(dump_json(key)) + 1)
+            if room < 0:
+                return False  # (a long run stops here: its texts are never joined)
+        return True
 
     def _runs(self, node: Node) -> Iterator[tuple[int, int, bool]]:
         """(start, end, is a dropped run) over the node's children: kept ones one by one, dropped in runs."""

@@ -47,7 +47,7 @@ import json
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -391,7 +391,7 @@ class Score(Stage):
             return relevance, set()
         found = self._term_needles(candidates, text, starts)
         if keys is not None:
-            found += _key_needles(terms, query_compounds(block.block.query), keys)
+            found += _key_needles(block.block.query, terms, keys)
         return relevance, self._within_total(found)
 
     def _limit(self, count: int, named: bool) -> int:
@@ -434,10 +434,12 @@ Found = tuple[int, int, list[int]]
 # A document whose units are filed under names (`Document.keys`: a JSON value's path) is read by
 # them too. A unit's own key is what its value is called, so a term in it counts twice for the
 # unit's relevance. And the members of a map whose keys the request names are pinned:
-# - a key is named by a term of the request, or by words it writes side by side ("message system
-#   attribute"), when the key's words (`SendMessageRequest`: send, message, request;
-#   `throttled_exception`: throttled, exception) hold the name's letters as a run of whole words,
-#   the last one read by its stem (`throttling` names `throttled_exception`, `DelaySeconds` names
+# - the request's names are its terms written as names (`DelaySeconds`) and runs of up to
+#   MAX_KEY_RUN words it writes side by side, the longest run that names a key first, its words
+#   then naming nothing alone ("message system attribute", not also "message");
+# - a name names a key when the key's words (`SendMessageRequest`: send, message, request;
+#   `throttled_exception`: throttled, exception) hold its letters as a run of whole words, the last
+#   one read by its stem (`throttling` names `throttled_exception`, `DelaySeconds` names
 #   `DelaySeconds`, "message system attribute" names `MessageSystemAttributes`);
 # - the members so named pin while they are a minority of their map: at most half of its members
 #   and at most NEEDLE_MIN_UNITS; a member pins its whole value when that is NEEDLE_MIN_UNITS units
@@ -463,19 +465,19 @@ def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Seque
                 relevance[i] += weight
 
 
-def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence[Key]) -> list[Found]:
+def _key_needles(query: str, terms: Sequence[Term], keys: Sequence[Key]) -> list[Found]:
     """The members of maps whose keys the request names (see above), for each name of the request."""
-    words = [_key_words(key.own) for key in keys]
-    names = [term.text for term in terms if not term.derived] + list(compounds)
+    index = _key_index(keys)
+    # A name may be that of a unit's container (`SendMessageRequest` above its members), not a unit's.
+    spelled = {
+        spelling for name in {name for key in keys for name in key.path} for spelling in _spellings(name)
+    }
+    names = _key_names(query, terms, spelled)
     found: list[Found] = []
-    for position, name in enumerate(names):
-        letters = name_letters(name)
-        if len(letters) < 3:
-            continue
+    for position, letters in enumerate(names):
         by_map: dict[tuple[str, ...], list[int]] = {}
-        for i, key_words in enumerate(words):
-            if key_words and _names_key(letters, key_words):
-                by_map.setdefault(keys[i].path[:-1], []).append(i)
+        for i in index.get(_word_stem(letters), ()):
+            by_map.setdefault(keys[i].path[:-1], []).append(i)
         named = [
             i
             for members in by_map.values()
@@ -483,14 +485,72 @@ def _key_needles(terms: Sequence[Term], compounds: Sequence[str], keys: Sequence
             for i in members
         ]
         if len(by_map) > MAX_NAMED_MAPS:
-            others = [name_letters(other) for other in names if other != name]
-            named = [i for i in named if any(len(o) >= 4 and o in _filed_letters(keys[i]) for o in others)]
+            others = [other for other in names if other != letters and len(other) >= 4]
+            named = [i for i in named if any(other in _filed_letters(keys[i]) for other in others)]
             if len({keys[i].path[:-1] for i in named}) > MAX_NAMED_MAPS:
                 continue  # another name of the request is in too many of their paths to tell them apart
         if named:
             units = sorted({unit for head in named for unit in _member_units(keys, head)})
             found.append((len(units), position, units))
     return found
+
+
+# A key's runs of words this long at most are names it may be called by.
+MAX_KEY_RUN = 4
+
+
+def _key_index(keys: Sequence[Key]) -> dict[str, list[int]]:
+    """Each spelling a run of whole words of an own key gives (the last word by its stem: see
+    `_word_stem`) -> the units, in order, each once."""
+    index: dict[str, list[int]] = {}
+    for unit, key in enumerate(keys):
+        for spelling in _spellings(key.own):
+            held = index.setdefault(spelling, [])
+            if not held or held[-1] != unit:
+                held.append(unit)
+    return index
+
+
+def _spellings(key: str) -> Iterator[str]:
+    """What a key may be called: each run of its whole words, up to MAX_KEY_RUN, the last by its stem."""
+    words = _key_words(key)
+    for start in range(len(words)):
+        spelled = ""
+        for end in range(start, min(len(words), start + MAX_KEY_RUN)):
+            yield spelled + _word_stem(words[end])
+            spelled += words[end]
+
+
+def _key_names(query: str, terms: Sequence[Term], spelled: Container[str]) -> list[str]:
+    """The names the request gives keys, as letters: each term written as a name (`DelaySeconds`),
+    and the words it writes side by side, the longest run that names a key first; a word of a run
+    so taken names nothing alone ("message system attribute", not also "message")."""
+    names = [name_letters(term.text) for term in terms if term.written_as_name and not term.derived]
+    taken: set[int] = set()
+    for words in sorted(_word_runs(query), key=lambda run: (-len(run), run[0][0])):
+        if taken.intersection(position for position, _ in words):
+            continue
+        letters = "".join(word for _, word in words)
+        if len(letters) >= 3 and _word_stem(letters) in spelled:
+            names.append(letters)
+            taken.update(position for position, _ in words)
+    return [name for position, name in enumerate(names) if len(name) >= 3 and name not in names[:position]]
+
+
+def _word_runs(query: str) -> list[list[tuple[int, str]]]:
+    """Runs of one to MAX_KEY_RUN words the request writes side by side (one space between), as
+    (position, lower-cased word), neither end a stopword."""
+    words = list(_WORD.finditer(query))
+    runs: list[list[tuple[int, str]]] = []
+    for start in range(len(words)):
+        for size in range(1, MAX_KEY_RUN + 1):
+            run = words[start : start + size]
+            if len(run) < size or any(query[a.end() : b.start()] != " " for a, b in pairwise(run)):
+                break
+            lowered = [word[0].lower() for word in run]
+            if lowered[0] not in _STOPWORDS and lowered[-1] not in _STOPWORDS:
+                runs.append(list(enumerate(lowered, start)))
+    return runs
 
 
 def _member_units(keys: Sequence[Key], head: int) -> list[int]:
@@ -514,20 +574,6 @@ def _key_words(key: str) -> list[str]:
     return [word.lower() for word in _KEY_WORD.findall(key)]
 
 
-def _names_key(letters: str, words: Sequence[str]) -> bool:
-    """Whether a run of whole words of a key spells `letters`, the last word read by its stem."""
-    wanted = _word_stem(letters)
-    for start in range(len(words)):
-        spelled = ""
-        for end in range(start, len(words)):
-            if len(spelled) >= len(wanted):
-                break
-            if spelled + _word_stem(words[end]) == wanted:
-                return True
-            spelled += words[end]
-    return False
-
-
 def _word_stem(word: str) -> str:
     """A word without its inflection: throttling, throttled -> throttl; attributes -> attribute."""
     for suffix in ("ing", "ed"):
@@ -536,25 +582,6 @@ def _word_stem(word: str) -> str:
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]
     return word
-
-
-def query_compounds(text: str) -> list[str]:
-    """Runs of two or three words the request writes side by side, as one name's letters
-    ("message system attribute" -> messagesystemattribute), neither end a stopword."""
-    words = list(_WORD.finditer(text))
-    compounds: list[str] = []
-    for start in range(len(words)):
-        for size in (2, 3):
-            run = words[start : start + size]
-            if len(run) < size or any(text[a.end() : b.start()] != " " for a, b in pairwise(run)):
-                break
-            lowered = [word[0].lower() for word in run]
-            if lowered[0] in _STOPWORDS or lowered[-1] in _STOPWORDS or any(len(w) < 2 for w in lowered):
-                continue
-            compound = "".join(lowered)
-            if compound not in compounds:
-                compounds.append(compound)
-    return compounds
 
 
 def _stands_as_name(text: str, index: int, length: int) -> bool:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from headroom import samples
+from headroom.content.base import Key
 from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms, request_terms
 from headroom.words import is_common_word
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
@@ -446,10 +447,14 @@ def test_a_word_naming_most_members_of_a_map_pins_none_of_them() -> None:
     assert pinned_paths(block) == set()
 
 
-def test_query_compounds_are_runs_of_words_side_by_side() -> None:
-    from headroom.stages.score import query_compounds
+def test_the_longest_run_of_words_naming_a_key_is_the_name() -> None:
+    from headroom.stages.score import _key_names, _spellings
 
-    compounds = query_compounds("which service error codes, then")
-    assert "serviceerrorcodes" in compounds
-    assert not any(c.startswith("which") or c.endswith("then") for c in compounds)
-    assert "messagesystemattribute" in query_compounds("which message system attribute is supported")
+    keys = [
+        Key(("shapes", name), 4)
+        for name in ("MessageSystemAttributes", "Message", "ServiceErrorCode", "QueueUrl")
+    ]
+    query = "Which message system attribute is there, and which service error codes?"
+    spelled = {spelling for key in keys for spelling in _spellings(key.own)}
+    names = _key_names(query, request_terms(query), spelled)
+    assert names == ["messagesystemattribute", "serviceerrorcodes"]  # not also "message", "service"
