@@ -43,6 +43,7 @@ Hook biases do not change scores; selection stages scale how much they keep by t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -511,14 +512,18 @@ def _key_index(keys: Sequence[Key]) -> dict[str, list[int]]:
     return index
 
 
-def _spellings(key: str) -> Iterator[str]:
-    """What a key may be called: each run of its whole words, up to MAX_KEY_RUN, the last by its stem."""
+@functools.lru_cache(maxsize=8192)
+def _spellings(key: str) -> tuple[str, ...]:
+    """What a key may be called: each run of its whole words, up to MAX_KEY_RUN, the last by its
+    stem. (Keys repeat across units and documents, `documentation`, `members`: read once.)"""
     words = _key_words(key)
+    spellings: list[str] = []
     for start in range(len(words)):
         spelled = ""
         for end in range(start, min(len(words), start + MAX_KEY_RUN)):
-            yield spelled + _word_stem(words[end])
+            spellings.append(spelled + _word_stem(words[end]))
             spelled += words[end]
+    return tuple(spellings)
 
 
 def _key_names(query: str, terms: Sequence[Term], spelled: Container[str]) -> list[str]:
