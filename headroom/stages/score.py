@@ -542,19 +542,30 @@ def _key_names(query: str, terms: Sequence[Term], spelled: Container[str]) -> li
     return [name for position, name in enumerate(names) if len(name) >= 3 and name not in names[:position]]
 
 
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
+_RUN_BREAK = frozenset(",.;:!?)(")
+
+
 def _word_runs(query: str) -> list[list[tuple[int, str]]]:
-    """Runs of one to MAX_KEY_RUN words the request writes side by side (one space between), as
-    (position, lower-cased word), neither end a stopword."""
-    words = list(_WORD.finditer(query))
+    """Runs of one to MAX_KEY_RUN plain words the request writes side by side, as (position,
+    lower-cased word), neither end a stopword. A word is a whole token between spaces, quotes and
+    punctuation aside ("botocore's" is botocore): the parts of `minipass-fetch` or `a.b` are no
+    words of their own. Punctuation after a word ends its run."""
     runs: list[list[tuple[int, str]]] = []
-    for start in range(len(words)):
-        for size in range(1, MAX_KEY_RUN + 1):
-            run = words[start : start + size]
-            if len(run) < size or any(query[a.end() : b.start()] != " " for a, b in pairwise(run)):
-                break
-            lowered = [word[0].lower() for word in run]
-            if lowered[0] not in _STOPWORDS and lowered[-1] not in _STOPWORDS:
-                runs.append(list(enumerate(lowered, start)))
+    current: list[tuple[int, str]] = []
+    for position, token in enumerate(query.split()):
+        bare = token.strip("\"'`“”‘’()[]{},.;:!?").removesuffix("'s").removesuffix("’s")
+        if not _PLAIN_WORD.fullmatch(bare):
+            current = []
+            continue
+        current.append((position, bare.lower()))
+        runs.extend(
+            current[start:]
+            for start in range(max(0, len(current) - MAX_KEY_RUN), len(current))
+            if current[start][1] not in _STOPWORDS and current[-1][1] not in _STOPWORDS
+        )
+        if token[-1:] in _RUN_BREAK or token.endswith(("'s", "’s")):
+            current = []
     return runs
 
 

@@ -458,3 +458,14 @@ def test_the_longest_run_of_words_naming_a_key_is_the_name() -> None:
     spelled = {spelling for key in keys for spelling in _spellings(key.own)}
     names = _key_names(query, request_terms(query), spelled)
     assert names == ["messagesystemattribute", "serviceerrorcodes"]  # not also "message", "service"
+
+
+def test_the_parts_of_an_identifier_are_no_names_of_their_own() -> None:
+    from headroom.stages.score import _key_names, _spellings
+
+    keys = [
+        Key(("dependencies", name), 40) for name in ("fs-minipass", "make-fetch-happen", "minipass-fetch")
+    ]
+    query = "Which version of minipass-fetch does this bundle, and what is botocore's retry?"
+    spelled = {spelling for key in keys for spelling in _spellings(key.own)}
+    assert _key_names(query, request_terms(query), spelled) == ["minipassfetch"]
