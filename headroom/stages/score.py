@@ -548,9 +548,9 @@ _RUN_BREAK = frozenset(",.;:!?)(")
 
 def _word_runs(query: str) -> list[list[tuple[int, str]]]:
     """Runs of one to MAX_KEY_RUN plain words the request writes side by side, as (position,
-    lower-cased word), neither end a stopword. A word is a whole token between spaces, quotes and
-    punctuation aside ("botocore's" is botocore): the parts of `minipass-fetch` or `a.b` are no
-    words of their own. Punctuation after a word ends its run."""
+    lower-cased word), neither end a stopword or shorter than three letters. A word is a whole
+    token between spaces, quotes and punctuation aside ("botocore's" is botocore): the parts of
+    `minipass-fetch` or `a.b` are no words of their own. Punctuation after a word ends its run."""
     runs: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     for position, token in enumerate(query.split()):
@@ -562,11 +562,15 @@ def _word_runs(query: str) -> list[list[tuple[int, str]]]:
         runs.extend(
             current[start:]
             for start in range(max(0, len(current) - MAX_KEY_RUN), len(current))
-            if current[start][1] not in _STOPWORDS and current[-1][1] not in _STOPWORDS
+            if _may_end_a_run(current[start][1]) and _may_end_a_run(current[-1][1])
         )
         if token[-1:] in _RUN_BREAK or token.endswith(("'s", "’s")):
             current = []
     return runs
+
+
+def _may_end_a_run(word: str) -> bool:
+    return len(word) >= 3 and word not in _STOPWORDS
 
 
 def _member_units(keys: Sequence[Key], head: int) -> list[int]:

@@ -469,3 +469,17 @@ def test_the_parts_of_an_identifier_are_no_names_of_their_own() -> None:
     query = "Which version of minipass-fetch does this bundle, and what is botocore's retry?"
     spelled = {spelling for key in keys for spelling in _spellings(key.own)}
     assert _key_names(query, request_terms(query), spelled) == ["minipassfetch"]
+
+
+def test_runs_of_words_end_at_punctuation_and_never_at_a_short_or_stop_word() -> None:
+    from headroom.stages.score import _word_runs
+
+    def runs(query: str) -> set[str]:
+        return {" ".join(word for _, word in run) for run in _word_runs(query)}
+
+    found = runs("Which retry handler does it use by default?")
+    assert {"retry", "retry handler", "handler", "default"} <= found
+    assert not any(
+        run.split()[0] in ("it", "by", "does") or run.split()[-1] in ("it", "by", "use") for run in found
+    )
+    assert "handler policy" not in runs("Which retry handler, policy and mode?")
