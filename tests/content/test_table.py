@@ -240,3 +240,16 @@ def test_lines_like_the_preamble_among_the_rows_make_no_table() -> None:
         commits += [f"{n:07x} Release 3.{n}", "M\tREADME.rst", "M\tsrc/core.py", "A\ttests/test_core.py"]
     assert sniff_table(commits) is None or sniff_table(commits).preamble == 0  # type: ignore[union-attr]
     assert detect_label("\n".join(commits)) != "table"
+
+
+@pytest.mark.parametrize(
+    "cell", ["0", "-0", "12", "007", "1.5", "1.50", "-0.0", "0.30000000000000004", "1" * 400 + ".0"]
+)
+def test_a_cell_is_a_summary_number_exactly_when_json_writes_it_so(cell: str) -> None:
+    import json
+
+    from headroom.content.table import _cell_value
+
+    number = json.loads(cell)
+    expected = number if json.dumps(number) == cell else cell
+    assert _cell_value(cell) == expected and type(_cell_value(cell)) is type(expected)
