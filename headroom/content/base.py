@@ -50,6 +50,19 @@ class Scope:
         return False
 
 
+@dataclass(frozen=True)
+class Key:
+    """Where a unit is filed: the names on its path, outermost first, its own last (an array's index
+    is no name: ""), and how many members the container holding it has (its own among them)."""
+
+    path: tuple[str, ...]
+    siblings: int
+
+    @property
+    def own(self) -> str:
+        return self.path[-1] if self.path else ""
+
+
 def name_letters(name: str) -> str:
     """A name's letters and digits, lower-cased: `data_catalog`, `DataCatalog` and `data-catalog` are one."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
@@ -121,6 +134,11 @@ class Document(ABC):
 
     def scopes(self) -> list[Scope] | None:
         """Per unit, what encloses it (`Scope`); None when this type has no such notion."""
+        return None
+
+    def keys(self) -> list[Key] | None:
+        """Per unit, where it is filed (`Key`: a JSON value's path); None when this type has no such
+        notion."""
         return None
 
     def groups(self) -> list[range]:

@@ -199,6 +199,44 @@ def rare_limit(count: int) -> int:
 
 def rare_values(values: Sequence[Any]) -> dict[int, Any]:
     """Position -> value, for each position holding a rare value of a categorical column (see above)."""
+    counts = category_counts(values)
+    if counts is None:
+        return {}
+    limit = rare_limit(len(values))
+    common = max(counts.values())
+    rare = {key for key, count in counts.items() if count <= limit and count * RARE_RATIO <= common}
+    if not rare or sum(counts[key] for key in rare) > limit:
+        return {}  # none, or a long tail (months, versions) rather than a few odd values
+    return _holding(values, rare)
+
+
+def minority_values(values: Sequence[Any], most: int) -> dict[int, Any]:
+    """Position -> value, for the positions holding a categorical column's minority values: each
+    held by a RARE_RATIO-th of the rows its most common value has, or fewer, whatever their share
+    (what a request about the column asks for: "which are not under MIT or ISC?"). The rarest first
+    (ties: the first seen), each value whole, at most `most` positions in all."""
+    counts = category_counts(values)
+    if counts is None:
+        return {}
+    common = max(counts.values())
+    order = {key: index for index, key in enumerate(counts)}
+    minority = sorted(
+        (key for key, count in counts.items() if count * RARE_RATIO <= common),
+        key=lambda key: (counts[key], order[key]),
+    )
+    chosen: set[tuple[type, Any]] = set()
+    spent = 0
+    for key in minority:
+        if spent + counts[key] > most:
+            break
+        chosen.add(key)
+        spent += counts[key]
+    return _holding(values, chosen) if chosen else {}
+
+
+def category_counts(values: Sequence[Any]) -> dict[tuple[type, Any], int] | None:
+    """How many times each value of a categorical column is held, by (type, value), in the order
+    first seen; None when the column is not categorical (see above) or holds one value only."""
     most_distinct = max(12, len(values) // 10)
     # Equal values of different types (1 and 1.0 and True) are different JSON values.
     counts: dict[tuple[type, Any], int] = {}
@@ -208,21 +246,20 @@ def rare_values(values: Sequence[Any]) -> dict[int, Any]:
         key = (type(value), value)
         seen = counts.get(key)
         if seen is None and len(counts) >= most_distinct:
-            return {}  # free text or identifiers, not a category
+            return None  # free text or identifiers, not a category
         counts[key] = 1 if seen is None else seen + 1
     if len(counts) < 2:
-        return {}
+        return None
     if len(counts) > MAX_NUMERIC_CATEGORIES and all(as_number(v) is not None for _, v in counts):
-        return {}  # measurements, not codes: their extremes and breaks are what stand out
-    limit = rare_limit(len(values))
-    common = max(counts.values())
-    rare = {key for key, count in counts.items() if count <= limit and count * RARE_RATIO <= common}
-    if not rare or sum(counts[key] for key in rare) > limit:
-        return {}  # none, or a long tail (months, versions) rather than a few odd values
+        return None  # measurements, not codes: their extremes and breaks are what stand out
+    return counts
+
+
+def _holding(values: Sequence[Any], keys: set[tuple[type, Any]]) -> dict[int, Any]:
     return {
         i: v
         for i, v in enumerate(values)
-        if not isinstance(v, (dict, list)) and v is not None and v != "" and (type(v), v) in rare
+        if not isinstance(v, (dict, list)) and v is not None and v != "" and (type(v), v) in keys
     }
 
 

@@ -1,12 +1,16 @@
 """Nested JSON objects (API responses, manifests, specs, package metadata): units are subtrees.
 
-The value is read as a tree. A container at least `OPEN_CHARS` long (minified) is
-opened: its children become nodes of their own, and so on down; smaller values stay
-whole. An opened array, or an opened object whose members are all of one JSON type
-and number at least `MAP_MIN_KEYS` (a map: model name -> record, path -> operation),
-is *sampled*: every child is a unit a compressor may drop. Any other opened object
-is a record: its small fields are its *frame*, always written, never dropped (one
-unit for scoring), and only its large children are units.
+The value is read as a tree. A container at least `OPEN_CHARS` long (minified), or in
+a small document at least an `OPEN_SHARE`-th of it (and `UNIT_CHARS`), is opened: its
+children become nodes of their own, and so on down; smaller values stay whole. (So no
+unit is a large share of what a budget keeps of a small document: a 12-member map that
+is a third of a 1,000-token file is 12 units, not one.) An opened array, or an opened
+object whose members are all of one JSON type and number at least `MAP_MIN_KEYS` (a
+map: model name -> record, path -> operation), is *sampled*: every child is a unit a
+compressor may drop. Any other opened object is a record: its small fields are its
+*frame*, always written, never dropped (one unit for scoring), and only its large
+children are units. Each unit is filed under its path (`keys`), which the score stage
+reads for the keys a request names.
 
 Rendering is minified JSON of the same values. A dropped subtree is written in
 place as a marker naming its JSON path and its size (`"/v1/users": "[headroom:
@@ -30,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from headroom.content.base import Document
+from headroom.content.base import Document, Key
 from headroom.content.columns import SUMMARY_MIN_UNITS
 from headroom.content.json_array import (
     SIGNAL_TERMS,
@@ -48,6 +52,7 @@ from headroom.markers import Scalar, json_path, omitted, summary
 
 OPEN_CHARS = 1500  # containers at least this long are opened
 UNIT_CHARS = 400  # in an opened record, smaller members are frame
+OPEN_SHARE = 8  # in a small document, containers at least this share of it (1/8) are opened too
 MAP_MIN_KEYS = 8
 
 Path = tuple[str | int, ...]
@@ -113,6 +118,7 @@ class JsonObjectDocument(Document):
         value is written once (sizes come from `_Sizes`, texts only for the leaves and frames)."""
         sizes = _Sizes(value)
         root = Node((), value, sizes.of(value))
+        self.open_chars = min(OPEN_CHARS, max(UNIT_CHARS, root.size // OPEN_SHARE))
         # (node to fill, its parent, its position among the parent's children); None closes the last opened
         pending: list[tuple[Node, Node | None, int] | Node] = [(root, None, 0)]
         while pending:
@@ -140,7 +146,7 @@ class JsonObjectDocument(Document):
         self.nodes.append(node)
         value = node.value
         container = isinstance(value, (dict, list)) and len(value) > 0
-        if not container or not (force_open or node.size >= OPEN_CHARS):
+        if not container or not (force_open or node.size >= self.open_chars):
             if node._text is None:
                 node._text = sizes.text(value)
             node.unit = self._add_unit(node, units, f"{node.where} {node.text}")
@@ -233,6 +239,18 @@ class JsonObjectDocument(Document):
     def anchors(self) -> set[int]:
         return {self.root.unit} if self.root.unit is not None else set()
 
+    def keys(self) -> list[Key]:
+        """Each unit's JSON path as names (a frame's is its record's path, an index is ""), and how
+        many members the container holding it has."""
+        members = {node.path: len(node.children) for node in self.nodes if node.opened}
+        return [
+            Key(
+                tuple(key if isinstance(key, str) else "" for key in node.path),
+                members.get(node.path[:-1], 0),
+            )
+            for node in self.unit_nodes
+        ]
+
     @staticmethod
     def _frame(node: Node) -> dict[str, Any]:
         assert isinstance(node.value, dict)
@@ -261,25 +279,38 @@ class _Renderer:
         return self._object(node)
 
     def _array(self, node: Node) -> str:
-        parts: list[str] = []
         total = len(node.children)
+        where = node.where
+        runs = list(self._runs(node))
+        markers = {
+            start: omitted("items", start, end - 1, total, self.ref, path=where)
+            for start, end, is_run in runs
+            if is_run
+        }
+        plain = {
+            start
+            for start, end, is_run in runs
+            if is_run and self._shorter_as_is(node, start, end, markers[start])
+        }
         dropped = [
-            i for i, (_, child) in enumerate(node.children) if child is not None and self.dropped(child)
+            i for start, end, is_run in runs if is_run and start not in plain for i in range(start, end)
         ]
         note = ""
         if self.document.summarize:
             values = [node.value[i] for i in dropped]
             note = summarize_values(values, "items", flagged=self._flagged(node, dropped))
             note = " " + note if note else ""
-        for start, end, is_run in self._runs(node):
-            if not is_run:
+        parts: list[str] = []
+        for start, end, is_run in runs:
+            if start in plain:
+                parts.extend(self._as_is(node, start, end))
+            elif not is_run:
                 child = node.children[start][1]
                 assert child is not None
                 parts.append(self.node(child))
-                continue
-            marker = omitted("items", start, end - 1, total, self.ref, path=node.where)
-            parts.append(dump_json(marker + note))
-            note = ""
+            else:
+                parts.append(dump_json(markers[start] + note))
+                note = ""
         return "[" + ",".join(parts) + "]"
 
     def _object(self, node: Node) -> str:
@@ -290,14 +321,38 @@ class _Renderer:
             if not is_run:
                 value = self.node(child) if child is not None else dump_json(node.value[key])
                 parts.append(f"{dump_json(key)}:{value}")
-            elif end - start == 1 and child is not None and self._elidable_alone(child):
-                parts.append(f"{dump_json(key)}:{dump_json(self._elided(child))}")
+                continue
+            if end - start == 1 and child is not None and self._elidable_alone(child):
+                marker = f"{dump_json(key)}:{dump_json(self._elided(child))}"
             else:
                 marker = omitted("keys", start, end - 1, total, self.ref, path=node.where)
                 values = [node.value[k] for k, _ in node.children[start:end]]
                 flagged = self._flagged(node, range(start, end))
-                parts.append(f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}")
+                marker = f"{dump_json(marker)}:{dump_json(self._run_summary(values, flagged))}"
+            if self._shorter_as_is(node, start, end, marker):
+                parts.extend(self._as_is(node, start, end))
+            else:
+                parts.append(marker)
         return "{" + ",".join(parts) + "}"
+
+    def _as_is(self, node: Node, start: int, end: int) -> list[str]:
+        """The children start..end-1 written whole, as the input has them (minified)."""
+        written = []
+        for key, child in node.children[start:end]:
+            assert child is not None
+            written.append(child.text if isinstance(key, int) else f"{dump_json(key)}:{child.text}")
+        return written
+
+    def _shorter_as_is(self, node: Node, start: int, end: int, marker: str) -> bool:
+        """Whether a dropped run written whole is no longer than its marker: then nothing is gained
+        by dropping it (`{"type":"boolean"}` under a marker naming its path), so it is written."""
+        room = len(marker) + 1
+        for key, child in node.children[start:end]:
+            assert child is not None
+            room -= child.size + 1 + (0 if isinstance(key, int) else len(dump_json(key)) + 1)
+            if room < 0:
+                return False  # (a long run stops here: its texts are never joined)
+        return True
 
     def _runs(self, node: Node) -> Iterator[tuple[int, int, bool]]:
         """(start, end, is a dropped run) over the node's children: kept ones one by one, dropped in runs."""

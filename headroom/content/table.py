@@ -2,7 +2,8 @@
 
 A row is one record: usually one line, several when a quoted CSV field holds a
 newline (the csv module reads them; text it cannot read falls back to one row a
-line). Kept rows are verbatim. Each run of dropped rows becomes one marker in
+line). Lines before the header (a preamble: comments, a title) are rows of their
+own, kept with the header. Kept rows are verbatim. Each run of dropped rows becomes one marker in
 place, numbered in the text's own lines (from 1); the first marker carries a
 summary of every dropped row, column by column (counts per value, ranges of
 numbers and timestamps), under the header's names, first saying how many dropped
@@ -12,7 +13,6 @@ rows the record rules flagged past their caps (`flagged: units:negative x3`).
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -54,6 +54,7 @@ class TableDocument(Document):
         self.cells = cells
         self.format = fmt
         self.total_lines = text.count("\n") + 1
+        self.header_row = _header_row(rows, fmt)  # the header's row, after the preamble's
         self.summarize = True
         self._values: list[list[str]] | None = None
 
@@ -65,7 +66,13 @@ class TableDocument(Document):
             cells = [line.split(None, fmt.columns - 1) for line in lines]
             spans = [(i, i) for i in range(len(lines))]
             return cls(text, lines, spans, cells, fmt)
-        rows, spans, cells = _records(lines, fmt.delimiter)
+        # The preamble is not read as CSV: a quote in a comment must not open a field.
+        preamble = _preamble_lines(lines, fmt.preamble)
+        rows, spans, cells = _records(lines[preamble:], fmt.delimiter)
+        spans = [(first + preamble, last + preamble) for first, last in spans]
+        rows = lines[:preamble] + rows
+        spans = [(i, i) for i in range(preamble)] + spans
+        cells = [[line] for line in lines[:preamble]] + cells
         return cls(text, rows, spans, cells, fmt)
 
     # rendering -----------------------------------------------------------------
@@ -84,8 +91,8 @@ class TableDocument(Document):
         return "\n".join(with_markers(keep, self.units, marker))
 
     def column_names(self) -> list[str]:
-        if self.format.has_header and self.cells:
-            names = [cell.strip() for cell in self.cells[0]]
+        if self.format.has_header and self.header_row < len(self.cells):
+            names = [cell.strip() for cell in self.cells[self.header_row]]
             if self.format.delimiter == "|" and names and not names[0]:
                 names = names[1:]
             return names
@@ -93,7 +100,7 @@ class TableDocument(Document):
 
     def data_rows(self) -> range:
         """Rows that hold values: not the header, not a Markdown rule line."""
-        return range(1 if self.format.has_header else 0, len(self.units))
+        return range(self.header_row + 1 if self.format.has_header else 0, len(self.units))
 
     def row_values(self, index: int) -> list[str]:
         if self._values is None:  # every signal and summary reads them: strip the cells once
@@ -123,11 +130,18 @@ class TableDocument(Document):
         if len(dropped) < SUMMARY_MIN_UNITS:
             return summary(len(dropped), "rows", head) if head else ""
         names = self.column_names()
-        width = len(names)
-        rows = [values for i in dropped if len(values := self.row_values(i)) == width]
-        columns = [(name, [_cell_value(row[c]) for row in rows if row[c]]) for c, name in enumerate(names)]
+        rows = [values for i in dropped if self._aligned_cells(values := self.row_values(i), len(names))]
+        columns = [
+            (name, [_cell_value(row[c]) for row in rows if c < len(row) and row[c]])
+            for c, name in enumerate(names)
+        ]
         entries = [*head, *summarize_columns(columns)]
         return summary(len(dropped), "rows", entries) if entries else ""
+
+    def _aligned_cells(self, values: list[str], width: int) -> bool:
+        """Whether a row's cells stand under the header's names: all of them, or (delimited text,
+        whose cells count from the left) the first ones, its last columns left out."""
+        return len(values) == width or (self.format.delimiter is not None and len(values) < width)
 
     def records(self) -> dict[int, Mapping[str, Any]]:
         """Each data row as a record (column name -> cell): a row with fewer cells lacks the last
@@ -169,7 +183,8 @@ class TableDocument(Document):
         signals = per_line_error_signals("\n".join(self.units), line_starts(self.units))
         if not self.format.has_header or not signals:
             return signals
-        signals[0] = 0.0  # a column named "error" is not an error
+        for row in range(self.header_row + 1):
+            signals[row] = 0.0  # a column named "error" is not an error, nor is a comment above it
         names = [name.lower() for name in self.column_names()]
         status_columns = [c for c, name in enumerate(names) if name in STATUS_KEYS or name in ERROR_KEYS]
         for index, signal in enumerate(signals):
@@ -203,14 +218,40 @@ class TableDocument(Document):
         return signals
 
     def anchors(self) -> set[int]:
-        return {0} if self.format.has_header and self.units else set()
+        """The header and the lines above it: what the columns are, and what the table is."""
+        if not self.format.has_header or not self.units:
+            return set()
+        return set(range(min(self.header_row + 1, len(self.units))))
+
+
+def _preamble_lines(lines: list[str], preamble: int) -> int:
+    """How many lines the preamble spans: its `preamble` non-blank lines and the blank ones among them."""
+    seen = 0
+    for index, line in enumerate(lines):
+        if seen == preamble:
+            return index
+        seen += bool(line.strip())
+    return len(lines)
+
+
+def _header_row(rows: list[str], fmt: TableFormat) -> int:
+    """The row of the header: the first non-blank row after the preamble."""
+    seen = 0
+    for index, row in enumerate(rows):
+        if row.strip():
+            if seen == fmt.preamble:
+                return index
+            seen += 1
+    return 0
 
 
 def _cell_value(cell: str) -> str | int | float:
     """A cell as a summary shows it: a number when the text is one exactly as JSON writes it."""
     if _JSON_NUMBER.fullmatch(cell):
-        number: int | float = json.loads(cell)
-        if json.dumps(number) == cell:
+        # As json.loads then json.dumps would read and write it (repr is how JSON writes a float),
+        # without their cost on every cell of a long table.
+        number: int | float = float(cell) if "." in cell else int(cell)
+        if (repr(number) if isinstance(number, float) else str(number)) == cell:
             return number
     return cell
 

@@ -2,6 +2,16 @@
 
 Kept apart from `headroom.content.table` so content detection can ask without
 loading the table document and its statistics.
+
+What counts as a delimited table (CSV, TSV, `|` or `;` separated), read with the csv module so
+quoted fields (a delimiter or a newline inside quotes) are one cell:
+- rows of the same number of cells, or with fewer than a header names: a header of column names
+  (at least MIN_RAGGED_COLUMNS) over rows that leave their last columns out when they have no value
+  (distro-info's `eol-server,eol-esm`), each row at least two cells and none wider than the header;
+- after a preamble of at most MAX_PREAMBLE lines, each a comment (`# Data source: ...`) or a line
+  without the delimiter (a title), when a header of MIN_RAGGED_COLUMNS names or more follows and
+  every row below it holds the delimiter.
+Rows that do not read so leave the text to the other types.
 """
 
 from __future__ import annotations
@@ -17,6 +27,10 @@ from headroom.content.columns import as_number
 DELIMITERS = ("\t", ",", "|", ";")
 _SNIFF_ROWS = 50
 _HEADER_WORD = re.compile(r"^[A-Za-z_%#][\w %#./()-]*$")
+MAX_PREAMBLE = 3
+MIN_RAGGED_COLUMNS = 3
+# Rows that must read as the table does (the rest may be a stray line, a footer).
+_FITTING_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,7 @@ class TableFormat:
     delimiter: str | None  # None: columns aligned with spaces
     columns: int
     has_header: bool
+    preamble: int = 0  # lines before the header (comments, a title), not counting blank ones
 
 
 def sniff_table(lines: Sequence[str]) -> TableFormat | None:
@@ -32,17 +47,63 @@ def sniff_table(lines: Sequence[str]) -> TableFormat | None:
     if len(sample) < 3:
         return None
     for delimiter in DELIMITERS:
-        if delimiter not in sample[0]:
-            continue
-        rows = _read_rows("\n".join(sample), delimiter)
-        if rows is None or len(rows) < 3:
-            continue
-        width = len(rows[0])
-        if width < 2 or (width < 3 and delimiter in ",;" and not _is_header(rows[0])):
-            continue  # one comma in a line is a sentence, not a table
-        if sum(1 for row in rows if len(row) == width) >= len(rows) * 0.9:
-            return TableFormat(delimiter, width, _is_header(rows[0]))
+        for start in _header_candidates(sample, delimiter):
+            found = _sniff_delimited(sample[start:], delimiter, start)
+            if found is not None:
+                return found
     return _sniff_aligned(sample)
+
+
+def _header_candidates(sample: Sequence[str], delimiter: str) -> list[int]:
+    """Where a table using `delimiter` may start: the first line, if it holds the delimiter, and
+    the first line holding it after a preamble of comments and lines without it."""
+    starts = [0] if delimiter in sample[0] else []
+    for index in range(1, min(MAX_PREAMBLE, len(sample) - 1) + 1):
+        if not _preamble_line(sample[index - 1], delimiter):
+            break
+        if not _preamble_line(sample[index], delimiter):
+            starts.append(index)
+            break
+    return starts
+
+
+def _preamble_line(line: str, delimiter: str) -> bool:
+    return line.startswith("#") or delimiter not in line
+
+
+def _sniff_delimited(sample: Sequence[str], delimiter: str, preamble: int) -> TableFormat | None:
+    rows = _read_rows("\n".join(sample), delimiter)
+    if rows is None or len(rows) < 3:
+        return None
+    width = len(rows[0])
+    header = _is_header(rows[0])
+    if width < 2 or (width < 3 and delimiter in ",;" and not header):
+        return None  # one comma in a line is a sentence, not a table
+    if preamble and not _header_after_preamble(rows, width, header):
+        return None
+    if sum(1 for row in rows if len(row) == width) >= len(rows) * _FITTING_SHARE:
+        return TableFormat(delimiter, width, header, preamble)
+    if header and _optional_trailing_columns(rows, width):
+        return TableFormat(delimiter, width, header, preamble)
+    return None
+
+
+def _header_after_preamble(rows: Sequence[Sequence[str]], width: int, header: bool) -> bool:
+    """Lines above a table are a preamble only under a header of MIN_RAGGED_COLUMNS names or more,
+    over rows that all hold the delimiter: a line like the preamble's among the rows (a commit line
+    of `git log --name-status` between its `M<tab>path` lines) makes them something else."""
+    return header and width >= MIN_RAGGED_COLUMNS and all(len(row) >= 2 for row in rows[1:])
+
+
+def _optional_trailing_columns(rows: Sequence[Sequence[str]], width: int) -> bool:
+    """A header's columns over rows that leave the last ones out: every row at least two cells and
+    at most the header's, some row all of them, and names that do not start with a space (a
+    sentence's words after its commas do)."""
+    if width < MIN_RAGGED_COLUMNS or any(name[:1].isspace() for name in rows[0]):
+        return False
+    data = rows[1:]
+    fitting = sum(1 for row in data if 2 <= len(row) <= width)
+    return fitting >= len(data) * _FITTING_SHARE and any(len(row) == width for row in data)
 
 
 def _read_rows(text: str, delimiter: str) -> list[list[str]] | None:

@@ -30,21 +30,30 @@ Pinned (no later cut drops them, the budget included):
   must be. All needles together pin at most `needle_max_total` units, the
   rarest terms first. Common words (`headroom.words`) never pin, nor do stems,
   the parts of an argument's term, a plain word naming the file the call read, or
-  a term in every group of the document (every commit of `git log -- path`).
+  a term in every group of the document (every commit of `git log -- path`);
+- in a document whose units are filed under keys (a JSON object's paths,
+  `Document.keys`), the members of a map whose keys the request names, by a
+  term (a common word too: a key is a name) or by words written side by side
+  ("message system attribute" names
+  `MessageSystemAttributes`, `throttling` names `throttled_exception`), while
+  they are a minority of their map; a name common to many maps pins only the
+  members filed under another name of the request (see "Keys" below). A term in
+  a unit's own key also counts twice for its relevance.
 Hook biases do not change scores; selection stages scale how much they keep by them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from headroom.content.base import Document, Scope, name_letters
+from headroom.content.base import Document, Key, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.json_text import too_deep
 from headroom.params import param
@@ -380,32 +389,43 @@ class Score(Stage):
                 weight = math.log((count + 1) / (len(hits) + 0.5))
                 for i in hits:
                     relevance[i] += weight
+        keys = document.keys()
+        if keys is not None:
+            _count_named_keys(relevance, terms, keys)
         top = max(relevance)
         if top > 0:
             relevance = [value / top for value in relevance]
-        return relevance, self._needles(candidates, text, starts) if self.params.pin_needles else set()
+        if not self.params.pin_needles:
+            return relevance, set()
+        found = self._term_needles(candidates, text, starts)
+        if keys is not None:
+            found += _key_needles(block.block.query, terms, keys)
+        return relevance, self._within_total(found)
 
-    def _needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> set[int]:
-        """The units of the distinctive terms: each in few units, the rarest first, within the total.
-        A term in too many units still pins where it stands as a whole name (`python3` in
-        `python3:amd64`, not in `python3-minimal` or `libpython3.11`), if that is as rare as a plain
-        word must be."""
+    def _limit(self, count: int, named: bool) -> int:
+        """How many of `count` units a needle may pin: fewer for a term not written as a name."""
         p = self.params
+        share = p.needle_max_share if named else p.plain_needle_max_share
+        return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
+
+    def _term_needles(self, candidates: list[Candidate], text: str, starts: list[int]) -> list[Found]:
+        """The units of the distinctive terms, each in few units. A term in too many units still
+        pins where it stands as a whole name (`python3` in `python3:amd64`, not in `python3-minimal`
+        or `libpython3.11`), if that is as rare as a plain word must be."""
         count = len(starts)
-
-        def limit(named: bool) -> int:
-            share = p.needle_max_share if named else p.plain_needle_max_share
-            return min(max(NEEDLE_MIN_UNITS, int(share * count)), p.needle_max_units)
-
-        found: list[tuple[int, int, list[int]]] = []
+        found: list[Found] = []
         for position, hits, named, term in candidates:
-            if len(hits) > limit(named):  # read more strictly, a term must be rarer too
-                hits = lines_holding(text, starts, term, _stands_as_name, limit(False))
+            if len(hits) > self._limit(count, named):  # read more strictly, a term must be rarer too
+                hits = lines_holding(text, starts, term, _stands_as_name, self._limit(count, False))
             if hits:
                 found.append((len(hits), position, hits))
+        return found
+
+    def _within_total(self, found: list[Found]) -> set[int]:
+        """The needles' units, the rarest terms first, while they fit needle_max_total."""
         needles: set[int] = set()
         for _, _, hits in sorted(found):
-            if len(needles.union(hits)) <= p.needle_max_total:
+            if len(needles.union(hits)) <= self.params.needle_max_total:
                 needles.update(hits)
         return needles
 
@@ -413,6 +433,182 @@ class Score(Stage):
 # (the term's position in the request, the units holding it, whether it is written as a name and
 # asked by the user, the term's text)
 Candidate = tuple[int, list[int], bool, str]
+# (how many units a needle pins, its term's position in the request, the units)
+Found = tuple[int, int, list[int]]
+
+
+# Keys ----------------------------------------------------------------------------------------
+#
+# A document whose units are filed under names (`Document.keys`: a JSON value's path) is read by
+# them too. A unit's own key is what its value is called, so a term in it counts twice for the
+# unit's relevance. And the members of a map whose keys the request names are pinned:
+# - the request's names are its terms written as names (`DelaySeconds`) and runs of up to
+#   MAX_KEY_RUN words it writes side by side, the longest run that names a key first, its words
+#   then naming nothing alone ("message system attribute", not also "message");
+# - a name names a key when the key's words (`SendMessageRequest`: send, message, request;
+#   `throttled_exception`: throttled, exception) hold its letters as a run of whole words, the last
+#   one read by its stem (`throttling` names `throttled_exception`, `DelaySeconds` names
+#   `DelaySeconds`, "message system attribute" names `MessageSystemAttributes`);
+# - the members so named pin while they are a minority of their map: at most half of its members
+#   and at most NEEDLE_MIN_UNITS; a member pins its whole value when that is NEEDLE_MIN_UNITS units
+#   at most, else the unit its key is in;
+# - a name that names members of more than MAX_NAMED_MAPS maps is a common name there (`Message`
+#   in every operation): only the members filed under another name of the request pin
+#   (`SendMessageRequest.members.DelaySeconds` for "SendMessage ... DelaySeconds"; the other
+#   name is any term of four letters or more), if they are in MAX_NAMED_MAPS maps at most.
+
+MAX_NAMED_MAPS = 5
+_KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _count_named_keys(relevance: list[float], terms: Sequence[Term], keys: Sequence[Key]) -> None:
+    """Add each term's weight again to the units whose own key holds it."""
+    own = [key.own.lower() for key in keys]
+    count = len(keys)
+    for term in terms:
+        named = [i for i, key in enumerate(own) if key and term.text in key]
+        if named and len(named) < count:
+            weight = math.log((count + 1) / (len(named) + 0.5))
+            for i in named:
+                relevance[i] += weight
+
+
+def _key_needles(query: str, terms: Sequence[Term], keys: Sequence[Key]) -> list[Found]:
+    """The members of maps whose keys the request names (see above), for each name of the request."""
+    index = _key_index(keys)
+    # A name may be that of a unit's container (`SendMessageRequest` above its members), not a unit's.
+    spelled = {
+        spelling for name in {name for key in keys for name in key.path} for spelling in _spellings(name)
+    }
+    names = _key_names(query, terms, spelled)
+    found: list[Found] = []
+    for position, letters in enumerate(names):
+        by_map: dict[tuple[str, ...], list[int]] = {}
+        for i in index.get(_word_stem(letters), ()):
+            by_map.setdefault(keys[i].path[:-1], []).append(i)
+        named = [
+            i
+            for members in by_map.values()
+            if len(members) <= min(NEEDLE_MIN_UNITS, keys[members[0]].siblings // 2)
+            for i in members
+        ]
+        if len(by_map) > MAX_NAMED_MAPS:
+            others = [other for other in names if other != letters and len(other) >= 4]
+            named = [i for i in named if any(other in _filed_letters(keys[i]) for other in others)]
+            if len({keys[i].path[:-1] for i in named}) > MAX_NAMED_MAPS:
+                continue  # another name of the request is in too many of their paths to tell them apart
+        if named:
+            units = sorted({unit for head in named for unit in _member_units(keys, head)})
+            found.append((len(units), position, units))
+    return found
+
+
+# A key's runs of words this long at most are names it may be called by.
+MAX_KEY_RUN = 4
+
+
+def _key_index(keys: Sequence[Key]) -> dict[str, list[int]]:
+    """Each spelling a run of whole words of an own key gives (the last word by its stem: see
+    `_word_stem`) -> the units, in order, each once."""
+    index: dict[str, list[int]] = {}
+    for unit, key in enumerate(keys):
+        for spelling in _spellings(key.own):
+            held = index.setdefault(spelling, [])
+            if not held or held[-1] != unit:
+                held.append(unit)
+    return index
+
+
+@functools.lru_cache(maxsize=8192)
+def _spellings(key: str) -> tuple[str, ...]:
+    """What a key may be called: each run of its whole words, up to MAX_KEY_RUN, the last by its
+    stem. (Keys repeat across units and documents, `documentation`, `members`: read once.)"""
+    words = _key_words(key)
+    spellings: list[str] = []
+    for start in range(len(words)):
+        spelled = ""
+        for end in range(start, min(len(words), start + MAX_KEY_RUN)):
+            spellings.append(spelled + _word_stem(words[end]))
+            spelled += words[end]
+    return tuple(spellings)
+
+
+def _key_names(query: str, terms: Sequence[Term], spelled: Container[str]) -> list[str]:
+    """The names the request gives keys, as letters: each term written as a name (`DelaySeconds`),
+    and the words it writes side by side, the longest run that names a key first; a word of a run
+    so taken names nothing alone ("message system attribute", not also "message")."""
+    names = [name_letters(term.text) for term in terms if term.written_as_name and not term.derived]
+    taken: set[int] = set()
+    for words in sorted(_word_runs(query), key=lambda run: (-len(run), run[0][0])):
+        if taken.intersection(position for position, _ in words):
+            continue
+        letters = "".join(word for _, word in words)
+        if len(letters) >= 3 and _word_stem(letters) in spelled:
+            names.append(letters)
+            taken.update(position for position, _ in words)
+    return [name for position, name in enumerate(names) if len(name) >= 3 and name not in names[:position]]
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
+_RUN_BREAK = frozenset(",.;:!?)(")
+
+
+def _word_runs(query: str) -> list[list[tuple[int, str]]]:
+    """Runs of one to MAX_KEY_RUN plain words the request writes side by side, as (position,
+    lower-cased word), neither end a stopword or shorter than three letters. A word is a whole
+    token between spaces, quotes and punctuation aside ("botocore's" is botocore): the parts of
+    `minipass-fetch` or `a.b` are no words of their own. Punctuation after a word ends its run."""
+    runs: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for position, token in enumerate(query.split()):
+        bare = token.strip("\"'`“”‘’()[]{},.;:!?").removesuffix("'s").removesuffix("’s")
+        if not _PLAIN_WORD.fullmatch(bare):
+            current = []
+            continue
+        current.append((position, bare.lower()))
+        runs.extend(
+            current[start:]
+            for start in range(max(0, len(current) - MAX_KEY_RUN), len(current))
+            if _may_end_a_run(current[start][1]) and _may_end_a_run(current[-1][1])
+        )
+        if token[-1:] in _RUN_BREAK or token.endswith(("'s", "’s")):
+            current = []
+    return runs
+
+
+def _may_end_a_run(word: str) -> bool:
+    return len(word) >= 3 and word not in _STOPWORDS
+
+
+def _member_units(keys: Sequence[Key], head: int) -> list[int]:
+    """A named member's units: its whole value while that is NEEDLE_MIN_UNITS units at most (its
+    documentation besides its `shape`), else the unit it is named in."""
+    path = keys[head].path
+    end = head + 1
+    while end < len(keys) and keys[end].path[: len(path)] == path:
+        end += 1
+    return list(range(head, end)) if end - head <= NEEDLE_MIN_UNITS else [head]
+
+
+def _filed_letters(key: Key) -> str:
+    """The letters of the names a unit is filed under, its own aside."""
+    return "".join(name_letters(name) for name in key.path[:-1])
+
+
+def _key_words(key: str) -> list[str]:
+    """A key's words, lower-cased: `SendMessageRequest` -> send, message, request; `__default__` ->
+    default."""
+    return [word.lower() for word in _KEY_WORD.findall(key)]
+
+
+def _word_stem(word: str) -> str:
+    """A word without its inflection: throttling, throttled -> throttl; attributes -> attribute."""
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 # A document of at least this many groups (commits, hunks, traces) can say a term is in all of them.

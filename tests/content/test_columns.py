@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from headroom.content.columns import as_number, column_outliers, summarize_columns
+from headroom.content.columns import (
+    as_number,
+    column_outliers,
+    minority_values,
+    rare_values,
+    summarize_columns,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,19 @@ def test_a_far_outlier_is_stronger_than_a_rare_value() -> None:
     regions = ["eu" if i % 2 else "us" for i in range(700)]
     regions[10] = "ap"
     assert column_outliers(costs)[500] > column_outliers(regions)[10]
+
+
+def test_minority_values_are_taken_whole_rarest_first_within_the_limit() -> None:
+    values = ["ISC"] * 46 + ["MIT"] * 12 + ["BlueOak"] * 4 + ["BSD-2"] * 3 + ["Apache"] + ["BSD-3"]
+    assert set(rare_values(values).values()) == {"Apache", "BSD-3"}  # BlueOak and BSD-2: more than rare
+    found = minority_values(values, 25)
+    assert sorted(set(found.values())) == ["Apache", "BSD-2", "BSD-3", "BlueOak"]  # MIT: 12 x 4 > 46
+    assert len(found) == 9
+    assert set(minority_values(values, 5).values()) == {"Apache", "BSD-3", "BSD-2"}  # BlueOak's 4 do not fit
+    assert minority_values(values, 1) == {values.index("Apache"): "Apache"}
+
+
+def test_free_text_and_measurements_have_no_minority_values() -> None:
+    assert minority_values([f"host-{i}" for i in range(200)], 25) == {}
+    assert minority_values([i * 1.5 for i in range(200)], 25) == {}
+    assert minority_values(["ok"] * 50, 25) == {}

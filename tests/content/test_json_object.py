@@ -150,3 +150,28 @@ def test_big_real_objects_open_only_where_they_are_big() -> None:
     for node in document.nodes:
         if not node.opened:
             assert len(node.text) < OPEN_CHARS or not isinstance(node.value, (dict, list)) or not node.value
+
+
+def test_a_small_document_opens_a_container_that_is_a_large_share_of_it() -> None:
+    """A 12-member map that is a third of a small file is 12 units, so a budget can keep some of
+    them; the same map in a big file is one unit, as any value under OPEN_CHARS is."""
+    definitions = {
+        f"policy_{n}": {"applies_when": {"code": f"Code{n}", "status": 400 + n}} for n in range(12)
+    }
+    assert len(json.dumps(definitions, separators=(",", ":"))) < OPEN_CHARS
+    small = {"definitions": definitions, "retry": {f"service_{n}": {"max_attempts": n} for n in range(40)}}
+    node = next(n for n in doc(small).nodes if n.path == ("definitions",))
+    assert node.opened and len(node.children) == 12
+    big = {**small, "payload": {f"k{n}": "v" * 100 for n in range(300)}}
+    node = next(n for n in doc(big).nodes if n.path == ("definitions",))
+    assert not node.opened
+
+
+def test_units_are_filed_under_their_json_path() -> None:
+    document = doc(spec())
+    keys = document.keys()
+    assert len(keys) == len(document.units)
+    for node, key in zip(document.unit_nodes, keys, strict=True):
+        assert key.path == tuple(str(part) for part in node.path)
+    users = keys[next(i for i, n in enumerate(document.unit_nodes) if n.path == ("paths", "/v1/users"))]
+    assert users.own == "/v1/users" and users.siblings == 10

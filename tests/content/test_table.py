@@ -145,3 +145,114 @@ def test_real_tsv_slice() -> None:
     assert isinstance(document, TableDocument)
     assert document.column_names()[:3] == ["name", "version", "month"]
     assert document.render(None, REF) == text
+
+
+DISTRO_INFO = Path("/usr/share/distro-info")
+
+
+def _distro_csv(name: str) -> str:
+    path = DISTRO_INFO / name
+    if not path.exists():
+        pytest.skip(f"{path} is not installed")
+    return path.read_text()
+
+
+@pytest.mark.parametrize("name", ["ubuntu.csv", "debian.csv"])
+def test_real_csv_whose_last_columns_are_optional_is_a_table(name: str) -> None:
+    """distro-info writes a release's eol-server, eol-esm (or eol-lts, eol-elts) only once it has one."""
+    text = _distro_csv(name)
+    lines = text.strip().split("\n")
+    widths = {len(line.split(",")) for line in lines}
+    assert len(widths) > 1  # ragged, as the rule is about
+    assert detect_label(text) == "table"
+    document = doc(text)
+    assert document.column_names() == lines[0].split(",")
+    assert document.render(None, REF) == text
+    names = lines[0].split(",")
+    full = [i for i, line in enumerate(lines[1:], 1) if len(line.split(",")) == len(names)]
+    short = [i for i, line in enumerate(lines[1:], 1) if len(line.split(",")) < len(names)]
+    records = document.records()
+    assert full and short
+    assert all(records[i][names[-1]] for i in full)
+    assert all(names[-1] not in records[i] for i in short)
+
+
+def test_ragged_rows_count_in_the_summary_with_the_cells_they_have() -> None:
+    header = "version,codename,created,eol,eol-esm"
+    rows = [f"{i}.04,name{i},20{i:02d}-04-01,20{i + 3:02d}-04-01" for i in range(40)]
+    rows[5] += ",2040-01-01"
+    rows[30] += ",2041-01-01"
+    document = doc("\n".join([header, *rows]))
+    keep = [True, True] + [False] * 39
+    (note,) = find_summaries(document.render(keep, REF))
+    assert note.count == 39
+    assert note.entries["created"] == (
+        "2001-04-01",
+        "2039-04-01",
+    )  # every dropped row, not the full ones only
+    assert note.entries["eol-esm"] == [("2040-01-01", 1), ("2041-01-01", 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A sentence's commas leave words that start with a space.
+        "The result, as expected, was fine\nbut later, sadly, it failed, again\nand then, well, it ran\nok",
+        # A line of a few short words with commas, then lines with fewer commas: prose, not a header.
+        "apples,pears,plums\nI bought apples, and pears\nthen, plums\nnothing else here at all\nthe end",
+    ],
+)
+def test_prose_with_uneven_commas_is_no_ragged_table(text: str) -> None:
+    found = sniff_table(text.split("\n"))
+    assert found is None or found.columns < 3 or not found.has_header
+    assert detect_label(text) != "table"
+
+
+def test_a_comment_above_the_header_is_a_preamble_kept_with_it() -> None:
+    """matplotlib's Stocks.csv opens with `# Data source: ...` above its header."""
+    matplotlib = pytest.importorskip("matplotlib")
+    text = (Path(matplotlib.get_data_path()) / "sample_data" / "Stocks.csv").read_text()
+    lines = text.split("\n")
+    assert lines[0].startswith("#") and "," not in lines[0]
+    assert detect_label(text) == "table"
+    document = doc(text)
+    assert document.format.preamble == 1
+    assert document.column_names() == lines[1].split(",")
+    assert document.anchors() == {0, 1}
+    assert document.data_rows().start == 2
+    assert document.render(None, REF) == text
+    assert document.error_signals()[0] == 0.0
+
+
+def test_a_quote_in_the_preamble_opens_no_field() -> None:
+    rows = [f"{i},host-{i},{i * 3}" for i in range(20)]
+    text = '# export of "hosts\n' + "\n".join(["id,host,load", *rows])
+    document = doc(text)
+    assert document.units[0] == '# export of "hosts'
+    assert document.units[1] == "id,host,load"
+    assert len(document.units) == 22
+
+
+def test_lines_like_the_preamble_among_the_rows_make_no_table() -> None:
+    """`git log --name-status --oneline`: a commit line, then `M<tab>path` lines, then a commit line."""
+    commits = []
+    for n in range(6):
+        commits += [f"{n:07x} Release 3.{n}", "M\tREADME.rst", "M\tsrc/core.py", "A\ttests/test_core.py"]
+    assert sniff_table(commits) is None or sniff_table(commits).preamble == 0  # type: ignore[union-attr]
+    assert detect_label("\n".join(commits)) != "table"
+
+
+@pytest.mark.parametrize(
+    "cell", ["0", "-0", "12", "007", "1.5", "1.50", "-0.0", "0.30000000000000004", "1" * 400 + ".0"]
+)
+def test_a_cell_is_a_summary_number_exactly_when_json_writes_it_so(cell: str) -> None:
+    import json
+
+    from headroom.content.table import _cell_value
+
+    try:
+        number = json.loads(cell)
+    except ValueError:  # not a JSON number at all ("007")
+        number = None
+    expected = number if number is not None and json.dumps(number) == cell else cell
+    assert _cell_value(cell) == expected and type(_cell_value(cell)) is type(expected)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from headroom import samples
+from headroom.content.base import Key
 from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms, request_terms
 from headroom.words import is_common_word
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
@@ -376,3 +377,109 @@ def test_class_dot_method_finds_the_method_in_the_file_named_for_the_class() -> 
     assert len(wanted) == 4
     block = score("\n".join(lines), "search", query="Where is `Loader.load` defined?")
     assert block.pinned == wanted
+
+
+# keys the request names --------------------------------------------------------------------------
+
+
+def api_model(members_each: tuple[str, ...], shapes: int = 12, mention: str = "") -> dict:
+    """A service model's shape map: request shapes whose members are documented at length; each
+    shape's documentation mentions `mention`, so its text is found in many units."""
+    model: dict[str, object] = {}
+    for n in range(shapes):
+        members = {
+            m: {"shape": "String", "documentation": f"<p>{m} of action {n}. " + "x " * 400}
+            for m in members_each
+        }
+        model[f"Action{n:02d}Request"] = {"documentation": f"<p>Uses {mention}.</p>", "members": members}
+    return {"version": "2.0", "shapes": model}
+
+
+def member(documentation: str) -> dict:
+    return {"shape": "Integer", "documentation": documentation * 400}
+
+
+def pinned_paths(block) -> set[str]:
+    """The pinned units' JSON paths, the document's anchors (the root's own fields) aside."""
+    document = block.document
+    paths = (document.unit_nodes[i].path for i in block.pinned - document.anchors())
+    return {".".join(str(key) for key in path) for path in paths}
+
+
+def test_a_member_the_request_names_is_pinned_where_its_key_stands() -> None:
+    """`DelaySeconds` is in the text of every shape: as a needle too common; as a key, in two."""
+    model = api_model(("QueueUrl", "MaxResults"), mention="DelaySeconds")
+    model["shapes"]["Action03Request"]["members"]["DelaySeconds"] = member("y ")
+    model["shapes"]["Action07Request"]["members"]["DelaySeconds"] = member("z ")
+    block = score(json.dumps(model), "json_object", query="What range does DelaySeconds accept?")
+    assert pinned_paths(block) == {
+        "shapes.Action03Request.members.DelaySeconds",
+        "shapes.Action07Request.members.DelaySeconds",
+    }
+
+
+def test_words_side_by_side_and_inflections_name_keys() -> None:
+    model = api_model(("QueueUrl", "MessageSystemAttributes", "MaxResults"))
+    definitions: dict[str, object] = {
+        f"policy_{n}": {"code": f"Code{n}", "doc": "p " * 200} for n in range(8)
+    }
+    definitions["throttled_exception"] = {"code": "ThrottledException", "doc": "t " * 200}
+    definitions["throttling"] = {"code": "Throttling", "doc": "t " * 200}
+    model["definitions"] = definitions
+    query = "Which message system attribute is there, and what counts as throttling?"
+    paths = pinned_paths(score(json.dumps(model), "json_object", query=query))
+    assert paths == {"definitions.throttled_exception", "definitions.throttling"}
+    # (MessageSystemAttributes is a member of all 12 shapes: too common a name to pin alone.)
+
+
+def test_a_common_member_pins_only_under_another_name_of_the_request() -> None:
+    model = api_model(("QueueUrl", "GrantTokens", "MaxResults"))
+    model["shapes"]["EncryptRequest"] = {"members": {"GrantTokens": member("g "), "KeyId": member("k ")}}
+    block = score(json.dumps(model), "json_object", query="For Encrypt, what are GrantTokens?")
+    assert pinned_paths(block) == {"shapes.EncryptRequest.members.GrantTokens"}
+
+
+def test_a_word_naming_most_members_of_a_map_pins_none_of_them() -> None:
+    members = {f"Message{part}": member("m ") for part in ("Body", "Id", "Group", "Size")}
+    members["QueueUrl"] = member("q ")
+    model = {"shapes": {"SendRequest": {"type": "structure", "members": members}}}
+    block = score(json.dumps(model), "json_object", query="What does the message hold?")
+    assert pinned_paths(block) == set()
+
+
+def test_the_longest_run_of_words_naming_a_key_is_the_name() -> None:
+    from headroom.stages.score import _key_names, _spellings
+
+    keys = [
+        Key(("shapes", name), 4)
+        for name in ("MessageSystemAttributes", "Message", "ServiceErrorCode", "QueueUrl")
+    ]
+    query = "Which message system attribute is there, and which service error codes?"
+    spelled = {spelling for key in keys for spelling in _spellings(key.own)}
+    names = _key_names(query, request_terms(query), spelled)
+    assert names == ["messagesystemattribute", "serviceerrorcodes"]  # not also "message", "service"
+
+
+def test_the_parts_of_an_identifier_are_no_names_of_their_own() -> None:
+    from headroom.stages.score import _key_names, _spellings
+
+    keys = [
+        Key(("dependencies", name), 40) for name in ("fs-minipass", "make-fetch-happen", "minipass-fetch")
+    ]
+    query = "Which version of minipass-fetch does this bundle, and what is botocore's retry?"
+    spelled = {spelling for key in keys for spelling in _spellings(key.own)}
+    assert _key_names(query, request_terms(query), spelled) == ["minipassfetch"]
+
+
+def test_runs_of_words_end_at_punctuation_and_never_at_a_short_or_stop_word() -> None:
+    from headroom.stages.score import _word_runs
+
+    def runs(query: str) -> set[str]:
+        return {" ".join(word for _, word in run) for run in _word_runs(query)}
+
+    found = runs("Which retry handler does it use by default?")
+    assert {"retry", "retry handler", "handler", "default"} <= found
+    assert not any(
+        run.split()[0] in ("it", "by", "does") or run.split()[-1] in ("it", "by", "use") for run in found
+    )
+    assert "handler policy" not in runs("Which retry handler, policy and mode?")

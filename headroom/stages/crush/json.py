@@ -22,6 +22,7 @@ from headroom.selection import mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
+    asked_categories,
     asked_extremes,
     numeric_extremes,
     pick_records,
@@ -97,12 +98,13 @@ class CrushJson(CrushStage):
         rest = [i for i in candidates if i not in chosen]
         chosen |= set(rank(rest, scores)[: scaled(p.max_items, block.bias)])
         # Among the items the request names, the smallest and largest of each numeric field.
-        records = {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
-        chosen |= numeric_extremes(records)
-        # A field the request asks an extreme of: its ends over every item, pinned (no later cut drops them).
-        asked = asked_extremes(
-            block, {i: item for i in candidates if isinstance(item := document.items[i], dict)}
+        chosen |= numeric_extremes(
+            {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
         )
+        # A field the request asks an extreme of: its ends over every item; a categorical field it is
+        # about: the items of its minority values. Pinned: no later cut drops them.
+        records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
+        asked = asked_extremes(block, records) | asked_categories(block, records)
         chosen |= asked
         block.pinned |= asked
         return mask(total, chosen), asked

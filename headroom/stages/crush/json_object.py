@@ -4,7 +4,9 @@ Every map (many members of one type) and every array inside the object is
 sampled like a JSON array: pinned children, errors, what the record rules flag
 among the children (a rare `fraud_flag: true`, a field's ends), anomalies, the children
 the request is about, the top N of a field the request asks an end of (the model with
-the largest `max_input_tokens`, pinned) and the first and last ones stay; the rest become markers in
+the largest `max_input_tokens`, pinned), the children of the minority values of a categorical
+field the request is about (the shapes whose `type` is no structure or string, pinned) and the
+first and last ones stay; the rest become markers in
 place, naming the JSON path and the size, with a summary of what was dropped.
 Records' small fields are never dropped. Very long strings are cut with a marker
 naming the key path. With nothing dropped the object is minified JSON.
@@ -20,7 +22,13 @@ from headroom.registry import register
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
-from headroom.stages.crush.scoring import asked_extremes, keep_notable, request_terms, unit_scores
+from headroom.stages.crush.scoring import (
+    asked_categories,
+    asked_extremes,
+    keep_notable,
+    request_terms,
+    unit_scores,
+)
 
 
 class JsonObjectParams(RecordParams):
@@ -77,15 +85,17 @@ class CrushJsonObject(CrushStage):
         self, block: BlockState, document: JsonObjectDocument, node: Node, children: list[Node]
     ) -> set[int]:
         """The children a records crusher would keep besides: what the record rules flag
-        (`scoring.keep_notable`) and the ends of a field the request asks an extreme of ("which
-        model has the largest max_input_tokens"), pinned by their head units. Positions in `children`."""
+        (`scoring.keep_notable`), the ends of a field the request asks an extreme of ("which
+        model has the largest max_input_tokens") and the minority values of a categorical field it
+        is about, these pinned by their head units. Positions in `children`."""
         values = [child.value for child in children]
         notable = notable_records(as_records(values))
         chosen = keep_notable(notable, range(len(children))) if self.params.keep_notable else set()
         # The summary of a dropped run counts the children flagged past the rules' caps.
         where = {id(child): index for index, (_, child) in enumerate(node.children)}
         document.flagged[node.path] = notable.renumbered([where[id(child)] for child in children])
-        asked = asked_extremes(block, {p: value for p, value in enumerate(values) if isinstance(value, dict)})
+        records = {p: value for p, value in enumerate(values) if isinstance(value, dict)}
+        asked = asked_extremes(block, records) | asked_categories(block, records)
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}
         return chosen | asked

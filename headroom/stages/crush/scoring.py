@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from headroom.content.base import Document
-from headroom.content.columns import numeric_column, ordered_column
+from headroom.content.base import Document, name_letters
+from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
 from headroom.content.records import Notable
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.selection import rank, scaled
@@ -253,6 +253,59 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
     for name, column in ordered:
         found |= _ends(indices, column, ask.side_for(name), ask.count)
     return found
+
+
+def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which are not under ISC or MIT, and under which license?" or "which
+    ones failed?": for each categorical field the request is about, the rows holding its minority
+    values (`columns.minority_values`: each held by a quarter of the rows its most common value
+    has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
+    that it names whole (`license`) or one of whose values it names (`MIT`), these after."""
+    if len(rows) < MIN_ASKED_ROWS:
+        return set()
+    fields = _fields(rows)
+    indices = list(rows)
+    terms = set(request_terms(block))
+    found: set[int] = set()
+    for name in _category_fields(fields, terms, indices, rows):
+        values = [_category_value(rows[i].get(name)) for i in indices]
+        for position in minority_values(values, MAX_ASKED - len(found)):
+            found.add(indices[position])
+        if len(found) >= MAX_ASKED:
+            break
+    return found
+
+
+# A collection this small is kept whole by every crusher: no need to read its categories.
+MIN_ASKED_ROWS = 8
+
+
+def _category_fields(
+    fields: Sequence[str],
+    terms: set[str],
+    indices: Sequence[int],
+    rows: Mapping[int, Mapping[str, Any]],
+) -> list[str]:
+    """The categorical fields the request is about: those it names whole (`license`, `exit_code`
+    or "exit code" written as one term), then those holding one of its terms as a value."""
+    letters = {name_letters(term) for term in terms}
+    by_name = {name for name in fields if name.lower() in terms or name_letters(name) in letters}
+    named: list[str] = []
+    valued: list[str] = []
+    for name in fields:
+        counts = category_counts([_category_value(rows[i].get(name)) for i in indices])
+        if counts is None:
+            continue
+        if name in by_name:
+            named.append(name)
+        elif any(isinstance(value, str) and value.lower() in terms for _, value in counts):
+            valued.append(name)
+    return [*named, *valued][:MAX_ASKED_COLUMNS]
+
+
+def _category_value(value: Any) -> Any:
+    """A value as a category: scalars as they are, containers as none."""
+    return None if isinstance(value, (dict, list)) else value
 
 
 def _asked_fields(block: BlockState, fields: Sequence[str]) -> list[str]:

@@ -4,7 +4,8 @@ Keeps the header, pinned rows, rows that report an error, what the record rules 
 (`headroom.content.records`: each numeric column's ends, rare values, odd shapes, sign,
 zero and empty breaks, disagreeing derived values), anomalous rows (numeric outliers,
 rows with another number of cells), the rows the request is about, the top N of a column
-the request asks an end of ("best rank", pinned), and the first and last rows; every
+the request asks an end of ("best rank", pinned), the rows of the minority values of a
+categorical column the request is about (pinned), and the first and last rows; every
 kept row is verbatim. Each dropped run
 becomes a line-range marker, the first one carrying a per-column summary of all
 dropped rows. A table has no faithful shorter writing, so `lossless` leaves it whole.
@@ -18,7 +19,7 @@ from headroom.registry import register
 from headroom.selection import fill_small_gaps, mask, rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
-from headroom.stages.crush.scoring import asked_extremes, numeric_extremes, pick_records
+from headroom.stages.crush.scoring import asked_categories, asked_extremes, numeric_extremes, pick_records
 
 
 class TableParams(CrushParams):
@@ -80,8 +81,10 @@ class CrushTable(CrushStage):
         relevant = [i for i in candidates if i not in chosen and scores[i] > 0.35]
         chosen |= set(rank(relevant, scores)[: scaled(p.max_rows, block.bias)])
         records = document.records()
-        # A column the request asks an extreme of: its ends over the whole table, pinned.
-        asked = asked_extremes(block, {i: row for i, row in records.items() if i in kept_now})
+        # A column the request asks an extreme of: its ends over the whole table; a categorical column
+        # it is about: the rows of its minority values. Pinned.
+        rows = {i: row for i, row in records.items() if i in kept_now}
+        asked = asked_extremes(block, rows) | asked_categories(block, rows)
         chosen |= asked
         block.pinned |= asked  # the answer to "which is the most ...": no later cut may drop it
         # Among the rows the request names, the smallest and largest of each numeric column.

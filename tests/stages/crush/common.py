@@ -69,3 +69,19 @@ def body(output: str) -> str:
     """The output without the retrieval note the cache stage adds as its last line."""
     head, _, last = output.rpartition("\n")
     return head if head and RETRIEVAL_NOTE_PATTERN.fullmatch(last) else output
+
+
+def botocore_model(service: str) -> dict[str, Any]:
+    """The newest API model botocore ships for `service` (package data: real, and large)."""
+    import gzip
+
+    import pytest
+
+    botocore = pytest.importorskip("botocore")
+    versions = sorted((Path(botocore.__file__).parent / "data" / service).glob("*/service-2.json*"))
+    if not versions:
+        pytest.skip(f"botocore ships no model for {service}")
+    path = versions[-1]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    model: dict[str, Any] = json.loads(raw)
+    return model

@@ -11,6 +11,7 @@ from headroom.tokens import count_tokens
 from tests.stages.crush.common import (
     assert_markers_retrieve_the_original,
     body,
+    botocore_model,
     compressed,
     crushed,
     fixture,
@@ -209,3 +210,61 @@ def test_flagged_children_past_the_cap_are_counted_in_the_runs_summary() -> None
     assert negative_kept >= PER_LABEL
     counted = sum(dict(s.entries["flagged"]).get("size:negative", 0) for s in find_summaries(rendered))  # type: ignore[arg-type, misc]
     assert counted == 12 - negative_kept
+
+
+def test_the_minority_types_a_request_asks_about_survive_in_a_real_api_model() -> None:
+    """KMS's model: "which shapes have a type other than structure, string or list?". The answer is
+    chosen from the model by that rule before compressing."""
+    model = botocore_model("kms")
+    shapes = model["shapes"]
+    wanted = {name for name, shape in shapes.items() if shape["type"] not in ("structure", "string", "list")}
+    assert 3 <= len(wanted) <= 25  # a few, each type far rarer than structures
+    text = json.dumps(model, indent=2)
+    output, store = compressed(
+        text, "Which shapes in this KMS model have a type other than structure, string or list?"
+    )
+    kept = json.loads(body(output))["shapes"]
+    assert {name for name in wanted if kept.get(name) == shapes[name]} == wanted
+    assert count_tokens(body(output)) < 0.4 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def asked_members(model: dict, operation: str, question: str) -> dict[str, object]:
+    """The input shape's members of `operation` that the question names: the answer, by that rule."""
+    shape = model["operations"][operation]["input"]["shape"]
+    members = model["shapes"][shape]["members"]
+    return {name: entry for name, entry in members.items() if name in question}
+
+
+def test_the_members_a_request_names_in_a_real_api_model_survive() -> None:
+    """KMS's model (500 KB): the Encrypt request's members the question names. GrantTokens is a
+    member of many request shapes, so only the one under Encrypt's shape is the one asked for."""
+    model = botocore_model("kms")
+    question = "For KMS Encrypt, which EncryptionAlgorithm can I pass, and what are GrantTokens for?"
+    wanted = asked_members(model, "Encrypt", question)
+    assert set(wanted) == {"EncryptionAlgorithm", "GrantTokens"}
+    assert sum(1 for shape in model["shapes"].values() if "GrantTokens" in shape.get("members", {})) > 5
+    text = json.dumps(model, indent=2)
+    output, store = compressed(text, question)
+    kept = json.loads(body(output))["shapes"]["EncryptRequest"]["members"]
+    assert {name: kept.get(name) for name in wanted} == wanted
+    assert count_tokens(body(output)) < 0.3 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_named_member_survives_though_its_name_is_in_many_units_text() -> None:
+    """STS's AssumeRole: DurationSeconds is written in the documentation of many units; the member
+    keyed so under AssumeRole's request shape is the one asked for (its long text may be cut)."""
+    model = botocore_model("sts")
+    question = "In STS AssumeRole, what range does DurationSeconds accept?"
+    wanted = asked_members(model, "AssumeRole", question)
+    assert set(wanted) == {"DurationSeconds"}
+    mentions = sum(json.dumps(shape).count("DurationSeconds") > 0 for shape in model["shapes"].values())
+    assert mentions > 5
+    text = json.dumps(model, indent=2)
+    output, _ = compressed(text, question)
+    kept = json.loads(body(output))["shapes"]["AssumeRoleRequest"]["members"]["DurationSeconds"]
+    documentation = wanted["DurationSeconds"]["documentation"]  # type: ignore[index]
+    assert kept["shape"] == wanted["DurationSeconds"]["shape"]  # type: ignore[index]
+    assert kept["documentation"][:300] == documentation[:300]
+    assert "900" in kept["documentation"]  # the range's lower end, as the documentation states it

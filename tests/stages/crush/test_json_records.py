@@ -16,6 +16,7 @@ from headroom.tokens import count_tokens
 from tests.stages.crush.common import (
     assert_markers_retrieve_the_original,
     body,
+    botocore_model,
     compressed,
     crushed,
     fixture,
@@ -252,3 +253,20 @@ def test_numbers_written_as_strings_are_compared_as_numbers() -> None:
     rows[57]["drift"] = "6.6e-05"  # the largest, though "6.6" < "9" as text
     output, _ = compressed(json.dumps(rows), "Which sensor has the highest drift?")
     assert rows[57] in kept_records(output)
+
+
+def test_the_records_of_the_minority_values_a_request_asks_about_survive() -> None:
+    """STS's shapes as an array of records: "which shapes are not strings or structures?". The
+    answer is chosen from the records by that rule before compressing."""
+    shapes = botocore_model("sts")["shapes"]
+    rows = [{"name": name, **shape} for name, shape in shapes.items()]
+    wanted = [row for row in rows if row["type"] not in ("string", "structure")]
+    assert 3 <= len(wanted) <= 25
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(
+        text, "Which of these STS shapes are not strings or structures? Give their types."
+    )
+    kept = kept_records(output)
+    assert [row for row in wanted if row in kept] == wanted
+    assert count_tokens(body(output)) < 0.5 * minified_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)

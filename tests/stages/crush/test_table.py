@@ -10,7 +10,13 @@ import pytest
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.table import CrushTable, TableParams
 from headroom.tokens import count_tokens
-from tests.stages.crush.common import assert_markers_retrieve_the_original, compressed, crushed, fixture
+from tests.stages.crush.common import (
+    assert_markers_retrieve_the_original,
+    botocore_model,
+    compressed,
+    crushed,
+    fixture,
+)
 
 
 def billing_csv(rows: int = 500) -> str:
@@ -293,3 +299,58 @@ def test_real_stock_prices_keep_every_tickers_ends_through_the_pipeline() -> Non
         low = min(values)[1]
         high = max(values, key=lambda pair: (pair[0], -pair[1]))[1]
         assert rows[low] in lines and rows[high] in lines, names[c]
+
+
+def test_real_stock_prices_under_their_comment_line_keep_every_tickers_ends() -> None:
+    """Stocks.csv as the file is, `# Data source: ...` above the header: read as a table, not prose."""
+    matplotlib = pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    text = (Path(matplotlib.get_data_path()) / "sample_data" / "Stocks.csv").read_text()
+    comment, header, *rows = text.strip().split("\n")
+    names = header.split(",")
+    output, store = compressed(text, "On which date did AMZN close at its highest, and IBM at its lowest?")
+    lines = output.split("\n")
+    assert lines[:2] == [comment, header]
+    for c in range(1, len(names)):
+        values = [(float(cells[c]), i) for i, row in enumerate(rows) if (cells := row.split(","))[c]]
+        low = min(values)[1]
+        high = max(values, key=lambda pair: (pair[0], -pair[1]))[1]
+        assert rows[low] in lines and rows[high] in lines, names[c]
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_real_csv_with_optional_last_columns_keeps_the_asked_for_latest_date() -> None:
+    """distro-info's ubuntu.csv: only some releases have an eol-esm date; the latest one is asked for."""
+    from pathlib import Path
+
+    path = Path("/usr/share/distro-info/ubuntu.csv")
+    if not path.exists():
+        pytest.skip("distro-info-data is not installed")
+    text = path.read_text()
+    header, *rows = text.strip().split("\n")
+    column = header.split(",").index("eol-esm")
+    dated = [(cells[column], row) for row in rows if len(cells := row.split(",")) > column and cells[column]]
+    latest = max(dated)[1]
+    output, store = compressed(text, "Which Ubuntu release has the latest eol-esm date?")
+    assert latest in output.split("\n")
+    assert header in output.split("\n")
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_rows_of_the_minority_values_a_request_asks_about_survive() -> None:
+    """Secrets Manager's shapes as a CSV: "which are not structures, strings or lists?". The answer
+    is chosen from the rows by that rule before compressing."""
+    shapes = botocore_model("secretsmanager")["shapes"]
+    lines = ["name,type,members,documented"] + [
+        f"{name},{shape['type']},{len(shape.get('members', {}))},{'documentation' in shape}"
+        for name, shape in shapes.items()
+    ]
+    wanted = [line for line in lines[1:] if line.split(",")[1] not in ("structure", "string", "list")]
+    assert 3 <= len(wanted) <= 25
+    text = "\n".join(lines)
+    output, store = compressed(text, "Which shapes are not structures, strings or lists? Give each type.")
+    kept = output.split("\n")
+    assert [line for line in wanted if line in kept] == wanted
+    assert count_tokens(output) < 0.7 * count_tokens(text)  # a small table; the rows asked for are many
+    assert_markers_retrieve_the_original(output, text, store)
