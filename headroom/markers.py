@@ -52,6 +52,17 @@ of a kind, and where: their numbers, consecutive ones as a range; past
 
     [headroom: summary of 1088 omitted lines: errors: 3 at lines 412, 988, 1530-1531; ...]
 
+A diff's dropped hunks are listed by the line ranges their headers give (`-old,count +new,count`,
+as git writes them between the `@@`), each followed by the function git printed after them, as a
+JSON string, when it differs from the one before it in the same file; and preceded by its file's
+path when that differs from the one before it (a run holding whole files, whose headers went with
+it; a hunk whose file header stands above the run names no file):
+
+    [headroom: summary of 58 omitted lines: hunks: -27,16 +26,14 "class Lexer:", -58,11 +55,14; ...]
+    [headroom: summary of 30 omitted lines: hunks: docs/a.py -4,7 +4,7, tests/b.py -1,3 +1,4 "def f():"]
+
+(in the first, both hunks are in `class Lexer:`). `Hunks` holds them.
+
 Keys and values are written bare when they are plain words (letters,
 digits, `_/@+%:-` and single inner dots) and not a JSON number or literal;
 otherwise as JSON (a quoted string, a number, true, false or null).
@@ -247,8 +258,18 @@ class Positions:
         return [n for first, last in self.runs for n in range(first, last + 1)]
 
 
-EntryValue = list[tuple[Scalar, int]] | tuple[Scalar, Scalar] | Positions
-# (key, [(value, count), ...]) for counts, (key, (low, high)) for a range, (key, Positions) for where
+@dataclass(frozen=True)
+class Hunks:
+    """`hunks: a.py -27,16 +26,14 "class Lexer:", -58,11 +55,14`: dropped hunk headers, each as
+    (its file's path, "" when the run's place shows it; its ranges as git writes them; the
+    function git printed after them, "" for none)."""
+
+    hunks: tuple[tuple[str, str, str], ...]
+
+
+EntryValue = list[tuple[Scalar, int]] | tuple[Scalar, Scalar] | Positions | Hunks
+# (key, [(value, count), ...]) for counts, (key, (low, high)) for a range, (key, Positions) for
+# where, (key, Hunks) for a diff's dropped hunk headers
 SummaryEntry = tuple[str, EntryValue]
 
 # A colon only inside a bare word, so `key: value` still splits at the first ": ".
@@ -289,7 +310,17 @@ def with_first_entry(text: str, entry: SummaryEntry) -> str:
 
 
 def _entry_text(key: str, stats: EntryValue) -> str:
-    if isinstance(stats, Positions):
+    if isinstance(stats, Hunks):
+        listed, path, context = [], "", ""
+        for file, ranges, function in stats.hunks:
+            if file != path:
+                path, context = file, ""
+                ranges = f"{_path_text(file)} {ranges}"
+            same = function == context
+            listed.append(ranges if same else f"{ranges} {json.dumps(function, ensure_ascii=False)}")
+            context = function
+        body = ", ".join(listed)
+    elif isinstance(stats, Positions):
         listed = [str(first) if first == last else f"{first}-{last}" for first, last in stats.runs]
         if not stats.complete:
             listed.insert(len(listed) - 1, "...")
@@ -339,15 +370,55 @@ def _read_positions(match: re.Match[str]) -> Positions:
     return Positions(int(match["count"]), match["unit"], tuple(runs), complete)
 
 
+def _path_text(path: str) -> str:
+    """A path as a hunk list writes it: bare when it reads back the same and cannot be read as
+    line ranges, else JSON."""
+    plain = _BARE.fullmatch(path) and not path.startswith("-")
+    return path if plain else json.dumps(path, ensure_ascii=False)
+
+
+_HUNK_RANGES = r"(?:-\d+(?:,\d+)? )+\+\d+(?:,\d+)?"
+_HUNK_PATH = r"(?:" + _JSON_STRING + r"|(?!-)" + _BARE_CHAR + r"+(?:\." + _BARE_CHAR + r"+)*)"
+_HUNK_ITEM = r"(?:" + _HUNK_PATH + r" )?" + _HUNK_RANGES + r"(?: " + _JSON_STRING + r")?"
+_HUNKS = re.compile(_HUNK_ITEM + r"(?:, " + _HUNK_ITEM + r")*(?=; |\])")
+_HUNK_PARTS = re.compile(
+    r"(?:(?P<path>" + _HUNK_PATH + r") )?(?P<ranges>" + _HUNK_RANGES + r")"
+    r"(?: (?P<function>" + _JSON_STRING + r"))?"
+)
+
+
+def _read_hunks(match: re.Match[str]) -> Hunks:
+    hunks: list[tuple[str, str, str]] = []
+    path = context = ""
+    for part in _HUNK_PARTS.finditer(match[0]):
+        if part["path"] is not None:
+            written = part["path"]
+            path, context = (json.loads(written) if written.startswith('"') else written), ""
+        if part["function"] is not None:
+            context = json.loads(part["function"])
+        hunks.append((path, part["ranges"], context))
+    return Hunks(tuple(hunks))
+
+
+def _read_listed(text: str, position: int) -> tuple[Hunks | Positions, int] | None:
+    """A `hunks` list or a `N at UNIT ...` list starting at `position`, and where it ends."""
+    hunks = _HUNKS.match(text, position)
+    if hunks is not None:
+        return _read_hunks(hunks), hunks.end()
+    where = _POSITIONS.match(text, position)
+    if where is not None:
+        return _read_positions(where), where.end()
+    return None
+
+
 def _read_entries(text: str, position: int, entries: dict[str, EntryValue]) -> int:
     while True:
         key, position = _read_value(text, position)
         if text[position : position + 2] != ": ":
             raise ValueError(f"summary entry without ': ' at {position}")
-        where = _POSITIONS.match(text, position + 2)
-        if where is not None:
-            entries[str(key)] = _read_positions(where)
-            position = where.end()
+        listed = _read_listed(text, position + 2)
+        if listed is not None:
+            entries[str(key)], position = listed
             if text[position : position + 2] != "; ":
                 return position
             position += 2

@@ -68,3 +68,39 @@ def within_budget(
         chosen.add(index)
         spent += cost
     return chosen
+
+
+def groups_within_budget(
+    candidates: Sequence[int],
+    scores: Sequence[float] | None,
+    unit_tokens: Sequence[int],
+    pinned: set[int],
+    budget: float,
+    groups: Sequence[range],
+) -> set[int]:
+    """Like `within_budget`, but each group's candidates (a diff's hunk, a log's commit) are kept or
+    dropped together, ranked by their best score; a unit in no group is a group of its own. A group
+    holding a pinned unit is kept whole, first."""
+    owner: dict[int, int] = {index: position for position, group in enumerate(groups) for index in group}
+    members: dict[tuple[int, int], list[int]] = {}
+    for index in candidates:
+        key = (0, owner[index]) if index in owner else (1, index)
+        members.setdefault(key, []).append(index)
+    atoms = list(members.values())
+
+    def best(atom: list[int]) -> float:
+        return max(scores[i] for i in atom) if scores is not None else 0.0
+
+    chosen: set[int] = set()
+    spent = 0
+    held = [atom for atom in atoms if any(i in pinned for i in atom)]
+    for atom in held:
+        chosen.update(atom)
+        spent += sum(unit_tokens[i] for i in atom)
+    rest = [atom for atom in atoms if not any(i in pinned for i in atom)]
+    for atom in sorted(rest, key=lambda atom: (-best(atom), spread_order(atom[0]))):
+        cost = sum(unit_tokens[i] for i in atom)
+        if spent + cost <= budget:
+            chosen.update(atom)
+            spent += cost
+    return chosen

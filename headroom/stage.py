@@ -19,6 +19,8 @@ What a stage may change
     bring back one that was dropped, and never drop a pinned unit. A selecting
     stage may add to `pinned` a unit it keeps because the request asks for it
     (the largest value of a column the request names), so no later cut drops it.
+    What a selecting stage keeps includes what its kept units need beside them
+    (`Document.implied`: a diff line's hunk and file headers, a commit's header).
 
 What a stage must never do
     Mutate the input messages. Split a tool call from its result (stages work

@@ -204,6 +204,7 @@ DIFFS: dict[str, tuple[str, ...]] = {
         "pyparsing/testing.py", "pyparsing/util.py", "yaml/constructor.py",
     ),
     "blame_util.txt": ("blame", "-L", "1,60", "pyparsing/util.py"),
+    "blame_core.txt": ("blame", "-L", "1,900", "pyparsing/core.py"),
 }  # fmt: skip
 
 
@@ -234,6 +235,64 @@ def moves(root: Path) -> str:
     return history.git("log", "-p", "-4")
 
 
+def src_layout(root: Path) -> str:
+    """`git log --name-status` of a history that moves a package into a src/ layout: PyYAML 6.0 and
+    pyparsing 3.0.9 imported; yaml/constructor.py brought to 6.0.4 a hunk at a time (one step
+    reverted and reapplied) on either side of the move, so many commits touch it; the move itself
+    renames every PyYAML file under src/ and takes one more step (a rename whose similarity is
+    below 100); pyparsing edits in between."""
+    history = History(root)
+    _copy(OLD_SITE / "yaml", root / "yaml")
+    _copy(OLD_SITE / "pyparsing", root / "pyparsing")
+    history.git("init", "-q", "-b", "main")
+    history.commit("Import PyYAML 6.0 and pyparsing 3.0.9")
+    old = (OLD_SITE / "yaml" / "constructor.py").read_text().splitlines(keepends=True)
+    new = (NEW_SITE / "yaml" / "constructor.py").read_text().splitlines(keepends=True)
+    steps = list(_grouped_versions(old, new, 4))
+    constructor = root / "yaml" / "constructor.py"
+    for number, (lines, names) in enumerate(steps[:2], 1):
+        constructor.write_text("".join(lines))
+        history.commit(f"constructor: {names} from PyYAML 6.0.4 (part {number})")
+    history.git("revert", "--no-edit", "HEAD")
+    history.count += 1
+    _copy(NEW_SITE / "pyparsing" / "util.py", root / "pyparsing" / "util.py")
+    history.commit("util: bring util.py to pyparsing 3.3.3")
+    constructor.write_text("".join(steps[1][0]))
+    history.commit(f"constructor: {steps[1][1]} from PyYAML 6.0.4 (part 2, again)")
+    (root / "src").mkdir()
+    history.git("mv", "yaml", "src/yaml")
+    (root / "src" / "yaml" / "constructor.py").write_text("".join(steps[2][0]))
+    history.commit("Move PyYAML to a src/ layout\n\nThe package now lives in src/yaml (and takes part 3).")
+    _copy(NEW_SITE / "pyparsing" / "unicode.py", root / "pyparsing" / "unicode.py")
+    history.commit("unicode: new character ranges from pyparsing 3.3.3")
+    (root / "src" / "yaml" / "constructor.py").write_text("".join(steps[3][0]))
+    history.commit(f"constructor: {steps[3][1]} from PyYAML 6.0.4 (part 4)")
+    _copy(NEW_SITE / "yaml" / "__init__.py", root / "src" / "yaml" / "__init__.py")
+    history.commit("yaml: __init__.py from PyYAML 6.0.4")
+    return history.git("log", "--name-status")
+
+
+def sweep(root: Path) -> str:
+    """`git show` of a sweep across a code base: Debian's PyYAML, pyparsing, PyJWT and oauthlib
+    imported, then one commit putting `from __future__ import annotations` at the top of every
+    module (after its leading comment lines), so each of some hundred files gets one small hunk."""
+    history = History(root)
+    packages = ("yaml", "pyparsing", "jwt", "oauthlib")
+    for package in packages:
+        _copy(OLD_SITE / package, root / package)
+    history.git("init", "-q", "-b", "main")
+    history.commit("Import PyYAML, pyparsing, PyJWT and oauthlib")
+    for path in sorted(path for package in packages for path in (root / package).rglob("*.py")):
+        lines = path.read_text().splitlines(keepends=True)
+        top = 0
+        while top < len(lines) and (not lines[top].strip() or lines[top].startswith("#")):
+            top += 1
+        lines.insert(top, "from __future__ import annotations\n\n")
+        path.write_text("".join(lines))
+    history.commit("Postpone the evaluation of annotations in every module")
+    return history.git("show", "HEAD")
+
+
 def diff_u(old: Path, new: Path, label_old: str, label_new: str) -> str:
     done = subprocess.run(
         ["diff", "-u", "--label", label_old, "--label", label_new, str(old), str(new)],
@@ -253,6 +312,10 @@ def write() -> None:
             (FIXTURES / name).write_text(text)
     with tempfile.TemporaryDirectory(prefix="headroom-git-") as scratch:
         (FIXTURES / "log_p_moves.txt").write_text(moves(Path(scratch)))
+    with tempfile.TemporaryDirectory(prefix="headroom-git-") as scratch:
+        (FIXTURES / "log_name_status_src_layout.txt").write_text(src_layout(Path(scratch)))
+    with tempfile.TemporaryDirectory(prefix="headroom-git-") as scratch:
+        (FIXTURES / "show_sweep.txt").write_text(sweep(Path(scratch)))
     pairs = {
         "diff_u_testing.txt": ("pyparsing/testing.py", "pyparsing"),
         "diff_u_constructor.txt": ("yaml/constructor.py", "yaml"),

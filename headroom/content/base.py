@@ -125,6 +125,11 @@ class Document(ABC):
         """Units the structure says must survive (a stack trace's first and last frame)."""
         return set()
 
+    def implied(self, chosen: set[int]) -> set[int]:
+        """Units that kept `chosen` units need beside them (a diff line's hunk and file headers, a
+        commit line's header): a selecting stage that keeps a unit keeps these too."""
+        return set()
+
     def templates(self) -> list[str]:
         """Each unit's template: its text with the variable fields (numbers, IDs, times) masked,
         so the units of one kind share it (`headroom.content.templates`)."""

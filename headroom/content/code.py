@@ -11,10 +11,10 @@ long statement, with the lines that would go if it were outlined (`body`): a
 function's body after its docstring, a statement's lines after its first.
 Classes are never outlined as a whole; their members are.
 
-Listings whose lines carry numbers (`cat -n`, `nl`, editor tools) are read
-without the numbers; kept lines keep them. Kept lines are verbatim. Each run
-of dropped lines becomes one marker line in place, indented like the code it
-replaces and naming the function whose body it is:
+Listings whose lines carry numbers (`cat -n`, `nl`, editor tools) or `git blame`'s
+columns (commit, author, date, number) are read without them; kept lines keep them.
+Kept lines are verbatim. Each run of dropped lines becomes one marker line in place,
+indented like the code it replaces and naming the function whose body it is:
 
     [headroom: omitted lines 120-188 of 950 (body of "Parser.parse"); hash=3f2a9c1b7d4e5f60]
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from headroom.content.base import Document, Scope
-from headroom.content.detect import NUMBERED_LINE
+from headroom.content.detect import BLAME_LINE, NUMBERED_LINE
 from headroom.markers import omitted, with_markers
 
 Kind = Literal["function", "class", "statement", "comment"]
@@ -463,18 +463,22 @@ class CodeDocument(Document):
         return cls(text)
 
     def _read_numbering(self) -> None:
-        matches = [NUMBERED_LINE.match(unit) for unit in self.units]
-        numbered = [m for m in matches if m is not None]
-        non_blank = sum(1 for unit in self.units if unit.strip())
-        if len(numbered) < 3 or len(numbered) < 0.9 * non_blank:
+        """Numbered listings (`cat -n`) and `git blame` (a commit, an author, a date and a number
+        before each line): the code is read without the prefix, and kept lines keep it."""
+        for pattern in (NUMBERED_LINE, BLAME_LINE):
+            matches = [pattern.match(unit) for unit in self.units]
+            numbered = [m for m in matches if m is not None]
+            non_blank = sum(1 for unit in self.units if unit.strip())
+            if len(numbered) < 3 or len(numbered) < 0.9 * non_blank:
+                continue
+            values = [int(m[1]) for m in numbered]
+            if any(later <= earlier for earlier, later in itertools.pairwise(values)):
+                continue
+            for index, match in enumerate(matches):
+                if match is not None:
+                    self.numbers[index] = int(match[1])
+                    self.prefix_lengths[index] = match.end()
             return
-        values = [int(m[1]) for m in numbered]
-        if any(later <= earlier for earlier, later in itertools.pairwise(values)):
-            return
-        for index, match in enumerate(matches):
-            if match is not None:
-                self.numbers[index] = int(match[1])
-                self.prefix_lengths[index] = match.end()
 
     # the outline -------------------------------------------------------------------------
 

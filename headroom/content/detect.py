@@ -108,8 +108,10 @@ _RAIL_CHARS = frozenset("*|/\\_.- ")
 ONELINE = re.compile(r"^(?:" + GRAPH_RAILS + r")?(?P<sha>[0-9a-f]{7,40}) (?:\((?P<refs>[^)\n]*)\) )?(?=\S)")
 _ONELINE = ONELINE
 _ONELINE_FIRST = frozenset("0123456789abcdef*|/\\")  # how a one-line commit's line can start
-# `git blame` has a sha first too, then its author, date and line number in parentheses.
-_BLAME_LINE = re.compile(r"^\^?[0-9a-f]{7,40} (?:\S+ +)?\([^)\n]*\d{4}-\d{2}-\d{2}[^)\n]* \d+\) ")
+# `git blame` has a sha first too, then (with -C or -M) the file, its author and date and the line's
+# number in parentheses (`-s`: the number alone), then the line: `^cb66d0e (Ada 2026-01-01 ... 12) `.
+BLAME_LINE = re.compile(r"^\^?[0-9a-f]{7,40} (?:[^\s(]\S* +)?(?:\([^)\n]*? +)?(?P<number>\d+)\) ")
+_BLAME_LINE = BLAME_LINE
 # What a one-line log holds besides its commits: graph rails alone, --name-status, --stat lines.
 _ONELINE_COMPANION = re.compile(
     r"^(?:" + GRAPH_RAILS + r")?(?:[ACDMRTUXB]\d{0,3}\t\S| \S.* \| +(?:\d+|Bin)| \d+ files? changed|$)"
@@ -418,6 +420,7 @@ def _line_shape_candidates(stripped: str, lines: list[str], found: list[Candidat
         (STRONG, lambda: _headed_search(lines)),
         (CERTAIN, lambda: _html(stripped)),
         (STRONG, lambda: _numbered_code(stripped, lines)),
+        (STRONG, lambda: _blamed_lines(lines)),
         (STRONG, lambda: _delimited_table(lines)),  # before logs: a CSV may well start each row with a time
         (STRONG, lambda: _by_share(lines, "log", _LOG_LINE, _least(found, 0.4), "timestamped lines")),
         (STRONG, lambda: _search(lines, _least(found, 0.6))),
@@ -465,6 +468,18 @@ def _code_beside_comments(stripped: str) -> list[Candidate]:
     if _code_outside_comments(stripped, numbered=False):
         return [Candidate("code", LIKELY, "statement-shaped lines outside its comments")]
     return []
+
+
+def _blamed_lines(lines: list[str]) -> list[Candidate]:
+    """`git blame`: a file's lines, each under its commit, author, date and number. Read as code
+    (its prefix kept on every kept line, `CodeDocument`): a question about it is about the code's
+    lines and their definitions, and who last changed them rides along."""
+    matches = [BLAME_LINE.match(line) for line in lines]
+    if len(lines) < 3 or sum(1 for m in matches if m is not None) < 0.9 * len(lines):
+        return []
+    code = [line[m.end() :] for line, m in zip(lines, matches, strict=True) if m is not None]
+    sure = STRONG if _looks_like_code([line for line in code if line.strip()]) else LIKELY
+    return [Candidate("code", sure, "blamed source lines")]
 
 
 def _delimited_table(lines: list[str]) -> list[Candidate]:

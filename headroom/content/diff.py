@@ -10,25 +10,35 @@ Lines are grouped into file sections (for collapsing a lock file to its header)
 and hunks. A dropped run's marker carries a marked summary of what it held:
 
     [headroom: omitted lines 40-300 of 783; hash=...] [headroom: summary of 261 omitted lines:
-    file: package-lock.json x261; kind: added x116, removed x116, unchanged x0, hunk_header x29]
+    hunks: -12,7 +12,9 "def load(self):", -40,3 +42,5; kind: added x116, removed x116]
 
-(on one line). Hunk headers are never rewritten: a kept header is the original.
+(on one line). Headers are never rewritten: a kept header is the original, and a dropped hunk
+header is listed in its run's summary by the line ranges it gave and the function git printed
+after them (`headroom.markers.Hunks`), with its file's path when that file's `diff --git` line
+went too, always, whatever the run's size: where each hunk was and how many lines it took away
+and added stay readable without it. The hunks of a collapsed section (a lock file, a generated
+file: `collapse`) are counted instead (`hunk_header x29`). A kept line needs its hunk header and
+its file header beside it (`implied`); a header saying more than a path (a rename, a new file,
+a mode change) is an anchor.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from headroom.content.lines import LinesDocument
-from headroom.markers import Scalar, SummaryEntry, summary
+from headroom.markers import Hunks, Scalar, SummaryEntry, summary
 
 META, FILE, HUNK, NOTE = "meta", "file", "hunk", "note"
 ADDED, REMOVED, CONTEXT = "added", "removed", "context"
 CHANGES = frozenset({ADDED, REMOVED})
 
 _HUNK = re.compile(r"^(@{2,}) (?:-\d+(?:,(\d+))? )+\+\d+(?:,(\d+))? @{2,}")
+# A hunk header's line ranges, and what git printed after them (the enclosing function).
+_HUNK_PARTS = re.compile(r"^@{2,} (?P<ranges>(?:-\d+(?:,\d+)? )+\+\d+(?:,\d+)?) @{2,}(?P<function>.*)$")
 _FILE_HEADER = (
     "diff --git ",
     "diff --cc ",
@@ -53,6 +63,7 @@ _KIND_NAMES = {ADDED: "added", REMOVED: "removed", CONTEXT: "unchanged", HUNK: "
 MAX_LISTED_FILES = 8
 GENERATED_MARK_LINES = 5
 _FROM_LINE_ONE = re.compile(r"^@{2,} .*\+1(?:,\d+)? @{2,}")
+_PLAIN_HEADER = ("diff --git ", "index ", "--- ", "+++ ")
 
 
 @dataclass
@@ -63,6 +74,14 @@ class FileSection:
     lines: range
     hunks: list[range]
     marked_generated: bool = False
+    plain: bool = False  # its header says only which file (`diff --git`, `index`, `---`, `+++`)
+    _header: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+
+    def header(self, kinds: list[str]) -> tuple[int, ...]:
+        """The file header's lines (read once the section is whole)."""
+        if self._header is None:
+            self._header = tuple(i for i in self.lines if kinds[i] == FILE)
+        return self._header
 
 
 class DiffDocument(LinesDocument):
@@ -70,6 +89,12 @@ class DiffDocument(LinesDocument):
         super().__init__(text)
         self.kinds, self.sections = _parse(self.diff_lines())
         self._file_of: list[int] | None = None
+        self.collapsed: frozenset[int] = frozenset()
+
+    def collapse(self, sections: Iterable[int]) -> None:
+        """Sections (lock files, generated files) whose dropped hunks a marker counts, not lists."""
+        self.collapsed = frozenset(sections)
+        self.__dict__.pop("_last", None)  # a rendering remembered before now lists them
 
     def diff_lines(self) -> list[str]:
         """The lines as the diff parser reads them (a git log drawn with --graph strips its rails)."""
@@ -84,8 +109,20 @@ class DiffDocument(LinesDocument):
         return [0.0] * len(self.units)
 
     def anchors(self) -> set[int]:
-        """File headers: which file a change belongs to must always be visible."""
-        return {i for i, kind in enumerate(self.kinds) if kind == FILE}
+        """The headers of files that say more than which file: new, deleted, renamed, copied, a mode
+        changed, binary. A plain file's header stays with any line of it that stays (`implied`),
+        and a dropped one is listed, path and hunks, in its run's marker."""
+        return {i for section in self.sections if not section.plain for i in section.header(self.kinds)}
+
+    def implied(self, chosen: set[int]) -> set[int]:
+        """The headers kept lines need: a hunk's line, its hunk header and its file's header."""
+        owner = self.file_of()
+        needed: set[int] = set()
+        for position in {owner[i] for i in chosen if 0 <= i < len(owner) and owner[i] >= 0}:
+            section = self.sections[position]
+            needed.update(section.header(self.kinds))
+            needed.update(hunk.start for hunk in section.hunks if any(i in chosen for i in hunk))
+        return needed
 
     def groups(self) -> list[range]:
         """The hunks, each with its header."""
@@ -104,6 +141,24 @@ class DiffDocument(LinesDocument):
     def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
         return [describe_lines(self, keep, first, last) for first, last in spans]
 
+    def required_entries(self, keep: list[bool], first: int, last: int) -> list[SummaryEntry]:
+        return hunk_entries(self, keep, range(first, last + 1))
+
+
+def hunk_entries(document: DiffDocument, keep: list[bool], lines: Iterable[int]) -> list[SummaryEntry]:
+    """The `hunks` entry listing the headers among `lines` (those of collapsed sections aside),
+    each with its file's path when that file's `diff --git` line is dropped too."""
+    owner = document.file_of()
+    listed: list[tuple[str, str, str]] = []
+    for index in lines:
+        if document.kinds[index] == HUNK and owner[index] not in document.collapsed:
+            header = _HUNK_PARTS.match(document.diff_lines()[index])
+            section = document.sections[owner[index]]
+            if header is not None:
+                path = "" if keep[section.lines.start] else section.path
+                listed.append((path, header["ranges"], header["function"].strip()))
+    return [("hunks", Hunks(tuple(listed)))] if listed else []
+
 
 def describe_lines(
     document: DiffDocument, keep: list[bool], first: int, last: int, files: Counter[str] | None = None
@@ -116,9 +171,12 @@ def describe_lines(
     kinds: Counter[str] = Counter()
     for index in range(first, last + 1):
         kind = document.kinds[index]
-        if kind in _KIND_NAMES:
+        listed = owner[index] >= 0 and owner[index] not in document.collapsed
+        if kind in _KIND_NAMES and not (kind == HUNK and listed):  # the `hunks` entry lists headers
             kinds[_KIND_NAMES[kind]] += 1
-        if owner[index] >= 0:
+        # A file whose hunks the `hunks` entry lists with its path is named there.
+        named_there = listed and not keep[document.sections[owner[index]].lines.start]
+        if owner[index] >= 0 and not (named_there and document.sections[owner[index]].hunks):
             files[document.sections[owner[index]].path] += 1
     if len(files) == 1 and owner[first] >= 0 and keep[document.sections[owner[first]].lines.start]:
         files.clear()
@@ -250,6 +308,11 @@ def _close_hunks(section: FileSection, kinds: list[str], lines: list[str]) -> No
     stops = [hunk.start for hunk in section.hunks[1:]] + [section.lines.stop] if section.hunks else []
     section.hunks = [range(hunk.start, stop) for hunk, stop in zip(section.hunks, stops, strict=True)]
     section.marked_generated = _says_generated(section, lines)
+    header = section.header(kinds)
+    paths = {_strip_prefix(lines[i][4:]) for i in header if lines[i].startswith(("--- ", "+++ "))}
+    section.plain = (
+        bool(section.hunks) and all(lines[i].startswith(_PLAIN_HEADER) for i in header) and len(paths) == 1
+    )
 
 
 def _says_generated(section: FileSection, lines: list[str]) -> bool:

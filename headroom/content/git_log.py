@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from headroom.content.detect import COMMIT_LINE, ONELINE
-from headroom.content.diff import META, DiffDocument, describe_lines
+from headroom.content.diff import META, DiffDocument, describe_lines, hunk_entries
 from headroom.content.signals import line_starts, lines_holding, whole_word
 from headroom.markers import Scalar, SummaryEntry, summary
 
@@ -120,6 +120,21 @@ class GitLogDocument(DiffDocument):
 
     def describe_runs(self, keep: list[bool], spans: list[tuple[int, int]]) -> list[str]:
         return [self._describe_run(keep, first, last) for first, last in spans]
+
+    def required_entries(self, keep: list[bool], first: int, last: int) -> list[SummaryEntry]:
+        """The hunk headers a run drops from the patches of kept commits (a dropped commit's patch
+        goes with it, counted in the commit summary)."""
+        owner = self.commit_of
+        kept = [
+            i for i in range(first, last + 1) if owner[i] >= 0 and keep[self.commits[owner[i]].lines.start]
+        ]
+        return hunk_entries(self, keep, kept)
+
+    def implied(self, chosen: set[int]) -> set[int]:
+        """A kept line's commit header (whole), and in a patch its hunk and file headers."""
+        owner = self.commit_of
+        commits = {owner[i] for i in chosen if 0 <= i < len(owner) and owner[i] >= 0}
+        return super().implied(chosen) | {i for c in commits for i in self.commits[c].header}
 
     def _describe_run(self, keep: list[bool], first: int, last: int) -> str:
         starts = self._starts()

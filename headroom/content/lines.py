@@ -20,7 +20,7 @@ import re
 from headroom.content.base import Document
 from headroom.content.signals import line_starts, per_line_error_signals, signal_entry
 from headroom.content.templates import masked_lines
-from headroom.markers import omitted, runs, summary, with_first_entry, with_markers
+from headroom.markers import SummaryEntry, omitted, runs, summary, with_first_entry, with_markers
 
 _FRAME = re.compile(
     r"""^\s+(?:at\s+\S|File\s+".*",\s+line\s+\d+)      # JVM / JS / .NET; Python
@@ -78,12 +78,15 @@ class LinesDocument(Document):
             text = omitted(self.unit_name, first + 1, last + 1, total, ref)
             note = notes[(first, last)]
             errors = signal_entry(signals, first, last, self.first_number, self.unit_name)
+            always = ([errors] if errors else []) + self.required_entries(keep, first, last)
             # A summary is only worth its tokens next to a run several times its size; where the
-            # errors are is worth them always.
+            # errors are, and what `required_entries` gives, are worth them always.
             if note and len(note) * SUMMARY_MIN_RATIO <= self._chars(first, last):
-                text += " " + (with_first_entry(note, errors) if errors else note)
-            elif errors:
-                text += " " + summary(last - first + 1, self.unit_name, [errors])
+                for entry in reversed(always):
+                    note = with_first_entry(note, entry)
+                text += " " + note
+            elif always:
+                text += " " + summary(last - first + 1, self.unit_name, always)
             return text
 
         return "\n".join(with_markers(keep, self.units, marker))
@@ -93,6 +96,10 @@ class LinesDocument(Document):
 
         `keep` is the final mask, so a summary may point at kept lines ("like line 5")."""
         return [""] * len(spans)
+
+    def required_entries(self, keep: list[bool], first: int, last: int) -> list[SummaryEntry]:
+        """Summary entries a dropped run's marker carries whatever its size (a diff's hunk headers)."""
+        return []
 
     def _chars(self, first: int, last: int) -> int:
         return sum(len(self.units[i]) + 1 for i in range(first, last + 1))

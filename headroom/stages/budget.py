@@ -1,10 +1,14 @@
 """budget.v1: keep the highest-scoring units that fit a token budget, per block and overall.
 
-Per block the budget is `max(min_tokens, target_ratio x block tokens) x bias`.
-Overall, when the whole request is over `max_tokens` (an option, a param, or a
-share of the model's context window), what the blocks keep shrinks by one factor
-per request in the conversation, oldest first, each only as far as its request
-needs (so earlier turns keep their bytes). Pinned units always survive, even over budget.
+Per block the budget is `max(min_tokens, target_ratio x block tokens) x bias`, for the content
+types in `labels`. Overall, when the whole request is over `max_tokens` (an option, a param, or a
+share of the model's context window), what the blocks keep shrinks by one factor per request in
+the conversation, oldest first, each only as far as its request needs (so earlier turns keep
+their bytes); this also shrinks the types in `overall_labels` (diffs, git logs), whose crushers
+fit each block to a budget of their own by their structure. The overall cut keeps that
+structure: it drops their groups (a diff's hunks, a log's commits) whole, the lowest-scoring
+first, so a kept commit keeps its header and a dropped hunk is listed in its run's marker.
+Pinned units always survive, even over budget, and a group holding one stays whole.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from itertools import groupby
 
 from headroom.params import param
 from headroom.registry import register
-from headroom.selection import fill_small_gaps, mask, within_budget
+from headroom.selection import fill_small_gaps, groups_within_budget, mask, within_budget
 from headroom.session import first_sent_ends
 from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
 from headroom.stages.crush import MARKER_TOKENS
@@ -34,6 +38,11 @@ class BudgetParams(StageParams):
         default_factory=lambda: ["json_array", "log", "html", "search", "shell", "json_object", "table"],
         description="Content types the budget may cut",
     )
+    overall_labels: list[str] = param(
+        default_factory=lambda: ["diff", "git_log"],
+        description="Content types only the overall budget (max_tokens, the context window) may cut,"
+        " group by group (hunks, commits): their crushers fit each block to a budget of their own",
+    )
 
 
 @register("budget.v1")
@@ -46,14 +55,16 @@ class Budget(Stage):
     params: BudgetParams
 
     def applies_to(self, block: BlockState) -> bool:
-        return super().applies_to(block) and block.label in self.params.labels and block.document is not None
+        labels = (*self.params.labels, *self.params.overall_labels)
+        return super().applies_to(block) and block.label in labels and block.document is not None
 
     async def run(self, state: RunState) -> None:
         targets = blocks_for(self, state)
         ratio = float(state.option("target_ratio", self.params.target_ratio))
         for block in targets:
-            with block_guard(self, state, block):
-                self._fit(block, state, self._block_budget(block, state, ratio))
+            if block.label in self.params.labels:
+                with block_guard(self, state, block):
+                    self._fit(block, state, self._block_budget(block, state, ratio))
         self._fit_overall(state, [block for block in targets if block.failed is None], ratio)
 
     def _fit_overall(self, state: RunState, targets: list[BlockState], ratio: float) -> None:
@@ -93,8 +104,10 @@ class Budget(Stage):
                     with block_guard(self, state, block):
                         # Shrink what the block keeps now: a crusher may have kept far less than its budget.
                         tokens = state.unit_tokens(block)
-                        kept = sum(tokens[i] for i in block.kept_indices())
-                        self._fit(block, state, min(self._block_budget(block, state, ratio), kept) * factor)
+                        kept = float(sum(tokens[i] for i in block.kept_indices()))
+                        if block.label in self.params.labels:
+                            kept = min(self._block_budget(block, state, ratio), kept)
+                        self._fit(block, state, kept * factor)
                 spent = sum(state.count_tokens(text(block)) for block in cut)
             before += fixed + spent
 
@@ -114,8 +127,12 @@ class Budget(Stage):
         candidates = block.kept_indices()
         if sum(tokens[i] for i in candidates) <= budget:
             return
-        chosen = within_budget(candidates, block.scores, tokens, block.pinned, budget)
-        keep = mask(len(document.units), chosen)
+        if block.label in self.params.labels:
+            chosen = within_budget(candidates, block.scores, tokens, block.pinned, budget)
+        else:  # a type whose structure its crusher chose: whole groups go
+            groups = document.groups()
+            chosen = groups_within_budget(candidates, block.scores, tokens, block.pinned, budget, groups)
+        keep = mask(len(document.units), chosen | document.implied(chosen))
         if document.unit_name == "lines":
             keep = fill_small_gaps(keep, tokens, MARKER_TOKENS)
         before = len(candidates)

@@ -48,6 +48,7 @@ import functools
 import json
 import math
 import re
+import shlex
 from bisect import bisect_right
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
@@ -137,26 +138,119 @@ def _stem(word: str) -> str | None:
 
 def argument_values(text: str) -> str:
     """The values of a tool call's JSON arguments, one per line: their keys (`command`, `path`,
-    `description`) name the tool's parameters, not what was asked for. Other text is read as it is."""
-    stripped = text.strip()
-    if not stripped.startswith("{") or too_deep(stripped):
-        return text
-    try:
-        parsed = json.loads(stripped)
-    except ValueError:
+    `description`) name the tool's parameters, not what was asked for. A shell command loses its
+    options' names (`--stat`, `-rn`; `--author=ada` keeps `ada`, see `command_words`). Other text is
+    read as it is."""
+    parsed = _json_arguments(text)
+    if parsed is None:
         return text
     return "\n".join(_leaves(parsed))
 
 
+def argument_programs(text: str) -> set[str]:
+    """The programs a tool call's shell commands run (`git`, `grep`, `head`), lower-cased: they name
+    the tool that made the output, not a part of it, so they score but never pin."""
+    parsed = _json_arguments(text)
+    programs: set[str] = set()
+    for command in _commands(parsed) if parsed is not None else ():
+        programs.update(word.lower() for word in command_words(command)[1])
+    return programs
+
+
+def _json_arguments(text: str) -> object | None:
+    stripped = text.strip()
+    if not stripped.startswith("{") or too_deep(stripped):
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+# The argument keys whose value is a shell command line.
+COMMAND_KEYS = frozenset({"command", "cmd", "script", "shell", "bash", "commandline", "command_line"})
+
+
 def _leaves(value: object) -> Iterator[str]:
+    for key, leaf in _keyed_leaves(value):
+        if isinstance(leaf, str) and key.lower() in COMMAND_KEYS:
+            yield command_words(leaf)[0]
+        elif leaf is not None and not isinstance(leaf, bool):
+            yield str(leaf)
+
+
+def _commands(value: object) -> Iterator[str]:
+    for key, leaf in _keyed_leaves(value):
+        if isinstance(leaf, str) and key.lower() in COMMAND_KEYS:
+            yield leaf
+
+
+def _keyed_leaves(value: object, key: str = "") -> Iterator[tuple[str, object]]:
+    """Every scalar of a JSON value with the key it sits under (a list's items under the list's)."""
     if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
+        for name, item in value.items():
+            yield from _keyed_leaves(item, str(name))
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
-    elif value is not None and not isinstance(value, bool):
-        yield str(value)
+            yield from _keyed_leaves(item, key)
+    else:
+        yield key, value
+
+
+# Where a new command starts in a shell line (and the shell's words after which one does), the
+# shell's words that open something else (a loop's variable, a case's word), and the words that
+# run the word after them.
+_COMMAND_BREAKS = frozenset(
+    {"|", "||", "&&", ";", "&", "(", ")", "$(", "`", "{", "}", "!"}
+    | {"do", "then", "else", "elif", "if", "while", "until", "done", "fi", "esac"}
+)
+_SHELL_OPENERS = frozenset({"for", "case", "select", "function"})
+_WRAPPERS = frozenset(
+    {"sudo", "env", "time", "nice", "nohup", "xargs", "exec", "command", "timeout", "watch"}
+)
+_CLUSTER = re.compile(r"-[A-Za-z]{1,4}")  # `-rn`, `-la`: letters that are each an option
+
+
+def command_words(command: str) -> tuple[str, list[str]]:
+    """(the command line without its options' names, the programs it runs; it holds them too).
+    `--name=value` keeps its value, `-Svalue` (an option letter with its value attached) keeps
+    `value`; a cluster of option letters (`-rn`), a count (`-50`) and `--name` go, and so do the
+    shell's own words (`if`, `for`, `do`, `done`). The program is a command's first word (after
+    `sudo`, `env`, `xargs` and the like, and after `|`, `&&`, `;`, `do`, `then`). A line the shell
+    could not split (an unclosed quote) is read as it is, with no program."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return command, []
+    words: list[str] = []
+    programs: list[str] = []
+    expect_program = True
+    for token in tokens:
+        if token in _COMMAND_BREAKS or set(token) <= set("|&;()<>"):
+            expect_program = True
+            continue
+        if expect_program and token in _SHELL_OPENERS:
+            expect_program = False
+            continue
+        if expect_program and "=" in token and not token.startswith("-"):
+            words.append(token.split("=", 1)[1])  # FOO=bar before the program
+            continue
+        if token.startswith("-") and len(token) > 1:
+            if token.startswith("--"):
+                value = token.split("=", 1)[1] if "=" in token else ""
+            else:
+                value = "" if _CLUSTER.fullmatch(token) or token[1:].isdigit() else token[2:]
+            if value:
+                words.append(value)
+            continue
+        if expect_program:
+            program = token.rsplit("/", 1)[-1]
+            programs.append(program)
+            expect_program = program in _WRAPPERS
+        words.append(token)
+    return " ".join(words), programs
 
 
 def query_terms(*texts: str) -> dict[str, bool]:
@@ -170,7 +264,8 @@ def request_terms(query: str, *arguments: str) -> list[Term]:
     each once, at most MAX_TERMS."""
     terms: dict[str, Term] = {}
     for text, asked in ((query, True), *((argument, False) for argument in arguments)):
-        for term in _terms_of(argument_values(text), asked):
+        programs = frozenset() if asked else frozenset(argument_programs(text))
+        for term in _terms_of(argument_values(text), asked, programs):
             held = terms.get(term.text)
             if held is None:
                 if len(terms) >= MAX_TERMS:
@@ -181,7 +276,7 @@ def request_terms(query: str, *arguments: str) -> list[Term]:
     return list(terms.values())
 
 
-def _terms_of(text: str, asked: bool) -> Iterator[Term]:
+def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) -> Iterator[Term]:
     quoted_words: set[str] = set()
     # What the user quotes names one thing; a command's shell quoting says nothing of the kind.
     for match in _QUOTED.finditer(text) if asked else ():
@@ -196,12 +291,14 @@ def _terms_of(text: str, asked: bool) -> Iterator[Term]:
             if lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered):
                 continue
             written_as_name = _is_written_as_name(candidate) or lowered in quoted_words
-            identifier = written_as_name or _is_identifier(candidate)
+            # A stem (`chang` of "changed") is a search pattern, not a word: it names nothing.
+            identifier = kind != "stem" and (written_as_name or _is_identifier(candidate))
             owner, member = _owner_and_member(candidate, text)
             # A stem only widens the search. A part of an argument (the directory or the name of the
-            # file read) names what was read, not one of its units; a part of the user's own term
-            # (`AbstractDataset` in `AbstractDataset.load`) is a term of its own.
-            derived = kind == "stem" or (kind == "part" and not asked)
+            # file read) names what was read, not one of its units, and so does the program a
+            # command runs (`git`, `grep`); a part of the user's own term (`AbstractDataset` in
+            # `AbstractDataset.load`) is a term of its own.
+            derived = kind == "stem" or (kind == "part" and not asked) or lowered in programs
             yield Term(lowered, identifier, derived, owner, member, written_as_name, asked)
 
 
@@ -265,20 +362,36 @@ def query_phrases(text: str) -> list[str]:
     """Words the request writes side by side ("default timeout"), lower-cased, each pair as a pattern
     that also finds it written as one identifier: default_timeout, DEFAULT_TIMEOUT_CONFIG,
     defaultTimeout, default-timeout. (A compound the request already joins, Floyd-Warshall, is
-    one term of its own.)"""
+    one term of its own.) Each pattern opens with its first word, so a search skips ahead to it;
+    the pair's short form is `phrase_short_form`."""
+    return [phrase_pattern(first, second) for first, second in phrase_pairs(text)]
+
+
+def phrase_pairs(text: str) -> list[tuple[str, str]]:
+    """The pairs of words `query_phrases` finds, lower-cased, in order, each once."""
     words = list(_WORD.finditer(text))
-    phrases: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for first, second in pairwise(words):
         between = text[first.end() : second.start()]
         if between != " ":
             continue
         pair = (first[0].lower(), second[0].lower())
-        if any(len(word) < 3 or word in _STOPWORDS for word in pair):
+        if any(len(word) < 3 or word in _STOPWORDS for word in pair) or pair in pairs:
             continue
-        pattern = rf"{pair[0]}[ \t_-]?{pair[1]}"
-        if pattern not in phrases:
-            phrases.append(pattern)
-    return phrases
+        pairs.append(pair)
+    return pairs
+
+
+def phrase_pattern(first: str, second: str) -> str:
+    """The pattern of a pair of words (see `query_phrases`)."""
+    return rf"{first}[ \t_-]?{second}"
+
+
+def phrase_short_form(first: str, second: str) -> str:
+    """A pair of words shortened to the first one's initial and a hyphen, as technical prose
+    shortens a kind of thing: "template strings" are `t-strings`, "format strings" `f-strings`.
+    Found where a word starts (`lines_holding` with a word-start check: not in `at-strings`)."""
+    return f"{first[0]}-{second}"
 
 
 class ScoreParams(StageParams):
@@ -383,8 +496,11 @@ class Score(Stage):
                 candidates.append((position, hits, term.asked and term.written_as_name, term.text))
         # Words the request puts side by side count again where a unit has them side by side,
         # in a phrase or joined into one identifier.
-        for phrase in query_phrases(block.block.query):
-            hits = sorted({bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)})
+        pairs = phrase_pairs(block.block.query)
+        shortened = [lines_holding(text, starts, phrase_short_form(*pair), _starts_a_word) for pair in pairs]
+        for phrase, short in zip(query_phrases(block.block.query), shortened, strict=True):
+            placed = {bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)}
+            hits = sorted(placed.union(short))
             if hits and len(hits) < count:
                 weight = math.log((count + 1) / (len(hits) + 0.5))
                 for i in hits:

@@ -6,7 +6,7 @@ from collections import Counter
 
 from headroom.content import parse
 from headroom.content.diff import ADDED, CONTEXT, FILE, HUNK, META, NOTE, REMOVED, DiffDocument
-from headroom.markers import find_summaries
+from headroom.markers import Hunks, find_summaries
 from tests.stages.crush.line_checks import check_lines, fixture
 
 REF = "0123456789abcdef"
@@ -45,10 +45,19 @@ def test_every_line_gets_its_kind_and_a_removed_line_reading_dashes_is_not_a_fil
     assert document.groups() == [range(4, 10), range(16, 19)]
 
 
-def test_file_headers_are_the_anchors_and_no_changed_line_is_an_error() -> None:
+def test_a_header_saying_more_than_its_path_is_an_anchor_and_no_changed_line_is_an_error() -> None:
     document = DiffDocument.parse(GIT_DIFF)
-    assert document.anchors() == {0, 1, 2, 3, 10, 11, 12, 13, 14, 15}
+    # The rename's header says what no list of paths does; the plain file's stays with its lines.
+    assert [section.plain for section in document.sections] == [True, False]
+    assert document.anchors() == {10, 11, 12, 13, 14, 15}
     assert document.error_signals() == [0.0] * len(document.units)
+
+
+def test_a_kept_line_implies_its_hunk_header_and_its_file_header() -> None:
+    document = DiffDocument.parse(GIT_DIFF)
+    assert document.implied({7}) == {0, 1, 2, 3, 4}
+    assert document.implied({17}) == {10, 11, 12, 13, 14, 15, 16}
+    assert document.implied(set()) == set()
 
 
 def test_a_plain_diff_u_with_timestamps_and_two_files() -> None:
@@ -115,18 +124,30 @@ def test_a_dropped_run_is_summarised_by_kind_of_line_and_names_its_file_when_its
         ("added", kinds[ADDED]),
         ("removed", kinds[REMOVED]),
         ("unchanged", kinds[CONTEXT]),
-        ("hunk_header", kinds[HUNK]),
+    ]
+    # Each hunk header is listed, with its ranges and function, instead of counted.
+    hunks = summary.entries["hunks"]
+    assert isinstance(hunks, Hunks)
+    assert [(path, ranges) for path, ranges, _ in hunks.hunks] == [
+        ("", document.units[i].split(" @@")[0].removeprefix("@@ ")) for i in body if document.kinds[i] == HUNK
     ]
     check_lines(text, rendered, REF)
-    # A run that also takes the next file's header names both files, with their lines.
+    # A collapsed section (a lock file) counts its hunk headers instead.
+    document.collapse([document.sections.index(lock)])
+    (counted,) = find_summaries(document.render(keep, REF))
+    assert "hunks" not in counted.entries and ("hunk_header", kinds[HUNK]) in counted.entries["kind"]
+    # A run that also takes the next file's header names it.
     following = document.sections[document.sections.index(lock) + 1]
     for index in range(lock.lines.start + 4, following.lines.stop):
         keep[index] = False
     (across,) = find_summaries(document.render(keep, REF))
-    assert across.entries["file"] == [
-        ("package-lock.json", len(body)),
-        (following.path, len(following.lines)),
-    ]
+    # The next file, header and all, is named by its hunks; the lock file by its place above.
+    assert following.plain and following.hunks
+    assert "file" not in across.entries
+    listed = across.entries["hunks"]
+    assert isinstance(listed, Hunks)
+    assert {path for path, _, _ in listed.hunks} == {following.path}
+    assert len(listed.hunks) == len(following.hunks)
 
 
 def test_diff_label_parses_to_a_diff_document() -> None:

@@ -61,8 +61,11 @@ def test_one_commit_around_a_patch_and_plain_diffs_are_diffs_with_the_log_a_less
     assert all(c.confidence < CERTAIN for c in detection.candidates[1:])
 
 
-def test_git_blame_is_not_a_one_line_log() -> None:
-    assert detect_label(text_of("blame_util.txt")) != "git_log"
+@pytest.mark.parametrize("name", ["blame_util.txt", "blame_core.txt"])
+def test_git_blame_is_code_under_its_columns_not_a_one_line_log(name: str) -> None:
+    detection = detect(text_of(name))
+    assert detection.label == "code" and detection.candidates[0].evidence == "blamed source lines"
+    assert "git_log" not in [c.label for c in detection.candidates]
 
 
 @pytest.mark.parametrize("name", FULL_FORMS)

@@ -106,3 +106,76 @@ def test_labels_param_limits_what_the_budget_may_cut() -> None:
     state, block = budget_block(LOG, "log")
     run_stage(Budget(BudgetParams(target_ratio=0.1, min_tokens=0, labels=["json_array"])), state)
     assert block.keep is None
+
+
+# Diffs and git logs: only an overall budget cuts them, and it keeps their structure ---------------
+
+
+def crushed_then_budgeted(name: str, label: str, question: str, max_tokens: int | None):
+    """A real diff or log (tests/git_material.py), scored and crushed, then through the budget."""
+    from headroom.stages.crush.diff import CrushDiff
+    from headroom.stages.crush.git_log import CrushGitLog
+    from headroom.stages.score import Score
+    from tests.git_material import saved
+
+    text = saved(name)
+    options = {} if max_tokens is None else {"max_tokens": max_tokens}
+    state = labelled(make_state(openai_tool_turn(text, question), **options), label)
+    run_stage(Score(), state)
+    run_stage(CrushDiff() if label == "diff" else CrushGitLog(), state)
+    block = tool_block(state)
+    crushed = kept_tokens(state, block)
+    run_stage(Budget(), state)
+    return state, block, text, crushed
+
+
+def test_a_diff_is_left_as_its_crusher_chose_unless_the_request_is_over_max_tokens() -> None:
+    state, block, _, crushed = crushed_then_budgeted(
+        "diff_three_files.txt", "diff", "What changed in the unicode escaping helpers?", None
+    )
+    assert kept_tokens(state, block) == crushed and not any(n.startswith("budget") for n in block.notes)
+
+
+def test_max_tokens_shrinks_a_diff_by_whole_hunks_keeping_or_listing_every_header() -> None:
+    from headroom.content.diff import HUNK
+    from headroom.markers import Hunks, find_summaries
+    from tests.stages.crush.line_checks import check_lines
+
+    question = "What changed in the unicode escaping helpers?"
+    _, _, _, crushed = crushed_then_budgeted("diff_three_files.txt", "diff", question, None)
+    state, block, text, _ = crushed_then_budgeted("diff_three_files.txt", "diff", question, crushed // 2)
+    assert kept_tokens(state, block) < crushed * 0.75
+    document = block.document
+    rendered = block.render()
+    kept = set(check_lines(text, rendered, block.ref))
+    listed = [
+        (path, ranges)
+        for summary in find_summaries(rendered)
+        if isinstance(hunks := summary.entries.get("hunks"), Hunks)
+        for path, ranges, _ in hunks.hunks
+    ]
+    for section in document.sections:
+        shown = set(section.header(document.kinds)) <= kept
+        for hunk in section.hunks:
+            if hunk.start in kept:
+                assert shown  # a kept hunk shows its file's header above it
+            else:
+                ranges = document.units[hunk.start].split(" @@")[0].removeprefix("@@ ")
+                assert ("" if shown else section.path, ranges) in listed
+                assert not any(i in kept for i in hunk)
+    assert any(document.kinds[i] == HUNK for i in kept)
+
+
+def test_max_tokens_shrinks_a_git_log_by_whole_commits() -> None:
+    from tests.stages.crush.line_checks import check_lines
+
+    question = "Which commits touched pyparsing/exceptions.py?"
+    _, _, _, crushed = crushed_then_budgeted("log_name_status.txt", "git_log", question, None)
+    state, block, text, _ = crushed_then_budgeted("log_name_status.txt", "git_log", question, crushed // 2)
+    assert 0 < kept_tokens(state, block) < crushed * 0.75
+    kept = set(check_lines(text, block.render(), block.ref))
+    document = block.document
+    touched = [c for c in document.commits if any(i in kept for i in c.lines)]
+    assert touched and len(touched) < len(document.commits)
+    for commit in touched:
+        assert set(commit.header) <= kept

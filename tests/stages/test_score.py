@@ -9,7 +9,14 @@ import pytest
 
 from headroom import samples
 from headroom.content.base import Key
-from headroom.stages.score import Score, ScoreParams, query_phrases, query_terms, request_terms
+from headroom.stages.score import (
+    Score,
+    ScoreParams,
+    phrase_pairs,
+    query_phrases,
+    query_terms,
+    request_terms,
+)
 from headroom.words import is_common_word
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.common import compressed
@@ -201,13 +208,28 @@ def test_words_side_by_side_in_the_request_find_the_identifier_that_joins_them()
 
 
 def test_query_phrases_pair_words_written_apart_but_not_a_joined_compound() -> None:
-    phrases = query_phrases("Where is httpx's default timeout defined? How does Floyd-Warshall pick?")
-    pattern = next(p for p in phrases if p.startswith("default"))
+    question = "Where is httpx's default timeout defined? How does Floyd-Warshall pick?"
+    pairs = phrase_pairs(question)
+    assert ("default", "timeout") in pairs
+    (pattern,) = (p for p, pair in zip(query_phrases(question), pairs, strict=True) if pair[0] == "default")
     for spelling in ("default timeout", "default_timeout", "defaulttimeout", "default-timeout"):
         assert re.search(pattern, spelling)
     assert not re.search(pattern, "default.timeout")  # an attribute of `default`, not one name
-    assert not any(p.startswith("floyd") for p in phrases)  # already one term: floyd-warshall
-    assert not any(p.startswith("the") or p.endswith("is") for p in phrases)  # stopwords pair nothing
+    assert not any(first == "floyd" for first, _ in pairs)  # already one term: floyd-warshall
+    assert not any(first == "the" or second == "is" for first, second in pairs)  # stopwords pair nothing
+
+
+def test_a_phrase_also_finds_its_first_word_shortened_to_an_initial_and_a_hyphen() -> None:
+    lines = [f"    rule {i}: keywords" for i in range(60)]
+    lines[10] = "    # non-raw f-strings and t-strings"
+    lines[20] = "    # f-strings only"
+    lines[30] = "    # the format-strings table"
+    lines[40] = "    # what-strings are"
+    block = score("\n".join(lines), "code", query="Are template strings highlighted?")
+    assert block.relevance is not None
+    assert block.relevance[10] == 1.0
+    # "strings" alone scores; the short form adds only where the initial starts a word
+    assert block.relevance[10] > block.relevance[20] == block.relevance[40] > 0
 
 
 def test_a_word_the_request_quotes_as_code_is_an_identifier() -> None:
@@ -483,3 +505,38 @@ def test_runs_of_words_end_at_punctuation_and_never_at_a_short_or_stop_word() ->
         run.split()[0] in ("it", "by", "does") or run.split()[-1] in ("it", "by", "use") for run in found
     )
     assert "handler policy" not in runs("Which retry handler, policy and mode?")
+
+
+@pytest.mark.parametrize(
+    ("command", "words", "programs"),
+    [
+        (
+            "git diff --stat HEAD~1 HEAD -- pygments/lexers/python.py && git diff HEAD~1 HEAD",
+            "git diff HEAD~1 HEAD pygments/lexers/python.py git diff HEAD~1 HEAD",
+            ["git", "git"],
+        ),
+        ("git log --author=ada -Sparse_impl -p -- src", "git log ada parse_impl src", ["git"]),
+        ("grep -rn 'def load' src/ | head -50", "grep def load src/ head", ["grep", "head"]),
+        ("sudo journalctl -u nginx --since=today", "sudo journalctl nginx today", ["sudo", "journalctl"]),
+        ("for f in *.pem; do openssl x509 -in $f; done", "f in *.pem openssl x509 $f", ["openssl"]),
+        ("if grep -q x f; then cat f; fi", "grep x f cat f", ["grep", "cat"]),
+        ("echo 'unclosed", "echo 'unclosed", []),
+    ],
+)
+def test_a_shell_command_loses_its_options_names_and_says_which_programs_it_runs(
+    command: str, words: str, programs: list[str]
+) -> None:
+    from headroom.stages.score import command_words
+
+    assert command_words(command) == (words, programs)
+
+
+def test_a_commands_options_are_no_terms_and_its_programs_pin_nothing() -> None:
+    terms = {term.text: term for term in request_terms("", '{"command": "git diff --stat -- setup.py"}')}
+    assert "stat" not in terms and "setup.py" in terms
+    assert terms["git"].derived and not terms["git"].pins
+    lines = [f"        return value_{i}" for i in range(60)]
+    lines[12] = "    @staticmethod"
+    lines[33] = "    url = 'https://github.com/pallets/click'"
+    block = score("\n".join(lines), "code", arguments={"command": "git diff --stat -- setup.py"})
+    assert not block.pinned & {12, 33}

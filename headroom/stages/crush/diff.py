@@ -1,34 +1,53 @@
 """crush.diff.v1: unified diffs (`git diff`, `git show`, `diff -u`), hunk by hunk.
 
-A hunk is the unit. What always stays, verbatim: every file header (`diff --git`, `index`,
-`---`/`+++`, mode and rename lines), every hunk header with its line counts (never rewritten),
-and a commit's header and message. Then, within a token budget (`target_ratio` of the diff,
-headers and markers included, scaled by bias; the changed lines get at least `min_tokens`
-whatever the headers cost), the hunks' changed lines:
+A hunk is the unit. What always stays: a commit's header and message, verbatim, and every file
+header and hunk header, in one of two forms. Verbatim, above the lines its file or hunk keeps
+(and always for a file whose header says more than its path: new, deleted, renamed, copied, a
+mode change, binary; and for a collapsed lock or generated file). Or, for a hunk that keeps no
+line, listed in the summary of the marker standing for it, by the line ranges it gave and the
+function git printed after them, with its file's path when the file keeps nothing either
+(`hunks: -27,16 +26,14 "class Lexer:", -58,11 +55,14, tests/t.py -3,7 +3,8`, see
+`headroom.markers.Hunks`).
+
+Why listed, not kept: a dropped hunk kept as its header and a marker of its own costs some
+seventy tokens, and a file keeping nothing some forty more for its four header lines, so a diff
+of many small hunks (a rename across a code base, a formatter's sweep) saved a quarter at best.
+Listed, a run of consecutive dropped hunks, across any number of plain files, is ONE marker,
+about ten tokens a hunk and a few a path: such diffs save about as much as any. Every hunk's
+place and its +/- counts stay readable without retrieving, and the lines by the hash.
+
+Then, within a token budget (`target_ratio` of the diff, headers and markers included, scaled by
+bias; the changed lines get at least `min_tokens` whatever the headers cost), the hunks' changed
+lines:
 
 - every hunk of a file the request or the tool call's arguments name (by path, file name or
   module name, or a directory holding it), when the term names at most half the files: one
   naming every file (`git diff -- jwt`) singles nothing out; and every hunk whose header (what
   git prints after the line counts: the enclosing function or class) holds an identifier the
-  request names (`SkipTo`, `decode` of `jwt.decode`; a plain word names no definition);
+  request names (`SkipTo`, `decode` of `jwt.decode`), or defines a name that is a plain word of
+  the request ("init": `func (c *Ring) init()`; but "lexer" names no `class PythonLexer`);
 - every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
   `TODO`, `FIXME`): rare, and never to be summarised away;
 - then the other hunks, best first: the request's terms in their changed lines or header (each
   by how few hunks hold it, a term in more than half of them weighing nothing, a name the
-  request gives three times a plain word), a line the request pins, an error word among the
-  changes. First the changed lines that define what the request names (`def name(`, `fn name`,
-  `class Name`), then the other changed lines its terms are in, each with a line on each side,
-  from the best-matching hunk down; then whole hunks by worth per token, so a small hunk that
+  request gives three times a plain word, and words it writes side by side as much as a name,
+  also when joined or shortened: "template strings" finds `t-strings`), a line the request
+  pins, an error word among the changes. A term naming the diffed files (`pygments`, `lexer`
+  of pygments/lexers/python.py, in any inflection) says which file, never which hunk, and
+  counts for none; nor do the tool call's programs, options and path parts (`git`, `--stat`).
+  First the changed lines that define what the request names (`def name(`, `fn name`, `class
+  Name`), then the other changed lines its terms are in, each with a line on each side, from
+  the best-matching hunk down; then whole hunks by worth per token, so a small hunk that
   matches comes before a long rewrite.
 
 A kept hunk keeps `context_lines` unchanged lines on each side of its changes (one, by default:
 the hunk header already says where it is and in which function, and unchanged lines are the
-cheapest thing to drop), plus unchanged lines the request matches. A hunk left out keeps its
-header; its body becomes one marker whose summary says which file's lines, of which kind
-(added, removed, unchanged), it stands for. Lock files and generated files (package-lock.json,
-yarn.lock, go.sum, *.min.js, dist/ ...) collapse to their file header plus a marker counting
-their lines. Every marker carries the hash that retrieves the whole diff. There is no faithful
-re-encoding that keeps lines verbatim: `lossless` leaves the diff whole, and `auto` is the selection.
+cheapest thing to drop), plus unchanged lines the request matches. A dropped run's summary also
+says which file's lines, of which kind (added, removed, unchanged), it stands for. Lock files
+and generated files (package-lock.json, yarn.lock, go.sum, *.min.js, dist/ ...) collapse to
+their file header plus a marker counting their lines (and their hunk headers). Every marker
+carries the hash that retrieves the whole diff. There is no faithful re-encoding that keeps
+lines verbatim: `lossless` leaves the diff whole, and `auto` is the selection.
 
 `git log -p` reuses these rules for the patches of the commits it keeps (`crush.git_log.v1`).
 """
@@ -41,15 +60,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from headroom.content.diff import CHANGES, CONTEXT, FILE, HUNK, META, NOTE, DiffDocument, FileSection
+from headroom.content.diff import CHANGES, CONTEXT, HUNK, META, NOTE, DiffDocument, FileSection
 from headroom.content.signals import ERROR_TERMS, Accept, line_starts, lines_holding, whole_word
 from headroom.params import param
 from headroom.registry import register
 from headroom.selection import scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
-from headroom.stages.crush.lines import GroupMatches, group_matches, narrow_to, relevant, starts_a_word
+from headroom.stages.crush.lines import (
+    GroupMatches,
+    group_matches,
+    narrow_to,
+    relevant,
+    starts_a_word,
+    word_family,
+)
 from headroom.stages.crush.scoring import request_identifiers, request_words
+from headroom.stages.score import phrase_pairs, phrase_pattern, phrase_short_form
+from headroom.tokens import approx_tokens
 
 GENERATED_PATHS = (
     # lock files
@@ -74,8 +102,10 @@ _DEFINITION = re.compile(
     r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(\w+)"
 )
 _HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
-# What a dropped hunk body costs in the output: its marker and the summary beside it.
+# What a dropped run costs in the output: its marker and the summary beside it.
 MARKER_COST = MARKER_TOKENS + 16
+# What a dropped hunk's header costs listed in its run's summary: `-27,16 +26,14 "def f():", `
+HUNK_LISTING_COST = 10
 ERROR_BONUS = 0.2  # an error word among a hunk's changes: less than one rare request term (0.4 and up)
 PIN_BONUS = 2.0  # a line the request pins
 
@@ -125,12 +155,14 @@ class CrushDiff(CrushStage):
         if self.params.policy == "lossless" or len(document.units) <= self.params.min_lines:
             return
         collapsed = collapsed_sections(document, self.params)
+        document.collapse(collapsed)
         meta = {i for i, kind in enumerate(document.kinds) if kind == META}
         chooser = PatchChooser(block, state, document, self.params)
         budget = diff_budget(block, state, self.params)
         spent = sum(chooser.tokens[i] for i in meta)
         chosen = meta | chooser.choose(range(len(document.sections)), collapsed, budget - spent)
-        narrow_to(block, state, chosen | block.pinned, self.name)
+        chosen |= block.pinned
+        narrow_to(block, state, chosen | document.implied(chosen), self.name)
         note_collapsed(block, document, collapsed, self.name)
 
 
@@ -176,8 +208,15 @@ class PatchChooser:
         self.params = params
         self.tokens = state.unit_tokens(block)
         self.reach = scaled(params.context_lines, block.bias)
-        self.terms = request_words(block)
-        self.names = frozenset(request_identifiers(block))
+        pairs = phrase_pairs(block.block.query)
+        # Words written side by side name one thing, also shortened: "template strings", `t-strings`.
+        short_forms = [phrase_short_form(*pair) for pair in pairs]
+        self.terms = [*request_words(block), *short_forms]
+        self.names = frozenset([*request_identifiers(block), *short_forms])
+        self.phrases = [phrase_pattern(*pair) for pair in pairs]
+        self._phrase_words = {phrase_pattern(*pair): pair for pair in pairs}
+        self._path_words = [path_words([section.path]) for section in document.sections]
+        self._ignored_for: dict[tuple[int, ...], dict[str, set[int]]] = {}
         # Only hunk headers and changed lines are searched for words: unchanged lines decide nothing.
         self.searched = [i for i, kind in enumerate(document.kinds) if kind == HUNK or kind in CHANGES]
         self.texts = [document.units[i] for i in self.searched]
@@ -190,7 +229,8 @@ class PatchChooser:
         self.error_words = self._found(lowered, ERROR_TERMS, whole_word)
 
     def choose(self, sections: Iterable[int], collapsed: set[int], budget: float) -> set[int]:
-        """Headers of `sections`, then their hunks' changes while they fit `budget` tokens."""
+        """File headers of `sections`, then their hunks' changes while they fit `budget` tokens. A
+        hunk keeps its header when any of its lines stay; a dropped one is listed in its run's marker."""
         document = self.document
         positions = list(sections)
         open_sections = [p for p in positions if p not in collapsed]
@@ -199,9 +239,11 @@ class PatchChooser:
             for p in open_sections
             for hunk in document.sections[p].hunks
         ]
-        chosen = {i for p in positions for i in document.sections[p].lines if document.kinds[i] == FILE}
-        chosen |= {hunk.lines.start for hunk in hunks}
-        spent = sum(self.tokens[i] for i in chosen) + MARKER_COST * len(hunks)
+        # A file whose header says more than its path (new, renamed, binary) and a collapsed file keep
+        # their header; a plain file's goes with its last kept line, listed in its run's marker.
+        chosen = {i for p in positions for i in fixed_header(document, p, collapsed)}
+        # Every hunk starts dropped: listed in its file's one marker.
+        spent: float = sum(self.tokens[i] for i in chosen) + skeleton_cost(document, open_sections)
         # A diff of many small hunks may spend its whole budget on headers and markers: the changed
         # lines always get `min_tokens` besides.
         budget = max(budget, spent + self.params.min_tokens * self.block.bias)
@@ -229,7 +271,7 @@ class PatchChooser:
                 )
                 if lines:
                     body = self._around(hunks[position], lines)
-                    cost = self._cost(body, chosen) + MARKER_COST * _runs_added(body, chosen)
+                    cost = self._cost(body, chosen)
                     if spent + cost <= budget:
                         spent += cost
                         chosen |= body
@@ -249,6 +291,24 @@ class PatchChooser:
             return set()  # a character whose lower case is longer moved the offsets
         return {self.searched[k] for word in words for k in lines_holding(lowered, self.starts, word, accept)}
 
+    def _ignored(self, hunks: list[Hunk]) -> dict[str, set[int]]:
+        """For each term and phrase, the hunks whose file it names (`pygments` and `lexer` for
+        pygments/lexers/python.py, in any inflection): there it says which file, never which of
+        its hunks (files are chosen by `named_sections`), so it counts for none of them; in the
+        other files' hunks it counts (`option` names docs/options.md, not click's `class Option`)."""
+        key = tuple(hunk.lines.start for hunk in hunks)
+        if key in self._ignored_for:
+            return self._ignored_for[key]
+        ignored: dict[str, set[int]] = {}
+        sections = sorted({hunk.section for hunk in hunks})
+        for term in [*self.terms, *self.names, *self.phrases]:
+            words = self._phrase_words.get(term, (term,))
+            naming = {p for p in sections if any(names_a_path(word, self._path_words[p]) for word in words)}
+            if naming:
+                ignored[term] = {position for position, hunk in enumerate(hunks) if hunk.section in naming}
+        self._ignored_for[key] = ignored
+        return ignored
+
     def _matches(self, hunks: list[Hunk]) -> GroupMatches:
         """The request's terms in each hunk's header and changed lines."""
         where = {
@@ -257,7 +317,16 @@ class PatchChooser:
             for index in (hunk.lines.start, *hunk.changes)
         }
         owner = [where.get(index, -1) for index in self.searched]
-        found = group_matches(self.texts, owner, len(hunks), self.terms, self.starts, self.names)
+        found = group_matches(
+            self.texts,
+            owner,
+            len(hunks),
+            self.terms,
+            self.starts,
+            self.names,
+            self.phrases,
+            self._ignored(hunks),
+        )
         lines = [{self.searched[k] for k in held} for held in found.lines]
         return GroupMatches(found.weights, lines)
 
@@ -274,15 +343,24 @@ class PatchChooser:
         }
 
     def _in_named_definitions(self, hunks: list[Hunk]) -> set[int]:
-        """Hunks whose header names, after its line counts, a function or class the request names
-        by an identifier (a term in at most half the hunk headers; a plain word such as "lexer"
-        names no definition)."""
+        """Hunks whose header names, after its line counts, a function or class the request names:
+        by an identifier (a term in at most half the hunk headers), or by a plain word that is the
+        defined name itself ("init" for `func (c *Ring) init()`; "lexer" names no `class
+        PythonLexer`), when at most half the hunks are in a definition of that name."""
         contexts = []
         for hunk in hunks:
             found = _HUNK_CONTEXT.match(self.document.units[hunk.lines.start])
             contexts.append(found[1] if found is not None else "")
-        matches = group_matches(contexts, range(len(hunks)), len(hunks), sorted(self.names))
-        return {position for position, lines in enumerate(matches.lines) if lines}
+        ignored = self._ignored(hunks)
+        matches = group_matches(contexts, range(len(hunks)), len(hunks), sorted(self.names), ignored=ignored)
+        named = {position for position, lines in enumerate(matches.lines) if lines}
+        words = set(self.terms)
+        defined: dict[str, set[int]] = {}
+        for position, context in enumerate(contexts):
+            for name in _DEFINITION.findall(context):
+                if name.lower() in words:
+                    defined.setdefault(name.lower(), set()).add(position)
+        return named.union(*(held for held in defined.values() if len(held) <= len(hunks) / 2))
 
     def _must_keep(self, hunk: Hunk) -> list[int]:
         return [i for i in hunk.changes if i in self.block.pinned or i in self.must_words]
@@ -304,9 +382,10 @@ class PatchChooser:
         return sorted(range(len(hunks)), key=key)
 
     def _body(self, hunk: Hunk, changes: Sequence[int]) -> set[int]:
-        """The changes with their notes and `reach` unchanged lines on each side, within the hunk."""
+        """The changes with their notes and `reach` unchanged lines on each side, within the hunk,
+        and the hunk's and its file's headers when any stay."""
         kinds = self.document.kinds
-        body: set[int] = set(changes)
+        body: set[int] = set(changes) | (self._headers(hunk) if changes else set())
         for index in changes:
             for step in (-1, 1):
                 position, walked = index + step, 0
@@ -325,8 +404,9 @@ class PatchChooser:
         return body
 
     def _around(self, hunk: Hunk, lines: Sequence[int]) -> set[int]:
-        """The lines with `reach` lines of any kind on each side, within the hunk's body."""
-        body: set[int] = set()
+        """The lines with `reach` lines of any kind on each side, within the hunk's body, and the
+        hunk's and its file's headers."""
+        body: set[int] = self._headers(hunk)
         for index in lines:
             low, high = (
                 max(hunk.lines.start + 1, index - self.reach),
@@ -335,8 +415,31 @@ class PatchChooser:
             body.update(range(low, high))
         return body
 
-    def _cost(self, lines: set[int], chosen: set[int]) -> int:
-        return sum(self.tokens[i] for i in lines if i not in chosen)
+    def _headers(self, hunk: Hunk) -> set[int]:
+        """A hunk's header and its file's."""
+        return {hunk.lines.start, *self.document.sections[hunk.section].header(self.document.kinds)}
+
+    def _cost(self, lines: set[int], chosen: set[int]) -> float:
+        """What keeping `lines` adds: their tokens, and a marker for each dropped run they split
+        in two, less the listing of each hunk header (and file path) they bring back."""
+        new = sorted(i for i in lines if i not in chosen)
+        document = self.document
+        kinds = document.kinds
+        cost: float = sum(self.tokens[i] for i in new)
+        cost -= HUNK_LISTING_COST * sum(1 for i in new if kinds[i] == HUNK)
+        starts = {section.lines.start: section for section in document.sections}
+        cost -= sum(path_listing_cost(starts[i].path) for i in new if i in starts)
+        return cost + MARKER_COST * sum(self._splits(first, last, chosen) for first, last in spans(new))
+
+    def _splits(self, first: int, last: int, chosen: set[int]) -> int:
+        """+1 when lines first..last fall inside a dropped run (splitting it), -1 when they join two
+        kept runs (closing the dropped run between), else 0. Meta lines count as kept."""
+        kinds = self.document.kinds
+
+        def kept(index: int) -> bool:
+            return not 0 <= index < len(kinds) or index in chosen or kinds[index] == META
+
+        return {(False, False): 1, (True, True): -1}.get((kept(first - 1), kept(last + 1)), 0)
 
     def _relevant_context(self, chosen: set[int], hunks: list[Hunk]) -> set[int]:
         """Unchanged lines the request matches, in hunks whose changes are kept."""
@@ -358,10 +461,41 @@ class PatchChooser:
         return kept
 
 
-def _runs_added(lines: set[int], chosen: set[int]) -> int:
-    """How many separate runs `lines` adds outside `chosen` (each may cost a marker)."""
-    new = sorted(i for i in lines if i not in chosen)
-    return sum(1 for k, index in enumerate(new) if k == 0 or new[k - 1] != index - 1)
+def spans(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """The (first, last) of each run of consecutive numbers in sorted `indices`."""
+    found: list[tuple[int, int]] = []
+    for index in indices:
+        if found and found[-1][1] == index - 1:
+            found[-1] = (found[-1][0], index)
+        else:
+            found.append((index, index))
+    return found
+
+
+def fixed_header(document: DiffDocument, position: int, collapsed: Iterable[int]) -> list[int]:
+    """The header lines a file keeps whatever stays of it: all of them for a file whose header says
+    more than its path (new, deleted, renamed, mode, binary) or that collapses; none for a plain one."""
+    section = document.sections[position]
+    return [] if section.plain and position not in collapsed else list(section.header(document.kinds))
+
+
+def path_listing_cost(path: str) -> int:
+    """What a path costs written in a run's summary."""
+    return approx_tokens(path) + 1
+
+
+def skeleton_cost(document: DiffDocument, sections: Iterable[int]) -> int:
+    """What the hunks of `sections` cost with every one dropped: each hunk header listed in its
+    run's summary, a plain file's path there too, and a marker per run (a run ends where a file
+    keeps its header)."""
+    cost = MARKER_COST
+    for position in sections:
+        section = document.sections[position]
+        if not section.hunks:
+            continue
+        cost += HUNK_LISTING_COST * len(section.hunks)
+        cost += path_listing_cost(section.path) if section.plain else MARKER_COST
+    return cost
 
 
 def named_sections(block: BlockState, document: DiffDocument, positions: Sequence[int]) -> set[int]:
@@ -374,8 +508,10 @@ def named_by_request(terms: Sequence[str], paths_of: dict[int, list[str]]) -> se
     """The keys whose paths a request term names, counting only terms that name at most half of
     them: a term naming every file (`-- jwt` in `git diff -- jwt`) or most of them singles none out."""
     named: set[int] = set()
+    names_of = {key: [path_names(path) for path in paths] for key, paths in paths_of.items()}
     for term in terms:
-        hits = {key for key, paths in paths_of.items() if any(names_path(term, path) for path in paths)}
+        bare = term.strip("/")
+        hits = {key for key, names in names_of.items() if any(bare in held for held in names)}
         if hits and len(hits) <= len(paths_of) / 2:
             named |= hits
     return named
@@ -383,14 +519,42 @@ def named_by_request(terms: Sequence[str], paths_of: dict[int, list[str]]) -> se
 
 def names_path(term: str, path: str) -> bool:
     """Whether a (lower-cased) request term names a path: the path itself or its tail, its file name,
-    its module name (`api_jwt` for jwt/api_jwt.py), or a directory it sits in."""
-    lowered = path.lower()
-    name = lowered.rsplit("/", 1)[-1]
-    stem = name.split(".", 1)[0]
-    term = term.strip("/")
-    if term in (lowered, name, stem) or lowered.endswith("/" + term):
-        return True
-    return lowered.startswith(term + "/") or f"/{term}/" in lowered
+    its module name (`api_jwt` for jwt/api_jwt.py), or a directory it sits in (or a run of them)."""
+    return term.strip("/") in path_names(path)
+
+
+def path_names(path: str) -> frozenset[str]:
+    """Every run of a path's parts (`src/jwt/api_jwt.py`: src, jwt, src/jwt, jwt/api_jwt.py, ...),
+    and its file name up to the first dot, lower-cased: each names it (`names_path`)."""
+    parts = path.lower().split("/")
+    runs = {"/".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)}
+    return frozenset({*runs, parts[-1].split(".", 1)[0]})
+
+
+def path_words(paths: Iterable[str]) -> frozenset[str]:
+    """The roots (`word_root`) of the words the paths are made of: each directory, file name, file
+    name up to its first dot and extension, lower-cased (`pygments/lexers/python.py`: pygments,
+    lexer, python.py, python, py)."""
+    words: set[str] = set()
+    for path in paths:
+        for part in path.lower().split("/"):
+            if part:
+                words.update(word_root(word) for word in (part, *part.split(".")) if word)
+    return frozenset(words)
+
+
+def names_a_path(term: str, words: frozenset[str]) -> bool:
+    """Whether a request term, or a stem of it, is one of a diff's path words, or a path ending in one."""
+    return word_root(term) in words or word_root(term.strip("/").rsplit("/", 1)[-1]) in words
+
+
+def word_root(word: str) -> str:
+    """A word with its inflections taken off while any are (`testings`, `testing` and `test`, or
+    `pyparsing` and its stem `pypars`, share one)."""
+    shorter = word_family(word)
+    while shorter != word:
+        word, shorter = shorter, word_family(shorter)
+    return word
 
 
 def is_generated(path: str, patterns: list[str]) -> bool:

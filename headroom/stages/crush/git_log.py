@@ -9,15 +9,19 @@ names (by a term that names the files of at most half the commits). Then the bes
 budget (`target_ratio` of the log, at least `min_tokens`, scaled by bias).
 
 A kept commit keeps its header whole (the sha line with its refs, `Merge:`, `Author:`, the dates
-and the subject line), then as the budget allows its message, its stat summary and up to
-`max_files` of its file lines (those the request names first). A run of dropped commits becomes
-one marker in place, with a summary of how many commits it held, the days they span, their
-authors and their signals. In `git log -p` a kept commit brings its patch's file and hunk
-headers (and a marker for each hunk body), so commits are chosen with that cost, within half the
-budget (at least `min_tokens`); the kept commits' patches share the rest under the diff rules
-of `crush.diff.v1`: every file header and hunk header, the best hunks' changed lines, lock and
-generated files collapsed. There is no faithful re-encoding of a log: `lossless` leaves it
-whole, and `auto` is the selection.
+and the subject line) and, whatever the budget, the --name-status, --stat or --name-only lines
+the request points to: those named by the most specific request term naming any (by path, file
+name, module name or directory, a rename by either path; `packaging/tags.py` rather than
+`packaging`, which names a dozen), or all of them when it has at most `few_files`. Then, best
+commit first, as the budget allows, its message and stat summary and up to `max_files` of its
+file lines (those the request names first), or its message alone. A run of dropped commits
+becomes one marker in place, with a summary of how many commits it held, the days they span,
+their authors and their signals. In `git log -p` a kept commit brings its patch's file headers
+and a marker per file listing its hunk headers, so commits are chosen with that cost, within
+half the budget (at least `min_tokens`); the kept commits' patches share the rest under the diff
+rules of `crush.diff.v1`: every file header, every hunk header kept or listed, the best hunks'
+changed lines, lock and generated files collapsed. There is no faithful re-encoding of a log:
+`lossless` leaves it whole, and `auto` is the selection.
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ from headroom.stages.crush.diff import (
     DiffParams,
     PatchChooser,
     collapsed_sections,
+    fixed_header,
     named_by_request,
-    names_path,
     note_collapsed,
+    path_names,
+    skeleton_cost,
 )
 from headroom.stages.crush.lines import group_matches, narrow_to
 from headroom.stages.crush.scoring import request_identifiers, request_words
@@ -45,6 +51,12 @@ from headroom.stages.crush.scoring import request_identifiers, request_words
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}
 HEADER_SHARE = 0.5  # in `git log -p`, the share of the budget commit headers may take
 MIN_SHA = 7  # a request term this long made of hex digits may be a sha prefix
+
+
+def _rename_paths(line: str) -> list[str]:
+    """The paths of a --name-status or --raw line after its status (a rename's or copy's two)."""
+    fields = line.split("\t")
+    return [field.strip() for field in fields[1:]] if len(fields) > 1 else []
 
 
 class GitLogParams(DiffParams):
@@ -58,6 +70,12 @@ class GitLogParams(DiffParams):
     )
     max_files: int = param(
         10, ge=0, description="File lines a kept commit lists (those the request names first; scaled)"
+    )
+    few_files: int = param(
+        4,
+        ge=0,
+        description="A kept commit with at most this many file lines keeps them all with its header"
+        " (scaled); one with more keeps those the request names",
     )
 
 
@@ -96,12 +114,14 @@ class CommitChooser:
         self.collapsed: set[int] = set()
         self.terms = request_words(block)
         self.names = frozenset(request_identifiers(block))
+        self._named: dict[int, dict[int, int]] = {}
 
     def choose(self) -> set[int]:
         document = self.document
         budget = max(self.params.min_tokens, self.params.target_ratio * sum(self.tokens)) * self.block.bias
         patched = bool(document.sections)
         self.collapsed = collapsed_sections(document, self.params)
+        document.collapse(self.collapsed)
         # In `git log -p` a kept commit brings its patch's file and hunk headers, and a marker
         # for each hunk body: the commits take at most half the budget with those, the hunks the rest.
         frame_budget = max(budget * HEADER_SHARE, min(budget, self.params.min_tokens)) if patched else budget
@@ -110,36 +130,31 @@ class CommitChooser:
         must = self._must_keep()
         for position in sorted(must):
             spent += self._take(position, self._header(position), chosen) + self._skeleton_cost(position)
+        # Best first, each commit as full as the budget allows: with its message and file lines,
+        # with its message, or its header alone (a commit kept whatever the budget has that already).
         for position in self._ranked():
-            if position in must:
-                continue
-            header = self._header(position)
-            for lines in (header | self._details(position), header):
-                cost = self._cost(lines, chosen) + MARKER_COST + self._skeleton_cost(position)
-                if spent + cost <= frame_budget:
-                    spent += self._take(position, lines, chosen) + self._skeleton_cost(position)
+            skeleton = 0 if position in must else self._skeleton_cost(position)  # counted already
+            marker = 0 if position in must else MARKER_COST
+            for lines in self._fullest_first(position):
+                if spent + self._cost(lines, chosen) + skeleton + marker <= frame_budget:
+                    spent += self._take(position, lines, chosen) + skeleton
                     break
-        for position in sorted(must):  # the commits kept whatever the budget show their details as it allows
-            details = self._details(position)
-            if spent + self._cost(details, chosen) <= frame_budget:
-                spent += self._take(position, details, chosen)
         if patched:
             skeletons = sum(self._skeleton_cost(position) for position in self.kept)
             chosen |= self._patches(budget - spent + skeletons)
         return chosen
 
     def _skeleton_cost(self, position: int) -> int:
-        """What a commit's patch costs with every hunk body dropped: file and hunk headers, markers."""
+        """What a commit's patch costs with every hunk dropped: the file headers that stay whatever
+        (`fixed_header`), the hunks (and plain files) listed in markers."""
         document = self.document
         commit = document.commits[position]
-        cost = 0
-        for index, section in enumerate(document.sections):
-            if section.lines.start not in commit.lines:
-                continue
-            hunks = [] if index in self.collapsed else section.hunks
-            headers = [i for i in section.lines if document.kinds[i] == FILE] + [h.start for h in hunks]
-            cost += sum(self.tokens[i] for i in headers) + MARKER_COST * max(1, len(hunks))
-        return cost
+        sections = [p for p, section in enumerate(document.sections) if section.lines.start in commit.lines]
+        if not sections:
+            return 0
+        fixed = sum(self.tokens[i] for p in sections for i in fixed_header(document, p, self.collapsed))
+        listed = [p for p in sections if p not in self.collapsed]
+        return fixed + skeleton_cost(document, listed) + MARKER_COST * (len(sections) - len(listed))
 
     def _take(self, position: int, lines: set[int], chosen: set[int]) -> int:
         cost = self._cost(lines, chosen)
@@ -152,21 +167,48 @@ class CommitChooser:
         return sum(self.tokens[i] for i in lines if i not in chosen)
 
     def _header(self, position: int) -> set[int]:
-        return set(self.document.commits[position].header)
-
-    def _details(self, position: int) -> set[int]:
-        """A commit's message, stat summary and first `max_files` file lines, named ones first."""
+        """What a kept commit always keeps: its header, and the file lines the request names (all of
+        them when it has at most `few_files`)."""
         commit = self.document.commits[position]
-        details = set(commit.message)
+        if len(commit.file_lines) <= scaled(self.params.few_files, self.block.bias):
+            return set(commit.header) | set(commit.file_lines)
+        named = self._named_files(position)
+        closest = min(named.values(), default=0)
+        return set(commit.header) | {index for index, hits in named.items() if hits == closest}
+
+    def _fullest_first(self, position: int) -> list[set[int]]:
+        """A commit's header with its message, stat summary and first `max_files` file lines (named
+        ones first); with its message and stat summary; alone."""
+        commit = self.document.commits[position]
+        header = self._header(position)
+        described = header | set(commit.message)
         if commit.stat_summary is not None:
-            details.add(commit.stat_summary)
-        terms = self.terms
-        files = sorted(
-            commit.file_lines,
-            key=lambda i: (not any(names_path(term, commit.file_lines[i]) for term in terms), i),
-        )
-        details.update(files[: scaled(self.params.max_files, self.block.bias)])
-        return details
+            described.add(commit.stat_summary)
+        named = self._named_files(position)
+        files = sorted(commit.file_lines, key=lambda i: (named.get(i, len(commit.file_lines) + 1), i))
+        return [described | set(files[: scaled(self.params.max_files, self.block.bias)]), described, header]
+
+    def _named_files(self, position: int) -> dict[int, int]:
+        """The commit's file lines whose paths (both of a rename's) a request term names, each with
+        how many of them the most specific such term names: `packaging/tags.py` names one where
+        `packaging` names a dozen. A term naming more than half of them names none. Read once."""
+        if position in self._named:
+            return self._named[position]
+        commit = self.document.commits[position]
+        lines = self.document.diff_lines()
+        paths = {
+            index: [path_names(p) for p in (*_rename_paths(lines[index]), path)]
+            for index, path in commit.file_lines.items()
+        }
+        named: dict[int, int] = {}
+        for term in self.terms:
+            bare = term.strip("/")
+            hits = [i for i, held in paths.items() if any(bare in names for names in held)]
+            if hits and len(hits) <= len(paths) / 2:
+                for index in hits:
+                    named[index] = min(named.get(index, len(hits)), len(hits))
+        self._named[position] = named
+        return named
 
     def _must_keep(self) -> set[int]:
         """Commits holding a pinned line, named by a sha prefix, or touching a file the request names."""

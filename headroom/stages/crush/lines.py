@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from headroom.content.signals import line_starts, lines_holding
@@ -93,15 +95,20 @@ def group_matches(
     terms: Sequence[str],
     starts: list[int] | None = None,
     names: frozenset[str] = frozenset(),
+    phrases: Sequence[str] = (),
+    ignored: Mapping[str, Collection[int]] | None = None,
 ) -> GroupMatches:
     """Match `terms` where they start a word in the lines each group owns (`owner[i]`: the group of
     line i, or -1 for a line no group counts). A term family found in more than half the groups
     tells them apart no better than chance and weighs nothing; a rarer one weighs log((n+1)/(k+1/2)),
     more in a group where more of its lines hold it, and NAME_WEIGHT times that when one of its
-    terms is in `names` (an identifier: it names one thing). `starts`: the lines' offsets, when known."""
+    terms is in `names` (an identifier: it names one thing). `phrases` (patterns of words the
+    request writes side by side, `score.query_phrases`) count as names: two words together name
+    one thing. `ignored`: per term or phrase, groups where it does not count. `starts`: the
+    lines' offsets, when known."""
     weights = [0.0] * groups
     lines: list[set[int]] = [set() for _ in range(groups)]
-    if not groups or not terms:
+    if not groups or not (terms or phrases):
         return GroupMatches(weights, lines)
     joined = "\n".join(units)
     text = joined.lower()
@@ -110,10 +117,20 @@ def group_matches(
     starts = starts if starts is not None else line_starts(units)
     found: dict[str, dict[int, set[int]]] = {}
     named = {word_family(term) for term in terms if term in names}
+    ignored = ignored or {}
     for term in terms:
         family = found.setdefault(word_family(term), {})
+        skip = ignored.get(term, ())
         for line in lines_holding(text, starts, term, starts_a_word):
-            if owner[line] >= 0:
+            if owner[line] >= 0 and owner[line] not in skip:
+                family.setdefault(owner[line], set()).add(line)
+    for pattern in phrases:
+        family = found.setdefault(pattern, {})
+        named.add(pattern)
+        skip = ignored.get(pattern, ())
+        for match in re.finditer(pattern, text):
+            line = bisect_right(starts, match.start()) - 1
+            if owner[line] >= 0 and owner[line] not in skip:
                 family.setdefault(owner[line], set()).add(line)
     for family_name, held in found.items():
         if not held or len(held) > groups / 2:

@@ -21,6 +21,7 @@ from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
 from headroom.stages.score import _STOPWORDS, Score, ScoreParams, query_terms
+from headroom.stages.score import request_terms as score_terms
 
 _OWN_SIGNALS_ONLY = ScoreParams.trusted({"relevance_weight": 0.0, "pin_needles": False})
 
@@ -47,16 +48,22 @@ def request_terms(block: BlockState) -> list[str]:
 _PASCAL_CASE = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 # A capitalised word after a lower-case word and a space or a comma: a name in running text.
 _NAME_IN_SENTENCE = re.compile(r"(?<=[a-z,] )([A-Z][A-Za-z0-9_]{2,})\b")
+# Words too common in tool output to search for, but a name when capitalised inside a sentence
+# ("what changed in File?": the class `File`).
+_NAMES_WHEN_CAPITALISED = frozenset(
+    "file files error errors log logs list item items line lines json".split()
+)
 
 
 def request_words(block: BlockState) -> list[str]:
     """The request's terms for matching groups of lines: every term of the user's question, and the
-    identifiers (paths, shas, versions, names) of the tool call's arguments; its plain words
-    (`git`, `diff`, `head`) name the command, not what was asked about."""
+    identifiers (paths, shas, versions, names) of the tool call's arguments, whole; its plain words
+    (`diff`, `head`), the programs it runs (`git`), its options (`--stat`) and the parts of its
+    paths name the command and what it read, not what was asked about."""
     call = block.block.tool_call
     asked = query_terms(block.block.query)
-    given = query_terms(call.arguments) if call is not None else {}
-    words = set(asked) | {term for term, is_identifier in given.items() if is_identifier}
+    given = [term.text for term in score_terms("", call.arguments) if term.pins] if call is not None else []
+    words = set(asked) | set(given)
     return sorted(words, key=lambda term: (-len(term), term))
 
 
@@ -64,12 +71,19 @@ def request_identifiers(block: BlockState) -> list[str]:
     """The request's terms that name one thing (`parse_impl`, `parseImpl`, `SkipTo`, `api_jwt.py`,
     `3.1.0`), and the last part of a dotted one (`decode` of `jwt.decode`): what can name a
     definition. A capitalised word with a capital inside (`SkipTo`, `HashMap`), or one capitalised
-    inside a sentence ("the signature of Factory"), is a name; a sentence's first word is not."""
+    inside a sentence ("the signature of Factory", "what changed in File?": a word too common in
+    tool output to search for, but not when capitalised), is a name; a sentence's first word is
+    not. The tool call gives its whole identifiers (not its programs, options or path parts)."""
     call = block.block.tool_call
     texts = [block.block.query, call.arguments if call is not None else ""]
-    found = {**(query_terms(texts[1]) if call is not None else {}), **query_terms(texts[0])}
+    given = {term.text: term.pins for term in score_terms("", texts[1])} if call is not None else {}
+    found = {**given, **query_terms(texts[0])}
     names = {word.lower() for text in texts for word in _PASCAL_CASE.findall(text)}
-    names |= {word.lower() for word in _NAME_IN_SENTENCE.findall(texts[0]) if word.lower() not in _STOPWORDS}
+    names |= {
+        word.lower()
+        for word in _NAME_IN_SENTENCE.findall(texts[0])
+        if word.lower() not in _STOPWORDS or word.lower() in _NAMES_WHEN_CAPITALISED
+    }
     for term, is_identifier in found.items():
         if is_identifier:
             names.add(term)

@@ -443,3 +443,44 @@ def test_a_long_function_holding_a_pinned_line_keeps_that_line_not_its_body() ->
     kept = set(block.kept_indices())
     assert {pinned - 1, pinned, pinned + 1} & set(longest.body) <= kept
     assert not set(longest.body) <= kept
+
+
+# git blame: code under a commit, author, date and number on every line ----------------------------
+
+
+def most_recently_changed_function(blame: str) -> tuple[str, int, list[int]]:
+    """The function whose lines the most commits after the import (`^` marks the boundary commit)
+    changed, read from the raw blame: (its name, its `def` line, those lines)."""
+    lines = blame.split("\n")
+    defs = [(i, m[1]) for i, line in enumerate(lines) if (m := re.search(r"\) \s*def (\w+)\(", line))]
+    found = []
+    for (start, name), (stop, _) in zip(defs, [*defs[1:], (len(lines), "")], strict=True):
+        changed = [i for i in range(start, stop) if lines[i] and not lines[i].startswith("^")]
+        found.append((len(changed), -start, name, changed))
+    _, start, name, changed = max(found)
+    return name, -start, changed
+
+
+def test_git_blame_is_read_as_code_and_the_named_function_keeps_its_commit_columns() -> None:
+    from tests.git_material import saved
+
+    blame = saved("blame_core.txt")
+    name, start, changed = most_recently_changed_function(blame)
+    messages = openai_tool_turn(
+        blame,
+        f"Who last changed {name}, and in which commit?",
+        tool="bash",
+        arguments={"command": "git blame -L 1,900 pyparsing/core.py"},
+    )
+    store = MemoryStore()
+    result = compress(messages, store=store, trace=True)
+    output = result.messages[-1]["content"]
+    row = next(r for r in result.trace.rows() if r["stage"] == "classify" and r["message"] == 3)
+    assert row["label"] == "code" and "blamed source lines" in row["candidates"]
+    assert any("python by ast" in note for note in result.transforms_applied)  # parsed without the columns
+    kept = output.split("\n")
+    lines = blame.split("\n")
+    assert lines[start] in kept and all(lines[i] in kept for i in changed)  # verbatim, columns and all
+    assert len(output) < 0.8 * len(blame)
+    (ref,) = {marker.hash for marker in find_markers(output)}
+    assert retrieve(ref, store) == blame

@@ -11,7 +11,7 @@ import pytest
 
 from headroom import compress, retrieve
 from headroom.content.diff import ADDED, CHANGES, CONTEXT, FILE, HUNK, REMOVED, DiffDocument
-from headroom.markers import find_markers, find_summaries
+from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.stages.crush.diff import GENERATED_PATHS, CrushDiff, DiffParams, is_generated
 from headroom.stages.crush.scoring import request_identifiers
 from headroom.stages.score import Score
@@ -205,28 +205,67 @@ def test_a_big_diff_saves_half_and_keeps_the_lines_a_question_about_a_function_n
     assert count_tokens(block.render()) <= 0.5 * count_tokens(text)
 
 
-def test_every_file_header_and_hunk_header_stays_and_each_dropped_hunk_body_is_marked_under_it() -> None:
-    text = git_fixture("diff_three_files.txt")
+def hunk_header_parts(line: str) -> tuple[str, str]:
+    """(the line ranges, the function after them) of a hunk header, read from the raw line."""
+    found = re.match(r"^@@ (.*?) @@ ?(.*)$", line)
+    assert found is not None, line
+    return found[1], found[2].strip()
+
+
+def listed_hunks(
+    document: DiffDocument, keep: set[int], first: int, last: int
+) -> tuple[tuple[str, str, str], ...]:
+    """What a marker over lines first..last (from 0) must list: each hunk header in it, with its
+    file's path when that file's `diff --git` line is not kept, read from the raw lines."""
+    listed = []
+    for section in document.sections:
+        for hunk in section.hunks:
+            if first <= hunk.start <= last:
+                path = "" if section.lines.start in keep else section.path
+                listed.append((path, *hunk_header_parts(document.units[hunk.start])))
+    return tuple(listed)
+
+
+@pytest.mark.parametrize("name", ["diff_three_files.txt", "show_results.txt"])
+def test_every_header_stays_or_is_listed_and_a_run_of_dropped_hunks_is_one_marker(name: str) -> None:
+    text = git_fixture(name)
     block = crushed(text, "What changed in the unicode escaping helpers?")
     document = block.document
     assert isinstance(document, DiffDocument)
     rendered = block.render()
     kept = set(check_lines(text, rendered, block.ref))
-    assert {i for i, kind in enumerate(document.kinds) if kind in (FILE, HUNK)} <= kept
-    lines = rendered.split("\n")
-    for hunk in (h for section in document.sections for h in section.hunks):
-        if not any(i in kept for i in hunk[1:]):
-            below = lines[lines.index(document.units[hunk.start]) + 1]
-            (marker,) = find_markers(below)
-            assert (marker.first, marker.last) == (hunk.start + 2, hunk.stop)
-            for summary in find_summaries(below):
-                body = Counter(document.kinds[i] for i in hunk[1:])
+    # A file keeps its whole header, or nothing at all (its hunks are listed with its path).
+    for section in document.sections:
+        header = set(section.header(document.kinds))
+        assert header <= kept or not any(i in kept for i in section.lines), section.path
+    markers = [(marker, line) for line in rendered.split("\n") for marker in find_markers(line)]
+    dropped_hunks = sum(1 for s in document.sections for h in s.hunks if h.start not in kept)
+    for section in document.sections:
+        for hunk in section.hunks:
+            if hunk.start in kept:
+                assert set(section.header(document.kinds)) <= kept  # a kept hunk shows its file
+            else:
+                assert not any(i in kept for i in hunk)  # a hunk keeps its header when any line stays
+    # Every marker lists the headers it covers, and no more; consecutive dropped hunks share one.
+    listed_total, listing_markers = 0, 0
+    for marker, line in markers:
+        expected = listed_hunks(document, kept, marker.first - 1, marker.last - 1)
+        entries = find_summaries(line)[0].entries if expected else {}
+        listing = entries.get("hunks")
+        assert (listing.hunks if isinstance(listing, Hunks) else ()) == expected
+        listed_total += len(expected)
+        listing_markers += bool(expected)
+        body = Counter(document.kinds[i] for i in range(marker.first - 1, marker.last))
+        for summary in find_summaries(line):
+            if "kind" in summary.entries:
                 assert dict(counts(summary, "kind")) == {
                     name: body[kind]
                     for kind, name in ((ADDED, "added"), (REMOVED, "removed"), (CONTEXT, "unchanged"))
                     if body[kind]
                 }
-    assert count_tokens(rendered) < 0.6 * count_tokens(text)
+    assert listed_total == dropped_hunks
+    assert listing_markers < dropped_hunks
+    assert count_tokens(rendered) < 0.5 * count_tokens(text)
 
 
 def test_every_hunk_of_the_file_the_question_names_is_kept_whole() -> None:
@@ -283,3 +322,188 @@ def test_the_changed_lines_get_their_floor_and_the_lines_defining_what_is_named_
 def test_the_names_a_request_gives(question: str, names: set[str]) -> None:
     state = make_state(openai_tool_turn("x", question))
     assert set(request_identifiers(tool_block(state))) == names
+
+
+# What the request says picks hunks, not what it says about the file or the command -----------------
+
+
+def chosen_lines(text: str, question: str, command: str, **params: Any) -> set[int]:
+    messages = openai_tool_turn(text, question, tool="bash", arguments={"command": command})
+    state = labelled(make_state(messages), "diff")
+    run_stage(Score(), state)
+    run_stage(CrushDiff(DiffParams(**params)), state)
+    return set(tool_block(state).kept_indices())
+
+
+@pytest.mark.parametrize("name", ["diff_u_testing.txt", "diff_u_constructor.txt"])
+def test_words_naming_the_diffed_file_and_the_commands_options_choose_no_hunk(name: str) -> None:
+    text = git_fixture(name)
+    (path,) = {section.path for section in DiffDocument.parse(text).sections}
+    package, module = path.removesuffix(".py").split("/")
+    question = "Which lines changed in the loader?"
+    plain = chosen_lines(text, question, f"diff -u {path}")
+    # The file's own names (its directory, its module, in other inflections) and the command's
+    # program and options say which file, never which hunk: the same lines stay.
+    naming = f"Which lines changed in the loader? ({path}; {package}, {module}s)"
+    assert chosen_lines(text, naming, f"diff -u {path}") == plain
+    assert chosen_lines(text, question, f"git diff --stat --no-color HEAD~1 HEAD -- {path}") == plain
+
+
+def one_hunk_word(text: str) -> tuple[str, list[int]]:
+    """A common word (it pins nothing) that the changed lines of exactly one hunk hold, in at least
+    two of them, and no path names; with those lines. Read from the raw diff, before compressing."""
+    from headroom.words import is_common_word
+
+    document = DiffDocument.parse(text)
+    holders: dict[str, dict[int, list[int]]] = {}
+    for number, hunk in enumerate(h for section in document.sections for h in section.hunks):
+        for i in hunk:
+            if document.kinds[i] in CHANGES:
+                for word in set(re.findall(r"\b[a-z]{6,}\b", document.units[i].lower())):
+                    holders.setdefault(word, {}).setdefault(number, []).append(i)
+    paths = " ".join(section.path for section in document.sections).lower()
+    candidates = sorted(
+        (word, lines)
+        for word, held in holders.items()
+        if len(held) == 1 and is_common_word(word) and word not in paths
+        for lines in held.values()
+        if len(lines) >= 2
+    )
+    return candidates[len(candidates) // 2]
+
+
+@pytest.mark.parametrize("name", ["diff_three_files.txt", "show_results.txt"])
+@pytest.mark.parametrize(("target_ratio", "min_tokens"), [(0.2, 300), (0.3, 600), (0.4, 600), (0.25, 0)])
+def test_the_lines_a_plain_word_of_the_question_picks_survive_any_nearby_budget(
+    name: str, target_ratio: float, min_tokens: int
+) -> None:
+    text = git_fixture(name)
+    word, lines = one_hunk_word(text)
+    # The question also names the package, as a user would: a word every hunk's file is under.
+    package = DiffDocument.parse(text).sections[0].path.split("/")[0]
+    kept = chosen_lines(
+        text,
+        f"Which {package} lines changed for the {word} handling?",
+        "git diff",
+        target_ratio=target_ratio,
+        min_tokens=min_tokens,
+    )
+    assert set(lines) <= kept, word
+
+
+@pytest.mark.parametrize("name", ["show_results.txt", "show_merge.txt"])
+def test_a_git_show_read_as_a_diff_keeps_the_commit_header_and_message_whatever_the_budget(name: str) -> None:
+    text = git_fixture(name)
+    header = [line for line in text.split("\n") if line.startswith(("commit ", "Author:", "Date:", "Merge:"))]
+    sha = header[0].split()[1]
+    messages = openai_tool_turn(
+        text, f"Who made {sha[:10]}, and when?", tool="bash", arguments={"command": f"git show {sha[:10]}"}
+    )
+    result = compress(messages, store=MemoryStore(), trace=True)
+    row = next(r for r in result.trace.rows() if r["stage"] == "classify" and r["message"] == 3)
+    output = result.messages[-1]["content"].split("\n")
+    assert all(line in output for line in header), row["label"]
+    if row["label"] == "diff":  # a commit's message is meta: a diff keeps it whole
+        before_patch = text.split("\ndiff --")[0].split("\n")
+        assert all(line in output for line in before_patch if line.startswith("    "))
+
+
+def test_a_sweep_of_one_small_hunk_per_file_saves_half_listing_every_file_it_drops() -> None:
+    text = git_fixture("show_sweep.txt")  # `from __future__ import annotations` in 107 modules
+    assert count_tokens(text) > 5000
+    document = DiffDocument.parse(text)
+    named = next(s for s in document.sections if s.path == "oauthlib/oauth2/rfc6749/errors.py")
+    block = crushed(text, f"Did {named.path} get the future import too?")
+    rendered = block.render()
+    kept = set(check_lines(text, rendered, block.ref))
+    assert {i for i in named.lines} <= kept  # the file the question names, whole
+    listed = {
+        path
+        for summary in find_summaries(rendered)
+        if isinstance(hunks := summary.entries.get("hunks"), Hunks)
+        for path, _, _ in hunks.hunks
+    }
+    for section in document.sections:
+        if not any(i in kept for i in section.lines):
+            assert section.path in listed  # a file that keeps nothing is named in the marker over it
+    assert count_tokens(rendered) <= 0.5 * count_tokens(text)
+    # Consecutive files that keep nothing share one marker.
+    assert len(find_markers(rendered)) < 0.2 * len(document.sections)
+
+
+def commit_with_common_word_definition(log: str) -> tuple[str, str, list[str]]:
+    """From a `git log -p`, read before compressing: the first commit with a hunk whose header's
+    definition is named by a common word (`class Dict`), as a one-commit patch; the name; and
+    the changed lines of the hunks in that definition."""
+    from headroom.words import is_common_word
+
+    for commit in re.split(r"(?m)^(?=commit [0-9a-f]{40})", log):
+        hunks = re.split(r"(?m)^(?=@@ |diff --git )", commit)
+        for hunk in hunks:
+            found = re.match(r"@@ .*? @@.*\b(?:def|class) (\w+)", hunk)
+            if found and is_common_word(found[1].lower()):
+                name = found[1]
+                changed = [
+                    line
+                    for h in hunks
+                    if re.match(rf"@@ .*? @@.*\b(?:def|class) {name}\b", h)
+                    for line in h.split("\n")[1:]
+                    if line.startswith(("+", "-")) and line[1:].strip()
+                ]
+                return commit, name, changed
+    raise AssertionError("no such hunk")
+
+
+def test_a_plain_word_that_is_the_name_of_a_hunks_definition_keeps_that_hunk_whatever_the_budget() -> None:
+    patch, name, changed = commit_with_common_word_definition(git_fixture("log_p_core.txt"))
+    question = f"What changed in {name.lower()} in this commit?"  # lower case: a plain word
+    kept = {
+        patch.split("\n")[i]
+        for i in chosen_lines(patch, question, "git show", target_ratio=0.05, min_tokens=50)
+    }
+    assert changed and all(line in kept for line in changed)
+
+
+def word_naming_one_file_found_in_anothers_changes(text: str) -> tuple[str, list[int]]:
+    """A word of one file's path (`testing` of pyparsing/testing.py) that the changed lines of a
+    hunk in another file hold, with those lines: read from the raw diff."""
+    from headroom.stages.crush.diff import path_words
+
+    document = DiffDocument.parse(text)
+    for section in document.sections:
+        for word in sorted(w for w in path_words([section.path]) if len(w) >= 4 and w.isalpha()):
+            lines = [
+                i
+                for other in document.sections
+                if word not in path_words([other.path])
+                for hunk in other.hunks
+                for i in hunk
+                if document.kinds[i] in CHANGES and re.search(rf"\b{word}", document.units[i].lower())
+            ]
+            if lines:
+                return word, lines
+    raise AssertionError("no such word")
+
+
+def test_a_word_naming_one_file_weighs_nothing_in_its_hunks_and_counts_in_another_files() -> None:
+    from headroom.stages.crush.diff import Hunk, PatchChooser
+
+    text = git_fixture("diff_three_files.txt")
+    word, lines = word_naming_one_file_found_in_anothers_changes(text)
+    messages = openai_tool_turn(text, f"Which changed lines are about {word}ing?", tool="bash")
+    state = labelled(make_state(messages), "diff")
+    run_stage(Score(), state)
+    block = tool_block(state)
+    document = block.document
+    assert isinstance(document, DiffDocument)
+    chooser = PatchChooser(block, state, document, DiffParams())
+    hunks = [
+        Hunk(p, hunk, [i for i in hunk if document.kinds[i] in CHANGES])
+        for p, section in enumerate(document.sections)
+        for hunk in section.hunks
+    ]
+    matches = chooser._matches(hunks)
+    holding = {position for position, hunk in enumerate(hunks) if set(lines) & set(hunk.lines)}
+    named = {p for p, section in enumerate(document.sections) if word in section.path}
+    assert holding and all(matches.weights[p] > 0 and set(lines) & matches.lines[p] for p in holding)
+    assert all(matches.weights[p] == 0 for p, hunk in enumerate(hunks) if hunk.section in named)

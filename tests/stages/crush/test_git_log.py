@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
-from headroom.content.diff import CHANGES, FILE, HUNK
+from headroom.content.diff import CHANGES, HUNK
 from headroom.content.git_log import GitLogDocument
-from headroom.markers import find_markers, find_summaries
+from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.stage import BlockState
 from headroom.stages.crush.git_log import CrushGitLog, GitLogParams
 from headroom.store import MemoryStore
@@ -144,19 +144,34 @@ def test_each_dropped_run_counts_its_commits_and_their_authors(name: str) -> Non
             assert sum(count for _, count in summary.entries["author"]) == len(inside)  # type: ignore[misc]
 
 
-def test_a_kept_commits_patch_keeps_every_file_and_hunk_header_and_a_dropped_ones_keeps_none() -> None:
+@pytest.mark.parametrize("target_ratio", [0.1, GitLogParams().target_ratio])
+def test_a_kept_commits_patch_keeps_or_lists_every_file_and_hunk_header_and_a_dropped_ones_keeps_none(
+    target_ratio: float,
+) -> None:
     name = "log_p_core.txt"
     block = crush(
-        name, "When did SkipTo.parseImpl change, and what changed in it?", "git log -p -- pyparsing/core.py"
+        name,
+        "When did SkipTo.parseImpl change, and what changed in it?",
+        "git log -p -- pyparsing/core.py",
+        target_ratio=target_ratio,
     )
     kept = kept_of(block, name)
     document = commits(block)
     kept_commits = [c for c in document.commits if c.header.start in kept]
-    assert 0 < len(kept_commits) < len(document.commits)
+    assert 0 < len(kept_commits) <= len(document.commits)
+    if target_ratio < GitLogParams().target_ratio:
+        assert len(kept_commits) < len(document.commits)
+    listed = listed_hunk_headers(block.render())
     for commit in document.commits:
-        headers = [i for i in commit.lines if document.kinds[i] in (FILE, HUNK)]
         if commit in kept_commits:
-            assert set(headers) <= kept
+            for section in (s for s in document.sections if s.lines.start in commit.lines):
+                header = set(section.header(document.kinds))
+                # A file shows its header above what it keeps, or keeps nothing and is listed by path.
+                assert header <= kept or (
+                    not any(i in kept for i in section.lines) and section.path in listed
+                )
+            for i in (i for i in commit.lines if document.kinds[i] == HUNK and i not in kept):
+                assert document.units[i].split(" @@")[0].removeprefix("@@ ") in listed
         else:
             assert not any(i in kept for i in commit.lines)
     # The hunks git says are in class SkipTo, in the commits kept, keep their changes.
@@ -165,6 +180,16 @@ def test_a_kept_commits_patch_keeps_every_file_and_hunk_header_and_a_dropped_one
             if "class SkipTo" in document.units[hunk.start] and hunk.start in kept:
                 assert all(i in kept for i in hunk if document.kinds[i] in CHANGES)
     assert count_tokens(block.render()) < 0.5 * count_tokens(text_of(name))
+
+
+def listed_hunk_headers(rendered: str) -> list[str]:
+    """The line ranges of the hunk headers the summaries of a rendering list, and their paths."""
+    found: list[str] = []
+    for summary in find_summaries(rendered):
+        hunks = summary.entries.get("hunks")
+        if isinstance(hunks, Hunks):
+            found.extend(part for path, ranges, _ in hunks.hunks for part in (path, ranges) if part)
+    return found
 
 
 def test_lossless_and_short_logs_are_left_whole() -> None:
@@ -213,3 +238,49 @@ def test_renames_mode_changes_and_binary_files_keep_their_file_headers() -> None
             assert all(i in kept for i in section.lines)  # rename, mode and Binary lines are its header
     renamed = next(s for s in document.sections if s.path == "yaml/c_yaml.py")
     assert set(renamed.lines) <= kept
+
+
+def rename_of(text: str, old_path: str) -> tuple[str, list[str]]:
+    """The --name-status line renaming `old_path` and the header lines (sha, Author, Date) of the
+    commit holding it, read from the raw log before anything is compressed."""
+    header: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith("commit "):
+            header = [line]
+        elif line.startswith(("Author:", "Date:")):
+            header.append(line)
+        elif re.match(rf"^R\d+\t{re.escape(old_path)}\t", line):
+            return line, header
+    raise AssertionError(f"no rename of {old_path}")
+
+
+@pytest.mark.parametrize("max_files", [0, GitLogParams().max_files])
+def test_a_kept_commit_keeps_the_file_line_the_question_names_among_many(max_files: int) -> None:
+    name = "log_name_status_src_layout.txt"
+    text = text_of(name)
+    rename, header = rename_of(text, "yaml/constructor.py")
+    block = crush(
+        name,
+        "Our script imports yaml/constructor.py by path and broke. Where did it move to, who moved it, when?",
+        "git log --name-status",
+        max_files=max_files,  # the file lines a kept commit lists as the budget allows
+    )
+    rendered = block.render().split("\n")
+    check_lines(text, block.render(), block.ref)
+    assert rename in rendered and all(line in rendered for line in header)
+    document = commits(block)
+    moved = next(c for c in document.commits if rename in [document.units[i] for i in c.lines])
+    if max_files == 0:  # the named one of the commit's 17 renames (and a neighbour a marker would outweigh)
+        assert len([i for i in moved.file_lines if i in block.kept_indices()]) < len(moved.file_lines) / 2
+
+
+def test_a_kept_commit_with_few_file_lines_keeps_them_all() -> None:
+    name = "log_name_status_src_layout.txt"
+    block = crush(
+        name, "Who brought util.py to 3.3.3?", "git log --name-status", target_ratio=0.05, min_tokens=0
+    )
+    document = commits(block)
+    kept = set(block.kept_indices())
+    for commit in document.commits:
+        if commit.header.start in kept and len(commit.file_lines) <= GitLogParams().few_files:
+            assert set(commit.file_lines) <= kept
