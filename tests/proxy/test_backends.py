@@ -1,0 +1,624 @@
+"""The cloud backends: an Anthropic Messages body in, litellm's call to the provider, Anthropic out.
+
+litellm runs unchanged against loopback stubs of each provider's wire format
+(tests/proxy/provider_stubs.py): Bedrock InvokeModel with AWS SigV4 and event-stream frames,
+Vertex AI rawPredict / streamRawPredict behind a service account whose token endpoint is the
+stub, Azure OpenAI and OpenRouter chat completions with SSE. Credentials come from the
+environment, as in production. Each test reads what the stub received, in the provider's own
+format, and parses what came back with the `anthropic` SDK's own types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import pytest
+from anthropic.types import Message, RawMessageStreamEvent
+from pydantic import TypeAdapter
+
+from headroom.proxy import backends
+from headroom.proxy.backends import check_backend, litellm_upstream, provider_model
+from headroom.proxy.config import LITELLM_BACKENDS, ProxyConfig
+from headroom.proxy.upstream import UpstreamFailure, UpstreamReply
+from tests.proxy.provider_stubs import ProviderStub, Script, ToolCall
+from tests.stub_upstream import RecordedRequest
+
+STREAM_EVENT = TypeAdapter(RawMessageStreamEvent)
+# What a compressed tool result looks like when it reaches the backend: a kept line, a marker
+# for what was dropped, quotes, a tab and non-ASCII text; it must reach the provider unchanged.
+COMPRESSED = (
+    'ERROR checkout failed for "ord-10187":\tcard declined — retry later\n'
+    "[... 1,204 lines omitted; headroom_retrieve hash=3f9a0c1d2e ...]\n"
+    "INFO shutdown complete"
+)
+TOOLS = [
+    {
+        "name": "read_log",
+        "description": "Read a log file",
+        "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+    }
+]
+REPLY_TOOL = ToolCall("read_log", {"path": "/var/log/app/payments.log"}, id="toolu_reply_1")
+
+
+def request_body(model: str, *, stream: bool, **extra: Any) -> bytes:
+    """An agent's second turn: it called a tool, the (compressed) result goes back."""
+    messages = [
+        {"role": "user", "content": "Why did order ord-10187 fail?"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Reading the checkout log."},
+                {"type": "tool_use", "id": "toolu_1", "name": "read_log", "input": {"path": "checkout.log"}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": COMPRESSED}],
+        },
+    ]
+    body = {
+        "model": model,
+        "max_tokens": 512,
+        "system": "You are on call.",
+        "messages": messages,
+        "tools": TOOLS,
+    }
+    return json.dumps({**body, "stream": stream, **extra}).encode()
+
+
+# --- each backend: its settings, its environment, how its wire format reads -----------------
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    client_model: str  # what the client sends
+    wire_model: str  # where the provider's name for it shows in the request (path or body)
+    region: str | None
+    wire: str  # "anthropic" (the body stays Anthropic's) or "chat" (translated to chat completions)
+    base_path: str = ""  # appended to the stub's URL for --backend-api-url
+
+
+BACKENDS = {
+    "bedrock": Backend(
+        "bedrock",
+        "claude-3-5-sonnet-20240620",
+        "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "us-east-1",
+        "anthropic",
+    ),
+    "vertex_ai": Backend(
+        "vertex_ai", "claude-sonnet-4-20250514", "claude-sonnet-4@20250514", "us-east5", "anthropic"
+    ),
+    "azure": Backend("azure", "claude-deployment", "claude-deployment", None, "chat"),
+    "openrouter": Backend(
+        "openrouter",
+        "claude-3-5-sonnet-20241022",
+        "anthropic/claude-3.5-sonnet",
+        None,
+        "chat",
+        base_path="/api/v1",
+    ),
+}
+
+
+def vertex_credentials(stub: ProviderStub, folder: Path) -> Path:
+    """A Google service account with a fresh key, whose token endpoint is the stub."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    account = {
+        "type": "service_account",
+        "project_id": "stub-project",
+        "private_key_id": "stub",
+        "private_key": pem,
+        "client_email": "stub@stub-project.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": f"{stub.url}/token",
+    }
+    path = folder / "service-account.json"
+    path.write_text(json.dumps(account))
+    return path
+
+
+CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_BEDROCK_RUNTIME_ENDPOINT",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "VERTEXAI_PROJECT",
+    "VERTEXAI_LOCATION",
+    "AZURE_API_KEY",
+    "AZURE_API_BASE",
+    "AZURE_API_VERSION",
+    "OPENROUTER_API_KEY",
+    "OPENROUTER_API_BASE",
+    backends.MODEL_MAP_ENV,
+)
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[ProviderStub]:
+    with ProviderStub() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def vertex_key_file(stub: ProviderStub, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("google.auth", reason="litellm needs google-auth for Vertex AI credentials")
+    return vertex_credentials(stub, tmp_path_factory.mktemp("vertex"))
+
+
+@pytest.fixture
+def provider(stub: ProviderStub) -> Iterator[ProviderStub]:
+    stub.requests.clear()
+    stub.script = Script()
+    yield stub
+
+
+@pytest.fixture(params=list(BACKENDS))
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return BACKENDS[request.param]
+
+
+@pytest.fixture
+def environment(
+    monkeypatch: pytest.MonkeyPatch, backend: Backend, provider: ProviderStub, vertex_key_file: Path
+) -> dict[str, str]:
+    """The provider's credentials in the environment, where litellm reads them."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    values = {
+        "bedrock": {"AWS_ACCESS_KEY_ID": "AKIDSTUBSTUBSTUBSTUB", "AWS_SECRET_ACCESS_KEY": "stub-secret"},
+        "vertex_ai": {
+            "GOOGLE_APPLICATION_CREDENTIALS": str(vertex_key_file),
+            "VERTEXAI_PROJECT": "stub-project",
+        },
+        "azure": {"AZURE_API_KEY": "azure-stub-key", "AZURE_API_VERSION": "2024-10-21"},
+        "openrouter": {"OPENROUTER_API_KEY": "sk-or-stub-key"},
+    }[backend.name]
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def config_for(backend: Backend, stub: ProviderStub, **changes: Any) -> ProxyConfig:
+    settings = {
+        "backend": backend.name,
+        "region": backend.region,
+        "backend_api_url": stub.url + backend.base_path,
+    }
+    return ProxyConfig(**(settings | changes)).check()
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+async def call(
+    config: ProxyConfig, body: bytes, headers: list[tuple[str, str]] | None = None
+) -> UpstreamReply:
+    return await litellm_upstream(config, headers or [])(body)
+
+
+async def call_and_read(config: ProxyConfig, body: bytes) -> tuple[UpstreamReply, bytes]:
+    reply = await call(config, body)
+    return reply, await reply.read()
+
+
+# --- reading what the provider received ---------------------------------------------------
+
+
+def tool_results_sent(backend: Backend, sent: dict[str, Any]) -> dict[str, str]:
+    """Tool call id -> the result text, as the provider's format carries it."""
+    if backend.wire == "anthropic":
+        return {
+            block["tool_use_id"]: block["content"]
+            for message in sent["messages"]
+            if isinstance(message["content"], list)
+            for block in message["content"]
+            if block.get("type") == "tool_result"
+        }
+    return {m["tool_call_id"]: _chat_text(m["content"]) for m in sent["messages"] if m["role"] == "tool"}
+
+
+def tool_calls_sent(backend: Backend, sent: dict[str, Any]) -> list[str]:
+    if backend.wire == "anthropic":
+        return [
+            block["id"]
+            for message in sent["messages"]
+            if isinstance(message["content"], list)
+            for block in message["content"]
+            if block.get("type") == "tool_use"
+        ]
+    return [call["id"] for m in sent["messages"] for call in m.get("tool_calls") or []]
+
+
+def _chat_text(content: Any) -> str:
+    return content if isinstance(content, str) else "".join(part["text"] for part in content)
+
+
+def model_request(provider: ProviderStub) -> RecordedRequest:
+    [request] = provider.provider_requests()
+    return request
+
+
+def assert_received(backend: Backend, request: RecordedRequest, *, stream: bool) -> dict[str, Any]:
+    sent = request.json()
+    assert backend.wire_model in request.path or sent.get("model") == backend.wire_model
+    assert tool_results_sent(backend, sent) == {"toolu_1": COMPRESSED}
+    assert tool_calls_sent(backend, sent) == ["toolu_1"]
+    if backend.name == "bedrock":
+        assert request.path.endswith("/invoke-with-response-stream" if stream else "/invoke")
+    if backend.name == "vertex_ai":
+        assert request.path.endswith(":streamRawPredict" if stream else ":rawPredict")
+    if backend.wire == "chat":
+        assert sent.get("stream", False) is stream
+    return sent
+
+
+def parse_sse(body: bytes) -> list[tuple[str | None, dict[str, Any]]]:
+    events = []
+    for block in body.decode().replace("\r\n", "\n").split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[len("event:") :].strip()
+            elif line.startswith("data:"):
+                data.append(line[len("data:") :].strip())
+        if data:
+            events.append((name, json.loads("\n".join(data))))
+    return events
+
+
+def assemble(events: list[tuple[str | None, dict[str, Any]]]) -> dict[str, Any]:
+    """Anthropic's event sequence checked step by step and put together as the message it streams."""
+    kinds = [event["type"] for _, event in events]
+    assert kinds[0] == "message_start" and kinds[-1] == "message_stop"
+    assert kinds.count("message_start") == 1 and kinds.count("message_stop") == 1
+    assert kinds[-2] == "message_delta"
+    message = STREAM_EVENT.validate_python(events[0][1]).message.model_dump()  # type: ignore[union-attr]
+    open_blocks: dict[int, dict[str, Any]] = {}
+    partial: dict[int, str] = {}
+    for name, raw in events:
+        event = STREAM_EVENT.validate_python(raw)  # each one a valid event of the SDK's
+        assert name == event.type
+        if event.type == "content_block_start":
+            assert event.index == len(message["content"]) and event.index not in open_blocks
+            open_blocks[event.index] = event.content_block.model_dump()
+            partial[event.index] = ""
+        elif event.type == "content_block_delta":
+            block = open_blocks[event.index]
+            if event.delta.type == "text_delta":
+                block["text"] += event.delta.text
+            elif event.delta.type == "input_json_delta":
+                partial[event.index] += event.delta.partial_json
+        elif event.type == "content_block_stop":
+            block = open_blocks.pop(event.index)
+            if block["type"] == "tool_use" and partial[event.index]:
+                block["input"] = json.loads(partial[event.index])
+            message["content"].append(block)
+        elif event.type == "message_delta":
+            message["stop_reason"] = event.delta.stop_reason
+            message["usage"]["output_tokens"] = event.usage.output_tokens
+    assert not open_blocks, "a content block was never closed"
+    return message
+
+
+def assert_reply_content(content: list[Any], script: Script) -> None:
+    texts = [block for block in content if block["type"] == "text"]
+    tools = [block for block in content if block["type"] == "tool_use"]
+    assert "".join(block["text"] for block in texts) == script.text
+    assert script.tool is not None
+    assert [(t["id"], t["name"], t["input"]) for t in tools] == [
+        (script.tool.id, script.tool.name, script.tool.input)
+    ]
+
+
+# --- the calls ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_json_call_reaches_the_provider_in_its_format_and_answers_an_anthropic_message(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    provider.script = Script(tool=REPLY_TOOL, usage=(123, 45))
+    reply, body = run(
+        call_and_read(config_for(backend, provider), request_body(backend.client_model, stream=False))
+    )
+
+    assert reply.status == 200 and reply.media_type == "application/json"
+    message = Message.model_validate_json(body)
+    assert message.role == "assistant" and message.stop_reason == "tool_use"
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (123, 45)
+    assert_reply_content([block.model_dump() for block in message.content], provider.script)
+    assert_received(backend, model_request(provider), stream=False)
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_streamed_call_answers_anthropics_event_sequence(backend: Backend, provider: ProviderStub) -> None:
+    provider.script = Script(tool=REPLY_TOOL, usage=(321, 54))
+    reply, body = run(
+        call_and_read(config_for(backend, provider), request_body(backend.client_model, stream=True))
+    )
+
+    assert reply.status == 200 and reply.is_stream
+    message = assemble(parse_sse(body))
+    assert message["stop_reason"] == "tool_use" and message["usage"]["output_tokens"] == 54
+    assert_reply_content(message["content"], provider.script)
+    assert_received(backend, model_request(provider), stream=True)
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_stream_is_relayed_as_litellm_produces_it_not_buffered(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    """The provider holds back everything after its first event until the client has that event."""
+    release = threading.Event()
+    provider.script = Script(tool=REPLY_TOOL, hold=release)
+
+    async def first_chunk_then_rest() -> tuple[bytes, bytes]:
+        reply = await call(config_for(backend, provider), request_body(backend.client_model, stream=True))
+        chunks = reply.chunks()
+        first = await asyncio.wait_for(anext(chunks), timeout=10)
+        release.set()
+        rest = b"".join([chunk async for chunk in chunks])
+        await reply.aclose()
+        return first, rest
+
+    first, rest = run(first_chunk_then_rest())
+    assert first.startswith(b"event: message_start")
+    assert b"message_stop" not in first and b"message_stop" in rest
+
+
+# --- credentials and where the call goes ---------------------------------------------------------
+
+
+@pytest.mark.usefixtures("environment")
+def test_the_providers_credentials_come_from_the_environment_and_the_clients_key_stays_here(
+    backend: Backend, provider: ProviderStub, environment: dict[str, str]
+) -> None:
+    client_headers = [("x-api-key", "sk-ant-client-secret"), ("authorization", "Bearer sk-ant-client-secret")]
+    reply = run(
+        call(config_for(backend, provider), request_body(backend.client_model, stream=False), client_headers)
+    )
+    run(reply.aclose())
+
+    headers = model_request(provider).headers
+    assert "sk-ant-client-secret" not in json.dumps(headers)
+    if backend.name == "bedrock":  # SigV4-signed with the environment's key
+        assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDSTUBSTUBSTUBSTUB/")
+        assert "/us-east-1/bedrock/aws4_request" in headers["authorization"]
+    if backend.name == "vertex_ai":  # a token from the service account's token endpoint
+        assert headers["authorization"] == "Bearer stub-access-token"
+        assert "/projects/stub-project/locations/us-east5/" in model_request(provider).path
+    if backend.name == "azure":
+        assert headers["api-key"] == environment["AZURE_API_KEY"]
+    if backend.name == "openrouter":
+        assert headers["authorization"] == f"Bearer {environment['OPENROUTER_API_KEY']}"
+
+
+@pytest.mark.usefixtures("environment")
+def test_body_fields_named_like_litellm_options_cannot_redirect_the_call(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    elsewhere = f"http://127.0.0.1:{free_port()}"
+    body = request_body(
+        backend.client_model,
+        stream=False,
+        api_base=elsewhere,
+        aws_bedrock_runtime_endpoint=elsewhere,
+        api_key="attacker",
+        mock_response="not from the provider",
+    )
+    reply, answer = run(call_and_read(config_for(backend, provider), body))
+
+    assert reply.status == 200
+    assert Message.model_validate_json(answer).content[0].text == provider.script.text  # type: ignore[union-attr]
+    sent = model_request(provider)
+    assert "attacker" not in sent.body.decode() and "attacker" not in json.dumps(sent.headers)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("status", [400, 429])
+def test_a_provider_error_keeps_its_status_in_anthropics_error_shape(
+    backend: Backend, provider: ProviderStub, status: int
+) -> None:
+    provider.script = Script(status=status, error_message="the model refused: quota")
+    for stream in (False, True):
+        reply, body = run(
+            call_and_read(config_for(backend, provider), request_body(backend.client_model, stream=stream))
+        )
+        assert reply.status == status and reply.media_type == "application/json"
+        error = json.loads(body)
+        assert error["type"] == "error"
+        assert error["error"]["type"] == ("invalid_request_error" if status == 400 else "rate_limit_error")
+        assert "the model refused: quota" in error["error"]["message"]
+    assert len(provider.provider_requests()) == 2, (
+        "one provider call per request: the client decides on retries"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.usefixtures("environment")
+def test_an_unreachable_provider_is_a_connect_failure(backend: Backend, provider: ProviderStub) -> None:
+    config = config_for(
+        backend, provider, backend_api_url=f"http://127.0.0.1:{free_port()}{backend.base_path}"
+    )
+    with pytest.raises(UpstreamFailure) as caught:
+        run(call(config, request_body(backend.client_model, stream=False)))
+    assert caught.value.kind == "connect" and caught.value.status == 502
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_provider_slower_than_the_read_timeout_is_a_timeout(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    provider.script = Script(delay=3.0)
+    config = config_for(backend, provider, read_timeout=0.5)
+    with pytest.raises(UpstreamFailure) as caught:
+        run(call(config, request_body(backend.client_model, stream=False)))
+    assert caught.value.kind == "timeout" and caught.value.status == 504
+    assert len(provider.provider_requests()) == 1
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_stream_broken_midway_ends_in_an_error_after_what_arrived(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    """Native routes (Bedrock, Vertex) raise `UpstreamFailure` from the body, and `relay` ends the
+    client's stream with Anthropic's error event; litellm's chat translation writes that event itself."""
+    provider.script = Script(tool=REPLY_TOOL, break_after=3)
+
+    async def read_until_broken() -> tuple[bytes, UpstreamFailure | None]:
+        reply = await call(config_for(backend, provider), request_body(backend.client_model, stream=True))
+        received, failure = b"", None
+        try:
+            async for chunk in reply.chunks():
+                received += chunk
+        except UpstreamFailure as raised:
+            failure = raised
+        await reply.aclose()
+        return received, failure
+
+    received, failure = run(read_until_broken())
+    events = parse_sse(received)
+    assert events[0][0] == "message_start" and "message_stop" not in [name for name, _ in events]
+    if backend.wire == "anthropic":
+        assert failure is not None and failure.kind == "protocol" and failure.status == 502
+    else:
+        assert failure is None
+        name, last = events[-1]
+        assert name == "error" and last["type"] == "error" and last["error"]["message"]
+
+
+def test_a_body_that_is_not_json_is_a_400_in_anthropics_shape(provider: ProviderStub) -> None:
+    config = config_for(BACKENDS["openrouter"], provider)
+    reply, body = run(call_and_read(config, b"{not json"))
+    assert reply.status == 400 and json.loads(body)["error"]["type"] == "invalid_request_error"
+    assert provider.provider_requests() == []
+
+
+# --- model names and configuration -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend_name", "client_model", "region", "expected"),
+    [
+        # the inference profile of the region's geography, when litellm's model list has one
+        (
+            "bedrock",
+            "claude-sonnet-4-20250514",
+            "us-west-2",
+            "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0",
+        ),
+        (
+            "bedrock",
+            "claude-sonnet-4-20250514",
+            "eu-west-1",
+            "bedrock/eu.anthropic.claude-sonnet-4-20250514-v1:0",
+        ),
+        (
+            "bedrock",
+            "claude-3-5-sonnet-20241022",
+            "us-east-1",
+            "bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+        ),
+        # a name without a date: the latest release of that model
+        ("bedrock", "claude-sonnet-4-5", "us-east-1", "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        # already Bedrock's form, or an ARN: kept
+        ("bedrock", "anthropic.claude-v2:1", "us-east-1", "bedrock/anthropic.claude-v2:1"),
+        (
+            "bedrock",
+            "bedrock/converse/meta.llama3-70b-instruct-v1:0",
+            None,
+            "bedrock/converse/meta.llama3-70b-instruct-v1:0",
+        ),
+        ("vertex_ai", "claude-sonnet-4-20250514", None, "vertex_ai/claude-sonnet-4@20250514"),
+        ("vertex_ai", "claude-opus-4-6", None, "vertex_ai/claude-opus-4-6"),
+        ("vertex_ai", "gemini-2.5-pro", None, "vertex_ai/gemini-2.5-pro"),
+        ("openrouter", "claude-3-5-sonnet-20241022", None, "openrouter/anthropic/claude-3.5-sonnet"),
+        ("openrouter", "claude-sonnet-4-5-20250929", None, "openrouter/anthropic/claude-sonnet-4.5"),
+        ("openrouter", "claude-opus-4-1-20250805", None, "openrouter/anthropic/claude-opus-4.1"),
+        ("openrouter", "claude-sonnet-4-20250514", None, "openrouter/anthropic/claude-sonnet-4"),
+        ("openrouter", "google/gemini-2.5-pro", None, "openrouter/google/gemini-2.5-pro"),
+        ("azure", "claude-sonnet-4-20250514", None, "azure/claude-sonnet-4-20250514"),
+    ],
+)
+def test_model_names_map_to_the_providers(
+    backend_name: str, client_model: str, region: str, expected: str
+) -> None:
+    assert provider_model(backend_name, client_model, region, {}) == expected
+
+
+def test_the_model_map_wins_and_gets_the_backend_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    mapping = {"claude-sonnet-4-20250514": "prod-sonnet", "claude-3-5-haiku-20241022": "azure/prod-haiku"}
+    monkeypatch.setenv(backends.MODEL_MAP_ENV, json.dumps(mapping))
+    found = backends.model_map_from_env()
+    assert provider_model("azure", "claude-sonnet-4-20250514", None, found) == "azure/prod-sonnet"
+    assert provider_model("azure", "claude-3-5-haiku-20241022", None, found) == "azure/prod-haiku"
+    assert provider_model("azure", "claude-opus-4-1", None, found) == "azure/claude-opus-4-1"
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("backend", ["azure"], indirect=True)
+def test_the_model_map_names_the_deployment_called(
+    backend: Backend, provider: ProviderStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(backends.MODEL_MAP_ENV, json.dumps({"claude-sonnet-4-20250514": "team-sonnet"}))
+    reply = run(call(config_for(backend, provider), request_body("claude-sonnet-4-20250514", stream=False)))
+    run(reply.aclose())
+    assert model_request(provider).path == "/openai/deployments/team-sonnet/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("settings", "environ", "message"),
+    [
+        ({"backend": "azure", "region": "eastus"}, {}, "--region has no meaning for the azure backend"),
+        ({"backend": "openrouter", "region": "us"}, {}, "--region has no meaning for the openrouter backend"),
+        ({"backend": "bedrock"}, {backends.MODEL_MAP_ENV: "{nope"}, "HEADROOM_PROXY_MODEL_MAP: not JSON"),
+        ({"backend": "bedrock"}, {backends.MODEL_MAP_ENV: '["a"]'}, "expected a JSON object of strings"),
+        ({"backend": "anthropic"}, {}, "is not a cloud backend"),
+    ],
+)
+def test_a_backend_that_cannot_work_is_refused_at_start(
+    settings: dict[str, Any], environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_backend(ProxyConfig(**settings), environ)
+
+
+def test_every_cloud_backend_is_tested() -> None:
+    assert set(BACKENDS) == set(LITELLM_BACKENDS)
+
+
+def test_the_sdk_raises_its_own_error_class_for_the_reply() -> None:
+    """The error body is what the SDK maps to its exception classes (checked with the SDK's own parser)."""
+    body = backends._error_reply(429, "slow down")
+    error = json.loads(run(body.read()))
+    assert anthropic.types.ErrorResponse.model_validate(error).error.type == "rate_limit_error"
