@@ -117,7 +117,8 @@ def test_strings_with_brackets_quotes_and_escapes_inside_are_skipped_whole() -> 
         (b'{"a": 1E+2,  "b": [1, 2] }', {"a": 100.0, "b": [1, 2], "tools": [{"n": 1}]},
          b'{"a": 1E+2,  "b": [1, 2] ,"tools":[{"n":1}]}'),
         # an item added to an array, nested
-        (b'{"t": [ {"x": 1} ] , "z": 12345678901234567890123}', {"t": [{"x": 1}, "new"], "z": 1.2345678901234568e22},
+        (b'{"t": [ {"x": 1} ] , "z": 12345678901234567890123}',
+         {"t": [{"x": 1}, "new"], "z": 1.2345678901234568e22},
          b'{"t": [ {"x": 1} ,"new"] , "z": 12345678901234567890123}'),
         # an empty object and an empty array gain their first members without a comma
         (b'{ }', {"k": True}, b'{ "k":true}'),

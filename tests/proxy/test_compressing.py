@@ -120,7 +120,7 @@ def test_a_request_the_proxy_does_not_change_goes_as_the_exact_bytes(
 def test_only_the_compressed_strings_change_in_a_compressed_body(upstream: StubUpstream, proxy: str) -> None:
     messages = samples.anthropic_conversation()
     written = '"x_big": 123456789012345678901234567890, "e": 1E+2, "s": "caf\\u00e9"'
-    body = '{"model": "%s",  %s, "max_tokens": 64, "messages": %s}' % (MODEL, written, json.dumps(messages))
+    body = f'{{"model": "{MODEL}",  {written}, "max_tokens": 64, "messages": {json.dumps(messages)}}}'
     httpx.post(f"{proxy}/v1/messages", content=body, headers={"x-api-key": "sk-ant-k"})
     sent = upstream.last("/v1/messages").body
     assert sent.startswith(body[: body.index('"messages"')].encode())  # numbers and escapes as written
