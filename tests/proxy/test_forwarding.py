@@ -69,11 +69,12 @@ def test_count_tokens_models_and_embeddings_are_forwarded_byte_for_byte() -> Non
 
 def test_a_stream_on_a_forwarded_path_arrives_as_it_is_sent() -> None:
     echo = Echo()
-    with serve_in_thread(echo.app) as url, running_proxy(url) as proxy:
-        with httpx.stream(
-            "GET", f"{proxy}/v1/threads/events", headers={"authorization": "Bearer k"}
-        ) as reply:
-            chunks = list(reply.iter_raw())
+    with (
+        serve_in_thread(echo.app) as url,
+        running_proxy(url) as proxy,
+        httpx.stream("GET", f"{proxy}/v1/threads/events", headers={"authorization": "Bearer k"}) as reply,
+    ):
+        chunks = list(reply.iter_raw())
     assert b"".join(chunks) == b"data: tick 0\n\ndata: tick 1\n\ndata: tick 2\n\n"
     assert reply.headers["content-type"].startswith("text/event-stream")
 

@@ -10,6 +10,7 @@ and with several proxies (workers) sharing one Redis store."""
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,7 +99,7 @@ def _session(proxies: Iterator[str], upstream: StubUpstream) -> list[dict[str, A
 
 
 def _assert_prefix_stable(received: list[dict[str, Any]]) -> None:
-    for earlier, later in zip(received, received[1:]):
+    for earlier, later in itertools.pairwise(received):
         assert orjson.dumps(later["tools"]) == orjson.dumps(earlier["tools"])
         assert later["tools"][-1]["name"] == ccr.TOOL_NAME
         for index, message in enumerate(earlier["messages"]):

@@ -12,6 +12,7 @@ from typing import Any
 import anthropic
 import httpx
 import openai
+import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -99,7 +100,9 @@ async def _broken_anthropic_stream() -> AsyncIterator[bytes]:
 
 
 async def _broken_openai_stream() -> AsyncIterator[bytes]:
-    yield b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"par"},"finish_reason":null}]}\n\n'
+    choice = {"index": 0, "delta": {"role": "assistant", "content": "par"}, "finish_reason": None}
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [choice]}
+    yield b"data: " + orjson.dumps(chunk) + b"\n\n"
     await asyncio.sleep(0.05)
     raise RuntimeError("the upstream died mid-stream")
 
