@@ -163,7 +163,7 @@ def _public(counts: ModelCounts) -> dict[str, Any]:
 # Counters by model: (name without the prefix, help, the ModelCounts field it reads)
 _MODEL_COUNTERS = (
     ("requests_total", "Requests handled, by model.", "requests"),
-    ("compressed_requests_total", "Requests sent upstream with fewer tokens than they came.", "compressed"),
+    ("compressed_requests_total", "Requests sent upstream smaller than they arrived.", "compressed"),
     ("compression_failures_total", "Requests whose compression failed; sent upstream unchanged.", "failed"),
     ("tokens_before_total", "Tokens in requests as they arrived.", "tokens_before"),
     ("tokens_after_total", "Tokens in requests as they were sent upstream.", "tokens_after"),

@@ -93,13 +93,14 @@ _HEADER_NAMES = (
     r"(?:x-api-key|api-key|api_key|apikey|x-goog-api-key|proxy-authorization|authorization"
     r"|x-headroom-proxy-token|set-cookie|cookie)"
 )
+_SCHEMES = r"(?:bearer|basic|token|digest|aws4-hmac-sha256)"  # authorization schemes before the secret
 # Patterns run in this order; each replacement keeps the surrounding quotes and separators.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # 'x-api-key': 'v'   "authorization": "v"   (b'x-api-key', b'v')   x-api-key='v'
     (re.compile(rf"(\b{_HEADER_NAMES}['\"]?\s*[:=,]\s*b?)(['\"])(?:(?!\2).)*\2", re.I), rf"\1\2{MASK}\2"),
     # x-api-key: v   authorization: Bearer v   (a header dump, a URL-style pair)
     (
-        re.compile(rf"(\b{_HEADER_NAMES}\s*[:=]\s*)[^\s'\",;)}}\]]+(?:[ \t]+[^\s'\",;)}}\]]+)?", re.I),
+        re.compile(rf"(\b{_HEADER_NAMES}\s*[:=]\s*)(?:{_SCHEMES}[ \t]+)?[^\s'\",;&)}}\]]+", re.I),
         rf"\1{MASK}",
     ),
     (re.compile(r"\b(bearer)\s+[A-Za-z0-9._~+/=\-]{4,}", re.I), rf"\1 {MASK}"),
