@@ -22,12 +22,13 @@ any handler sees it; a filter on the handlers present at that time also scrubs `
 masks `sk-...` keys, `Bearer ...` tokens, the values of credential headers however they are printed
 (`x-api-key: ...`, `'authorization': '...'`, `(b'x-api-key', b'...')`, JSON), secret query
 parameters, URL passwords, the configured proxy token, and the literal credentials the guard has
-seen on requests (a bounded set of the most recent), whatever their format.
+seen on requests (the last 256 distinct ones), whatever their format.
 `redact_headers(headers)` gives a printable copy of a header list.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -51,6 +52,7 @@ MASK = "***"
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", TOKEN_HEADER}
 )
+_CREDENTIAL_HEADER_BYTES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
 # Any other header whose name says it carries a secret is masked in `redact_headers` too.
 _SECRET_HEADER_NAME = re.compile(r"key|secret|auth|cookie|passw|signature|credential|token", re.I)
 _NOT_SECRET_HEADER_PREFIX = "x-headroom-tokens-"  # our token counts, not tokens
@@ -70,8 +72,13 @@ log = logging.getLogger(__name__)
 def is_loopback(host: str | None) -> bool:
     """True for `localhost` and loopback addresses: 127.0.0.0/8, ::1, ::ffff:127.x.x.x (also with
     [brackets] or a %zone). Anything else, including an unparseable or missing host, is False."""
-    if not host:
-        return False
+    return bool(host) and isinstance(host, str) and _is_loopback_text(host)
+
+
+@functools.lru_cache(
+    maxsize=1024
+)  # callers' addresses repeat; parsing one costs more than the rest of the guard
+def _is_loopback_text(host: str) -> bool:
     text = host.strip().lower()
     if text in ("localhost", "localhost."):
         return True
@@ -116,6 +123,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@", re.I), rf"\1{MASK}@"),  # URL passwords
 )
 
+# Every pattern above needs one of these in the text to match at all.
+_MIGHT_HOLD_A_SECRET = re.compile(r"key|auth|bearer|cookie|token|sk-|akia|asia|aiza|sig|://", re.I)
+
 
 class _Secrets:
     """The literal secrets to mask: configured ones (kept) and learned ones (the most recent)."""
@@ -154,8 +164,9 @@ def redact_text(text: str) -> str:
     literals = _SECRETS.pattern
     if literals is not None:
         text = literals.sub(MASK, text)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if _MIGHT_HOLD_A_SECRET.search(text):  # most text has none of the words the patterns start from
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -357,7 +368,7 @@ class ProxyGuard:
                 continue
             if lowered == b"content-length":
                 lengths.append(value)
-            elif lowered.decode("latin-1") in CREDENTIAL_HEADERS:
+            elif lowered in _CREDENTIAL_HEADER_BYTES:
                 _remember_credential(value)
             kept.append((name, value))
         return kept, presented, lengths
