@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import secrets
+import socket
+import threading
+import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -562,3 +567,52 @@ def test_no_secret_reaches_the_logs_at_debug_level(captured_log: io.StringIO) ->
     # the keys' distinctive tails are gone too, not just the exact strings
     for secret in (anthropic_key, openai_key, gateway_key, token):
         assert secret[-12:] not in text
+
+
+def test_an_empty_secret_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="empty secret"):
+        install_redaction([""])
+
+
+@contextlib.contextmanager
+def uvicorn_logging_to_root(app: Any) -> Iterator[str]:
+    """Real uvicorn with its access log on and its loggers left to propagate to the root."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_config=None, log_level="debug", access_log=True, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_uvicorn_logs_no_secret_either(captured_log: io.StringIO) -> None:
+    query_key = "AIza" + secrets.token_urlsafe(30)[:35]
+    header_key = _fresh("sk-ant-api03-")
+
+    async def fails(request: Request) -> Response:
+        raise RuntimeError(f"upstream said no to {request.headers['x-api-key']}")
+
+    async def models(request: Request) -> Response:
+        return JSONResponse({"data": []})
+
+    app = Starlette(routes=[Route("/v1/models", models), Route("/v1/messages", fails, methods=["POST"])])
+    with uvicorn_logging_to_root(ProxyGuard(app)) as url, httpx.Client(base_url=url) as http:
+        assert (
+            http.get(f"/v1/models?key={query_key}&limit=5", headers={"x-api-key": header_key}).status_code
+            == 200
+        )
+        assert http.post("/v1/messages", headers={"x-api-key": header_key}, content=b"{}").status_code == 500
+    text = captured_log.getvalue()
+    assert "GET /v1/models?key=***&limit=5" in text  # uvicorn's access line, masked
+    assert "Exception in ASGI application" in text and "upstream said no to ***" in text
+    assert query_key not in text and header_key not in text
