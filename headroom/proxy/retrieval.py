@@ -475,9 +475,9 @@ class _AnthropicWatcher(_StreamWatcher):
         if not isinstance(index, int):
             return
         if kind == "content_block_start":
-            block = dict(data.get("content_block") or {})
-            self.blocks[index] = block
-            if block.get("type") == "tool_use" and block.get("name") == TOOL_NAME:
+            opened = dict(data.get("content_block") or {})
+            self.blocks[index] = opened
+            if opened.get("type") == "tool_use" and opened.get("name") == TOOL_NAME:
                 self.round.holding = True
             return
         block = self.blocks.get(index)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from headroom import ccr, samples
 from headroom.ccr import TOOL_NAME, retrieve_tool
 from headroom.integrations._compressor import credential_in_headers
 from headroom.markers import content_hash
@@ -31,10 +33,12 @@ from headroom.proxy import retrieval
 from headroom.proxy.sse import SSESplitter
 from headroom.proxy.upstream import forwarded_headers, http_upstream
 from headroom.stores import MemoryStore, ScopedStore, namespace_for_credential
+from tests.proxy.conftest import running_proxy
 from tests.proxy.scripted import (
     PATHS,
     Call,
     Format,
+    Reply,
     ScriptedUpstream,
     Turn,
     anthropic_events,
@@ -512,3 +516,73 @@ def test_retrieve_only_needs_every_call_to_be_the_retrieve_tool() -> None:
     assert retrieval.retrieve_only([(TOOL_NAME, "a", '{"hash":"x"}'), ("other", "b", "{}")]) is None
     calls = retrieval.retrieve_only([(TOOL_NAME, "a", '{"hash":"x"}')])
     assert calls is not None and calls[0].arguments == {"hash": "x"}
+
+
+# through the proxy app: compressed on the way up, the marker's hash retrieved on the way back ---
+
+
+def _marker_hash(request: dict[str, Any]) -> str:
+    found = re.findall(r"hash=([0-9a-f]{16})", json.dumps(request.get("messages") or request.get("input")))
+    assert found, "the proxy sent the tool output uncompressed"
+    return found[0]
+
+
+def _log_request(api: Format, log: str) -> dict[str, Any]:
+    if api == "anthropic":
+        return {
+            "model": "claude-test",
+            "max_tokens": 256,
+            "messages": [
+                {"role": "user", "content": "Why did payments fail?"},
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "tu_1", "name": "read", "input": {}}],
+                },
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": log}]},
+            ],
+            "tools": [CLIENT_TOOL],
+        }
+    if api == "chat":
+        call = {"id": "c1", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+        return {
+            "model": "gpt-test",
+            "messages": [
+                {"role": "user", "content": "Why did payments fail?"},
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c1", "content": log},
+            ],
+        }
+    return {
+        "model": "gpt-test",
+        "input": [
+            {"role": "user", "content": "Why did payments fail?"},
+            {"type": "function_call", "call_id": "c1", "name": "read", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": log},
+        ],
+    }
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
+@pytest.mark.parametrize("api", APIS)
+def test_through_the_proxy_the_model_gets_the_original_its_marker_names(api: Format, streaming: bool) -> None:
+    log = samples.application_log(lines=600)[0]  # under the 100,000 characters one answer holds
+    assert len(log) < ccr.DEFAULT_ANSWER_CHARS
+    build = sse_reply if streaming else json_reply
+
+    def ask_for_the_marked_original(request: dict[str, Any]) -> Reply:
+        return build(api, Turn("Reading. ", [_retrieve_call("call_r", _marker_hash(request))]))
+
+    with ScriptedUpstream() as upstream, running_proxy(upstream.url) as url:
+        upstream.queue(PATHS[api], ask_for_the_marked_original, build(api, Turn("Timeouts.", id_suffix="2")))
+        body = {**_log_request(api, log), "stream": streaming}
+        reply = httpx.post(url + PATHS[api], json=body, headers={"x-api-key": API_KEY}, timeout=60)
+        sent = upstream.requests_to(PATHS[api])
+    assert reply.status_code == 200
+    assert TOOL_NAME not in reply.text and "Timeout" in reply.text
+    assert len(sent) == 2
+    first, second = sent[0].json(), sent[1].json()
+    assert log not in sent[0].body.decode()  # compressed on the way up
+    assert any(ccr.tool_name(tool) == TOOL_NAME for tool in first["tools"])
+    key = "input" if api == "responses" else "messages"
+    assert _tool_results(api, second[key][len(first[key]) :]) == [log]
+    assert int(reply.headers["x-headroom-tokens-saved"]) > 0
