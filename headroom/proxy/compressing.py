@@ -181,7 +181,7 @@ async def _fail_open(state: ProxyState, api: Api, body: bytes, credential: str |
         return await outgoing(state, api, body, credential)
     except Exception as error:
         state.compressor.report_failure(error)
-        return Outgoing(body, None, Attempt(None))
+        return Outgoing(body, None, Attempt(None, failed=True))
 
 
 async def _send(
@@ -236,7 +236,7 @@ def _record(state: ProxyState, request: Request, sent: Outgoing, status: int, st
         sent.tokens_before,
         sent.tokens_after,
         compressed=sent.attempt.payload is not None,
-        failed=status >= 500,
+        failed=sent.attempt.failed,
         status=status,
         seconds=seconds,
     )
