@@ -1,8 +1,8 @@
 """What the real-agent tests share: the workspace an agent works in, and reading tool results
 back out of the request bodies the scripted model received.
 
-`Workspace` is a temporary HOME and a project folder holding two big files (a 250-line
-application log and 100 order records as JSON) that the model asks the agent to print.
+`Workspace` is a temporary HOME and a project folder holding big files (two 250-line
+application logs, 100 order records as JSON) that the model asks the agent to print.
 Each stays under Claude Code's default inline limit for a command's output (30,000
 characters), so the agent sends the output itself, not a preview and a path.
 
@@ -42,6 +42,7 @@ class Workspace:
         records, _failed = samples.json_records(count=100, error_at=61)
         files = {
             "app.log": samples.application_log(lines=250)[0],
+            "worker.log": samples.application_log(lines=250, request_id="req-5e1d07", seed=5)[0],
             "orders.json": json.dumps(records, indent=2) + "\n",
         }
         for name, text in files.items():
