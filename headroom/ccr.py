@@ -50,7 +50,7 @@ MAX_QUERY_CHARS = 500
 DEFAULT_ANSWER_CHARS = 100_000
 
 Status = Literal["found", "expired", "unknown", "corrupt", "invalid", "unavailable", "query too long"]
-Format = Literal["openai", "anthropic"]
+Format = Literal["openai", "anthropic", "responses"]
 
 _HASH = re.compile(rf"[0-9a-f]{{{HASH_LENGTH}}}")
 _HASH_IN_TEXT = re.compile(rf"hash=([0-9a-f]{{{HASH_LENGTH}}})")
@@ -222,13 +222,21 @@ _TOOLS: dict[str, dict[str, Any]] = {
         "function": {"name": TOOL_NAME, "description": _DESCRIPTION, "parameters": _PARAMETERS},
     },
     "anthropic": {"name": TOOL_NAME, "description": _DESCRIPTION, "input_schema": _PARAMETERS},
+    # the OpenAI Responses API writes a function tool flat
+    "responses": {
+        "type": "function",
+        "name": TOOL_NAME,
+        "description": _DESCRIPTION,
+        "parameters": _PARAMETERS,
+    },
 }
 
 
 def retrieve_tool(format: Format = "openai") -> dict[str, Any]:
-    """The `headroom_retrieve` tool definition (a fresh copy; the same bytes every time)."""
+    """The `headroom_retrieve` tool definition (a fresh copy; the same bytes every time): in the
+    OpenAI Chat Completions function format, the Anthropic tool format, or the Responses API's."""
     if format not in _TOOLS:
-        raise ValueError(f"format must be 'openai' or 'anthropic', not {format!r}")
+        raise ValueError(f"format must be 'openai', 'anthropic' or 'responses', not {format!r}")
     return copy.deepcopy(_TOOLS[format])
 
 
@@ -259,7 +267,7 @@ def with_retrieve_tool(
         return dict(request)
     kind = format or request_format(request)
     tools = list(request.get("tools") or [])
-    if not any(_tool_name(tool) == TOOL_NAME for tool in tools):
+    if not any(tool_name(tool) == TOOL_NAME for tool in tools):
         tools.append(retrieve_tool(kind))
     updated = dict(request)
     updated["tools"] = tools
@@ -277,7 +285,8 @@ def pipeline_can_drop(pipeline: Any = "default") -> bool:
     return False
 
 
-def _tool_name(tool: Any) -> str | None:
+def tool_name(tool: Any) -> str | None:
+    """A tool definition's name, in any of the formats `retrieve_tool` writes."""
     if not isinstance(tool, Mapping):
         return None
     function = tool.get("function")
@@ -403,5 +412,6 @@ __all__ = [
     "retrieve",
     "retrieve_calls",
     "retrieve_tool",
+    "tool_name",
     "with_retrieve_tool",
 ]

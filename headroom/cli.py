@@ -18,6 +18,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from headroom.errors import ConfigurationError
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_BAD_PIPELINE = 0, 2, 3
 
 
@@ -189,7 +191,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="write pipelines/schema.json and each shipped pipeline's .plan.json",
     )
     schema.set_defaults(handler=cmd_schema)
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="run the compressing HTTP proxy (Claude Code, Cursor, Codex, any OpenAI or Anthropic client)",
+        description="An HTTP proxy that compresses every request on its way to Anthropic, OpenAI or a "
+        "cloud backend. Needs the proxy extra: pip install 'headroom-ai[proxy]'.",
+        epilog=_proxy_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _proxy_arguments(proxy)
+    proxy.set_defaults(handler=cmd_proxy)
     return parser
+
+
+def _proxy_epilog() -> str:
+    try:
+        from headroom.proxy.serve import _EPILOG
+    except ImportError:  # the proxy extra is not installed: the command says so when run
+        return ""
+    return _EPILOG
+
+
+def _proxy_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from headroom.proxy.serve import add_arguments
+    except ImportError:
+        return
+    add_arguments(parser)
+
+
+def cmd_proxy(args: argparse.Namespace) -> int:
+    try:
+        from headroom.proxy.serve import run
+    except ImportError as error:
+        print(
+            f"headroom proxy needs the proxy extra: pip install 'headroom-ai[proxy]' ({error})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        return run(args)
+    except (ValueError, TypeError, ConfigurationError) as error:  # a pipeline, a store URL, a setting
+        print(f"headroom proxy: {error}", file=sys.stderr)
+        return EXIT_BAD_PIPELINE
 
 
 def main(argv: list[str] | None = None) -> int:

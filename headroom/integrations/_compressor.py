@@ -131,6 +131,31 @@ class Compressed:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """What trying to compress one request came to, for callers that report figures (the proxy).
+
+    `payload` is what to send instead of the original, or None to send the original. The token
+    figures are exact when the pipeline ran (`ran`); otherwise they are 0, since nothing was counted.
+    """
+
+    payload: Any
+    tokens_before: int = 0
+    tokens_after: int = 0
+    transforms: tuple[str, ...] = ()
+    ran: bool = False
+
+    @property
+    def tokens_saved(self) -> int:
+        return self.tokens_before - self.tokens_after if self.payload is not None else 0
+
+    def compressed(self) -> Compressed | None:
+        return None if self.payload is None else Compressed(self.payload, self.tokens_saved)
+
+
+_NOT_RUN = Attempt(None)
+
+
+@dataclass(frozen=True)
 class _Plan:
     """The messages to compress, and how to turn the compressed ones into the payload to send."""
 
@@ -178,19 +203,31 @@ class RequestCompressor:
         """Compressed OpenAI or Anthropic messages, or None to send the originals.
 
         `credential`: the caller's API key or Authorization value; it names the namespace."""
+        return (await self.attempt_messages(messages, model, credential)).compressed()
+
+    async def attempt_messages(
+        self, messages: Any, model: str | None, credential: str | None = None
+    ) -> Attempt:
+        """`messages`, with the figures of the attempt whatever it came to."""
         return await self._attempt(lambda: self._messages_plan(messages), model, credential)
+
+    async def attempt_responses_input(
+        self, items: Any, model: str | None, credential: str | None = None
+    ) -> Attempt:
+        """`responses_input`, with the figures of the attempt whatever it came to."""
+        return await self._attempt(lambda: self._responses_plan(items), model, credential)
 
     def messages_sync(
         self, messages: Any, model: str | None, credential: str | None = None
     ) -> Compressed | None:
         """`messages` for synchronous callers (safe inside a running event loop)."""
-        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential)
+        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential).compressed()
 
     def gemini_contents_sync(
         self, contents: Any, model: str | None, credential: str | None = None
     ) -> Compressed | None:
         """A compressed Gemini `contents` list, for synchronous callers; or None to send the original."""
-        return self._attempt_sync(lambda: self._gemini_plan(contents), model, credential)
+        return self._attempt_sync(lambda: self._gemini_plan(contents), model, credential).compressed()
 
     def sent_uncompressed(self, messages: Any, reason: str) -> bool:
         """Count a request that nothing could compress on its way, when it was worth compressing."""
@@ -204,37 +241,37 @@ class RequestCompressor:
 
     def _attempt_sync(
         self, plan_for: Callable[[], _Plan | None], model: str | None, credential: str | None
-    ) -> Compressed | None:
+    ) -> Attempt:
         self.totals.saw_request()
         try:
             plan = plan_for()
             if plan is None:
-                return None
+                return _NOT_RUN
             return self._finish(plan, compress(plan.messages, model, **self._call_options(credential)))
         except Exception as error:
             self.report_failure(error)
-            return None
+            return _NOT_RUN
 
     async def responses_input(
         self, items: Any, model: str | None, credential: str | None = None
     ) -> Compressed | None:
         """A compressed Responses API `input` list, or None to send the original."""
-        return await self._attempt(lambda: self._responses_plan(items), model, credential)
+        return (await self.attempt_responses_input(items, model, credential)).compressed()
 
     async def _attempt(
         self, plan_for: Callable[[], _Plan | None], model: str | None, credential: str | None
-    ) -> Compressed | None:
+    ) -> Attempt:
         self.totals.saw_request()
         try:
             plan = plan_for()
             if plan is None:
-                return None
+                return _NOT_RUN
             result = await acompress(plan.messages, model, **self._call_options(credential))
             # Counting the tokens saved runs a tokenizer: not on the event loop.
             return await workers.run_sync(self._finish, plan, result)
         except Exception as error:
             self.report_failure(error)
-            return None
+            return _NOT_RUN
 
     def _call_options(self, credential: str | None) -> dict[str, Any]:
         return {
@@ -268,16 +305,17 @@ class RequestCompressor:
             return None
         return _Plan(converted.messages, lambda compressed: _gemini.restore(contents, converted, compressed))
 
-    def _finish(self, plan: _Plan, result: CompressResult) -> Compressed | None:
+    def _finish(self, plan: _Plan, result: CompressResult) -> Attempt:
         if result.failures:
             self.totals.failed()
         for reason in result.failures:
             self.failures.report(reason)
+        before, transforms = result.tokens_before, tuple(result.transforms_applied)
         if result.tokens_saved <= 0 or not isinstance(result.messages, list):
-            return None
+            return Attempt(None, before, before, transforms, ran=True)
         payload = plan.finish(result.messages)
         self.totals.compressed(result.tokens_saved)
-        return Compressed(payload, result.tokens_saved)
+        return Attempt(payload, before, result.tokens_after, transforms, ran=True)
 
     def report_failure(self, error: Exception) -> None:
         """Count and log an error that made a request go out as it was."""

@@ -1,0 +1,72 @@
+"""What one proxy process holds for its lifetime, built once at start-up.
+
+`ProxyState.start(config)` loads the pipeline and checks every option (a bad pipeline file
+or store URL stops the proxy there), opens the store, and makes the one HTTP client every
+upstream call shares (its connection pool is what keeps the added latency low). Routes
+reach it with `state_of(request)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from starlette.requests import Request
+
+from headroom import ccr
+from headroom.compress import awarm
+from headroom.integrations._compressor import RequestCompressor
+from headroom.proxy.config import ProxyConfig, default_store_url
+from headroom.proxy.ops import Stats
+from headroom.stores import Store, open_store
+
+logger = logging.getLogger("headroom.proxy")
+
+# Enough connections for a few hundred concurrent streams; idle ones are kept for reuse.
+_MAX_CONNECTIONS = 1000
+_MAX_KEEPALIVE = 200
+
+
+@dataclass
+class ProxyState:
+    config: ProxyConfig
+    client: httpx.AsyncClient
+    compressor: RequestCompressor
+    store: Store
+    stats: Stats
+    # whether the pipeline may drop content, so the model may need `headroom_retrieve`
+    can_drop: bool
+
+    @classmethod
+    def build(cls, config: ProxyConfig) -> ProxyState:
+        """The state for a configuration, checked; raises for one that cannot work."""
+        config.check()
+        store = open_store(config.store or default_store_url())
+        compressor = RequestCompressor(
+            pipeline=config.pipeline,
+            min_tokens=config.min_tokens,
+            compress_options={"store": store},
+            logger=logger,
+        )
+        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
+        limits = httpx.Limits(max_connections=_MAX_CONNECTIONS, max_keepalive_connections=_MAX_KEEPALIVE)
+        # The client's own headers only: no proxy settings from the environment, no retries.
+        client = httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False, follow_redirects=False)
+        can_drop = ccr.pipeline_can_drop(compressor.pipeline)
+        return cls(config, client, compressor, store, Stats(), can_drop)
+
+    async def warm(self) -> None:
+        """Load the tokenizer and the pipeline's stages before the first request."""
+        try:
+            await awarm(None, self.compressor.pipeline)
+        except Exception as error:  # requests still run; each reports what fails for it
+            logger.warning("headroom proxy: warming up failed: %s: %s", type(error).__name__, error)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def state_of(request: Request) -> ProxyState:
+    state: ProxyState = request.app.state.proxy
+    return state
