@@ -7,7 +7,8 @@ Each stays under Claude Code's default inline limit for a command's output (30,0
 characters), so the agent sends the output itself, not a preview and a path.
 
 `tool_outputs(body, ...)` finds every tool output in a request body, with its text and the
-exact bytes it was written as, so a test can compare them turn by turn.
+exact bytes it was written as, so a test can compare them turn by turn; `tools_as_written`
+does the same for the tools array.
 """
 
 from __future__ import annotations
@@ -89,6 +90,18 @@ def _responses_results(body: dict[str, Any]) -> Iterator[tuple[str, JsonPath, An
     for i, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict) and item.get("type") == "function_call_output":
             yield str(item.get("call_id")), ("input", i, "output"), item.get("output")
+
+
+def tool_names(raw_body: bytes) -> list[str]:
+    """The names of the tools a request offers (Anthropic and Responses shapes alike)."""
+    tools = json.loads(raw_body).get("tools") or []
+    return [str(tool.get("name")) for tool in tools if isinstance(tool, dict)]
+
+
+def tools_as_written(raw_body: bytes) -> bytes:
+    """The request's `tools` array exactly as the body wrote it."""
+    start, end = locate(raw_body, [("tools",)])[("tools",)]
+    return raw_body[start:end]
 
 
 def tool_outputs(raw_body: bytes, api: str) -> list[ToolOutput]:

@@ -22,8 +22,8 @@ import pytest
 
 from tests.proxy.agents.anthropic_model import FINAL_ANSWER, ScriptedClaude, ToolCall
 from tests.proxy.agents.conftest import Route
-from tests.proxy.agents.sessions import MARKER, ToolOutput, Workspace, tool_outputs
-from tests.stub_upstream import serve_in_thread
+from tests.proxy.agents.sessions import MARKER, Workspace, tool_names, tool_outputs, tools_as_written
+from tests.stub_upstream import RecordedRequest, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -80,8 +80,8 @@ def run_claude(binary: Path, workspace: Workspace, base_url: str) -> dict[str, A
     return result
 
 
-def session(binary: Path, route: Route, tmp_path: Path) -> tuple[Workspace, list[list[ToolOutput]]]:
-    """Run the scripted session; the tool outputs of each agent turn, in order."""
+def session(binary: Path, route: Route, tmp_path: Path) -> tuple[Workspace, list[RecordedRequest]]:
+    """Run the scripted session; the requests of each agent turn, in order."""
     workspace = Workspace.create(tmp_path)
     model = ScriptedClaude(SCRIPT)
     with serve_in_thread(model.app) as model_url, route(model_url) as base_url:
@@ -89,14 +89,15 @@ def session(binary: Path, route: Route, tmp_path: Path) -> tuple[Workspace, list
     assert result.get("result") == FINAL_ANSWER, result
     turns = model.agent_turns()
     assert len(turns) == len(SCRIPT) + 1, [r.path for r in model.requests]
-    return workspace, [tool_outputs(turn.body, "anthropic") for turn in turns]
+    return workspace, turns
 
 
 def test_without_a_proxy_the_model_receives_each_output_whole(
     claude_binary: Path, no_proxy: Route, tmp_path: Path
 ) -> None:
-    workspace, outputs = session(claude_binary, no_proxy, tmp_path)
-    assert [len(turn) for turn in outputs] == [0, 1, 2]
+    workspace, turns = session(claude_binary, no_proxy, tmp_path)
+    outputs = [tool_outputs(turn.body, "anthropic") for turn in turns]
+    assert [len(sent) for sent in outputs] == [0, 1, 2]
     log, orders = outputs[2]
     assert log.text.strip() == workspace.files["app.log"].strip()
     assert orders.text.strip() == workspace.files["orders.json"].strip()
@@ -106,13 +107,18 @@ def test_without_a_proxy_the_model_receives_each_output_whole(
 def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
     claude_binary: Path, headroom_proxy: Route, tmp_path: Path
 ) -> None:
-    workspace, outputs = session(claude_binary, headroom_proxy, tmp_path)
-    assert [len(turn) for turn in outputs] == [0, 1, 2]
+    workspace, turns = session(claude_binary, headroom_proxy, tmp_path)
+    outputs = [tool_outputs(turn.body, "anthropic") for turn in turns]
+    assert [len(sent) for sent in outputs] == [0, 1, 2]
     originals = [workspace.files["app.log"], workspace.files["orders.json"]]
-    for turn in outputs[1:]:
-        for output, original in zip(turn, originals, strict=False):
+    for sent in outputs[1:]:
+        for output, original in zip(sent, originals, strict=False):
             assert MARKER in output.text, output.text[:500]
             assert len(output.text) < len(original.strip())
     # The log's output as turn 2 sent it is the same bytes in turn 3 (its cache_control moved on).
     assert outputs[2][0].call_id == outputs[1][0].call_id
     assert outputs[2][0].raw == outputs[1][0].raw
+    # Content was dropped, so headroom_retrieve is offered from the first turn on, and the
+    # tools array is the same bytes on every turn.
+    assert all("headroom_retrieve" in tool_names(turn.body) for turn in turns)
+    assert len({tools_as_written(turn.body) for turn in turns}) == 1

@@ -21,8 +21,8 @@ import pytest
 
 from tests.proxy.agents.conftest import Route
 from tests.proxy.agents.responses_model import FINAL_ANSWER, ScriptedCodexModel
-from tests.proxy.agents.sessions import MARKER, ToolOutput, Workspace, tool_outputs
-from tests.stub_upstream import serve_in_thread
+from tests.proxy.agents.sessions import MARKER, Workspace, tool_names, tool_outputs, tools_as_written
+from tests.stub_upstream import RecordedRequest, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -105,8 +105,8 @@ def run_codex(binary: Path, workspace: Workspace, base_url: str) -> str | None:
 
 def session(
     binary: Path, route: Route, tmp_path: Path, files: list[str]
-) -> tuple[Workspace, list[list[ToolOutput]]]:
-    """Run the scripted session (`cat` each of `files`); the tool outputs of each agent turn."""
+) -> tuple[Workspace, list[RecordedRequest]]:
+    """Run the scripted session (`cat` each of `files`); the requests of each agent turn, in order."""
     workspace = Workspace.create(tmp_path)
     commands = [f"cat {name}" for name in files]
     model = ScriptedCodexModel(commands, str(workspace.project))
@@ -115,14 +115,15 @@ def session(
     assert answer == FINAL_ANSWER
     turns = model.agent_turns()
     assert len(turns) == len(commands) + 1, [r.path for r in model.requests]
-    return workspace, [tool_outputs(turn.body, "responses") for turn in turns]
+    return workspace, turns
 
 
 def test_without_a_proxy_the_model_receives_each_output_whole(
     codex_binary: Path, no_proxy: Route, tmp_path: Path
 ) -> None:
-    workspace, outputs = session(codex_binary, no_proxy, tmp_path, LOGS)
-    assert [len(turn) for turn in outputs] == [0, 1, 2]
+    workspace, turns = session(codex_binary, no_proxy, tmp_path, LOGS)
+    outputs = [tool_outputs(turn.body, "responses") for turn in turns]
+    assert [len(sent) for sent in outputs] == [0, 1, 2]
     for output, name in zip(outputs[2], LOGS, strict=True):
         assert workspace.files[name].strip() in output.text
         assert MARKER not in output.text
@@ -131,22 +132,27 @@ def test_without_a_proxy_the_model_receives_each_output_whole(
 def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
     codex_binary: Path, headroom_proxy: Route, tmp_path: Path
 ) -> None:
-    workspace, outputs = session(codex_binary, headroom_proxy, tmp_path, LOGS)
-    assert [len(turn) for turn in outputs] == [0, 1, 2]
+    workspace, turns = session(codex_binary, headroom_proxy, tmp_path, LOGS)
+    outputs = [tool_outputs(turn.body, "responses") for turn in turns]
+    assert [len(sent) for sent in outputs] == [0, 1, 2]
     originals = [workspace.files[name] for name in LOGS]
-    for turn in outputs[1:]:
-        for output, original in zip(turn, originals, strict=False):
+    for sent in outputs[1:]:
+        for output, original in zip(sent, originals, strict=False):
             assert MARKER in output.text, output.text[:500]
             assert len(output.text) < len(original.strip())
     assert outputs[2][0].call_id == outputs[1][0].call_id
     assert outputs[2][0].raw == outputs[1][0].raw
+    # Content was dropped, so headroom_retrieve is offered from the first turn on, and the
+    # tools array is the same bytes on every turn.
+    assert all("headroom_retrieve" in tool_names(turn.body) for turn in turns)
+    assert len({tools_as_written(turn.body) for turn in turns}) == 1
 
 
 @pytest.mark.xfail(strict=True, reason="JSON behind Codex's output header is not read as JSON (engine gap)")
 def test_through_the_proxy_json_output_arrives_compressed(
     codex_binary: Path, headroom_proxy: Route, tmp_path: Path
 ) -> None:
-    workspace, outputs = session(codex_binary, headroom_proxy, tmp_path, ["orders.json"])
-    (orders,) = outputs[1]
+    workspace, turns = session(codex_binary, headroom_proxy, tmp_path, ["orders.json"])
+    (orders,) = tool_outputs(turns[1].body, "responses")
     assert MARKER in orders.text
     assert len(orders.text) < len(workspace.files["orders.json"])
