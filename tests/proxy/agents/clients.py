@@ -74,8 +74,17 @@ def install() -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("npm is not on PATH: install Node.js and npm to install the agent clients")
-    # --include=optional: the native binaries are optional dependencies, whatever the user's npm config says.
-    command = [npm, "ci", "--no-audit", "--no-fund", "--include=optional", "--loglevel=error"]
+    # --include=optional: the native binaries are optional dependencies, whatever the user's npm config
+    # says. --ignore-scripts: Claude Code's postinstall only copies its binary to where we do not look.
+    command = [
+        npm,
+        "ci",
+        "--no-audit",
+        "--no-fund",
+        "--include=optional",
+        "--ignore-scripts",
+        "--loglevel=error",
+    ]
     subprocess.run(command, cwd=AGENTS_DIR, check=True)
     missing = [name for name in _BINARIES if binary(name) is None]
     if missing:
