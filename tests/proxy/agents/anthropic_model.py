@@ -6,6 +6,10 @@ one per turn, then a final answer; every other call Claude Code makes (a title o
 request with no tools, `count_tokens`, anything else) gets a short, well-formed answer.
 Every request is recorded with its raw body, so a test can check what reached the "model".
 
+With `retrieve=True` the model also asks for the originals: when the newest tool result holds a
+Headroom marker and it has not just retrieved, it calls `headroom_retrieve` with the marker's
+hash instead of going on with the script (the proxy is to answer that call itself).
+
 Replies are SSE when the request asks for a stream (Claude Code always does for its turns),
 in the wire format of the Messages API: message_start, content_block_start/delta/stop,
 message_delta with the stop reason, message_stop.
@@ -24,10 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from headroom.markers import MARKER_PATTERN
 from tests.stub_upstream import RecordedRequest
 
 FINAL_ANSWER = "All three logs are read; the failing request is req-7f3a9c."
 SIDE_ANSWER = "Stub session"
+RETRIEVE_TOOL = "headroom_retrieve"
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
@@ -97,16 +103,32 @@ def _message_end(stop_reason: str) -> list[bytes]:
     ]
 
 
+def _blocks(message: Any, kind: str) -> list[dict[str, Any]]:
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, list):
+        return []
+    return [block for block in content if isinstance(block, dict) and block.get("type") == kind]
+
+
 def _tool_uses_so_far(body: dict[str, Any]) -> int:
-    """How many tool calls the assistant turns of this conversation hold: the script's position."""
-    count = 0
-    for message in body.get("messages", []):
-        content = message.get("content")
-        if message.get("role") == "assistant" and isinstance(content, list):
-            count += sum(
-                1 for block in content if isinstance(block, dict) and block.get("type") == "tool_use"
-            )
-    return count
+    """How many of the script's tool calls the assistant turns hold: the script's position."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict) and m.get("role") == "assistant"]
+    return sum(1 for m in messages for block in _blocks(m, "tool_use") if block.get("name") != RETRIEVE_TOOL)
+
+
+def _hash_to_retrieve(body: dict[str, Any]) -> str | None:
+    """The first marker hash in the newest message's tool results, unless the turn before it
+    was already a retrieve call (the answer is what the newest message holds then)."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    if len(messages) < 2 or any(b.get("name") == RETRIEVE_TOOL for b in _blocks(messages[-2], "tool_use")):
+        return None
+    for block in _blocks(messages[-1], "tool_result"):
+        content = block.get("content")
+        text = content if isinstance(content, str) else json.dumps(content)
+        found = MARKER_PATTERN.search(text)
+        if found:
+            return found.group("hash")
+    return None
 
 
 def offers_tool(body: dict[str, Any], name: str) -> bool:
@@ -116,9 +138,12 @@ def offers_tool(body: dict[str, Any], name: str) -> bool:
 class ScriptedClaude:
     """The model for one Claude Code session: `script` tool calls, one a turn, then FINAL_ANSWER."""
 
-    def __init__(self, script: Sequence[ToolCall], agent_tool: str = "Bash") -> None:
+    def __init__(
+        self, script: Sequence[ToolCall], agent_tool: str = "Bash", *, retrieve: bool = False
+    ) -> None:
         self.script = list(script)
         self.agent_tool = agent_tool
+        self.retrieve = retrieve
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._next_id = 0
@@ -152,6 +177,9 @@ class ScriptedClaude:
         body = json.loads(await self._record(request))
         model = str(body.get("model", "stub"))
         if offers_tool(body, self.agent_tool):
+            wanted = _hash_to_retrieve(body) if self.retrieve else None
+            if wanted is not None:
+                return self._reply(body, model, tool_call=ToolCall(RETRIEVE_TOOL, {"hash": wanted}))
             position = _tool_uses_so_far(body)
             if position < len(self.script):
                 return self._reply(body, model, tool_call=self.script[position])
