@@ -6,6 +6,10 @@ the script, as a function call to whichever shell tool Codex offers (`exec_comma
 or `shell_command`, each with its own argument shape); after the script, a final answer.
 Any other call is recorded and answered with a short reply or a 404.
 
+With `retrieve=True` the model also asks for the originals: when the newest item is a tool
+output holding a Headroom marker (and not the answer to its own retrieve call), it calls
+`headroom_retrieve` with the marker's hash before going on (the proxy is to answer it).
+
 Replies are SSE when the request asks for a stream (Codex always does), in the Responses
 wire format: response.created, response.in_progress, output_item.added, the arguments or
 text as deltas, output_item.done, response.completed with usage.
@@ -23,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from headroom.markers import MARKER_PATTERN
 from tests.stub_upstream import RecordedRequest
 
 FINAL_ANSWER = "Both files are read; order ord-10061 failed with an upstream timeout."
 SHELL_TOOLS = ("exec_command", "shell_command", "shell")
+RETRIEVE_TOOL = "headroom_retrieve"
 
 
 def _tool_name(tool: Any) -> str | None:
@@ -51,13 +57,32 @@ def shell_arguments(tool: str, command: str, workdir: str) -> dict[str, Any]:
     return {"command": ["bash", "-lc", command], "workdir": workdir}
 
 
-def _calls_so_far(body: dict[str, Any]) -> int:
+def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
     items = body.get("input")
-    return (
-        sum(1 for item in items if isinstance(item, dict) and item.get("type") == "function_call")
-        if isinstance(items, list)
-        else 0
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _calls_so_far(body: dict[str, Any]) -> int:
+    """How many of the script's commands the conversation has called: the script's position."""
+    return sum(
+        1
+        for item in _items(body)
+        if item.get("type") == "function_call" and item.get("name") != RETRIEVE_TOOL
     )
+
+
+def _hash_to_retrieve(body: dict[str, Any]) -> str | None:
+    """The first marker hash in the newest item, when it is the output of one of the script's calls."""
+    items = _items(body)
+    if not items or items[-1].get("type") != "function_call_output":
+        return None
+    newest = items[-1]
+    calls = {item.get("call_id"): item.get("name") for item in items if item.get("type") == "function_call"}
+    if calls.get(newest.get("call_id")) == RETRIEVE_TOOL:
+        return None
+    output = newest.get("output")
+    found = MARKER_PATTERN.search(output if isinstance(output, str) else json.dumps(output))
+    return found.group("hash") if found else None
 
 
 def _sse(data: dict[str, Any]) -> bytes:
@@ -143,9 +168,10 @@ def _message_events(item_id: str, text: str) -> tuple[list[dict[str, Any]], dict
 class ScriptedCodexModel:
     """The model for one Codex session: one shell command a turn from `commands`, then FINAL_ANSWER."""
 
-    def __init__(self, commands: Sequence[str], workdir: str) -> None:
+    def __init__(self, commands: Sequence[str], workdir: str, *, retrieve: bool = False) -> None:
         self.commands = list(commands)
         self.workdir = workdir
+        self.retrieve = retrieve
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._next_id = 0
@@ -179,7 +205,13 @@ class ScriptedCodexModel:
         model = str(body.get("model", "stub"))
         tool = shell_tool(body)
         position = _calls_so_far(body)
-        if tool is not None and position < len(self.commands):
+        wanted = _hash_to_retrieve(body) if self.retrieve and tool is not None else None
+        if wanted is not None:
+            arguments = json.dumps({"hash": wanted})
+            events, item = _function_call_events(
+                self._new_id("fc"), self._new_id("call"), RETRIEVE_TOOL, arguments
+            )
+        elif tool is not None and position < len(self.commands):
             arguments = json.dumps(shell_arguments(tool, self.commands[position], self.workdir))
             events, item = _function_call_events(self._new_id("fc"), self._new_id("call"), tool, arguments)
         else:
