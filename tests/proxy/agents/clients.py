@@ -76,9 +76,11 @@ def install() -> None:
         raise SystemExit("npm is not on PATH: install Node.js and npm to install the agent clients")
     # --include=optional: the native binaries are optional dependencies, whatever the user's npm config
     # says. --ignore-scripts: Claude Code's postinstall only copies its binary to where we do not look.
+    # --prefer-offline: tarballs already in npm's cache (checked against the lock's hashes) are reused.
     command = [
         npm,
         "ci",
+        "--prefer-offline",
         "--no-audit",
         "--no-fund",
         "--include=optional",

@@ -7,7 +7,10 @@ route fixture, which gives back the base URL the agent is pointed at:
 - `no_proxy`: the model itself (the control: what the agent sends when nothing compresses).
 
 HEADROOM_AGENT_TESTS_PROXY replaces the proxy's command line (a template with {port},
-{anthropic_url} and {openai_url}), to run the same tests against another build of a proxy.
+{anthropic_url} and {openai_url}), to run the same tests against another build of a proxy. It
+runs from this checkout's root, and `python -m` imports from there first: to try another
+checkout, change directory in the command, e.g.
+`/bin/sh -c 'cd /other/checkout && exec python -m headroom.cli proxy --port {port} ...'`.
 """
 
 from __future__ import annotations
