@@ -11,7 +11,7 @@ Headroom marker and it has not just retrieved, it calls `headroom_retrieve` with
 hash instead of going on with the script (the proxy is to answer that call itself).
 
 Replies are SSE when the request asks for a stream (Claude Code always does for its turns),
-in the wire format of the Messages API: message_start, content_block_start/delta/stop,
+in the wire format of the Messages API: message_start, ping, content_block_start/delta/stop,
 message_delta with the stop reason, message_stop.
 """
 
@@ -31,7 +31,7 @@ from starlette.routing import Route
 from headroom.markers import MARKER_PATTERN
 from tests.stub_upstream import RecordedRequest
 
-FINAL_ANSWER = "All three logs are read; the failing request is req-7f3a9c."
+FINAL_ANSWER = "Both files are read; the failing request is req-7f3a9c."
 SIDE_ANSWER = "Stub session"
 RETRIEVE_TOOL = "headroom_retrieve"
 
@@ -192,7 +192,8 @@ class ScriptedClaude:
         message_id = self._new_id("msg")
         if not body.get("stream"):
             return JSONResponse(self._json_message(model, message_id, text, tool_call))
-        events = [_sse("message_start", _message_start(model, message_id))]
+        # As the real API does, a ping follows message_start.
+        events = [_sse("message_start", _message_start(model, message_id)), _sse("ping", {"type": "ping"})]
         if tool_call is not None:
             events += _text_events(0, "Reading it.")
             events += _tool_use_events(1, self._new_id("toolu"), tool_call)
