@@ -12,7 +12,6 @@ streamed /v1/responses: run `cat app.log` (exec_command), run `cat orders.json`,
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import time
@@ -23,7 +22,14 @@ import pytest
 
 from tests.proxy.agents.conftest import Route
 from tests.proxy.agents.responses_model import FINAL_ANSWER, RETRIEVE_TOOL, ScriptedCodexModel
-from tests.proxy.agents.sessions import MARKER, Workspace, tool_names, tool_outputs, tools_as_written
+from tests.proxy.agents.sessions import (
+    MARKER,
+    Workspace,
+    retrieval_is_a_placeholder,
+    tool_names,
+    tool_outputs,
+    tools_as_written,
+)
 from tests.stub_upstream import RecordedRequest, serve_in_thread
 
 pytestmark = pytest.mark.slow
@@ -129,11 +135,6 @@ def retrieve_calls_in(turn: RecordedRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _retrieval_is_a_placeholder() -> bool:
-    module = importlib.import_module("headroom.proxy.retrieval")
-    return (module.__doc__ or "").startswith("Placeholder")
-
-
 def test_without_a_proxy_the_model_receives_each_output_whole(
     codex_binary: Path, no_proxy: Route, tmp_path: Path
 ) -> None:
@@ -165,7 +166,7 @@ def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
 
 
 @pytest.mark.xfail(
-    _retrieval_is_a_placeholder(), reason="headroom/proxy/retrieval.py is a placeholder", strict=True
+    retrieval_is_a_placeholder(), reason="headroom/proxy/retrieval.py is a placeholder", strict=True
 )
 def test_through_the_proxy_retrieve_calls_are_answered_and_codex_never_sees_them(
     codex_binary: Path, headroom_proxy: Route, tmp_path: Path
