@@ -576,7 +576,12 @@ def test_an_empty_secret_is_a_configuration_error() -> None:
 
 @contextlib.contextmanager
 def uvicorn_logging_to_root(app: Any) -> Iterator[str]:
-    """Real uvicorn with its access log on and its loggers left to propagate to the root."""
+    """Real uvicorn with its access log on and its loggers propagating to the root (an earlier
+    uvicorn in this process may have given them their own handlers: put aside for the test)."""
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers, logger.propagate = [], True
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, log_config=None, log_level="debug", access_log=True, lifespan="off")
@@ -593,6 +598,8 @@ def uvicorn_logging_to_root(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 def test_uvicorn_logs_no_secret_either(captured_log: io.StringIO) -> None:
