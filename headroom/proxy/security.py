@@ -101,30 +101,42 @@ _HEADER_NAMES = (
     r"|x-headroom-proxy-token|set-cookie|cookie)"
 )
 _SCHEMES = r"(?:bearer|basic|token|digest|aws4-hmac-sha256)"  # authorization schemes before the secret
+_HEADER_WORDS = ("key", "auth", "token", "cookie")  # one is in every name above
+# (words one of which the lowercased text must hold for the pattern to match at all, pattern,
+# replacement): the words are cheap substring tests that spare most text the regular expressions.
 # Patterns run in this order; each replacement keeps the surrounding quotes and separators.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
     # 'x-api-key': 'v'   "authorization": "v"   (b'x-api-key', b'v')   x-api-key='v'
-    (re.compile(rf"(\b{_HEADER_NAMES}['\"]?\s*[:=,]\s*b?)(['\"])(?:(?!\2).)*\2", re.I), rf"\1\2{MASK}\2"),
+    (
+        _HEADER_WORDS,
+        re.compile(rf"(\b{_HEADER_NAMES}['\"]?\s*[:=,]\s*b?)(['\"])(?:(?!\2).)*\2", re.I),
+        rf"\1\2{MASK}\2",
+    ),
     # x-api-key: v   authorization: Bearer v   (a header dump, a URL-style pair)
     (
+        _HEADER_WORDS,
         re.compile(rf"(\b{_HEADER_NAMES}\s*[:=]\s*)(?:{_SCHEMES}[ \t]+)?[^\s'\",;&)}}\]]+", re.I),
         rf"\1{MASK}",
     ),
-    (re.compile(r"\b(bearer)\s+[A-Za-z0-9._~+/=\-]{4,}", re.I), rf"\1 {MASK}"),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),  # Google API keys
+    (("bearer",), re.compile(r"\b(bearer)\s+[A-Za-z0-9._~+/=\-]{4,}", re.I), rf"\1 {MASK}"),
+    (("sk-",), re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
+    (("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids
+    (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),  # Google API keys
     (
+        ("key", "token", "sig"),
         re.compile(
             r"([?&;](?:key|api[-_]?key|access_token|token|sig|signature|x-amz-signature)=)[^&;#\s'\"]+", re.I
         ),
         rf"\1{MASK}",
     ),
-    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@", re.I), rf"\1{MASK}@"),  # URL passwords
+    (  # URL passwords
+        ("://",),
+        re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@", re.I),
+        rf"\1{MASK}@",
+    ),
 )
 
-# Every pattern above needs one of these in the text to match at all.
-_MIGHT_HOLD_A_SECRET = re.compile(r"key|auth|bearer|cookie|token|sk-|akia|asia|aiza|sig|://", re.I)
+_TRIGGER_WORDS = tuple(sorted({word for words, _, _ in _PATTERNS for word in words}))
 
 
 class _Secrets:
@@ -164,9 +176,12 @@ def redact_text(text: str) -> str:
     literals = _SECRETS.pattern
     if literals is not None:
         text = literals.sub(MASK, text)
-    if _MIGHT_HOLD_A_SECRET.search(text):  # most text has none of the words the patterns start from
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    present = {word for word in _TRIGGER_WORDS if word in lowered}
+    if present:  # most text holds none: no pattern runs
+        for words, pattern, replacement in _PATTERNS:
+            if not present.isdisjoint(words):
+                text = pattern.sub(replacement, text)
     return text
 
 
@@ -293,9 +308,8 @@ def install_redaction(secrets: Iterable[str] = ()) -> None:
 
 
 def _all_handlers() -> list[logging.Handler]:
-    loggers = [logging.getLogger()] + [
-        item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
-    ]
+    known = list(logging.Logger.manager.loggerDict.values())  # a copy: other threads add loggers
+    loggers = [logging.getLogger()] + [item for item in known if isinstance(item, logging.Logger)]
     return [handler for logger in loggers for handler in logger.handlers]
 
 
