@@ -398,7 +398,12 @@ def test_under_uvicorn_the_guard_refuses_and_admits(served: tuple[str, Seen]) ->
         too_large = http.post("/echo", content=b"y" * 1001)
         assert too_large.status_code == 413
         assert too_large.json()["error"]["type"] == "request_too_large"
-    assert seen.calls == 2
+        assert http.post("/echo", content=b"y" * 2_000_000).status_code == 413  # not read, still answered
+        streamed = http.post("/echo", content=(b"z" * 1000 for _ in range(50)))  # chunked: counted
+        assert streamed.status_code == 413
+        assert streamed.json()["error"]["type"] == "request_too_large"
+    assert seen.calls == 3
+    assert seen.errors == ["BodyTooLarge"]
 
 
 # ---------------------------------------------------------------------------------------------------
