@@ -1,7 +1,7 @@
 """The proxy's guard at the door, and the scrubbing of credentials from every log record.
 
-`ProxyGuard(app, token=..., max_body_bytes=...)` is pure ASGI middleware, the outermost layer of the
-proxy. For each HTTP request and websocket handshake it:
+`ProxyGuard(app, token=..., max_body_bytes=...)` is pure ASGI middleware in front of every route
+of the proxy. For each HTTP request and websocket handshake it:
 
 - lets a loopback caller in (`is_loopback`); any other caller must present the configured proxy
   token in `x-headroom-proxy-token`, or gets a 401 (a websocket is closed with code 1008). With no
@@ -75,9 +75,8 @@ def is_loopback(host: str | None) -> bool:
     return bool(host) and isinstance(host, str) and _is_loopback_text(host)
 
 
-@functools.lru_cache(
-    maxsize=1024
-)  # callers' addresses repeat; parsing one costs more than the rest of the guard
+# Callers' addresses repeat, and parsing one costs more than the rest of the guard.
+@functools.lru_cache(maxsize=1024)
 def _is_loopback_text(host: str) -> bool:
     text = host.strip().lower()
     if text in ("localhost", "localhost."):
