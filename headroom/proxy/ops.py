@@ -280,15 +280,16 @@ def log_request(*, log_messages: bool = False, **fields: Any) -> None:
         access_log.info(request_log_line(log_messages=log_messages, **fields))
 
 
-def configure_access_log(stream: IO[str] | None = None) -> logging.Handler:
+def configure_access_log(stream: IO[str] | None = None, *, level: int = logging.INFO) -> logging.Handler:
     """Give the access logger one handler writing the bare JSON lines (to stderr by default), not
-    propagated to the root's formatted output. Calling it again replaces the handler."""
+    propagated to the root's formatted output. Calling it again replaces the handler. A `level`
+    above INFO (`--log-level warning`) turns the lines off, and `log_request` then costs nothing."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     for old in [h for h in access_log.handlers if getattr(h, "_headroom_access", False)]:
         access_log.removeHandler(old)
     handler._headroom_access = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
-    access_log.setLevel(logging.INFO)
+    access_log.setLevel(level)
     access_log.propagate = False
     return handler

@@ -348,9 +348,14 @@ def test_log_request_writes_bare_lines_through_the_access_logger() -> None:
 def test_log_request_is_skipped_when_the_access_log_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[bool] = []
     monkeypatch.setattr(ops, "request_log_line", lambda **fields: built.append(True) or "")
-    ops.access_log.setLevel(logging.WARNING)
+    stream = io.StringIO()
+    configure_access_log(stream, level=logging.WARNING)
     try:
         log_request(path="/x")
     finally:
+        for handler in list(ops.access_log.handlers):
+            ops.access_log.removeHandler(handler)
+        ops.access_log.propagate = True
         ops.access_log.setLevel(logging.NOTSET)
     assert built == []
+    assert stream.getvalue() == ""
