@@ -249,16 +249,27 @@ def _redact_record(record: logging.LogRecord) -> None:
 
 
 def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
+    """An `extra=` field scrubbed: strings, and the strings inside dicts, lists and tuples (a
+    credential header's value masked whole); anything else is left as it is."""
+    if isinstance(value, (str, bytes)):
+        return redact_text(_text(value))
     if isinstance(value, Mapping):
         return {
-            key: MASK if str(key).lower() in CREDENTIAL_HEADERS else _redact_value(item)
+            key: MASK if _text(key).lower() in CREDENTIAL_HEADERS else _redact_value(item)
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return type(value)(_redact_value(item) for item in value)
+        return [_redact_value(item) for item in value]
     return value
+
+
+def _withhold(record: logging.LogRecord, error: Exception) -> None:
+    """A record that could not be scrubbed is logged without its content rather than as it was."""
+    record.msg, record.args = f"[log record withheld: redaction failed ({type(error).__name__})]", None
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+    for key in list(vars(record)):
+        if key not in _RECORD_ATTRIBUTES:
+            setattr(record, key, MASK)
 
 
 class _RedactingFactory:
@@ -269,7 +280,10 @@ class _RedactingFactory:
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.inner(*args, **kwargs)
-        _redact_record(record)
+        try:
+            _redact_record(record)
+        except Exception as error:  # a log call must never raise, nor leak
+            _withhold(record, error)
         return record
 
 
@@ -278,10 +292,13 @@ class RedactingFilter(logging.Filter):
     record after it is made), and records made by a factory installed over ours."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        _redact_record(record)
-        for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES:
-                setattr(record, key, _redact_value(value))
+        try:
+            _redact_record(record)
+            for key, value in list(vars(record).items()):
+                if key not in _RECORD_ATTRIBUTES:
+                    setattr(record, key, _redact_value(value))
+        except Exception as error:  # a log call must never raise, nor leak
+            _withhold(record, error)
         return True
 
 

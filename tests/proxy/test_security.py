@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import io
@@ -628,3 +629,24 @@ def test_uvicorn_logs_no_secret_either(captured_log: io.StringIO) -> None:
     assert "GET /v1/models?key=***&limit=5" in text  # uvicorn's access line, masked
     assert "Exception in ASGI application" in text and "upstream said no to ***" in text
     assert query_key not in text and header_key not in text
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_a_record_that_cannot_be_scrubbed_is_withheld_and_the_call_does_not_raise(
+    captured_log: io.StringIO,
+) -> None:
+    install_redaction()
+    Pair = collections.namedtuple("Pair", "name value")
+    key = _fresh("sk-ant-")
+    app_log.warning("odd %s", _Unprintable())
+    app_log.warning("extra", extra={"extra_headers": Pair("x-api-key", key.encode())})
+    text = captured_log.getvalue()
+    assert "[log record withheld: redaction failed (RuntimeError)]" in text
+    assert key not in text
+    assert "sk-***" in text
