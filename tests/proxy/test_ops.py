@@ -91,7 +91,9 @@ def test_tokens_saved_never_goes_down_and_bad_counts_count_as_zero() -> None:
     stats = Stats()
     stats.record("m", 100, 130, compressed=False)  # a request that grew saved nothing
     stats.record("m", -5, -7, compressed=False)
+    stats.record("m", None, "many", compressed=False)  # type: ignore[arg-type]  # bad data, no raise
     counts = stats.snapshot()["models"]["m"]
+    assert counts["requests"] == 3
     assert counts["tokens_saved"] == 0
     assert (counts["tokens_before"], counts["tokens_after"]) == (100, 130)
 
@@ -195,7 +197,7 @@ def test_metrics_are_valid_exposition_text_with_the_counts() -> None:
     assert value("tokens_after_total", model="claude-sonnet") == 400
     assert value("tokens_saved_total", model="claude-sonnet") == 600
     assert value("compressed_requests_total", model="claude-sonnet") == 1
-    assert value("compression_failures_total", model=ODD_MODEL) == 1  # the escaped label reads back
+    assert value("failed_requests_total", model=ODD_MODEL) == 1  # the escaped label reads back
     assert value("requests_total", model=ODD_MODEL) == 1
     assert value("responses_total", status="502") == 1
     assert value("info", version=headroom.__version__) == 1
