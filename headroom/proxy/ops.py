@@ -1,9 +1,9 @@
 """Operations: the proxy's counters, its /health, /stats and /metrics endpoints, and its access log.
 
-`Stats` counts, per model since the process started: requests, requests compressed, compression
-failures (the request went upstream unchanged), tokens before and after compression, tokens saved,
-and responses by status. `record(...)` runs on every request, so it is one lock and a few integer
-additions. With `--workers N` each worker process counts its own requests.
+`Stats` counts, per model since the process started: requests, requests compressed, requests
+failed (as the route records them: compression failing open, an error answered), tokens before
+and after compression, tokens saved, and responses by status. `record(...)` runs on every request,
+so it is one lock and a few integer additions. With `--workers N` each worker process counts its own requests.
 
 Model names come from clients, so the number of distinct names kept is bounded (`MAX_MODELS`);
 later names are counted under `other`. A request with no model is counted under `unknown`.
@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import IO, Any
 
@@ -100,8 +100,9 @@ class Stats:
         status: int = 200,
         seconds: float | None = None,
     ) -> None:
-        """Count one request. Negative token counts (bad data) count as zero rather than raise."""
-        before, after = max(0, int(tokens_before)), max(0, int(tokens_after))
+        """Count one request. A token count that is negative or no number (bad data) counts as
+        zero: the request it describes is never failed for it."""
+        before, after = _whole(tokens_before), _whole(tokens_after)
         with self._lock:
             counts = self._counts_for(model)
             counts.requests += 1
@@ -127,7 +128,7 @@ class Stats:
     def counts(self) -> tuple[dict[str, ModelCounts], dict[int, int]]:
         """Copies of the per-model counts and the responses by status, taken together."""
         with self._lock:
-            models = {name: ModelCounts(**asdict(counts)) for name, counts in self._models.items()}
+            models = {name: replace(counts) for name, counts in self._models.items()}
             return models, dict(self._statuses)
 
     def snapshot(self) -> dict[str, Any]:
@@ -144,6 +145,13 @@ class Stats:
             "models": {name: _public(counts) for name, counts in sorted(models.items())},
             "statuses": {str(status): count for status, count in sorted(statuses.items())},
         }
+
+
+def _whole(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _public(counts: ModelCounts) -> dict[str, Any]:
@@ -164,7 +172,11 @@ def _public(counts: ModelCounts) -> dict[str, Any]:
 _MODEL_COUNTERS = (
     ("requests_total", "Requests handled, by model.", "requests"),
     ("compressed_requests_total", "Requests sent upstream smaller than they arrived.", "compressed"),
-    ("compression_failures_total", "Requests whose compression failed; sent upstream unchanged.", "failed"),
+    (
+        "compression_failures_total",
+        "Requests whose compression failed, in part or whole, and went upstream as they came.",
+        "failed",
+    ),
     ("tokens_before_total", "Tokens in requests as they arrived.", "tokens_before"),
     ("tokens_after_total", "Tokens in requests as they were sent upstream.", "tokens_after"),
     ("tokens_saved_total", "Tokens taken out of requests by compression.", "tokens_saved"),
@@ -280,15 +292,16 @@ def log_request(*, log_messages: bool = False, **fields: Any) -> None:
         access_log.info(request_log_line(log_messages=log_messages, **fields))
 
 
-def configure_access_log(stream: IO[str] | None = None) -> logging.Handler:
+def configure_access_log(stream: IO[str] | None = None, *, level: int = logging.INFO) -> logging.Handler:
     """Give the access logger one handler writing the bare JSON lines (to stderr by default), not
-    propagated to the root's formatted output. Calling it again replaces the handler."""
+    propagated to the root's formatted output. Calling it again replaces the handler. A `level`
+    above INFO (`--log-level warning`) turns the lines off, and `log_request` then costs nothing."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     for old in [h for h in access_log.handlers if getattr(h, "_headroom_access", False)]:
         access_log.removeHandler(old)
     handler._headroom_access = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
-    access_log.setLevel(logging.INFO)
+    access_log.setLevel(level)
     access_log.propagate = False
     return handler

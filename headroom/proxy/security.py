@@ -1,7 +1,7 @@
 """The proxy's guard at the door, and the scrubbing of credentials from every log record.
 
-`ProxyGuard(app, token=..., max_body_bytes=...)` is pure ASGI middleware, the outermost layer of the
-proxy. For each HTTP request and websocket handshake it:
+`ProxyGuard(app, token=..., max_body_bytes=...)` is pure ASGI middleware in front of every route
+of the proxy. For each HTTP request and websocket handshake it:
 
 - lets a loopback caller in (`is_loopback`); any other caller must present the configured proxy
   token in `x-headroom-proxy-token`, or gets a 401 (a websocket is closed with code 1008). With no
@@ -75,9 +75,8 @@ def is_loopback(host: str | None) -> bool:
     return bool(host) and isinstance(host, str) and _is_loopback_text(host)
 
 
-@functools.lru_cache(
-    maxsize=1024
-)  # callers' addresses repeat; parsing one costs more than the rest of the guard
+# Callers' addresses repeat, and parsing one costs more than the rest of the guard.
+@functools.lru_cache(maxsize=1024)
 def _is_loopback_text(host: str) -> bool:
     text = host.strip().lower()
     if text in ("localhost", "localhost."):
@@ -101,30 +100,42 @@ _HEADER_NAMES = (
     r"|x-headroom-proxy-token|set-cookie|cookie)"
 )
 _SCHEMES = r"(?:bearer|basic|token|digest|aws4-hmac-sha256)"  # authorization schemes before the secret
+_HEADER_WORDS = ("key", "auth", "token", "cookie")  # one is in every name above
+# (words one of which the lowercased text must hold for the pattern to match at all, pattern,
+# replacement): the words are cheap substring tests that spare most text the regular expressions.
 # Patterns run in this order; each replacement keeps the surrounding quotes and separators.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
     # 'x-api-key': 'v'   "authorization": "v"   (b'x-api-key', b'v')   x-api-key='v'
-    (re.compile(rf"(\b{_HEADER_NAMES}['\"]?\s*[:=,]\s*b?)(['\"])(?:(?!\2).)*\2", re.I), rf"\1\2{MASK}\2"),
+    (
+        _HEADER_WORDS,
+        re.compile(rf"(\b{_HEADER_NAMES}['\"]?\s*[:=,]\s*b?)(['\"])(?:(?!\2).)*\2", re.I),
+        rf"\1\2{MASK}\2",
+    ),
     # x-api-key: v   authorization: Bearer v   (a header dump, a URL-style pair)
     (
+        _HEADER_WORDS,
         re.compile(rf"(\b{_HEADER_NAMES}\s*[:=]\s*)(?:{_SCHEMES}[ \t]+)?[^\s'\",;&)}}\]]+", re.I),
         rf"\1{MASK}",
     ),
-    (re.compile(r"\b(bearer)\s+[A-Za-z0-9._~+/=\-]{4,}", re.I), rf"\1 {MASK}"),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),  # Google API keys
+    (("bearer",), re.compile(r"\b(bearer)\s+[A-Za-z0-9._~+/=\-]{4,}", re.I), rf"\1 {MASK}"),
+    (("sk-",), re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
+    (("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids
+    (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),  # Google API keys
     (
+        ("key", "token", "sig"),
         re.compile(
             r"([?&;](?:key|api[-_]?key|access_token|token|sig|signature|x-amz-signature)=)[^&;#\s'\"]+", re.I
         ),
         rf"\1{MASK}",
     ),
-    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@", re.I), rf"\1{MASK}@"),  # URL passwords
+    (  # URL passwords
+        ("://",),
+        re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@", re.I),
+        rf"\1{MASK}@",
+    ),
 )
 
-# Every pattern above needs one of these in the text to match at all.
-_MIGHT_HOLD_A_SECRET = re.compile(r"key|auth|bearer|cookie|token|sk-|akia|asia|aiza|sig|://", re.I)
+_TRIGGER_WORDS = tuple(sorted({word for words, _, _ in _PATTERNS for word in words}))
 
 
 class _Secrets:
@@ -164,9 +175,12 @@ def redact_text(text: str) -> str:
     literals = _SECRETS.pattern
     if literals is not None:
         text = literals.sub(MASK, text)
-    if _MIGHT_HOLD_A_SECRET.search(text):  # most text has none of the words the patterns start from
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    present = {word for word in _TRIGGER_WORDS if word in lowered}
+    if present:  # most text holds none: no pattern runs
+        for words, pattern, replacement in _PATTERNS:
+            if not present.isdisjoint(words):
+                text = pattern.sub(replacement, text)
     return text
 
 
@@ -235,16 +249,27 @@ def _redact_record(record: logging.LogRecord) -> None:
 
 
 def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
+    """An `extra=` field scrubbed: strings, and the strings inside dicts, lists and tuples (a
+    credential header's value masked whole); anything else is left as it is."""
+    if isinstance(value, (str, bytes)):
+        return redact_text(_text(value))
     if isinstance(value, Mapping):
         return {
-            key: MASK if str(key).lower() in CREDENTIAL_HEADERS else _redact_value(item)
+            key: MASK if _text(key).lower() in CREDENTIAL_HEADERS else _redact_value(item)
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return type(value)(_redact_value(item) for item in value)
+        return [_redact_value(item) for item in value]
     return value
+
+
+def _withhold(record: logging.LogRecord, error: Exception) -> None:
+    """A record that could not be scrubbed is logged without its content rather than as it was."""
+    record.msg, record.args = f"[log record withheld: redaction failed ({type(error).__name__})]", None
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+    for key in list(vars(record)):
+        if key not in _RECORD_ATTRIBUTES:
+            setattr(record, key, MASK)
 
 
 class _RedactingFactory:
@@ -255,7 +280,10 @@ class _RedactingFactory:
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.inner(*args, **kwargs)
-        _redact_record(record)
+        try:
+            _redact_record(record)
+        except Exception as error:  # a log call must never raise, nor leak
+            _withhold(record, error)
         return record
 
 
@@ -264,10 +292,13 @@ class RedactingFilter(logging.Filter):
     record after it is made), and records made by a factory installed over ours."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        _redact_record(record)
-        for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES:
-                setattr(record, key, _redact_value(value))
+        try:
+            _redact_record(record)
+            for key, value in list(vars(record).items()):
+                if key not in _RECORD_ATTRIBUTES:
+                    setattr(record, key, _redact_value(value))
+        except Exception as error:  # a log call must never raise, nor leak
+            _withhold(record, error)
         return True
 
 
@@ -293,9 +324,8 @@ def install_redaction(secrets: Iterable[str] = ()) -> None:
 
 
 def _all_handlers() -> list[logging.Handler]:
-    loggers = [logging.getLogger()] + [
-        item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
-    ]
+    known = list(logging.Logger.manager.loggerDict.values())  # a copy: other threads add loggers
+    loggers = [logging.getLogger()] + [item for item in known if isinstance(item, logging.Logger)]
     return [handler for logger in loggers for handler in logger.handlers]
 
 

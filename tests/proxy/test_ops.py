@@ -29,6 +29,7 @@ from headroom.proxy.ops import (
     render_metrics,
     request_log_line,
 )
+from headroom.proxy.security import ProxyGuard
 
 ODD_MODEL = 'we"ird\\model\nname'  # a quote, a backslash and a newline: each must be escaped
 
@@ -62,9 +63,10 @@ def test_a_request_without_a_model_is_counted_as_unknown() -> None:
     stats = Stats()
     stats.record(None, 10, 10, compressed=False)
     stats.record("", 5, 5, compressed=False)
+    stats.record(123, 0, 0, compressed=False)  # type: ignore[arg-type]  # a client's odd JSON
     assert stats.snapshot()["models"] == {
         UNKNOWN_MODEL: {
-            "requests": 2,
+            "requests": 3,
             "compressed": 0,
             "failed": 0,
             "tokens_before": 15,
@@ -89,7 +91,9 @@ def test_tokens_saved_never_goes_down_and_bad_counts_count_as_zero() -> None:
     stats = Stats()
     stats.record("m", 100, 130, compressed=False)  # a request that grew saved nothing
     stats.record("m", -5, -7, compressed=False)
+    stats.record("m", None, "many", compressed=False)  # type: ignore[arg-type]  # bad data, no raise
     counts = stats.snapshot()["models"]["m"]
+    assert counts["requests"] == 3
     assert counts["tokens_saved"] == 0
     assert (counts["tokens_before"], counts["tokens_after"]) == (100, 130)
 
@@ -271,6 +275,18 @@ def test_the_endpoints_answer_only_get() -> None:
     assert get(ops_app(Stats()), "/stats", "POST").status_code == 405
 
 
+def test_behind_the_guard_a_remote_caller_needs_the_token_for_them_too() -> None:
+    guarded = ProxyGuard(ops_app(Stats()), token="ops-test-token-0123")
+
+    async def go(headers: dict[str, str]) -> int:
+        transport = httpx.ASGITransport(app=guarded, client=("198.51.100.4", 9))
+        async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as http:
+            return (await http.get("/metrics", headers=headers)).status_code
+
+    assert asyncio.run(go({})) == 401
+    assert asyncio.run(go({"x-headroom-proxy-token": "ops-test-token-0123"})) == 200
+
+
 # ---------------------------------------------------------------------------------------------------
 # The access line
 
@@ -334,9 +350,14 @@ def test_log_request_writes_bare_lines_through_the_access_logger() -> None:
 def test_log_request_is_skipped_when_the_access_log_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[bool] = []
     monkeypatch.setattr(ops, "request_log_line", lambda **fields: built.append(True) or "")
-    ops.access_log.setLevel(logging.WARNING)
+    stream = io.StringIO()
+    configure_access_log(stream, level=logging.WARNING)
     try:
         log_request(path="/x")
     finally:
+        for handler in list(ops.access_log.handlers):
+            ops.access_log.removeHandler(handler)
+        ops.access_log.propagate = True
         ops.access_log.setLevel(logging.NOTSET)
     assert built == []
+    assert stream.getvalue() == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import io
@@ -398,7 +399,12 @@ def test_under_uvicorn_the_guard_refuses_and_admits(served: tuple[str, Seen]) ->
         too_large = http.post("/echo", content=b"y" * 1001)
         assert too_large.status_code == 413
         assert too_large.json()["error"]["type"] == "request_too_large"
-    assert seen.calls == 2
+        assert http.post("/echo", content=b"y" * 2_000_000).status_code == 413  # not read, still answered
+        streamed = http.post("/echo", content=(b"z" * 1000 for _ in range(50)))  # chunked: counted
+        assert streamed.status_code == 413
+        assert streamed.json()["error"]["type"] == "request_too_large"
+    assert seen.calls == 3
+    assert seen.errors == ["BodyTooLarge"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -576,18 +582,12 @@ def test_an_empty_secret_is_a_configuration_error() -> None:
 
 @contextlib.contextmanager
 def uvicorn_logging_to_root(app: Any) -> Iterator[str]:
-    """Real uvicorn with its access log on and its loggers left to propagate to the root."""
-    import logging
-
-    # An earlier uvicorn in this process (the other tests' servers) configured its loggers with
-    # their own handlers and no propagation: undo that for this test, put back after it.
-    saved = {}
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
-        saved[name] = (logger.handlers[:], logger.propagate, logger.level)
-        logger.handlers[:] = []
-        logger.propagate = True
-        logger.setLevel(logging.NOTSET)
+    """Real uvicorn with its access log on and its loggers propagating to the root (an earlier
+    uvicorn in this process may have given them their own handlers: put aside for the test)."""
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers, logger.propagate = [], True
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, log_config=None, log_level="debug", access_log=True, lifespan="off")
@@ -604,10 +604,8 @@ def uvicorn_logging_to_root(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        for name, (handlers, propagate, level) in saved.items():
-            logger = logging.getLogger(name)
-            logger.handlers[:], logger.propagate = handlers, propagate
-            logger.setLevel(level)
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 def test_uvicorn_logs_no_secret_either(captured_log: io.StringIO) -> None:
@@ -631,3 +629,24 @@ def test_uvicorn_logs_no_secret_either(captured_log: io.StringIO) -> None:
     assert "GET /v1/models?key=***&limit=5" in text  # uvicorn's access line, masked
     assert "Exception in ASGI application" in text and "upstream said no to ***" in text
     assert query_key not in text and header_key not in text
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_a_record_that_cannot_be_scrubbed_is_withheld_and_the_call_does_not_raise(
+    captured_log: io.StringIO,
+) -> None:
+    install_redaction()
+    Pair = collections.namedtuple("Pair", "name value")
+    key = _fresh("sk-ant-")
+    app_log.warning("odd %s", _Unprintable())
+    app_log.warning("extra", extra={"extra_headers": Pair("x-api-key", key.encode())})
+    text = captured_log.getvalue()
+    assert "[log record withheld: redaction failed (RuntimeError)]" in text
+    assert key not in text
+    assert "sk-***" in text
