@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,10 @@ from tests.proxy.scripted import (
     ScriptedUpstream,
     Turn,
     anthropic_events,
+    chat_events,
     error_reply,
     json_reply,
+    responses_events,
     sse_reply,
 )
 from tests.stub_upstream import serve_in_thread
@@ -371,23 +374,108 @@ def test_a_query_returns_only_the_matching_lines(running: Proxy, api: Format) ->
 # streaming: held back only the retrieve call ------------------------------------------------
 
 
-def test_text_is_relayed_as_soon_as_it_arrives_and_only_the_retrieve_block_is_held() -> None:
-    watcher = retrieval._AnthropicWatcher(_anthropic_request())
+_WATCHED: dict[Format, tuple[type[retrieval._StreamWatcher], Any, Any]] = {
+    "anthropic": (retrieval._AnthropicWatcher, anthropic_events, _anthropic_request),
+    "chat": (retrieval._ChatWatcher, chat_events, _chat_request),
+    "responses": (retrieval._ResponsesWatcher, responses_events, _responses_request),
+}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_text_is_relayed_as_soon_as_it_arrives_and_only_the_retrieve_call_is_held(api: Format) -> None:
+    kind, events_of, request_of = _WATCHED[api]
+    watcher = kind(request_of())
     watcher.begin(last=False)
     splitter = SSESplitter()
-    sent_before_call: list[bytes] = []
-    events = anthropic_events(Turn("Looking it up. ", [_retrieve_call()]))
-    call_starts = next(i for i, e in enumerate(events) if b'"type":"tool_use"' in e)
+    events = events_of(Turn("Looking it up. ", [_retrieve_call()]))
+    call_starts = next(i for i, e in enumerate(events) if TOOL_NAME.encode() in e)
+    relayed: list[bytes] = []
     for position, raw in enumerate(events):
         out = [piece for event in splitter.feed(raw) for piece in watcher.feed(event)]
         if position < call_starts:
             assert out == [raw]  # passed on at once, byte for byte
-            sent_before_call.extend(out)
+            relayed.extend(out)
         else:
-            assert out == []  # the retrieve block, then the round's close: held
+            assert out == []  # the retrieve call, then the round's close: held
     assert watcher.end() == []
     assert watcher.round.calls is not None and watcher.round.calls[0].arguments == {"hash": HASH}
-    assert any(b"text_delta" in raw for raw in sent_before_call)
+    assert any(b"Looking" in raw for raw in relayed)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_round_without_the_retrieve_call_is_relayed_whole_and_unchanged(api: Format) -> None:
+    kind, events_of, request_of = _WATCHED[api]
+    watcher = kind(request_of())
+    watcher.begin(last=False)
+    splitter = SSESplitter()
+    events = events_of(Turn("Just text.", [Call("call_c", "run_shell", {"cmd": "ls"})]))
+    out = [piece for raw in events for event in splitter.feed(raw) for piece in watcher.feed(event)]
+    assert out + watcher.end() == events
+    assert watcher.round.calls is None
+
+
+def test_thinking_and_its_signature_go_back_in_the_next_rounds_assistant_turn() -> None:
+    events = [
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message",'
+        b'"role":"assistant","content":[],"model":"x","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        b'"content_block":{"type":"thinking","thinking":"","signature":""}}\n\n',
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"thinking_delta","thinking":"I need the log."}}\n\n',
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"signature_delta","signature":"sig=="}}\n\n',
+        b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+        *anthropic_events(Turn(None, [_retrieve_call("call_t")]))[1:],
+    ]
+    # the scripted events number their block 0: make it block 1, after the thinking block
+    events = [e.replace(b'"index":0', b'"index":1') if i >= 5 else e for i, e in enumerate(events)]
+    watcher = retrieval._AnthropicWatcher(_anthropic_request())
+    watcher.begin(last=False)
+    splitter = SSESplitter()
+    for raw in events:
+        for event in splitter.feed(raw):
+            watcher.feed(event)
+    watcher.end()
+    assert watcher.round.calls is not None
+    turn = watcher.next_request([("call_t", "the original")])["messages"][-2:]
+    assert turn[0]["content"] == [
+        {"type": "thinking", "thinking": "I need the log.", "signature": "sig=="},
+        {"type": "tool_use", "id": "call_t", "name": TOOL_NAME, "input": {"hash": HASH}},
+    ]
+    assert turn[1] == {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "call_t", "content": "the original"}],
+    }
+
+
+def test_a_responses_string_input_becomes_a_user_message_before_the_round() -> None:
+    request = {"model": "m", "input": "hello", "tools": []}
+    call = {"type": "function_call", "call_id": "c", "name": TOOL_NAME, "arguments": "{}"}
+    following = retrieval._responses_next(request, [call], [("c", "text")])
+    assert following["input"] == [
+        {"type": "message", "role": "user", "content": "hello"},
+        call,
+        {"type": "function_call_output", "call_id": "c", "output": "text"},
+    ]
+
+
+def test_the_client_reads_the_first_rounds_text_before_that_round_ends(running: Proxy) -> None:
+    slow = sse_reply("anthropic", Turn("First words. " * 3, [_retrieve_call()]), event_delay=0.05)
+    running.upstream.queue(PATHS["anthropic"], slow, sse_reply("anthropic", Turn("Done.", id_suffix="2")))
+    body = {**_anthropic_request(), "stream": True}
+    started = time.monotonic()
+    first_text = None
+    with httpx.stream(
+        "POST", running.url + PATHS["anthropic"], json=body, headers={"x-api-key": API_KEY}
+    ) as r:
+        for chunk in r.iter_bytes():
+            if first_text is None and b"text_delta" in chunk:
+                first_text = time.monotonic() - started
+    total = time.monotonic() - started
+    events_in_round = len(anthropic_events(Turn("First words. " * 3, [_retrieve_call()])))
+    assert first_text is not None
+    assert total >= 0.05 * (events_in_round - 1)  # the round took its time ...
+    assert first_text < total / 2  # ... and its text was already with the client
 
 
 def _raw_stream(running: Proxy, api: Format) -> bytes:
