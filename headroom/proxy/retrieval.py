@@ -47,7 +47,7 @@ from starlette.responses import Response, StreamingResponse
 from headroom import ccr, workers
 from headroom.ccr import TOOL_NAME, RetrieveCall
 from headroom.proxy.errors import Api, stream_error_event
-from headroom.proxy.sse import SSEEvent, sse_events
+from headroom.proxy.sse import SSEEvent, SSESplitter
 from headroom.proxy.upstream import Upstream, UpstreamFailure, UpstreamReply, failure_response, relay
 from headroom.stores import ScopedStore, Store
 
@@ -79,11 +79,18 @@ async def complete(exchange: Exchange) -> Response:
         reply = await exchange.upstream(exchange.body)
     except UpstreamFailure as failure:
         return failure_response(exchange.api, failure)
-    if reply.status != 200 or reply.is_stream != exchange.streaming or exchange.rounds <= 0:
+    if reply.status != 200 or reply.is_stream != exchange.streaming or not _answerable(exchange):
         return relay(reply, exchange.api, exchange.headers)
     if exchange.streaming:
         return _streaming_response(exchange, reply)
     return await _json_response(exchange, reply)
+
+
+def _answerable(exchange: Exchange) -> bool:
+    """Whether this exchange's replies can be answered: rounds allowed, and one reply to answer
+    (a Chat Completions request for several choices gets several, each with its own calls)."""
+    several = exchange.api == "chat" and exchange.request.get("n") not in (None, 1)
+    return exchange.rounds > 0 and not several
 
 
 # Responses ids -------------------------------------------------------------------------------
@@ -728,6 +735,20 @@ def _error_message(status: int, body: bytes) -> str:
     )
 
 
+async def _watched(chunks: AsyncIterator[bytes], watcher: _StreamWatcher) -> AsyncIterator[bytes]:
+    """One round's stream as the client gets it: per chunk from upstream, the events it completed
+    that go on (one write per chunk, as a plain relay makes), then what the round's end releases."""
+    splitter = SSESplitter()
+    async for chunk in chunks:
+        out = [piece for event in splitter.feed(chunk) for piece in watcher.feed(event)]
+        if out:
+            yield b"".join(out)
+    out = [piece for event in splitter.finish() for piece in watcher.feed(event)]
+    out.extend(watcher.end())
+    if out:
+        yield b"".join(out)
+
+
 def _streaming_response(exchange: Exchange, reply: UpstreamReply) -> Response:
     response = StreamingResponse(_spliced(exchange, reply), status_code=reply.status)
     pairs = [*reply.decoded_headers(), *exchange.headers.items()]
@@ -743,11 +764,8 @@ async def _spliced(exchange: Exchange, reply: UpstreamReply) -> AsyncIterator[by
     try:
         while True:
             watcher.begin(last=watcher.rounds_done >= exchange.rounds)
-            async for event in sse_events(current.chunks()):
-                for out in watcher.feed(event):
-                    yield out
-            for out in watcher.end():
-                yield out
+            async for piece in _watched(current.chunks(), watcher):
+                yield piece
             await current.aclose()
             calls = watcher.round.calls
             if calls is None:

@@ -478,13 +478,13 @@ def test_the_client_reads_the_first_rounds_text_before_that_round_ends(running: 
     assert first_text < total / 2  # ... and its text was already with the client
 
 
-def _raw_stream(running: Proxy, api: Format) -> bytes:
+def _raw_stream(running: Proxy, api: Format, **fields: Any) -> bytes:
     body: dict[str, Any] = {
         "anthropic": _anthropic_request,
         "chat": _chat_request,
         "responses": _responses_request,
     }[api]()
-    body["stream"] = True
+    body.update(stream=True, **fields)
     return httpx.post(
         running.url + PATHS[api], json=body, headers={"authorization": f"Bearer {API_KEY}"}
     ).content
@@ -674,3 +674,49 @@ def test_through_the_proxy_the_model_gets_the_original_its_marker_names(api: For
     key = "input" if api == "responses" else "messages"
     assert _tool_results(api, second[key][len(first[key]) :]) == [log]
     assert int(reply.headers["x-headroom-tokens-saved"]) > 0
+
+
+def test_a_later_request_chained_to_a_spliced_responses_stream_chains_to_the_last_round(
+    running: Proxy,
+) -> None:
+    _script_rounds(running, "responses", True, Turn("A. ", [_retrieve_call()]), Turn("B.", id_suffix="2"))
+    with _openai_client(running).responses.stream(**_responses_request()) as stream:
+        shown = stream.get_final_response().id
+    assert shown == "resp_scripted_1"  # one id for the whole stream, as the SDK requires
+    running.upstream.queue(PATHS["responses"], json_reply("responses", Turn("C.", id_suffix="3")))
+    follow_up = {**_responses_request(), "previous_response_id": shown, "input": "and then?"}
+    _openai_client(running).responses.create(**follow_up)
+    assert (
+        running.upstream.requests_to(PATHS["responses"])[-1].json()["previous_response_id"]
+        == "resp_scripted_2"
+    )
+
+
+def test_a_json_responses_reply_carries_the_last_rounds_id(running: Proxy) -> None:
+    _script_rounds(running, "responses", False, Turn("A. ", [_retrieve_call()]), Turn("B.", id_suffix="2"))
+    assert _openai_client(running).responses.create(**_responses_request()).id == "resp_scripted_2"
+
+
+def test_a_chat_stream_with_several_choices_passes_through_unchanged(running: Proxy) -> None:
+    one = chat_events(Turn(None, [_retrieve_call()]), include_usage=False)[:-1]
+    other = [
+        event.replace(b'"index":0,"delta"', b'"index":1,"delta"')
+        for event in chat_events(Turn("hi"), include_usage=False)[:-1]
+    ]
+    events = [*one, *other, b"data: [DONE]\n\n"]
+    running.upstream.queue(PATHS["chat"], Reply(events=events, media_type="text/event-stream"))
+    assert _raw_stream(running, "chat", n=2) == b"".join(events)
+    assert len(running.upstream.requests_to(PATHS["chat"])) == 1
+
+
+def test_several_choices_seen_in_the_stream_stop_the_watching(running: Proxy) -> None:
+    """A request that did not ask for several choices but gets them: all passes as it came."""
+    other = [
+        event.replace(b'"index":0,"delta"', b'"index":1,"delta"')
+        for event in chat_events(Turn("hi"), include_usage=False)[:2]
+    ]
+    one = chat_events(Turn(None, [_retrieve_call()]), include_usage=False)
+    events = [one[0], *other, *one[1:]]
+    running.upstream.queue(PATHS["chat"], Reply(events=events, media_type="text/event-stream"))
+    assert _raw_stream(running, "chat") == b"".join(events)
+    assert len(running.upstream.requests_to(PATHS["chat"])) == 1
