@@ -27,9 +27,12 @@ upstream again, up to `rounds` times. The client receives the last reply.
   closing usage is the sum over the rounds. Otherwise the held events go out unchanged.
   A failure in a later round ends the stream with the provider's error event.
 - Per API: Anthropic Messages (a `tool_use` block, answered by `tool_result` blocks), Chat
-  Completions (a `tool_calls` entry, answered by `tool` messages; streamed replies with more
-  than one choice are passed through), Responses (a `function_call` output item, answered
-  by `function_call_output` input items).
+  Completions (a `tool_calls` entry, answered by `tool` messages; a request for several
+  choices, or a stream that turns out to carry several, is passed through), Responses (a
+  `function_call` output item, answered by `function_call_output` input items).
+- A spliced Responses stream keeps the first round's response id (the SDKs require one id
+  per stream); the proxy remembers the last round's id for it, so a later request chained
+  with `previous_response_id` reaches the conversation the provider stored.
 """
 
 from __future__ import annotations
