@@ -40,7 +40,7 @@ from headroom.json_text import rewrite_json
 from headroom.proxy import backends, retrieval
 from headroom.proxy.config import LITELLM_BACKENDS
 from headroom.proxy.errors import Api
-from headroom.proxy.ops import request_log_line
+from headroom.proxy.ops import log_request
 from headroom.proxy.state import ProxyState, state_of
 from headroom.proxy.upstream import (
     Upstream,
@@ -55,7 +55,6 @@ from headroom.stores import namespace_for_credential
 from headroom.tokens import count_message_tokens
 
 logger = logging.getLogger("headroom.proxy")
-access_log = logging.getLogger("headroom.proxy.access")
 
 BYPASS_HEADER = "x-headroom-bypass"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -182,7 +181,7 @@ async def _fail_open(state: ProxyState, api: Api, body: bytes, credential: str |
         return await outgoing(state, api, body, credential)
     except Exception as error:
         state.compressor.report_failure(error)
-        return Outgoing(body, None, Attempt(None))
+        return Outgoing(body, None, Attempt(None, failed=True))
 
 
 async def _send(
@@ -231,26 +230,26 @@ def _model(sent: Outgoing) -> str | None:
 
 
 def _record(state: ProxyState, request: Request, sent: Outgoing, status: int, started: float) -> None:
-    failed = status >= 500
+    seconds = time.perf_counter() - started
     state.stats.record(
         _model(sent),
         sent.tokens_before,
         sent.tokens_after,
         compressed=sent.attempt.payload is not None,
-        failed=failed,
+        failed=sent.attempt.failed,
         status=status,
+        seconds=seconds,
     )
-    if access_log.isEnabledFor(logging.INFO):
-        fields: dict[str, Any] = {
-            "method": request.method,
-            "path": request.url.path,
-            "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-            "model": _model(sent),
-            "tokens_before": sent.tokens_before,
-            "tokens_after": sent.tokens_after,
-            "tokens_saved": sent.tokens_saved,
-        }
-        if state.config.log_messages and sent.request is not None:
-            fields["messages"] = sent.request.get("messages", sent.request.get("input"))
-        access_log.info(request_log_line(**fields))
+    content = sent.request.get("messages", sent.request.get("input")) if sent.request is not None else None
+    log_request(
+        log_messages=state.config.log_messages,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        ms=round(seconds * 1000, 2),
+        model=_model(sent),
+        tokens_before=sent.tokens_before,
+        tokens_after=sent.tokens_after,
+        tokens_saved=sent.tokens_saved,
+        messages=content,
+    )
