@@ -49,6 +49,7 @@ from starlette.responses import Response, StreamingResponse
 
 from headroom import ccr, workers
 from headroom.ccr import TOOL_NAME, RetrieveCall
+from headroom.json_text import SpliceError, rewrite_json
 from headroom.proxy.errors import Api, stream_error_event
 from headroom.proxy.sse import SSEEvent, SSESplitter
 from headroom.proxy.upstream import Upstream, UpstreamFailure, UpstreamReply, failure_response, relay
@@ -87,6 +88,15 @@ async def complete(exchange: Exchange) -> Response:
     if exchange.streaming:
         return _streaming_response(exchange, reply)
     return await _json_response(exchange, reply)
+
+
+def _rewritten(body: bytes, before: Json, after: Json) -> bytes:
+    """`body` (which parses to `before`) changed to say `after`, every unchanged byte kept (the
+    conversation grows at its end); re-encoded whole only when that cannot be done."""
+    try:
+        return rewrite_json(body, before, after)
+    except SpliceError:
+        return orjson.dumps(after)
 
 
 def _answerable(exchange: Exchange) -> bool:
@@ -134,8 +144,9 @@ async def _follow_alias(exchange: Exchange) -> None:
         return
     real = await workers.run_sync(_alias_of, exchange, shown)
     if real is not None and real != shown:
-        exchange.request = {**exchange.request, "previous_response_id": real}
-        exchange.body = orjson.dumps(exchange.request)
+        changed = {**exchange.request, "previous_response_id": real}
+        exchange.body = _rewritten(exchange.body, exchange.request, changed)
+        exchange.request = changed
 
 
 # answering ----------------------------------------------------------------------------------
@@ -331,7 +342,7 @@ def _whole(reply: UpstreamReply, body: bytes, headers: Mapping[str, str]) -> Res
 async def _json_response(exchange: Exchange, reply: UpstreamReply) -> Response:
     view = _JsonRounds(exchange.api)
     allowed = allowed_hashes(exchange.api, exchange.request)
-    request = exchange.request
+    request, sent = exchange.request, exchange.body
     earlier: list[Json] = []
     body = await reply.read()
     while True:
@@ -340,9 +351,11 @@ async def _json_response(exchange: Exchange, reply: UpstreamReply) -> Response:
         if parsed is None or calls is None or len(earlier) >= exchange.rounds:
             break
         answers = await workers.run_sync(_answers, exchange, calls, allowed)
-        request = view.next_request(request, parsed, answers)
+        following_request = view.next_request(request, parsed, answers)
+        sent = await workers.run_sync(_rewritten, sent, request, following_request)
+        request = following_request
         try:
-            following = await exchange.upstream(orjson.dumps(request))
+            following = await exchange.upstream(sent)
         except UpstreamFailure as failure:
             return failure_response(exchange.api, failure)
         if following.status != 200 or following.is_stream:
@@ -763,7 +776,7 @@ async def _spliced(exchange: Exchange, reply: UpstreamReply) -> AsyncIterator[by
     """The client's one stream over every round."""
     watcher = _WATCHERS[exchange.api](exchange.request)
     allowed = allowed_hashes(exchange.api, exchange.request)
-    current = reply
+    current, sent = reply, exchange.body
     try:
         while True:
             watcher.begin(last=watcher.rounds_done >= exchange.rounds)
@@ -777,10 +790,11 @@ async def _spliced(exchange: Exchange, reply: UpstreamReply) -> AsyncIterator[by
                     await workers.run_sync(_remember_alias, exchange, *alias)
                 return
             answers = await workers.run_sync(_answers, exchange, calls, allowed)
-            body = orjson.dumps(watcher.next_request(answers))
+            before = watcher.request
+            sent = await workers.run_sync(_rewritten, sent, before, watcher.next_request(answers))
             watcher.rounds_done += 1
             try:
-                current = await exchange.upstream(body)
+                current = await exchange.upstream(sent)
             except UpstreamFailure as failure:
                 yield stream_error_event(exchange.api, f"the upstream could not be reached: {failure.detail}")
                 return

@@ -720,3 +720,18 @@ def test_several_choices_seen_in_the_stream_stop_the_watching(running: Proxy) ->
     running.upstream.queue(PATHS["chat"], Reply(events=events, media_type="text/event-stream"))
     assert _raw_stream(running, "chat") == b"".join(events)
     assert len(running.upstream.requests_to(PATHS["chat"])) == 1
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
+def test_the_next_rounds_body_keeps_every_byte_of_the_first_it_does_not_change(
+    running: Proxy, streaming: bool
+) -> None:
+    _script_rounds(running, "anthropic", streaming, Turn("A. ", [_retrieve_call()]), Turn("B."))
+    body = json.dumps({**_anthropic_request(), "stream": streaming}, indent=1).encode()
+    body = body.replace(b'"max_tokens": 256', b'"max_tokens": 256, "temperature": 1E0, "note": "caf\\u00e9"')
+    httpx.post(running.url + PATHS["anthropic"], content=body, headers={"x-api-key": API_KEY})
+    first, second = (r.body for r in running.upstream.requests_to(PATHS["anthropic"]))
+    assert first == body
+    end_of_history = body.index(b"\n ],\n")  # the messages array closes here, on its own line
+    assert second.startswith(body[:end_of_history])  # only appended to
+    assert b'"temperature": 1E0, "note": "caf\\u00e9"' in second
