@@ -192,10 +192,11 @@ def retrieve_only(calls: Iterable[tuple[str, str, Any]]) -> list[RetrieveCall] |
 
 
 def _anthropic_calls(content: list[Any]) -> list[tuple[str, str, Any]]:
+    """The calls the client must answer (server tools, run by the provider, are not among them)."""
     return [
         (str(block.get("name")), str(block.get("id", "")), block.get("input"))
         for block in content
-        if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use")
+        if isinstance(block, dict) and block.get("type") == "tool_use"
     ]
 
 
@@ -210,18 +211,22 @@ def _chat_calls(message: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     return calls
 
 
+# Output items of tools the provider runs itself: nothing for the client to answer.
+_HOSTED_CALLS = frozenset(
+    {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"}
+)
+
+
 def _responses_calls(output: list[Any]) -> list[tuple[str, str, Any]]:
+    """The calls the client must answer: function calls, and every other kind of call the client
+    runs (custom tools, shell, computer use, MCP approvals), which are never ours."""
     calls = []
     for item in output:
-        if not isinstance(item, dict):
-            continue
-        kind = str(item.get("type", ""))
+        kind = str(item.get("type", "")) if isinstance(item, dict) else ""
         if kind == "function_call":
             calls.append((str(item.get("name")), str(item.get("call_id", "")), item.get("arguments")))
-        elif (
-            kind.endswith("_call") and kind != "reasoning"
-        ):  # custom, computer, shell ... calls: the client's
-            calls.append((kind, str(item.get("call_id", "")), None))
+        elif (kind.endswith("_call") and kind not in _HOSTED_CALLS) or kind == "mcp_approval_request":
+            calls.append((kind, str(item.get("call_id", item.get("id", ""))), None))
     return calls
 
 

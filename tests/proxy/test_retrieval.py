@@ -735,3 +735,18 @@ def test_the_next_rounds_body_keeps_every_byte_of_the_first_it_does_not_change(
     end_of_history = body.index(b"\n ],\n")  # the messages array closes here, on its own line
     assert second.startswith(body[:end_of_history])  # only appended to
     assert b'"temperature": 1E0, "note": "caf\\u00e9"' in second
+
+
+def test_tools_the_provider_runs_itself_do_not_make_a_round_mixed() -> None:
+    retrieve = {"type": "function_call", "call_id": "c", "name": TOOL_NAME, "arguments": '{"hash":"h"}'}
+    hosted = {"type": "web_search_call", "id": "ws_1", "status": "completed"}
+    assert retrieval.retrieve_only(retrieval._responses_calls([hosted, retrieve])) is not None
+    for clients_own in (
+        {"type": "custom_tool_call", "call_id": "x", "name": "apply_patch", "input": "..."},
+        {"type": "local_shell_call", "call_id": "y", "action": {}},
+        {"type": "mcp_approval_request", "id": "z", "name": "t", "server_label": "s"},
+    ):
+        assert retrieval.retrieve_only(retrieval._responses_calls([retrieve, clients_own])) is None
+    server_tool = {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"query": "q"}}
+    tool_use = {"type": "tool_use", "id": "t", "name": TOOL_NAME, "input": {"hash": "h"}}
+    assert retrieval.retrieve_only(retrieval._anthropic_calls([server_tool, tool_use])) is not None
