@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import anthropic
+import anyio
 import httpx
 import openai
 import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from headroom import ccr, samples
@@ -32,7 +33,7 @@ from headroom.integrations._compressor import credential_in_headers
 from headroom.markers import content_hash
 from headroom.proxy import retrieval
 from headroom.proxy.sse import SSESplitter
-from headroom.proxy.upstream import forwarded_headers, http_upstream
+from headroom.proxy.upstream import UpstreamFailure, UpstreamReply, forwarded_headers, http_upstream
 from headroom.stores import MemoryStore, ScopedStore, namespace_for_credential
 from tests.proxy.conftest import running_proxy
 from tests.proxy.scripted import (
@@ -43,6 +44,7 @@ from tests.proxy.scripted import (
     ScriptedUpstream,
     Turn,
     anthropic_events,
+    anthropic_message,
     chat_events,
     error_reply,
     json_reply,
@@ -750,3 +752,46 @@ def test_tools_the_provider_runs_itself_do_not_make_a_round_mixed() -> None:
     server_tool = {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"query": "q"}}
     tool_use = {"type": "tool_use", "id": "t", "name": TOOL_NAME, "input": {"hash": "h"}}
     assert retrieval.retrieve_only(retrieval._anthropic_calls([server_tool, tool_use])) is not None
+
+
+def _fake_exchange(api: Format, streaming: bool, first: bytes, kind: str) -> retrieval.Exchange:
+    """An exchange whose upstream answers `first`, then fails (`kind`: connect or timeout)."""
+    calls: list[bytes] = []
+
+    async def upstream(body: bytes) -> UpstreamReply:
+        calls.append(body)
+        if len(calls) > 1:
+            raise UpstreamFailure(kind, "scripted")  # type: ignore[arg-type]
+        media = "text/event-stream" if streaming else "application/json"
+        return UpstreamReply.of_bytes(200, [("content-type", media)], first)
+
+    store = MemoryStore()
+    namespace = namespace_for_credential(API_KEY)
+    ScopedStore(store, namespace).put_many("original", {HASH: ORIGINAL})
+    request = {"anthropic": _anthropic_request, "chat": _chat_request, "responses": _responses_request}[api]()
+    request["stream"] = streaming
+    return retrieval.Exchange(
+        api, request, json.dumps(request).encode(), streaming, upstream, store, namespace, 3
+    )
+
+
+@pytest.mark.parametrize(("kind", "status"), [("connect", 502), ("timeout", 504)])
+def test_an_unreachable_upstream_in_a_later_json_round_is_a_502_or_504(kind: str, status: int) -> None:
+    first = json.dumps(anthropic_message(Turn(None, [_retrieve_call()]))).encode()
+    response = anyio.run(retrieval.complete, _fake_exchange("anthropic", False, first, kind))
+    assert response.status_code == status
+    assert json.loads(response.body)["type"] == "error"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_unreachable_upstream_in_a_later_stream_round_ends_with_an_error_event(api: Format) -> None:
+    first = b"".join(sse_reply(api, Turn("A. ", [_retrieve_call()])).events or [])
+
+    async def read() -> bytes:
+        response = await retrieval.complete(_fake_exchange(api, True, first, "connect"))
+        assert isinstance(response, StreamingResponse)
+        return b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[misc]
+
+    stream = anyio.run(read)
+    assert stream.startswith(first[:40])
+    assert "could not be reached" in json.dumps(_data_of(stream)[-1])
