@@ -35,7 +35,8 @@ markers number them). A miss is a 404 whose message starts with `unknown` or `ex
 (`corrupt` when the stored text no longer matches its hash); a bad hash or an oversized
 query a 400; a store that cannot be reached a 503.
 
-Every call is scoped by the caller's credential (`authorization`, `x-api-key`, ...): it
+Each compression is counted in the proxy's `/stats` and `/metrics` under its model. Every
+call is scoped by the caller's credential (`authorization`, `x-api-key`, ...): it
 compresses into, and retrieves from, the namespace named by a hash of that credential, so
 one caller cannot read another's originals even with the hash.
 """
@@ -43,6 +44,7 @@ one caller cannot read another's originals even with the hash.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -195,18 +197,30 @@ async def compress_route(request: Request) -> Response:
     except BadRequest as bad:
         return _error(bad.status, bad.message, bad.param)
     namespace = _namespace(request)
-    result = await acompress(
-        messages,
-        model,
-        pipeline=pipeline,
-        hooks=state.compressor.hooks,
-        store=state.store,
-        namespace=namespace,
-        **options,
-    )
+    started = time.perf_counter()
+    try:
+        result = await acompress(
+            messages,
+            model,
+            pipeline=pipeline,
+            hooks=state.compressor.hooks,
+            store=state.store,
+            namespace=namespace,
+            **options,
+        )
+    except (TypeError, ValueError) as error:  # an option value compress() refuses
+        return _error(400, str(error))
     await result.acount_tokens()
     for reason in result.failures:
         state.compressor.failures.report(reason)
+    state.stats.record(
+        model,
+        result.tokens_before,
+        result.tokens_after,
+        compressed=result.tokens_saved > 0,
+        failed=bool(result.failures) and result.tokens_saved <= 0,  # it came back as it was sent
+        seconds=time.perf_counter() - started,
+    )
     compressed = result.messages if isinstance(result.messages, list) else messages
     hashes = await workers.run_sync(_retrievable, state, namespace, ccr.hashes_in(compressed))
     return _ok(

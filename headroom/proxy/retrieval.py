@@ -27,9 +27,12 @@ upstream again, up to `rounds` times. The client receives the last reply.
   closing usage is the sum over the rounds. Otherwise the held events go out unchanged.
   A failure in a later round ends the stream with the provider's error event.
 - Per API: Anthropic Messages (a `tool_use` block, answered by `tool_result` blocks), Chat
-  Completions (a `tool_calls` entry, answered by `tool` messages; streamed replies with more
-  than one choice are passed through), Responses (a `function_call` output item, answered
-  by `function_call_output` input items).
+  Completions (a `tool_calls` entry, answered by `tool` messages; a request for several
+  choices, or a stream that turns out to carry several, is passed through), Responses (a
+  `function_call` output item, answered by `function_call_output` input items).
+- A spliced Responses stream keeps the first round's response id (the SDKs require one id
+  per stream); the proxy remembers the last round's id for it, so a later request chained
+  with `previous_response_id` reaches the conversation the provider stored.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ from starlette.responses import Response, StreamingResponse
 
 from headroom import ccr, workers
 from headroom.ccr import TOOL_NAME, RetrieveCall
+from headroom.json_text import SpliceError, rewrite_json
 from headroom.proxy.errors import Api, stream_error_event
-from headroom.proxy.sse import SSEEvent, sse_events
+from headroom.proxy.sse import SSEEvent, SSESplitter
 from headroom.proxy.upstream import Upstream, UpstreamFailure, UpstreamReply, failure_response, relay
 from headroom.stores import ScopedStore, Store
 
@@ -79,11 +83,27 @@ async def complete(exchange: Exchange) -> Response:
         reply = await exchange.upstream(exchange.body)
     except UpstreamFailure as failure:
         return failure_response(exchange.api, failure)
-    if reply.status != 200 or reply.is_stream != exchange.streaming or exchange.rounds <= 0:
+    if reply.status != 200 or reply.is_stream != exchange.streaming or not _answerable(exchange):
         return relay(reply, exchange.api, exchange.headers)
     if exchange.streaming:
         return _streaming_response(exchange, reply)
     return await _json_response(exchange, reply)
+
+
+def _rewritten(body: bytes, before: Json, after: Json) -> bytes:
+    """`body` (which parses to `before`) changed to say `after`, every unchanged byte kept (the
+    conversation grows at its end); re-encoded whole only when that cannot be done."""
+    try:
+        return rewrite_json(body, before, after)
+    except SpliceError:
+        return orjson.dumps(after)
+
+
+def _answerable(exchange: Exchange) -> bool:
+    """Whether this exchange's replies can be answered: rounds allowed, and one reply to answer
+    (a Chat Completions request for several choices gets several, each with its own calls)."""
+    several = exchange.api == "chat" and exchange.request.get("n") not in (None, 1)
+    return exchange.rounds > 0 and not several
 
 
 # Responses ids -------------------------------------------------------------------------------
@@ -124,8 +144,9 @@ async def _follow_alias(exchange: Exchange) -> None:
         return
     real = await workers.run_sync(_alias_of, exchange, shown)
     if real is not None and real != shown:
-        exchange.request = {**exchange.request, "previous_response_id": real}
-        exchange.body = orjson.dumps(exchange.request)
+        changed = {**exchange.request, "previous_response_id": real}
+        exchange.body = _rewritten(exchange.body, exchange.request, changed)
+        exchange.request = changed
 
 
 # answering ----------------------------------------------------------------------------------
@@ -171,10 +192,11 @@ def retrieve_only(calls: Iterable[tuple[str, str, Any]]) -> list[RetrieveCall] |
 
 
 def _anthropic_calls(content: list[Any]) -> list[tuple[str, str, Any]]:
+    """The calls the client must answer (server tools, run by the provider, are not among them)."""
     return [
         (str(block.get("name")), str(block.get("id", "")), block.get("input"))
         for block in content
-        if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use")
+        if isinstance(block, dict) and block.get("type") == "tool_use"
     ]
 
 
@@ -189,18 +211,22 @@ def _chat_calls(message: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     return calls
 
 
+# Output items of tools the provider runs itself: nothing for the client to answer.
+_HOSTED_CALLS = frozenset(
+    {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"}
+)
+
+
 def _responses_calls(output: list[Any]) -> list[tuple[str, str, Any]]:
+    """The calls the client must answer: function calls, and every other kind of call the client
+    runs (custom tools, shell, computer use, MCP approvals), which are never ours."""
     calls = []
     for item in output:
-        if not isinstance(item, dict):
-            continue
-        kind = str(item.get("type", ""))
+        kind = str(item.get("type", "")) if isinstance(item, dict) else ""
         if kind == "function_call":
             calls.append((str(item.get("name")), str(item.get("call_id", "")), item.get("arguments")))
-        elif (
-            kind.endswith("_call") and kind != "reasoning"
-        ):  # custom, computer, shell ... calls: the client's
-            calls.append((kind, str(item.get("call_id", "")), None))
+        elif (kind.endswith("_call") and kind not in _HOSTED_CALLS) or kind == "mcp_approval_request":
+            calls.append((kind, str(item.get("call_id", item.get("id", ""))), None))
     return calls
 
 
@@ -321,7 +347,7 @@ def _whole(reply: UpstreamReply, body: bytes, headers: Mapping[str, str]) -> Res
 async def _json_response(exchange: Exchange, reply: UpstreamReply) -> Response:
     view = _JsonRounds(exchange.api)
     allowed = allowed_hashes(exchange.api, exchange.request)
-    request = exchange.request
+    request, sent = exchange.request, exchange.body
     earlier: list[Json] = []
     body = await reply.read()
     while True:
@@ -330,9 +356,11 @@ async def _json_response(exchange: Exchange, reply: UpstreamReply) -> Response:
         if parsed is None or calls is None or len(earlier) >= exchange.rounds:
             break
         answers = await workers.run_sync(_answers, exchange, calls, allowed)
-        request = view.next_request(request, parsed, answers)
+        following_request = view.next_request(request, parsed, answers)
+        sent = await workers.run_sync(_rewritten, sent, request, following_request)
+        request = following_request
         try:
-            following = await exchange.upstream(orjson.dumps(request))
+            following = await exchange.upstream(sent)
         except UpstreamFailure as failure:
             return failure_response(exchange.api, failure)
         if following.status != 200 or following.is_stream:
@@ -728,6 +756,20 @@ def _error_message(status: int, body: bytes) -> str:
     )
 
 
+async def _watched(chunks: AsyncIterator[bytes], watcher: _StreamWatcher) -> AsyncIterator[bytes]:
+    """One round's stream as the client gets it: per chunk from upstream, the events it completed
+    that go on (one write per chunk, as a plain relay makes), then what the round's end releases."""
+    splitter = SSESplitter()
+    async for chunk in chunks:
+        out = [piece for event in splitter.feed(chunk) for piece in watcher.feed(event)]
+        if out:
+            yield b"".join(out)
+    out = [piece for event in splitter.finish() for piece in watcher.feed(event)]
+    out.extend(watcher.end())
+    if out:
+        yield b"".join(out)
+
+
 def _streaming_response(exchange: Exchange, reply: UpstreamReply) -> Response:
     response = StreamingResponse(_spliced(exchange, reply), status_code=reply.status)
     pairs = [*reply.decoded_headers(), *exchange.headers.items()]
@@ -739,15 +781,12 @@ async def _spliced(exchange: Exchange, reply: UpstreamReply) -> AsyncIterator[by
     """The client's one stream over every round."""
     watcher = _WATCHERS[exchange.api](exchange.request)
     allowed = allowed_hashes(exchange.api, exchange.request)
-    current = reply
+    current, sent = reply, exchange.body
     try:
         while True:
             watcher.begin(last=watcher.rounds_done >= exchange.rounds)
-            async for event in sse_events(current.chunks()):
-                for out in watcher.feed(event):
-                    yield out
-            for out in watcher.end():
-                yield out
+            async for piece in _watched(current.chunks(), watcher):
+                yield piece
             await current.aclose()
             calls = watcher.round.calls
             if calls is None:
@@ -756,10 +795,11 @@ async def _spliced(exchange: Exchange, reply: UpstreamReply) -> AsyncIterator[by
                     await workers.run_sync(_remember_alias, exchange, *alias)
                 return
             answers = await workers.run_sync(_answers, exchange, calls, allowed)
-            body = orjson.dumps(watcher.next_request(answers))
+            before = watcher.request
+            sent = await workers.run_sync(_rewritten, sent, before, watcher.next_request(answers))
             watcher.rounds_done += 1
             try:
-                current = await exchange.upstream(body)
+                current = await exchange.upstream(sent)
             except UpstreamFailure as failure:
                 yield stream_error_event(exchange.api, f"the upstream could not be reached: {failure.detail}")
                 return

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _LINE_END = re.compile(rb"[\r\n]")
 _CR = 0x0D
@@ -31,13 +31,12 @@ class SSEEvent:
     event: str | None
     data: str
     raw: bytes
+    data_lines: int = field(default=0, repr=False)  # how many `data:` lines it has
 
     @property
     def has_data(self) -> bool:
         """Whether the event carries any `data:` line (comments and blank lines carry none)."""
-        return self._data_lines > 0
-
-    _data_lines: int = 0
+        return self.data_lines > 0
 
 
 def parse_event(raw: bytes) -> SSEEvent:
@@ -71,6 +70,7 @@ class SSESplitter:
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._line_start = 0  # where the next unread line begins in the buffer
+        self._searched = 0  # no line ends before here in the unread line (a long line is scanned once)
         self._lines: list[bytes] = []  # the current event's lines so far
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
@@ -85,7 +85,7 @@ class SSESplitter:
             lines = [*self._lines, tail] if tail else self._lines
             events.append(_event_from_lines(bytes(self._buffer), lines))
         self._buffer.clear()
-        self._line_start = 0
+        self._line_start = self._searched = 0
         self._lines = []
         return events
 
@@ -94,25 +94,30 @@ class SSESplitter:
         events: list[SSEEvent] = []
         event_start = 0
         position = self._line_start
-        while (found := _LINE_END.search(buffer, position)) is not None:
+        searched = max(position, self._searched)
+        while (found := _LINE_END.search(buffer, searched)) is not None:
             cut = found.start()
             if buffer[cut] == _CR:
                 if cut + 1 == len(buffer) and not final:
+                    searched = cut
                     break  # a "\r" that may be the first half of "\r\n" in the next chunk
                 end = cut + 2 if cut + 1 < len(buffer) and buffer[cut + 1] == _LF else cut + 1
             else:
                 end = cut + 1
             line = bytes(buffer[position:cut])
-            position = end
+            position = searched = end
             if line:
                 self._lines.append(line)
                 continue
             events.append(_event_from_lines(bytes(buffer[event_start:end]), self._lines))
             self._lines = []
             event_start = end
+        else:
+            searched = len(buffer)
         if event_start:
             del buffer[:event_start]
         self._line_start = position - event_start
+        self._searched = searched - event_start
         return events
 
 

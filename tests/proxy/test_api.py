@@ -307,3 +307,14 @@ def test_litellms_headroom_guardrail_compresses_through_the_api_and_retrieves(
 def test_litellms_guardrail_reads_a_miss_as_not_found(proxy_url: str) -> None:
     answer = anyio.run(_guardrail(proxy_url)._call_retrieve, "0" * 16, None)
     assert "not found or expired" in answer
+
+
+def test_each_compression_is_counted_in_the_proxys_stats(log_text: str) -> None:
+    with StubUpstream() as upstream, running_proxy(upstream.url) as url:
+        body = _compress(url, {"messages": _conversation(log_text), "model": "gpt-4o"}).json()
+        _compress(url, {"messages": [{"role": "user", "content": "hi"}], "model": "gpt-4o-mini"})
+        stats = httpx.get(f"{url}/stats").json()
+    counted = stats["models"]["gpt-4o"]
+    assert counted["requests"] == 1 and counted["compressed"] == 1
+    assert counted["tokens_saved"] == body["tokens_saved"]
+    assert stats["models"]["gpt-4o-mini"]["compressed"] == 0

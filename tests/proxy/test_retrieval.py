@@ -11,18 +11,20 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import anthropic
+import anyio
 import httpx
 import openai
 import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from headroom import ccr, samples
@@ -31,7 +33,7 @@ from headroom.integrations._compressor import credential_in_headers
 from headroom.markers import content_hash
 from headroom.proxy import retrieval
 from headroom.proxy.sse import SSESplitter
-from headroom.proxy.upstream import forwarded_headers, http_upstream
+from headroom.proxy.upstream import UpstreamFailure, UpstreamReply, forwarded_headers, http_upstream
 from headroom.stores import MemoryStore, ScopedStore, namespace_for_credential
 from tests.proxy.conftest import running_proxy
 from tests.proxy.scripted import (
@@ -42,8 +44,11 @@ from tests.proxy.scripted import (
     ScriptedUpstream,
     Turn,
     anthropic_events,
+    anthropic_message,
+    chat_events,
     error_reply,
     json_reply,
+    responses_events,
     sse_reply,
 )
 from tests.stub_upstream import serve_in_thread
@@ -371,32 +376,117 @@ def test_a_query_returns_only_the_matching_lines(running: Proxy, api: Format) ->
 # streaming: held back only the retrieve call ------------------------------------------------
 
 
-def test_text_is_relayed_as_soon_as_it_arrives_and_only_the_retrieve_block_is_held() -> None:
-    watcher = retrieval._AnthropicWatcher(_anthropic_request())
+_WATCHED: dict[Format, tuple[type[retrieval._StreamWatcher], Any, Any]] = {
+    "anthropic": (retrieval._AnthropicWatcher, anthropic_events, _anthropic_request),
+    "chat": (retrieval._ChatWatcher, chat_events, _chat_request),
+    "responses": (retrieval._ResponsesWatcher, responses_events, _responses_request),
+}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_text_is_relayed_as_soon_as_it_arrives_and_only_the_retrieve_call_is_held(api: Format) -> None:
+    kind, events_of, request_of = _WATCHED[api]
+    watcher = kind(request_of())
     watcher.begin(last=False)
     splitter = SSESplitter()
-    sent_before_call: list[bytes] = []
-    events = anthropic_events(Turn("Looking it up. ", [_retrieve_call()]))
-    call_starts = next(i for i, e in enumerate(events) if b'"type":"tool_use"' in e)
+    events = events_of(Turn("Looking it up. ", [_retrieve_call()]))
+    call_starts = next(i for i, e in enumerate(events) if TOOL_NAME.encode() in e)
+    relayed: list[bytes] = []
     for position, raw in enumerate(events):
         out = [piece for event in splitter.feed(raw) for piece in watcher.feed(event)]
         if position < call_starts:
             assert out == [raw]  # passed on at once, byte for byte
-            sent_before_call.extend(out)
+            relayed.extend(out)
         else:
-            assert out == []  # the retrieve block, then the round's close: held
+            assert out == []  # the retrieve call, then the round's close: held
     assert watcher.end() == []
     assert watcher.round.calls is not None and watcher.round.calls[0].arguments == {"hash": HASH}
-    assert any(b"text_delta" in raw for raw in sent_before_call)
+    assert any(b"Looking" in raw for raw in relayed)
 
 
-def _raw_stream(running: Proxy, api: Format) -> bytes:
+@pytest.mark.parametrize("api", APIS)
+def test_a_round_without_the_retrieve_call_is_relayed_whole_and_unchanged(api: Format) -> None:
+    kind, events_of, request_of = _WATCHED[api]
+    watcher = kind(request_of())
+    watcher.begin(last=False)
+    splitter = SSESplitter()
+    events = events_of(Turn("Just text.", [Call("call_c", "run_shell", {"cmd": "ls"})]))
+    out = [piece for raw in events for event in splitter.feed(raw) for piece in watcher.feed(event)]
+    assert out + watcher.end() == events
+    assert watcher.round.calls is None
+
+
+def test_thinking_and_its_signature_go_back_in_the_next_rounds_assistant_turn() -> None:
+    events = [
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message",'
+        b'"role":"assistant","content":[],"model":"x","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        b'"content_block":{"type":"thinking","thinking":"","signature":""}}\n\n',
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"thinking_delta","thinking":"I need the log."}}\n\n',
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"signature_delta","signature":"sig=="}}\n\n',
+        b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+        *anthropic_events(Turn(None, [_retrieve_call("call_t")]))[1:],
+    ]
+    # the scripted events number their block 0: make it block 1, after the thinking block
+    events = [e.replace(b'"index":0', b'"index":1') if i >= 5 else e for i, e in enumerate(events)]
+    watcher = retrieval._AnthropicWatcher(_anthropic_request())
+    watcher.begin(last=False)
+    splitter = SSESplitter()
+    for raw in events:
+        for event in splitter.feed(raw):
+            watcher.feed(event)
+    watcher.end()
+    assert watcher.round.calls is not None
+    turn = watcher.next_request([("call_t", "the original")])["messages"][-2:]
+    assert turn[0]["content"] == [
+        {"type": "thinking", "thinking": "I need the log.", "signature": "sig=="},
+        {"type": "tool_use", "id": "call_t", "name": TOOL_NAME, "input": {"hash": HASH}},
+    ]
+    assert turn[1] == {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "call_t", "content": "the original"}],
+    }
+
+
+def test_a_responses_string_input_becomes_a_user_message_before_the_round() -> None:
+    request = {"model": "m", "input": "hello", "tools": []}
+    call = {"type": "function_call", "call_id": "c", "name": TOOL_NAME, "arguments": "{}"}
+    following = retrieval._responses_next(request, [call], [("c", "text")])
+    assert following["input"] == [
+        {"type": "message", "role": "user", "content": "hello"},
+        call,
+        {"type": "function_call_output", "call_id": "c", "output": "text"},
+    ]
+
+
+def test_the_client_reads_the_first_rounds_text_before_that_round_ends(running: Proxy) -> None:
+    slow = sse_reply("anthropic", Turn("First words. " * 3, [_retrieve_call()]), event_delay=0.05)
+    running.upstream.queue(PATHS["anthropic"], slow, sse_reply("anthropic", Turn("Done.", id_suffix="2")))
+    body = {**_anthropic_request(), "stream": True}
+    started = time.monotonic()
+    first_text = None
+    with httpx.stream(
+        "POST", running.url + PATHS["anthropic"], json=body, headers={"x-api-key": API_KEY}
+    ) as r:
+        for chunk in r.iter_bytes():
+            if first_text is None and b"text_delta" in chunk:
+                first_text = time.monotonic() - started
+    total = time.monotonic() - started
+    events_in_round = len(anthropic_events(Turn("First words. " * 3, [_retrieve_call()])))
+    assert first_text is not None
+    assert total >= 0.05 * (events_in_round - 1)  # the round took its time ...
+    assert first_text < total / 2  # ... and its text was already with the client
+
+
+def _raw_stream(running: Proxy, api: Format, **fields: Any) -> bytes:
     body: dict[str, Any] = {
         "anthropic": _anthropic_request,
         "chat": _chat_request,
         "responses": _responses_request,
     }[api]()
-    body["stream"] = True
+    body.update(stream=True, **fields)
     return httpx.post(
         running.url + PATHS[api], json=body, headers={"authorization": f"Bearer {API_KEY}"}
     ).content
@@ -586,3 +676,122 @@ def test_through_the_proxy_the_model_gets_the_original_its_marker_names(api: For
     key = "input" if api == "responses" else "messages"
     assert _tool_results(api, second[key][len(first[key]) :]) == [log]
     assert int(reply.headers["x-headroom-tokens-saved"]) > 0
+
+
+def test_a_later_request_chained_to_a_spliced_responses_stream_chains_to_the_last_round(
+    running: Proxy,
+) -> None:
+    _script_rounds(running, "responses", True, Turn("A. ", [_retrieve_call()]), Turn("B.", id_suffix="2"))
+    with _openai_client(running).responses.stream(**_responses_request()) as stream:
+        shown = stream.get_final_response().id
+    assert shown == "resp_scripted_1"  # one id for the whole stream, as the SDK requires
+    running.upstream.queue(PATHS["responses"], json_reply("responses", Turn("C.", id_suffix="3")))
+    follow_up = {**_responses_request(), "previous_response_id": shown, "input": "and then?"}
+    _openai_client(running).responses.create(**follow_up)
+    assert (
+        running.upstream.requests_to(PATHS["responses"])[-1].json()["previous_response_id"]
+        == "resp_scripted_2"
+    )
+
+
+def test_a_json_responses_reply_carries_the_last_rounds_id(running: Proxy) -> None:
+    _script_rounds(running, "responses", False, Turn("A. ", [_retrieve_call()]), Turn("B.", id_suffix="2"))
+    assert _openai_client(running).responses.create(**_responses_request()).id == "resp_scripted_2"
+
+
+def test_a_chat_stream_with_several_choices_passes_through_unchanged(running: Proxy) -> None:
+    one = chat_events(Turn(None, [_retrieve_call()]), include_usage=False)[:-1]
+    other = [
+        event.replace(b'"index":0,"delta"', b'"index":1,"delta"')
+        for event in chat_events(Turn("hi"), include_usage=False)[:-1]
+    ]
+    events = [*one, *other, b"data: [DONE]\n\n"]
+    running.upstream.queue(PATHS["chat"], Reply(events=events, media_type="text/event-stream"))
+    assert _raw_stream(running, "chat", n=2) == b"".join(events)
+    assert len(running.upstream.requests_to(PATHS["chat"])) == 1
+
+
+def test_several_choices_seen_in_the_stream_stop_the_watching(running: Proxy) -> None:
+    """A request that did not ask for several choices but gets them: all passes as it came."""
+    other = [
+        event.replace(b'"index":0,"delta"', b'"index":1,"delta"')
+        for event in chat_events(Turn("hi"), include_usage=False)[:2]
+    ]
+    one = chat_events(Turn(None, [_retrieve_call()]), include_usage=False)
+    events = [one[0], *other, *one[1:]]
+    running.upstream.queue(PATHS["chat"], Reply(events=events, media_type="text/event-stream"))
+    assert _raw_stream(running, "chat") == b"".join(events)
+    assert len(running.upstream.requests_to(PATHS["chat"])) == 1
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
+def test_the_next_rounds_body_keeps_every_byte_of_the_first_it_does_not_change(
+    running: Proxy, streaming: bool
+) -> None:
+    _script_rounds(running, "anthropic", streaming, Turn("A. ", [_retrieve_call()]), Turn("B."))
+    body = json.dumps({**_anthropic_request(), "stream": streaming}, indent=1).encode()
+    body = body.replace(b'"max_tokens": 256', b'"max_tokens": 256, "temperature": 1E0, "note": "caf\\u00e9"')
+    httpx.post(running.url + PATHS["anthropic"], content=body, headers={"x-api-key": API_KEY})
+    first, second = (r.body for r in running.upstream.requests_to(PATHS["anthropic"]))
+    assert first == body
+    end_of_history = body.index(b"\n ],\n")  # the messages array closes here, on its own line
+    assert second.startswith(body[:end_of_history])  # only appended to
+    assert b'"temperature": 1E0, "note": "caf\\u00e9"' in second
+
+
+def test_tools_the_provider_runs_itself_do_not_make_a_round_mixed() -> None:
+    retrieve = {"type": "function_call", "call_id": "c", "name": TOOL_NAME, "arguments": '{"hash":"h"}'}
+    hosted = {"type": "web_search_call", "id": "ws_1", "status": "completed"}
+    assert retrieval.retrieve_only(retrieval._responses_calls([hosted, retrieve])) is not None
+    for clients_own in (
+        {"type": "custom_tool_call", "call_id": "x", "name": "apply_patch", "input": "..."},
+        {"type": "local_shell_call", "call_id": "y", "action": {}},
+        {"type": "mcp_approval_request", "id": "z", "name": "t", "server_label": "s"},
+    ):
+        assert retrieval.retrieve_only(retrieval._responses_calls([retrieve, clients_own])) is None
+    server_tool = {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"query": "q"}}
+    tool_use = {"type": "tool_use", "id": "t", "name": TOOL_NAME, "input": {"hash": "h"}}
+    assert retrieval.retrieve_only(retrieval._anthropic_calls([server_tool, tool_use])) is not None
+
+
+def _fake_exchange(api: Format, streaming: bool, first: bytes, kind: str) -> retrieval.Exchange:
+    """An exchange whose upstream answers `first`, then fails (`kind`: connect or timeout)."""
+    calls: list[bytes] = []
+
+    async def upstream(body: bytes) -> UpstreamReply:
+        calls.append(body)
+        if len(calls) > 1:
+            raise UpstreamFailure(kind, "scripted")  # type: ignore[arg-type]
+        media = "text/event-stream" if streaming else "application/json"
+        return UpstreamReply.of_bytes(200, [("content-type", media)], first)
+
+    store = MemoryStore()
+    namespace = namespace_for_credential(API_KEY)
+    ScopedStore(store, namespace).put_many("original", {HASH: ORIGINAL})
+    request = {"anthropic": _anthropic_request, "chat": _chat_request, "responses": _responses_request}[api]()
+    request["stream"] = streaming
+    return retrieval.Exchange(
+        api, request, json.dumps(request).encode(), streaming, upstream, store, namespace, 3
+    )
+
+
+@pytest.mark.parametrize(("kind", "status"), [("connect", 502), ("timeout", 504)])
+def test_an_unreachable_upstream_in_a_later_json_round_is_a_502_or_504(kind: str, status: int) -> None:
+    first = json.dumps(anthropic_message(Turn(None, [_retrieve_call()]))).encode()
+    response = anyio.run(retrieval.complete, _fake_exchange("anthropic", False, first, kind))
+    assert response.status_code == status
+    assert json.loads(response.body)["type"] == "error"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_unreachable_upstream_in_a_later_stream_round_ends_with_an_error_event(api: Format) -> None:
+    first = b"".join(sse_reply(api, Turn("A. ", [_retrieve_call()])).events or [])
+
+    async def read() -> bytes:
+        response = await retrieval.complete(_fake_exchange(api, True, first, "connect"))
+        assert isinstance(response, StreamingResponse)
+        return b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[misc]
+
+    stream = anyio.run(read)
+    assert stream.startswith(first[:40])
+    assert "could not be reached" in json.dumps(_data_of(stream)[-1])

@@ -131,3 +131,13 @@ def test_byte_by_byte() -> None:
     events = _split_all([stream[i : i + 1] for i in range(len(stream))])
     assert b"".join(event.raw for event in events) == stream
     assert _names(events) == ["message_start", "ping", "content_block_delta", "message_stop"]
+
+
+def test_a_long_line_in_many_small_chunks_is_scanned_once() -> None:
+    line = b"data: " + b"x" * 400_000 + b"\n\n"
+    splitter = SSESplitter()
+    for start in range(0, 200_000, 100):
+        assert splitter.feed(line[start : start + 100]) == []
+        assert splitter._searched == start + 100  # the next search starts after what was read
+    events = splitter.feed(line[200_000:])
+    assert [event.raw for event in events] == [line]
