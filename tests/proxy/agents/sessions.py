@@ -13,7 +13,6 @@ does the same for the tools array.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections.abc import Iterator
@@ -28,13 +27,6 @@ from headroom.json_text import locate
 MARKER = "[headroom:"
 # The original agents' environment must not leak in: only what a shell needs, plus what each test sets.
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ")
-
-
-def retrieval_is_a_placeholder() -> bool:
-    """Whether the proxy's retrieval module is still the stand-in that passes replies through
-    (then the retrieval tests are expected to fail; they run for real once it lands)."""
-    module = importlib.import_module("headroom.proxy.retrieval")
-    return (module.__doc__ or "").startswith("Placeholder")
 
 
 @dataclass(frozen=True)

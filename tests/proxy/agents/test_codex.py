@@ -25,7 +25,6 @@ from tests.proxy.agents.responses_model import FINAL_ANSWER, RETRIEVE_TOOL, Scri
 from tests.proxy.agents.sessions import (
     MARKER,
     Workspace,
-    retrieval_is_a_placeholder,
     tool_names,
     tool_outputs,
     tools_as_written,
@@ -165,9 +164,6 @@ def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
     assert len({tools_as_written(turn.body) for turn in turns}) == 1
 
 
-@pytest.mark.xfail(
-    retrieval_is_a_placeholder(), reason="headroom/proxy/retrieval.py is a placeholder", strict=True
-)
 def test_through_the_proxy_retrieve_calls_are_answered_and_codex_never_sees_them(
     codex_binary: Path, headroom_proxy: Route, tmp_path: Path
 ) -> None:
