@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.proxy.agents.anthropic_model import FINAL_ANSWER, RETRIEVE_TOOL, ScriptedClaude, ToolCall
-from tests.proxy.agents.conftest import Route
+from tests.proxy.agents.conftest import ProxyRoute, Route
 from tests.proxy.agents.sessions import (
     MARKER,
     Workspace,
@@ -43,6 +43,7 @@ pytestmark = pytest.mark.slow
 PROMPT = "Read app.log, orders.json and worker.log and tell me which request failed."
 # The tools Claude Code may use without asking: print mode never prompts, it refuses instead.
 ALLOWED_TOOLS = ["Bash(cat:*)", "Read"]
+API_KEY = "sk-ant-test-agents-0123456789"
 _RUN_LIMIT_SECONDS = 180
 
 
@@ -67,7 +68,7 @@ def claude_env(workspace: Workspace, base_url: str) -> dict[str, str]:
     return {
         **workspace.base_env(),
         "ANTHROPIC_BASE_URL": base_url,
-        "ANTHROPIC_API_KEY": "sk-ant-test-agents-0123456789",
+        "ANTHROPIC_API_KEY": API_KEY,
         # Nothing but the model's API: no updates, telemetry, error reports or feature-flag calls.
         "DISABLE_AUTOUPDATER": "1",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -137,7 +138,7 @@ def test_without_a_proxy_the_model_receives_each_output_whole(
 
 
 def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
-    claude_binary: Path, headroom_proxy: Route, tmp_path: Path
+    claude_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
     originals, turns = session(claude_binary, headroom_proxy, tmp_path)
     check_compressed_and_stable(outputs_of(turns), originals)
@@ -145,10 +146,15 @@ def test_through_the_proxy_each_output_arrives_compressed_and_stays_byte_stable(
     # tools array is the same bytes on every turn.
     assert all(RETRIEVE_TOOL in tool_names(turn.body) for turn in turns)
     assert len({tools_as_written(turn.body) for turn in turns}) == 1
+    # The agent's key went upstream, and never into the proxy's log (one line a request, at debug level).
+    assert all(API_KEY in json.dumps(turn.headers) for turn in turns)
+    logged = headroom_proxy.log.read_text()
+    assert logged.count("/v1/messages") >= len(turns)
+    assert API_KEY not in logged
 
 
 def test_through_the_proxy_retrieve_calls_are_answered_and_claude_code_never_sees_them(
-    claude_binary: Path, headroom_proxy: Route, tmp_path: Path
+    claude_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
     originals, turns = session(claude_binary, headroom_proxy, tmp_path, retrieve=True)
     from_claude = [turn for turn in turns if not retrieve_calls_in(turn)]
@@ -167,7 +173,7 @@ def test_through_the_proxy_retrieve_calls_are_answered_and_claude_code_never_see
 
 @pytest.mark.xfail(strict=True, reason="JSON with Read's line numbers is not read as JSON (engine gap)")
 def test_through_the_proxy_a_json_file_read_with_read_arrives_compressed(
-    claude_binary: Path, headroom_proxy: Route, tmp_path: Path
+    claude_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
     workspace = Workspace.create(tmp_path)
     model = ScriptedClaude([read(workspace, "orders.json")])
