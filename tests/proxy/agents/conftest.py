@@ -3,7 +3,8 @@
 A test serves its scripted model with `serve_in_thread` and hands the model's URL to a
 route fixture, which gives back the base URL the agent is pointed at:
 
-- `headroom_proxy`: `python -m headroom.cli proxy` on a free port, in front of the model;
+- `headroom_proxy`: `python -m headroom.cli proxy` on a free port, in front of the model, at
+  debug level with its output in `headroom_proxy.log` (a test can read what it logged);
 - `no_proxy`: the model itself (the control: what the agent sends when nothing compresses).
 
 HEADROOM_AGENT_TESTS_PROXY replaces the proxy's command line (a template with {port},
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,8 @@ def proxy_command(port: int, upstream_url: str) -> list[str]:
         f"{upstream_url}/v1",
         "--store",
         "memory://",
+        "--log-level",
+        "debug",
     ]
 
 
@@ -104,9 +108,19 @@ def running_proxy(upstream_url: str, log: Path) -> Iterator[str]:
             process.wait()
 
 
+@dataclass(frozen=True)
+class ProxyRoute:
+    """A Route through a fresh proxy process; what the process printed goes to `log`."""
+
+    log: Path
+
+    def __call__(self, upstream_url: str) -> contextlib.AbstractContextManager[str]:
+        return running_proxy(upstream_url, self.log)
+
+
 @pytest.fixture
-def headroom_proxy(tmp_path: Path) -> Route:
-    return lambda upstream_url: running_proxy(upstream_url, tmp_path / "proxy.log")
+def headroom_proxy(tmp_path: Path) -> ProxyRoute:
+    return ProxyRoute(tmp_path / "proxy.log")
 
 
 @pytest.fixture

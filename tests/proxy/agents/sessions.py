@@ -8,12 +8,12 @@ characters), so the agent sends the output itself, not a preview and a path.
 
 `tool_outputs(body, ...)` finds every tool output in a request body, with its text and the
 exact bytes it was written as, so a test can compare them turn by turn; `tools_as_written`
-does the same for the tools array.
+does the same for the tools array. `check_whole` and `check_compressed_and_stable` are the
+two verdicts on a session: what the model got without a proxy, and through one.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections.abc import Iterator
@@ -26,15 +26,8 @@ from headroom.json_text import Path as JsonPath
 from headroom.json_text import locate
 
 MARKER = "[headroom:"
-# The original agents' environment must not leak in: only what a shell needs, plus what each test sets.
+# The agents must not inherit this process's environment: only what a shell needs, plus what each test sets.
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ")
-
-
-def retrieval_is_a_placeholder() -> bool:
-    """Whether the proxy's retrieval module is still the stand-in that passes replies through
-    (then the retrieval tests are expected to fail; they run for real once it lands)."""
-    module = importlib.import_module("headroom.proxy.retrieval")
-    return (module.__doc__ or "").startswith("Placeholder")
 
 
 @dataclass(frozen=True)
@@ -122,3 +115,33 @@ def tool_outputs(raw_body: bytes, api: str) -> list[ToolOutput]:
         ToolOutput(call_id, _text_of(value), raw_body[spans[path][0] : spans[path][1]])
         for call_id, path, value in found
     ]
+
+
+def _in_order(outputs: list[list[ToolOutput]], originals: list[str]) -> None:
+    """Turn k holds the outputs of the k calls before it, in the order they were made."""
+    assert [len(sent) for sent in outputs] == list(range(len(originals) + 1))
+    for sent in outputs:
+        assert [output.call_id for output in sent] == [output.call_id for output in outputs[-1][: len(sent)]]
+
+
+def check_whole(outputs: list[list[ToolOutput]], originals: list[str]) -> None:
+    """Every output reached the model whole: every line of its file, and no marker."""
+    _in_order(outputs, originals)
+    for sent in outputs:
+        for output, original in zip(sent, originals, strict=False):
+            assert MARKER not in output.text
+            missing = [line for line in original.splitlines() if line not in output.text]
+            assert not missing, f"{len(missing)} lines missing, first {missing[0]!r}"
+
+
+def check_compressed_and_stable(outputs: list[list[ToolOutput]], originals: list[str]) -> None:
+    """Every output reached the model compressed (a marker, less text than the file), and on
+    every later turn as the same bytes as on the turn it first went out: the cached prefix."""
+    _in_order(outputs, originals)
+    for turn, sent in enumerate(outputs, start=1):
+        for call, (output, original) in enumerate(zip(sent, originals, strict=False)):
+            assert MARKER in output.text, f"turn {turn}, output {call + 1}: {output.text[:300]!r}"
+            assert len(output.text) < len(original)
+            first = outputs[call + 1][call]
+            changed = f"output {call + 1} changed between turn {call + 2} and turn {turn}"
+            assert output.raw == first.raw, changed
