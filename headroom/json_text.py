@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -67,36 +68,60 @@ class SpliceError(ValueError):
     """The bytes do not hold the value they were said to parse to."""
 
 
+@dataclass(frozen=True)
+class Appended:
+    """Members added at the end of a container: an object's new keys (in order) or an array's
+    new items. Written before the container's closing bracket, the rest of it untouched."""
+
+    members: dict[str, Any] | list[Any]
+
+
 def rewrite_json(data: bytes, before: Any, after: Any) -> bytes:
     """`data` (JSON text that parses to `before`) rewritten to mean `after`: each value where
-    `after` differs from `before` re-encoded in place, every other byte as it was.
+    `after` differs from `before` re-encoded in place, members added at the end of an object or
+    an array written before its closing bracket, every other byte as it was.
 
     Raises SpliceError when a value to replace is not where `before` says it is."""
     edits = changes(before, after)
     if not edits:
         return data
-    if any(path == () for path, _ in edits):
+    if any(path == () and not isinstance(new, Appended) for path, new in edits):
         return _encode(after, b"")
     found = locate(data, [path for path, _ in edits])
     _check_replaced(data, found, before)
+    splices = sorted(_splice(data, found[path], new) for path, new in edits)
     pieces: list[bytes] = []
     written = 0
-    for path, new in sorted(edits, key=lambda edit: found[edit[0]][0]):
-        start, end = found[path]
+    for start, end, text in splices:
         if start < written:
             raise SpliceError(f"two values to replace overlap at byte {start}")
         pieces.append(data[written:start])
-        pieces.append(_encode(new, data[start:end]))
+        pieces.append(text)
         written = end
     pieces.append(data[written:])
     return b"".join(pieces)
 
 
+def _splice(data: bytes, span: tuple[int, int], new: Any) -> tuple[int, int, bytes]:
+    """(start, end, text): the bytes from start to end become text."""
+    start, end = span
+    if not isinstance(new, Appended):
+        return start, end, _encode(new, data[start:end])
+    closing = end - 1
+    empty = not data[start + 1 : closing].strip()
+    if isinstance(new.members, dict):
+        parts = [_encode(key, b"") + b":" + _encode(value, b"") for key, value in new.members.items()]
+    else:
+        parts = [_encode(item, b"") for item in new.members]
+    return closing, closing, (b"" if empty else b",") + b",".join(parts)
+
+
 def changes(before: Any, after: Any) -> list[tuple[Path, Any]]:
     """(path, new value) for each place where `after` differs from `before`, outermost first.
 
-    Objects with the same keys in the same order and arrays of the same length are compared
-    member by member; any other difference replaces the value whole. A value shared by both
+    Objects whose keys start with the same keys in the same order and arrays that start with
+    as many items are compared member by member, members added at the end being one
+    `Appended` change; any other difference replaces the value whole. A value shared by both
     (the same object) is the same. Iterative: nesting depth costs no recursion."""
     found: list[tuple[Path, Any]] = []
     pending: list[tuple[Path, Any, Any]] = [((), before, after)]
@@ -104,10 +129,15 @@ def changes(before: Any, after: Any) -> list[tuple[Path, Any]]:
         path, old, new = pending.pop()
         if old is new:
             continue
-        if isinstance(old, dict) and isinstance(new, dict) and list(old) == list(new):
-            pending.extend(((*path, key), old[key], new[key]) for key in reversed(list(new)))
-        elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-            pending.extend(((*path, index), old[index], new[index]) for index in reversed(range(len(new))))
+        if isinstance(old, dict) and isinstance(new, dict) and list(new)[: len(old)] == list(old):
+            added = list(new)[len(old) :]
+            if added:
+                found.append((path, Appended({key: new[key] for key in added})))
+            pending.extend(((*path, key), old[key], new[key]) for key in reversed(list(old)))
+        elif isinstance(old, list) and isinstance(new, list) and len(old) <= len(new):
+            if len(new) > len(old):
+                found.append((path, Appended(new[len(old) :])))
+            pending.extend(((*path, index), old[index], new[index]) for index in reversed(range(len(old))))
         elif not _same_scalar(old, new):
             found.append((path, new))
     return found
@@ -151,24 +181,25 @@ def locate(data: bytes, paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
     Raises SpliceError when a path is not in `data` or the text is not JSON where it was read."""
     wanted = list(paths)
     found: dict[Path, tuple[int, int]] = {}
-    # Each frame: (the tree node of the container, its path, is an object, items read so far).
-    stack: list[tuple[_Wanted, Path, bool, list[int]]] = []
+    # Each frame: (the tree node of the container, its path, is an object, items read so far,
+    # where it starts). A wanted container with wanted values inside is read member by member
+    # and its span recorded when it closes.
+    stack: list[tuple[_Wanted, Path, bool, list[int], int]] = []
     pos = _skip_whitespace(data, 0)
     node: _Wanted | None = _tree(wanted)
     path: Path = ()
     while True:
         start = pos
         opener = data[pos : pos + 1]
-        if node is None or node.target or opener not in (b"{", b"["):
+        if node is None or (node.target and not node.children) or opener not in (b"{", b"["):
             pos = _value_end(data, pos)
             if node is not None and node.target:
                 found[path] = (start, pos)
         else:
-            stack.append((node, path, opener == b"{", [0]))
+            stack.append((node, path, opener == b"{", [0], start))
             pos = _skip_whitespace(data, pos + 1)
             if data[pos : pos + 1] in (b"}", b"]"):
-                stack.pop()
-                pos += 1
+                pos = _closed(stack.pop(), pos, found)
             else:
                 node, path, pos = _child(data, pos, stack[-1])
                 continue
@@ -187,15 +218,24 @@ def locate(data: bytes, paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
                 break
             if following not in (b"}", b"]"):
                 raise SpliceError(f"expected ',' or the end of a container at byte {pos}")
-            stack.pop()
-            pos += 1
+            pos = _closed(stack.pop(), pos, found)
+
+
+def _closed(
+    frame: tuple[_Wanted, Path, bool, list[int], int], pos: int, found: dict[Path, tuple[int, int]]
+) -> int:
+    """Past a container's closing bracket at `pos`, its span recorded when it is wanted."""
+    node, path, _, _, start = frame
+    if node.target:
+        found[path] = (start, pos + 1)
+    return pos + 1
 
 
 def _child(
-    data: bytes, pos: int, frame: tuple[_Wanted, Path, bool, list[int]]
+    data: bytes, pos: int, frame: tuple[_Wanted, Path, bool, list[int], int]
 ) -> tuple[_Wanted | None, Path, int]:
     """The tree node, path and start of the next member of a container, read from `pos`."""
-    node, path, is_object, read = frame
+    node, path, is_object, read, _ = frame
     if not is_object:
         key: str | int = read[0]
     else:

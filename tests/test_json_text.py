@@ -108,3 +108,42 @@ def test_strings_with_brackets_quotes_and_escapes_inside_are_skipped_whole() -> 
     before = orjson.loads(body)
 
     assert rewrite_json(body, before, {**before, "s": "new"}) == body.replace(b'"old"', b'"new"')
+
+
+@pytest.mark.parametrize(
+    ("original", "after", "expected"),
+    [
+        # a key added to an object: written before its closing brace, the rest as it was
+        (b'{"a": 1E+2,  "b": [1, 2] }', {"a": 100.0, "b": [1, 2], "tools": [{"n": 1}]},
+         b'{"a": 1E+2,  "b": [1, 2] ,"tools":[{"n":1}]}'),
+        # an item added to an array, nested
+        (b'{"t": [ {"x": 1} ] , "z": 12345678901234567890123}',
+         {"t": [{"x": 1}, "new"], "z": 1.2345678901234568e22},
+         b'{"t": [ {"x": 1} ,"new"] , "z": 12345678901234567890123}'),
+        # an empty object and an empty array gain their first members without a comma
+        (b'{ }', {"k": True}, b'{ "k":true}'),
+        (b'[\n]', ["v"], b'[\n"v"]'),
+    ],
+)  # fmt: skip
+def test_members_added_at_the_end_are_written_before_the_closing_bracket(
+    original: bytes, after: Any, expected: bytes
+) -> None:
+    rewritten = rewrite_json(original, orjson.loads(original), after)
+    assert rewritten == expected
+    assert json.loads(rewritten) == json.loads(expected)
+
+
+def test_an_added_member_and_a_changed_string_inside_the_same_object_are_both_written() -> None:
+    original = b'{"messages": [{"content": "long text"}], "tools": [{"name": "a"}]}'
+    before = orjson.loads(original)
+    after = {"messages": [{"content": "short"}], "tools": [{"name": "a"}, {"name": "b"}], "extra": 1}
+    rewritten = rewrite_json(original, before, after)
+    assert (
+        rewritten == b'{"messages": [{"content": "short"}], "tools": [{"name": "a"},{"name":"b"}],"extra":1}'
+    )
+
+
+def test_keys_that_are_reordered_or_removed_still_replace_the_object_whole() -> None:
+    original = b'{"a": 1,  "b": 2}'
+    assert rewrite_json(original, orjson.loads(original), {"b": 2, "a": 1}) == b'{"b":2,"a":1}'
+    assert rewrite_json(original, orjson.loads(original), {"a": 1}) == b'{"a":1}'
