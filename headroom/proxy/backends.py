@@ -30,8 +30,9 @@ the same model its own way, so the name is mapped (`provider_model`):
 Credentials come from the environment, read by litellm as usual: AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_PROFILE; GOOGLE_APPLICATION_CREDENTIALS with
 VERTEXAI_PROJECT; AZURE_API_KEY, AZURE_API_BASE, AZURE_API_VERSION; OPENROUTER_API_KEY. The
-client's own `x-api-key` / `authorization` is never sent to the cloud provider (it is an
-Anthropic credential; it only scopes the proxy's store). `--region` is the AWS region or the
+client's own `x-api-key` (or `authorization: Bearer`) goes to the provider in one case only:
+azure or openrouter with no key in the proxy's environment, so that each client brings its own
+key. Otherwise it stays in the proxy (it scopes the proxy's store). `--region` is the AWS region or the
 Vertex location; `--backend-api-url` replaces the provider's base URL (a private endpoint, a
 gateway, or a loopback stub in tests). Of the client's headers only `anthropic-beta` is passed
 on, for litellm to translate into what the provider accepts.
@@ -83,6 +84,8 @@ _DATE = re.compile(r"-(\d{8})$")
 _VERSION_DIGITS = re.compile(r"(?<=\d)-(?=\d(?:-|$))")
 # Bedrock's inference-profile prefix for the geography of an AWS region (its first part).
 _BEDROCK_GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac"}
+# Where a backend whose credential is one API key reads it; a client's key stands in when unset.
+_KEY_VARIABLES = {"azure": "AZURE_API_KEY", "openrouter": "OPENROUTER_API_KEY"}
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -226,6 +229,29 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]], wanted: str)
     return ",".join(values) if values else None
 
 
+def warm() -> None:
+    """Import litellm now (it takes seconds), not on the first request."""
+    import litellm  # noqa: F401
+
+
+def client_api_key(
+    backend: str,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    environ: Mapping[str, str] = os.environ,
+) -> str | None:
+    """The client's own key for a provider whose keys are plain API keys (Azure, OpenRouter),
+    used only when the proxy's environment has none: then each client brings its own."""
+    variable = _KEY_VARIABLES.get(backend)
+    if variable is None or environ.get(variable):
+        return None
+    key = _header(headers, "x-api-key")
+    if key:
+        return key
+    bearer = _header(headers, "authorization") or ""
+    scheme, _, token = bearer.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def litellm_upstream(config: ProxyConfig, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Upstream:
     """The upstream of an Anthropic Messages request for a cloud backend (see the module docstring)."""
     model_map = model_map_from_env()
@@ -233,6 +259,9 @@ def litellm_upstream(config: ProxyConfig, headers: Mapping[str, str] | Iterable[
     beta = _header(headers, "anthropic-beta")
     if beta:
         fixed["extra_headers"] = {"anthropic-beta": beta}
+    key = client_api_key(config.backend, headers)
+    if key:
+        fixed["api_key"] = key
 
     async def call(body: bytes) -> UpstreamReply:
         try:
