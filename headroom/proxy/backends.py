@@ -161,8 +161,7 @@ def bedrock_model_id(model: str, region: str | None) -> str:
 
 
 def _bedrock_ids_of(model: str) -> list[str]:
-    import litellm
-
+    litellm = _litellm()
     pattern = re.compile(rf"^(?:[a-z]+\.)?anthropic\.{re.escape(model)}(?:-\d{{8}})?(?:-v\d+(?::\d+)?)?$")
     return [name for name in litellm.model_cost if pattern.match(name)]
 
@@ -187,6 +186,7 @@ def openrouter_model(model: str) -> str:
 
 
 def _messages_fields() -> frozenset[str]:
+    _litellm()
     from litellm.llms.anthropic.messages.native.utils import anthropic_messages_optional_param_keys
 
     return anthropic_messages_optional_param_keys() | {"model", "messages"}
@@ -229,9 +229,19 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]], wanted: str)
     return ",".join(values) if values else None
 
 
+def _litellm() -> Any:
+    """litellm, imported in offline mode unless the operator chose otherwise: left to itself it
+    fetches catalogs (model prices, which anthropic-beta values each provider takes) from GitHub,
+    so what reaches the provider would change with a remote file; its bundled copies are used."""
+    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+    import litellm
+
+    return litellm
+
+
 def warm() -> None:
     """Import litellm now (it takes seconds), not on the first request."""
-    import litellm  # noqa: F401
+    _litellm()
 
 
 def client_api_key(
@@ -278,7 +288,7 @@ def litellm_upstream(config: ProxyConfig, headers: Mapping[str, str] | Iterable[
 
 
 async def _send(arguments: dict[str, Any], *, streaming: bool) -> UpstreamReply:
-    import litellm
+    litellm = _litellm()
 
     try:
         result = await litellm.anthropic_messages(**arguments)
@@ -316,7 +326,7 @@ async def _stream_bytes(stream: Any) -> AsyncIterator[bytes]:
 def _transport_kind(error: BaseException) -> FailureKind | None:
     """Whether litellm's exception stands for a timeout or a broken connection, read off its causes:
     litellm reports a refused connection as a 503 on some routes, so its class does not tell."""
-    import litellm
+    litellm = _litellm()
 
     seen: set[int] = set()
     current: BaseException | None = error

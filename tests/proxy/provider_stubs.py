@@ -12,7 +12,9 @@ building, signing, parsing and translation run unchanged:
 - OpenRouter: POST /api/v1/chat/completions, OpenAI chat completions, JSON or SSE.
 
 What a stub answers is a `Script`: text, optionally one tool call, or an error status that
-comes back in the provider's own error shape. Every request is recorded with its raw body.
+comes back in the provider's own error shape; `answers` queues one per model call, each a
+Script or a function of the request received (to answer with a hash the request names).
+Every request is recorded with its raw body.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import struct
 import threading
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +233,8 @@ class ProviderStub:
 
     script: Script = field(default_factory=Script)
     requests: list[RecordedRequest] = field(default_factory=list)
+    # answers for the next model calls, in order, before `script` answers the rest
+    answers: list[Script | Callable[[RecordedRequest], Script]] = field(default_factory=list)
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -286,55 +290,59 @@ class ProviderStub:
 
     async def _dispatch(self, request: Request) -> Response:
         recorded = await self._record(request)
-        if self.script.delay:
-            await asyncio.sleep(self.script.delay)
+        script = self._next_script(recorded)
+        if script.delay:
+            await asyncio.sleep(script.delay)
         path = recorded.path
         if "/invoke" in path and path.startswith("/model/"):
-            return self._bedrock(path)
+            return self._bedrock(path, script)
         if path.endswith(":rawPredict") or path.endswith(":streamRawPredict"):
-            return self._vertex(path)
+            return self._vertex(path, script)
         if path.endswith("/chat/completions"):
-            return self._chat(recorded.json())
+            return self._chat(recorded.json(), script)
         return JSONResponse({"error": {"message": f"the provider stub has no route {path}"}}, status_code=404)
 
-    def _bedrock(self, path: str) -> Response:
+    def _next_script(self, recorded: RecordedRequest) -> Script:
+        with self._lock:
+            queued = self.answers.pop(0) if self.answers else self.script
+        return queued if isinstance(queued, Script) else queued(recorded)
+
+    def _bedrock(self, path: str, script: Script) -> Response:
         model = path.split("/")[2]
-        if self.script.status != 200:
-            error = {"message": self.script.error_message}
-            return JSONResponse(
-                error, self.script.status, headers={"x-amzn-ErrorType": "ValidationException"}
-            )
+        if script.status != 200:
+            error = {"message": script.error_message}
+            return JSONResponse(error, script.status, headers={"x-amzn-ErrorType": "ValidationException"})
         if path.endswith("/invoke-with-response-stream"):
-            frames = [bedrock_chunk(event) for event in anthropic_events(self.script, model)]
-            cut = self.script.break_after
+            frames = [bedrock_chunk(event) for event in anthropic_events(script, model)]
+            cut = script.break_after
             if cut is not None:  # Bedrock reports a failure mid-stream as an exception frame
                 frames = [
                     *frames[:cut],
                     bedrock_exception("internalServerException", "the stub failed midway"),
                 ]
-            return StreamingResponse(_frames(frames, self.script), media_type=EVENT_STREAM)
-        return JSONResponse(anthropic_message(self.script, model))
+            return StreamingResponse(_frames(frames, script), media_type=EVENT_STREAM)
+        return JSONResponse(anthropic_message(script, model))
 
-    def _vertex(self, path: str) -> Response:
+    def _vertex(self, path: str, script: Script) -> Response:
         model = path.rsplit("/", 1)[-1].split(":")[0]
-        if self.script.status != 200:
+        if script.status != 200:
             error = {
-                "code": self.script.status,
-                "message": self.script.error_message,
+                "code": script.status,
+                "message": script.error_message,
                 "status": "INVALID_ARGUMENT",
             }
-            return JSONResponse({"error": error}, self.script.status)
+            return JSONResponse({"error": error}, script.status)
         if path.endswith(":streamRawPredict"):
-            events = [sse(event, event["type"]) for event in anthropic_events(self.script, model)]
-            return StreamingResponse(_frames(events, self.script), media_type="text/event-stream")
-        return JSONResponse(anthropic_message(self.script, model))
+            events = [sse(event, event["type"]) for event in anthropic_events(script, model)]
+            return StreamingResponse(_frames(events, script), media_type="text/event-stream")
+        return JSONResponse(anthropic_message(script, model))
 
-    def _chat(self, body: dict[str, Any]) -> Response:
+    def _chat(self, body: dict[str, Any], script: Script) -> Response:
         model = str(body.get("model", "stub"))
-        if self.script.status != 200:
-            error = {"message": self.script.error_message, "type": "invalid_request_error", "code": None}
-            return JSONResponse({"error": error}, self.script.status)
+        if script.status != 200:
+            error = {"message": script.error_message, "type": "invalid_request_error", "code": None}
+            return JSONResponse({"error": error}, script.status)
         if body.get("stream"):
-            events = [sse(chunk) for chunk in chat_chunks(self.script, model)] + [sse("[DONE]")]
-            return StreamingResponse(_frames(events, self.script), media_type="text/event-stream")
-        return JSONResponse(chat_completion(self.script, model))
+            events = [sse(chunk) for chunk in chat_chunks(script, model)] + [sse("[DONE]")]
+            return StreamingResponse(_frames(events, script), media_type="text/event-stream")
+        return JSONResponse(chat_completion(script, model))

@@ -11,9 +11,11 @@ format, and parses what came back with the `anthropic` SDK's own types.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ import pytest
 from anthropic.types import Message, RawMessageStreamEvent
 from pydantic import TypeAdapter
 
-from headroom.proxy import backends
+from headroom import ccr, samples
+from headroom.proxy import backends, create_app
 from headroom.proxy.backends import check_backend, litellm_upstream, provider_model
 from headroom.proxy.config import LITELLM_BACKENDS, ProxyConfig
 from headroom.proxy.upstream import UpstreamFailure, UpstreamReply
 from tests.proxy.provider_stubs import ProviderStub, Script, ToolCall
-from tests.stub_upstream import RecordedRequest
+from tests.integrations.checks import assert_compressed
+from tests.stub_upstream import RecordedRequest, serve_in_thread
 
 STREAM_EVENT = TypeAdapter(RawMessageStreamEvent)
 # What a compressed tool result looks like when it reaches the backend: a kept line, a marker
@@ -169,6 +173,7 @@ def vertex_key_file(stub: ProviderStub, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture
 def provider(stub: ProviderStub) -> Iterator[ProviderStub]:
     stub.requests.clear()
+    stub.answers.clear()
     stub.script = Script()
     yield stub
 
@@ -622,3 +627,136 @@ def test_the_sdk_raises_its_own_error_class_for_the_reply() -> None:
     body = backends._error_reply(429, "slow down")
     error = json.loads(run(body.read()))
     assert anthropic.types.ErrorResponse.model_validate(error).error.type == "rate_limit_error"
+
+
+# --- through the proxy: the anthropic SDK, compression, retrieval ----------------------------
+
+CLIENT_KEY = "sk-ant-client-through-proxy"
+
+
+@contextlib.contextmanager
+def proxy_for(backend: Backend, stub: ProviderStub, **changes: Any) -> Iterator[str]:
+    """The whole proxy (its compressing route) with this cloud backend, served by uvicorn."""
+    store = f"memory://?name=backends-{uuid.uuid4().hex}"
+    with serve_in_thread(create_app(config_for(backend, stub, store=store, **changes))) as url:
+        yield url
+
+
+def sdk_client(url: str) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=url, api_key=CLIENT_KEY, max_retries=0)
+
+
+def conversation_sent(backend: Backend, sent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conversation as the provider got it (its system message left out)."""
+    return [message for message in sent["messages"] if message["role"] != "system"]
+
+
+def tool_names_sent(backend: Backend, sent: dict[str, Any]) -> list[str]:
+    if backend.wire == "anthropic":
+        return [tool["name"] for tool in sent["tools"]]
+    return [tool["function"]["name"] for tool in sent["tools"]]
+
+
+def client_tool_ids(messages: list[dict[str, Any]]) -> list[str]:
+    return [
+        block["id"]
+        for message in messages
+        if isinstance(message["content"], list)
+        for block in message["content"]
+        if block.get("type") == "tool_use"
+    ]
+
+
+def ask(url: str, messages: list[dict[str, Any]], *, stream: bool, model: str) -> Message:
+    client = sdk_client(url)
+    tools: Any = TOOLS
+    if stream:
+        with client.messages.stream(model=model, max_tokens=256, messages=messages, tools=tools) as events:  # type: ignore[arg-type]
+            return events.get_final_message()
+    return client.messages.create(model=model, max_tokens=256, messages=messages, tools=tools)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_the_sdk_through_the_proxy_sends_the_provider_the_compressed_conversation(
+    backend: Backend, provider: ProviderStub, stream: bool
+) -> None:
+    messages = samples.anthropic_conversation()
+    provider.script = Script(tool=REPLY_TOOL)
+    with proxy_for(backend, provider) as url:
+        raw = None
+        if not stream:
+            raw = sdk_client(url).messages.with_raw_response.create(
+                model=backend.client_model,
+                max_tokens=256,
+                messages=messages,
+                tools=TOOLS,  # type: ignore[arg-type]
+            )
+            message = raw.parse()
+        else:
+            message = ask(url, messages, stream=True, model=backend.client_model)
+
+    assert_reply_content([block.model_dump() for block in message.content], provider.script)
+    assert message.stop_reason == "tool_use"
+    sent = assert_received_compressed(backend, model_request(provider), messages, stream=stream)
+    assert tool_names_sent(backend, sent) == ["read_log", ccr.TOOL_NAME]
+    if raw is not None:
+        before, after = (int(raw.headers[f"x-headroom-tokens-{side}"]) for side in ("before", "after"))
+        assert before > after > 0 and raw.headers["x-headroom-compressed"] == "true"
+
+
+def assert_received_compressed(
+    backend: Backend, request: RecordedRequest, messages: list[dict[str, Any]], *, stream: bool
+) -> dict[str, Any]:
+    sent = request.json()
+    assert backend.wire_model in request.path or sent.get("model") == backend.wire_model
+    received = conversation_sent(backend, sent)
+    assert_compressed(messages, received)
+    ids = client_tool_ids(messages)
+    assert tool_calls_sent(backend, sent) == ids
+    assert sorted(tool_results_sent(backend, sent)) == sorted(ids)  # every call has its result
+    if backend.wire == "chat":  # each result right after the assistant turn that called it
+        roles = [message["role"] for message in received]
+        assert roles == ["user", "assistant", "tool", "tool"]
+        assert sent.get("stream", False) is stream
+    return sent
+
+
+def all_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "\n".join(all_text(item) for item in value.values())
+    if isinstance(value, list):
+        return "\n".join(all_text(item) for item in value)
+    return ""
+
+
+def retrieve_first_hash(request: RecordedRequest) -> Script:
+    """The model's first round: it asks for the original behind a marker the request names."""
+    [first, *_] = sorted(ccr.hashes_in(request.json()["messages"]))
+    return Script(text="Fetching the full log.", tool=ToolCall(ccr.TOOL_NAME, {"hash": first}, id="toolu_r1"))
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_a_headroom_retrieve_call_is_answered_inside_the_proxy(
+    backend: Backend, provider: ProviderStub, stream: bool
+) -> None:
+    messages = samples.anthropic_conversation()
+    provider.answers[:] = [retrieve_first_hash, Script(text="The card was declined.")]
+    with proxy_for(backend, provider) as url:
+        message = ask(url, messages, stream=stream, model=backend.client_model)
+
+    blocks = [block.model_dump() for block in message.content]
+    assert [block["type"] for block in blocks if block["type"] != "text"] == []
+    text = "".join(block["text"] for block in blocks)
+    assert text.endswith("The card was declined.") and message.stop_reason == "end_turn"
+    first, second = provider.provider_requests()
+    answered = tool_results_sent(backend, second.json())["toolu_r1"]
+    dropped = [
+        line
+        for line in all_text(messages).splitlines()
+        if len(line) > 20 and line not in all_text(first.json()["messages"])
+    ]
+    assert dropped and any(line in answered for line in dropped), "the answer holds what was dropped"
