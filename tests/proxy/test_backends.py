@@ -31,8 +31,8 @@ from headroom.proxy import backends, create_app
 from headroom.proxy.backends import check_backend, litellm_upstream, provider_model
 from headroom.proxy.config import LITELLM_BACKENDS, ProxyConfig
 from headroom.proxy.upstream import UpstreamFailure, UpstreamReply
-from tests.proxy.provider_stubs import ProviderStub, Script, ToolCall
 from tests.integrations.checks import assert_compressed
+from tests.proxy.provider_stubs import ProviderStub, Script, ToolCall
 from tests.stub_upstream import RecordedRequest, serve_in_thread
 
 STREAM_EVENT = TypeAdapter(RawMessageStreamEvent)
