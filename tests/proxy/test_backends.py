@@ -760,3 +760,117 @@ def test_a_headroom_retrieve_call_is_answered_inside_the_proxy(
         if len(line) > 20 and line not in all_text(first.json()["messages"])
     ]
     assert dropped and any(line in answered for line in dropped), "the answer holds what was dropped"
+
+
+# --- what litellm's translation keeps and loses (docs: /work/notes/doc/backends.md) --------------
+
+RICH_BETAS = "context-1m-2025-08-07,interleaved-thinking-2025-05-14"
+DOCUMENT = {
+    "type": "document",
+    "source": {"type": "text", "media_type": "text/plain", "data": "Card 4242 was declined at 12:01."},
+    "title": "payments note",
+    "citations": {"enabled": True},
+}
+THINKING = [
+    {"type": "thinking", "thinking": "The log mentions a decline.", "signature": "sig-stub-1"},
+    {"type": "redacted_thinking", "data": "REDACTED-stub"},
+]
+CACHED = {"type": "ephemeral"}
+
+
+def rich_request(model: str) -> dict[str, Any]:
+    """Anthropic-only features: thinking (the setting and earlier blocks), cache_control
+    breakpoints, a document with citations, metadata and top_k."""
+    return {
+        "model": model,
+        "max_tokens": 2048,
+        "system": [{"type": "text", "text": "You are on call.", "cache_control": CACHED}],
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "metadata": {"user_id": "user-7"},
+        "top_k": 5,
+        "tools": [{**TOOLS[0], "cache_control": CACHED}],
+        "messages": [
+            {
+                "role": "user",
+                "content": [DOCUMENT, {"type": "text", "text": "Why?", "cache_control": CACHED}],
+            },
+            {
+                "role": "assistant",
+                "content": [
+                    *THINKING,
+                    {"type": "tool_use", "id": "toolu_1", "name": "read_log", "input": {"path": "x"}},
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_1",
+                        "content": "declined",
+                        "cache_control": CACHED,
+                    }
+                ],
+            },
+        ],
+    }
+
+
+@pytest.mark.usefixtures("environment")
+def test_what_each_backends_translation_keeps_and_loses(backend: Backend, provider: ProviderStub) -> None:
+    request = rich_request(backend.client_model)
+    reply = run(
+        call(config_for(backend, provider), json.dumps(request).encode(), [("anthropic-beta", RICH_BETAS)])
+    )
+    assert reply.status == 200
+    run(reply.aclose())
+    received = model_request(provider)
+    sent = received.json()
+    if backend.wire == "anthropic":
+        # the Anthropic body itself: every block and setting arrives as the client wrote it
+        for name in ("messages", "system", "tools", "thinking", "metadata", "top_k", "max_tokens"):
+            assert sent[name] == request[name], name
+    if backend.name == "bedrock":  # only the betas Bedrock takes, in the body (and a header)
+        assert received.headers["anthropic-beta"] == "context-1m-2025-08-07"
+        assert sent["anthropic_beta"] == ["context-1m-2025-08-07"]
+    if backend.name == "vertex_ai":
+        assert received.headers["anthropic-beta"] == RICH_BETAS
+    if backend.wire == "chat":
+        system, user, assistant, tool = sent["messages"]
+        assert system["content"] == request["system"]  # cache_control kept on its blocks
+        assert user["content"] == [
+            {"type": "text", "text": "Why?", "cache_control": CACHED}
+        ]  # the document: gone
+        assert "title" not in json.dumps(sent) and "citations" not in json.dumps(sent)
+        assert assistant["thinking_blocks"] == THINKING  # litellm's own field, not OpenAI's
+        assert assistant["reasoning_content"] == THINKING[0]["thinking"]
+        assert tool["tool_call_id"] == "toolu_1" and "declined" in json.dumps(tool["content"])
+        assert sent["tools"][0]["cache_control"] == CACHED
+        assert received.headers["anthropic-beta"] == RICH_BETAS  # passed as an HTTP header, as given
+    if backend.name == "azure":  # no thinking setting for a deployment litellm cannot tell reasons
+        assert "thinking" not in sent and sent["user"] == "user-7"
+    if backend.name == "openrouter":
+        assert sent["thinking"] == request["thinking"] and "user" not in sent and "metadata" not in sent
+
+
+@pytest.mark.usefixtures("environment")
+def test_anthropics_server_side_web_search(backend: Backend, provider: ProviderStub) -> None:
+    """Bedrock refuses it (a 400 from litellm, nothing sent); Vertex gets it as is; the chat
+    translations turn it into `web_search_options`, its settings (max_uses) lost."""
+    request = rich_request(backend.client_model)
+    request["tools"] = [
+        *request["tools"],
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 2},
+    ]
+    reply, body = run(call_and_read(config_for(backend, provider), json.dumps(request).encode()))
+    if backend.name == "bedrock":
+        assert reply.status == 400 and "web search" in json.loads(body)["error"]["message"]
+        assert provider.provider_requests() == []
+        return
+    assert reply.status == 200
+    sent = model_request(provider).json()
+    if backend.name == "vertex_ai":
+        assert sent["tools"][-1] == request["tools"][-1]
+    else:
+        assert sent["web_search_options"] == {}
+        assert [tool["function"]["name"] for tool in sent["tools"]] == ["read_log"]
