@@ -874,3 +874,33 @@ def test_anthropics_server_side_web_search(backend: Backend, provider: ProviderS
     else:
         assert sent["web_search_options"] == {}
         assert [tool["function"]["name"] for tool in sent["tools"]] == ["read_log"]
+
+
+# --- faults, as the client of the proxy sees them ---------------------------------------------
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("fault", ["unreachable", "slow"])
+def test_an_unreachable_or_slow_provider_answers_502_or_504_through_the_proxy(
+    backend: Backend, provider: ProviderStub, fault: str
+) -> None:
+    changes: dict[str, Any] = {"read_timeout": 0.5}
+    if fault == "unreachable":
+        changes = {"backend_api_url": f"http://127.0.0.1:{free_port()}{backend.base_path}"}
+    else:
+        provider.script = Script(delay=3.0)
+    with proxy_for(backend, provider, **changes) as url, pytest.raises(anthropic.APIStatusError) as caught:
+        ask(url, samples.anthropic_conversation(), stream=False, model=backend.client_model)
+    assert caught.value.status_code == (502 if fault == "unreachable" else 504)
+    body = caught.value.body
+    assert isinstance(body, dict) and body["type"] == "error" and body["error"]["type"] == "api_error"
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_stream_broken_midway_reaches_the_sdk_as_an_error_event(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    provider.script = Script(tool=REPLY_TOOL, break_after=3)
+    with proxy_for(backend, provider) as url, pytest.raises(anthropic.APIStatusError) as caught:
+        ask(url, samples.anthropic_conversation(), stream=True, model=backend.client_model)
+    assert isinstance(caught.value.body, dict) and caught.value.body["type"] == "error"
