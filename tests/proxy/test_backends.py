@@ -904,3 +904,36 @@ def test_a_stream_broken_midway_reaches_the_sdk_as_an_error_event(
     with proxy_for(backend, provider) as url, pytest.raises(anthropic.APIStatusError) as caught:
         ask(url, samples.anthropic_conversation(), stream=True, model=backend.client_model)
     assert isinstance(caught.value.body, dict) and caught.value.body["type"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("backend_name", "environ", "headers", "expected"),
+    [
+        ("openrouter", {}, [("x-api-key", "sk-or-client")], "sk-or-client"),
+        ("openrouter", {}, [("authorization", "Bearer sk-or-bearer")], "sk-or-bearer"),
+        ("azure", {}, [("x-api-key", "azure-client")], "azure-client"),
+        # the proxy's own key wins; AWS and Google credentials are never an API key
+        ("openrouter", {"OPENROUTER_API_KEY": "sk-or-proxy"}, [("x-api-key", "sk-or-client")], None),
+        ("azure", {"AZURE_API_KEY": "proxy"}, [("x-api-key", "azure-client")], None),
+        ("bedrock", {}, [("x-api-key", "sk-ant-client")], None),
+        ("vertex_ai", {}, [("authorization", "Bearer sk-ant-client")], None),
+        ("openrouter", {}, [("authorization", "Basic abc")], None),
+    ],
+)
+def test_the_clients_key_stands_in_only_for_an_api_key_provider_without_one(
+    backend_name: str, environ: dict[str, str], headers: list[tuple[str, str]], expected: str | None
+) -> None:
+    assert backends.client_api_key(backend_name, headers, environ) == expected
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("backend", ["openrouter"], indirect=True)
+def test_each_client_brings_its_own_openrouter_key_when_the_proxy_has_none(
+    backend: Backend, provider: ProviderStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY")
+    with proxy_for(backend, provider) as url:
+        anthropic.Anthropic(base_url=url, api_key="sk-or-client-own", max_retries=0).messages.create(
+            model=backend.client_model, max_tokens=16, messages=[{"role": "user", "content": "hi"}]
+        )
+    assert model_request(provider).headers["authorization"] == "Bearer sk-or-client-own"
