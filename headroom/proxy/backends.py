@@ -37,6 +37,11 @@ Vertex location; `--backend-api-url` replaces the provider's base URL (a private
 gateway, or a loopback stub in tests). Of the client's headers only `anthropic-beta` is passed
 on, for litellm to translate into what the provider accepts.
 
+litellm runs in offline mode unless the operator set `LITELLM_OFFLINE_MODE`: it uses its
+bundled catalogs (model list, which anthropic-beta values each provider takes) instead of
+downloading them at run time. What the translation keeps and loses for each provider is
+written up in the proxy guide, and pinned by tests/proxy/test_backends.py.
+
 Only the fields of the Anthropic Messages API reach litellm: a body field named like one of
 litellm's own options (`api_base`, `api_key`, ...) could otherwise redirect the call, and the
 proxy's credentials with it. Unknown fields are dropped and named in a debug log line.

@@ -6,6 +6,12 @@ Vertex AI rawPredict / streamRawPredict behind a service account whose token end
 stub, Azure OpenAI and OpenRouter chat completions with SSE. Credentials come from the
 environment, as in production. Each test reads what the stub received, in the provider's own
 format, and parses what came back with the `anthropic` SDK's own types.
+
+Three layers: `litellm_upstream` called directly (formats, errors, model names, credentials);
+the whole proxy served by uvicorn with the `anthropic` SDK as its client (compression before
+the provider, `headroom_retrieve` answered inside, faults as the client sees them); and what
+each provider receives of Anthropic-only features (thinking, cache_control, documents,
+anthropic-beta, server tools), which the backends guide reports.
 """
 
 from __future__ import annotations
