@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import httpx
 import pytest
 from anthropic.types import Message, RawMessageStreamEvent
 from pydantic import TypeAdapter
@@ -943,3 +944,40 @@ def test_each_client_brings_its_own_openrouter_key_when_the_proxy_has_none(
             model=backend.client_model, max_tokens=16, messages=[{"role": "user", "content": "hi"}]
         )
     assert model_request(provider).headers["authorization"] == "Bearer sk-or-client-own"
+
+
+@pytest.mark.usefixtures("environment")
+def test_the_proxy_relays_a_cloud_stream_as_it_arrives(backend: Backend, provider: ProviderStub) -> None:
+    """The provider holds back all but its first event until the proxy's client has read that event."""
+    release = threading.Event()
+    provider.script = Script(tool=REPLY_TOOL, hold=release)
+    body = request_body(backend.client_model, stream=True)
+    with proxy_for(backend, provider) as url, httpx.Client(timeout=20) as client:
+        headers = {"x-api-key": CLIENT_KEY, "content-type": "application/json"}
+        with client.stream("POST", f"{url}/v1/messages", content=body, headers=headers) as response:
+            chunks = response.iter_raw()
+            first = next(chunks)
+            release.set()
+            rest = b"".join(chunks)
+    assert response.status_code == 200
+    assert first.startswith(b"event: message_start") and b"message_stop" not in first
+    assert b"message_stop" in rest
+
+
+@pytest.mark.usefixtures("environment")
+def test_earlier_turns_reach_the_provider_in_the_same_bytes_on_the_next_turn(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    """The session mechanism works behind a cloud backend too: the provider's prompt cache keeps hitting."""
+    first_turn = samples.anthropic_conversation()
+    second_turn = [
+        *first_turn,
+        {"role": "assistant", "content": [{"type": "text", "text": "The card was declined."}]},
+        {"role": "user", "content": "And the request trace?"},
+    ]
+    with proxy_for(backend, provider) as url:
+        ask(url, first_turn, stream=False, model=backend.client_model)
+        ask(url, second_turn, stream=True, model=backend.client_model)
+    first, second = (conversation_sent(backend, request.json()) for request in provider.provider_requests())
+    assert_compressed(first_turn, first)
+    assert json.dumps(second[: len(first)]) == json.dumps(first)
