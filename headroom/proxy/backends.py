@@ -241,6 +241,8 @@ def _litellm() -> Any:
     os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
     import litellm
 
+    # its "Give Feedback / Get Help" banner on every provider error would go to the proxy's stdout
+    litellm.suppress_debug_info = True
     return litellm
 
 

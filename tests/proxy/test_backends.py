@@ -981,3 +981,23 @@ def test_earlier_turns_reach_the_provider_in_the_same_bytes_on_the_next_turn(
     first, second = (conversation_sent(backend, request.json()) for request in provider.provider_requests())
     assert_compressed(first_turn, first)
     assert json.dumps(second[: len(first)]) == json.dumps(first)
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_provider_error_prints_nothing_of_litellms_own(
+    backend: Backend, provider: ProviderStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    provider.script = Script(status=400)
+    reply, _ = run(
+        call_and_read(config_for(backend, provider), request_body(backend.client_model, stream=False))
+    )
+    assert reply.status == 400
+    unreachable = f"http://127.0.0.1:{free_port()}{backend.base_path}"
+    with pytest.raises(UpstreamFailure):
+        run(
+            call(
+                config_for(backend, provider, backend_api_url=unreachable),
+                request_body("claude-x", stream=False),
+            )
+        )
+    assert "Give Feedback" not in capsys.readouterr().out
