@@ -1001,3 +1001,21 @@ def test_a_provider_error_prints_nothing_of_litellms_own(
             )
         )
     assert "Give Feedback" not in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("backend", ["bedrock"], indirect=True)
+def test_the_backend_and_region_come_from_the_environment_too(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    environ = {
+        "HEADROOM_PROXY_BACKEND": "bedrock",
+        "HEADROOM_PROXY_REGION": "eu-west-1",
+        "HEADROOM_PROXY_BACKEND_API_URL": provider.url,
+        "HEADROOM_PROXY_STORE": f"memory://?name=backends-{uuid.uuid4().hex}",
+    }
+    with serve_in_thread(create_app(ProxyConfig.from_env(environ))) as url:
+        ask(url, [{"role": "user", "content": "hi"}], stream=False, model="claude-sonnet-4-20250514")
+    sent = model_request(provider)
+    assert sent.path == "/model/eu.anthropic.claude-sonnet-4-20250514-v1:0/invoke"
+    assert "/eu-west-1/bedrock/aws4_request" in sent.headers["authorization"]
