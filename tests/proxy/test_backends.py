@@ -696,7 +696,7 @@ def test_the_sdk_through_the_proxy_sends_the_provider_the_compressed_conversatio
             raw = sdk_client(url).messages.with_raw_response.create(
                 model=backend.client_model,
                 max_tokens=256,
-                messages=messages,
+                messages=messages,  # type: ignore[arg-type]
                 tools=TOOLS,  # type: ignore[arg-type]
             )
             message = raw.parse()
