@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from headroom.content.base import Document, name_letters
 from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
-from headroom.content.records import Notable
+from headroom.content.records import Notable, flat_rows
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -163,6 +163,7 @@ def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     """For each field that is a number (in any notation, `columns.numeric_column`) in at least two rows:
     the rows with its smallest and largest value. Among the rows a request matches, these answer
     "which is the most / the least ..."."""
+    rows = flat_rows(rows)
     indices = list(rows)
     found: set[int] = set()
     for name in _fields(rows):
@@ -251,7 +252,9 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
     request asks for an end (`extreme_ask`): for each field the request names (`named_fields`; a
     field named exactly wins over ones merely holding a word) that is numeric or a time, the N rows
     at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
-    speaking of time that names no such field means the time fields."""
+    speaking of time that names no such field means the time fields. Nested fields count by their
+    path (`records.flat_record`)."""
+    rows = flat_rows(rows)
     fields = _fields(rows)
     ask = extreme_ask(block.block.query, fields)
     if ask.side is None:
@@ -274,9 +277,11 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     ones failed?": for each categorical field the request is about, the rows holding its minority
     values (`columns.minority_values`: each held by a quarter of the rows its most common value
     has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
-    that it names whole (`license`) or one of whose values it names (`MIT`), these after."""
+    that it names whole (`license`), word by word ("fraud flag" for `risk.fraud_flag`) or one of
+    whose values it names (`MIT`), these after."""
     if len(rows) < MIN_ASKED_ROWS:
         return set()
+    rows = flat_rows(rows)
     fields = _fields(rows)
     indices = list(rows)
     terms = set(request_terms(block))
@@ -303,7 +308,11 @@ def _category_fields(
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
     or "exit code" written as one term), then those holding one of its terms as a value."""
     letters = {name_letters(term) for term in terms}
-    by_name = {name for name in fields if name.lower() in terms or name_letters(name) in letters}
+    by_name = {
+        name
+        for name in fields
+        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
+    }
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
@@ -315,6 +324,39 @@ def _category_fields(
         elif any(isinstance(value, str) and value.lower() in terms for _, value in counts):
             valued.append(name)
     return [*named, *valued][:MAX_ASKED_COLUMNS]
+
+
+# The words of a field's name: split at anything not a letter or digit, and where camelCase turns.
+_NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_SHORT_WORD = 2  # `is` of `is_fraud`, `id`: no word of their own in a question
+# The endings a request adds to a name's word: flag -> flags, flagged; retry -> retries, retried.
+_INFLECTIONS = ("s", "es", "d", "ed", "ing")
+
+
+def _named_by_words(name: str, terms: set[str]) -> bool:
+    """Whether the request names a field word by word: each word of the last part of its name
+    (`fraud_flag` of `risk.fraud_flag`, `isFlagged`) longer than two letters is a term of the
+    request or a word of one ("fraud-flagged"), or an inflection of one ("flagged", "flags"; not
+    "model" for `mode`); at least one such word."""
+    leaf = name.rsplit(".", 1)[-1]
+    words = [word.lower() for word in _NAME_WORDS.split(leaf) if len(word) > _SHORT_WORD]
+    if not words:
+        return False
+    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD}
+    return all(any(_inflects(term, word) for term in asked) for word in words)
+
+
+def _inflects(term: str, word: str) -> bool:
+    """Whether `term` is `word` or the word with an ending (a doubled last consonant allowed:
+    flag -> flagged; a final y as i: retry -> retried)."""
+    if term == word:
+        return True
+    if len(word) < 3 or not term.startswith(word[:-1]):
+        return False
+    stems = {word, word + word[-1]}
+    if word.endswith("y"):
+        stems.add(word[:-1] + "i")
+    return any(term == stem + ending for stem in stems for ending in _INFLECTIONS)
 
 
 def _category_value(value: Any) -> Any:

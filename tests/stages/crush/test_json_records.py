@@ -270,3 +270,18 @@ def test_the_records_of_the_minority_values_a_request_asks_about_survive() -> No
     assert [row for row in wanted if row in kept] == wanted
     assert count_tokens(body(output)) < 0.5 * minified_tokens(text)
     assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_records_of_a_flag_the_request_names_word_by_word_survive() -> None:
+    """ "Which orders have a fraud flag?" names `fraud_flag`: its minority value's records stay,
+    though four of fifty are too many for the rare-value rule (2% of 50)."""
+    rows = [
+        {"order": f"ord_{7000 + i}", "total": 10 + (i * 13) % 90, "state": "paid", "fraud_flag": False}
+        for i in range(50)
+    ]
+    for index in (4, 18, 27, 45):
+        rows[index]["fraud_flag"] = True
+    output, store = compressed(json.dumps(rows, indent=2), "Which orders have a fraud flag?")
+    kept = kept_records(output)
+    assert all(row in kept for row in rows if row["fraud_flag"])
+    assert_markers_retrieve_the_original(output, json.dumps(rows, indent=2), store)
