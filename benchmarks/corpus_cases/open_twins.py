@@ -15,11 +15,26 @@ import datetime
 import json
 import random
 import re
+import subprocess
+from collections import Counter
 from pathlib import Path
 
-from corpus_kit import Call, Material, Skip, case, line_matching, read, value_fact
+from corpus_kit import (
+    ENV,
+    SITE,
+    Call,
+    Material,
+    Skip,
+    case,
+    fresh_scratch,
+    line_matching,
+    read,
+    run_stdout,
+    value_fact,
+)
 
 from corpus_cases.core import jdk_source
+from corpus_cases.git_history import commit_blocks, git_out, header_facts
 from corpus_cases.sources import body_of
 
 # JSON objects with a rare flag -----------------------------------------------------------------
@@ -291,4 +306,243 @@ def java_forkjoin_get_chain() -> Material:
         rule="the line of the named method that reports the failure, and in the helpers it leads to "
         "(`reportException`, then `getException`), the line creating each exception the question asks about",
         origin=f"{path} from the JDK's src.zip",
+    )
+
+
+# git log -G and -p over public repositories' own histories -----------------------------------------
+
+MIRRORS = Path("/work/.mirror")
+
+
+def mirrored(owner: str, name: str, commit: str) -> Path:
+    """The bare clone of a public repository (brought here by the workplace's fetch), which must hold
+    `commit`: the log is read from that commit so a rebuild gives the same bytes."""
+    repo = MIRRORS / f"{owner}+{name}" / "repo"
+    if not repo.exists():
+        raise Skip(f"no mirror of {owner}/{name}")
+    git_out(repo, "cat-file", "-e", f"{commit}^{{commit}}")
+    return repo
+
+
+REQUESTS_AT = "1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e"  # psf/requests main, 2026-08-03
+MARKUPSAFE_AT = "1251593f6b0e3b45f2cc8aba662622bc22d6a5e2"  # pallets/markupsafe main, 2025-06-14
+
+
+def _added(block: str, pattern: str) -> list[str]:
+    return [line.rstrip() for line in block.split("\n") if line.startswith("+") and re.search(pattern, line)]
+
+
+def _removed(block: str, pattern: str) -> list[str]:
+    return [line.rstrip() for line in block.split("\n") if line.startswith("-") and re.search(pattern, line)]
+
+
+@case("git_log_pG_requests_ca_bundle", "git_log", "real", "openai")
+def git_log_pg_requests_ca_bundle() -> Material:
+    repo = mirrored("psf", "requests", REQUESTS_AT)
+    args = ["log", "-p", "-G", "REQUESTS_CA_BUNDLE", REQUESTS_AT, "--", "requests", "src/requests"]
+    output = git_out(repo, *args)
+    blocks = commit_blocks(output)
+    first = blocks[-1]  # newest first: the oldest commit touching the name
+    fallback = r"REQUESTS_CA_BUNDLE['\"]\) or\b"
+    curl = [b for b in blocks if _added(b, fallback)][-1]
+    return Material(
+        question="When did requests first read REQUESTS_CA_BUNDLE from the environment, and which commit "
+        "made it fall back to CURL_CA_BUNDLE when that one is unset? I need the commit hashes, the dates "
+        "and the lines.",
+        calls=[
+            Call(
+                "run_shell",
+                {
+                    "command": "git log -p -G REQUESTS_CA_BUNDLE -- requests src/requests",
+                    "cwd": "~/src/requests",
+                },
+                output,
+            )
+        ],
+        facts=[
+            first.split("\n")[0],
+            header_facts(first)[2],
+            _added(first, r"REQUESTS_CA_BUNDLE")[0],
+            curl.split("\n")[0],
+            header_facts(curl)[2],
+            _added(curl, fallback)[0],
+        ],
+        rule="the oldest commit of the pickaxe log (its `commit` and `Date:` lines and its added line naming "
+        "the variable) and the oldest commit adding a line that reads REQUESTS_CA_BUNDLE `or` another "
+        "(the same three)",
+        origin="`git log -p -G REQUESTS_CA_BUNDLE` over psf/requests' own history (a public clone, read "
+        f"from {REQUESTS_AT[:12]})",
+    )
+
+
+@case("git_log_p_markupsafe_soft_unicode", "git_log", "real", "anthropic")
+def git_log_p_markupsafe_soft_unicode() -> Material:
+    repo = mirrored("pallets", "markupsafe", MARKUPSAFE_AT)
+    output = git_out(repo, "log", "-p", MARKUPSAFE_AT, "--", "src/markupsafe/__init__.py")
+    blocks = commit_blocks(output)
+    dropped = next(b for b in blocks if _removed(b, r"^-\s+from \._\w+ import soft_unicode\b"))  # newest
+    moved = [b for b in blocks if _added(b, r"^\+def soft_str\(")][-1]  # oldest
+    return Material(
+        question="In markupsafe's history of src/markupsafe/__init__.py: which commit dropped the "
+        "soft_unicode imports, and which one made soft_str a plain function defined in __init__.py? "
+        "Hashes, dates and the lines, please.",
+        calls=[Call("Bash", {"command": "git log -p -- src/markupsafe/__init__.py"}, output)],
+        facts=[
+            dropped.split("\n")[0],
+            header_facts(dropped)[2],
+            _removed(dropped, r"^-\s+from \._\w+ import soft_unicode\b")[0],
+            moved.split("\n")[0],
+            header_facts(moved)[2],
+            _added(moved, r"^\+def soft_str\(")[0],
+        ],
+        rule="the newest commit removing a line that imports soft_unicode (its `commit` and `Date:` lines "
+        "and the first such removed line) and the oldest commit adding `def soft_str(` (its `commit` and "
+        "`Date:` lines and that line)",
+        origin="`git log -p -- src/markupsafe/__init__.py` over pallets/markupsafe's own history (a public "
+        f"clone, read from {MARKUPSAFE_AT[:12]})",
+    )
+
+
+REQUESTS_RELEASES = ("v2.26.0", "v2.27.0", "v2.28.0", "v2.28.2", "v2.29.0", "v2.30.0", "v2.31.0", "v2.32.0")
+REQUESTS_RELEASES += ("v2.32.3", "v2.32.5", "v2.33.0", "v2.34.0")
+
+
+def release_history(repo: Path, tags: tuple[str, ...], name: str) -> tuple[Path, str]:
+    """A scratch clone sharing `repo`'s objects, with one commit per release tag (its tree, its
+    commit's author and date, the message "Release X"): a history whose every commit is a whole
+    upgrade, as a project's release tarballs make one. Returns the clone and the range from the first
+    release to the newest (the first, a root commit, adds every file: no change to ask about)."""
+    scratch = fresh_scratch(name)
+    clone = scratch / "repo.git"
+    git_out(scratch, "clone", "-q", "--bare", "--shared", str(repo), str(clone))
+    parent: str | None = None
+    first = ""
+    for tag in tags:
+        who = git_out(clone, "log", "-1", "--format=%an%n%ae%n%aI", tag).split("\n")
+        env = {
+            **ENV,
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_AUTHOR_DATE": who[2],
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "GIT_COMMITTER_DATE": who[2],
+        }
+        args = ["git", "commit-tree", f"{tag}^{{tree}}", *(["-p", parent] if parent else [])]
+        done = subprocess.run(
+            [*args, "-m", f"Release {tag.lstrip('v')}"], cwd=clone, env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise Skip(f"cannot commit release {tag}: {done.stderr[-300:]}")
+        parent = done.stdout.strip()
+        first = first or parent
+    return clone, f"{first}..{parent}"
+
+
+@case("git_log_pG_requests_releases_chardet", "git_log", "real", "anthropic")
+def git_log_pg_requests_releases_chardet() -> Material:
+    repo = mirrored("psf", "requests", REQUESTS_AT)
+    clone, releases = release_history(repo, REQUESTS_RELEASES, "requests-releases")
+    output = git_out(clone, "log", "-p", "-G", "chardet", releases, "--", "src/requests", "requests")
+    blocks = commit_blocks(output)
+    ceiling = r"^\+\s+# chardet_version >= [\d.]+, < "
+    raised = [b for b in blocks if _added(b, ceiling)]
+    optional = [b for b in blocks if _added(b, r"^\+\s+chardet = None$")][-1]
+    facts: list[str | list[str]] = []
+    for block in raised:
+        facts += [block.split("\n")[0], header_facts(block)[2], _added(block, ceiling)[0]]
+    facts += [optional.split("\n")[0], _added(optional, r"^\+\s+chardet = None$")[0]]
+    return Material(
+        question="Since 2.26.0, which requests releases raised the highest chardet version it accepts, and "
+        "to what? And which release made chardet optional altogether? Commits, dates and the lines, please.",
+        calls=[Call("Bash", {"command": "git log -p -G chardet v2.26.0.. -- src/requests requests"}, output)],
+        facts=facts,
+        rule="every commit adding a `# chardet_version >= X, < Y` line (its `commit` and `Date:` lines and "
+        "that line) and the oldest commit adding `chardet = None` (its `commit` line and that line)",
+        origin="`git log -p -G chardet v2.26.0..` over a scratch history of psf/requests with one commit "
+        f"per release ({REQUESTS_RELEASES[0]}..{REQUESTS_RELEASES[-1]}: the tag's tree, author and date)",
+    )
+
+
+# tab-separated data ---------------------------------------------------------------------------
+
+
+@case("zone_tab_iberia", "table", "real", "openai")
+def zone_tab_iberia() -> Material:
+    path = Path("/usr/share/zoneinfo/zone.tab")
+    text = read(path)
+    wanted = ("ES", "PT")
+    facts: list[str | list[str]] = [
+        line for line in text.split("\n") if not line.startswith("#") and line.split("\t")[0] in wanted
+    ]
+    if not facts:
+        raise Skip("zone.tab lists no zone for ES or PT")
+    return Material(
+        question="Which time zones does zone.tab list for Spain (ES) and Portugal (PT), with their "
+        "coordinates and comments?",
+        calls=[Call("read_file", {"path": str(path)}, text)],
+        facts=facts,
+        rule="every data line whose first column (the country code) is one the question names",
+        origin="tzdata's /usr/share/zoneinfo/zone.tab (comment header, then tab-separated rows)",
+    )
+
+
+@case("dpkg_query_tsv_priorities", "table", "real", "anthropic")
+def dpkg_query_tsv_priorities() -> Material:
+    fmt = "${Package}\\t${Version}\\t${Section}\\t${Priority}\\t${Installed-Size}\\n"
+    output = run_stdout(["dpkg-query", "-W", "-f", fmt.replace("\\t", "\t").replace("\\n", "\n")])
+    rows = [line.split("\t") for line in output.strip().split("\n")]
+    counts = Counter(row[3] for row in rows)
+    rare = {value for value, count in counts.items() if count <= 2}
+    if not rare:
+        raise Skip("no priority is held by two packages or fewer")
+    header = "package\tversion\tsection\tpriority\tinstalled_kib\n"
+    output = header + output
+    facts: list[str | list[str]] = [
+        line for line in output.split("\n") if line.split("\t")[3:4] and line.split("\t")[3] in rare
+    ]
+    return Material(
+        question="Which installed packages have an unusual priority, not one of the common ones?",
+        calls=[Call("Bash", {"command": f"dpkg-query -W -f '{fmt}'"}, output)],
+        facts=facts,
+        rule="every row whose priority value is held by at most two rows",
+        origin="`dpkg-query -W -f` of this machine as a TSV with a header row",
+    )
+
+
+# grep for a class's methods ---------------------------------------------------------------------
+
+
+def _methods_of(grep: str, owner: str, method: str) -> str:
+    """The grep hit defining `method` inside `class owner` (the nearest class hit above it, same file)."""
+    current: dict[str, str] = {}
+    for line in grep.split("\n"):
+        found = re.match(r"^([^:]+):\d+:(.*)$", line)
+        if not found:
+            continue
+        path, code = found.groups()
+        named = re.match(r"class (\w+)", code)
+        if named:
+            current[path] = named.group(1)
+        elif current.get(path) == owner and re.match(rf"\s+(?:async )?def {method}\(", code):
+            return line
+    raise Skip(f"no {owner}.{method} in the grep output")
+
+
+@case("grep_httpx_class_methods", "search", "real", "openai")
+def grep_httpx_class_methods() -> Material:
+    root = SITE / "httpx"
+    if not root.exists():
+        raise Skip("httpx not installed")
+    command = ["grep", "-rn", "-E", r"^class |^    (async )?def ", "httpx/"]
+    output = run_stdout(command, cwd=SITE)
+    asked = (("Response", "raise_for_status"), ("Response", "iter_bytes"), ("Headers", "multi_items"))
+    return Material(
+        question="Where are Response.raise_for_status, Response.iter_bytes and Headers.multi_items defined "
+        "in httpx? File and line for each.",
+        calls=[Call("run_shell", {"command": "grep -rn -E '^class |^    (async )?def ' httpx/"}, output)],
+        facts=[_methods_of(output, owner, method) for owner, method in asked],
+        rule="for each `Class.method` the question names, the grep hit of its `def` under that class's "
+        "hit in the same file",
+        origin="`grep -rn` for class and method definitions over the installed httpx",
     )

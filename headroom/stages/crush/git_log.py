@@ -4,7 +4,11 @@ The commit is the unit. Commits are ranked by the request (the user's question a
 call's identifiers: a file it names, a function, an author, a sha prefix, a version; a term
 found in most commits weighs nothing) and by their signals (a revert, a security fix, a breaking
 change, a fix), newest first among equals. Always kept: a commit holding a line the request pins,
-one whose sha starts with a sha the request gives, and each commit touching a file the request
+one whose sha starts with a sha the request gives, a commit whose patch holds a hit of the pickaxe
+the tool call ran (`git log -G<regex>` or `-S<string>`: the changed lines matching it, at most
+MAX_PICKAXE_LINES, taken round the hunks: each hunk's first, then each one's second...; pinned,
+they stay whatever the budget),
+and each commit touching a file the request
 names (by a term that names the files of at most half the commits). Then the best commits while they fit the
 budget (`target_ratio` of the log, at least `min_tokens`, scaled by bias).
 
@@ -25,6 +29,11 @@ changed lines, lock and generated files collapsed. There is no faithful re-encod
 """
 
 from __future__ import annotations
+
+import json
+import re
+import shlex
+from itertools import zip_longest
 
 from headroom.content.diff import CHANGES, FILE, HUNK
 from headroom.content.git_log import GitLogDocument
@@ -51,6 +60,9 @@ from headroom.stages.crush.scoring import request_identifiers, request_words
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}
 HEADER_SHARE = 0.5  # in `git log -p`, the share of the budget commit headers may take
 MIN_SHA = 7  # a request term this long made of hex digits may be a sha prefix
+# The changed lines a pickaxe matched that are pinned, at most this many (scaled by bias), taken
+# round the hunks (each hunk's first, then each one's second, ...).
+MAX_PICKAXE_LINES = 120
 
 
 def _rename_paths(line: str) -> list[str]:
@@ -95,10 +107,78 @@ class CrushGitLog(CrushStage):
             return
         if not document.commits:
             return  # read as a log, but no commit in it: nothing to choose from
+        block.pinned |= pickaxe_hits(block, document)
         chooser = CommitChooser(block, state, document, self.params)
         narrow_to(block, state, chooser.choose() | block.pinned, self.name)
         block.note(f"{self.name}:commits {len(document.commits)}->{len(chooser.kept)}")
         note_collapsed(block, document, chooser.collapsed, self.name)
+
+
+def pickaxe(arguments: str) -> re.Pattern[str] | None:
+    """What a `git log -G<regex>` or `-S<string>` in the tool call's arguments searched for (`-S` is
+    a string unless `--pickaxe-regex`; a regex Python cannot read is taken as a string)."""
+    for command in _string_values(arguments):
+        if "git" not in command:
+            continue
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
+        regex_s = "--pickaxe-regex" in words
+        for index, word in enumerate(words):
+            found = re.fullmatch(r"-([GS])(.*)", word)
+            if found is None:
+                continue
+            text = found[2] or (words[index + 1] if index + 1 < len(words) else "")
+            if not text:
+                continue
+            if found[1] == "G" or regex_s:
+                try:
+                    return re.compile(text)
+                except re.error:
+                    pass
+            return re.compile(re.escape(text))
+    return None
+
+
+def _string_values(arguments: str) -> list[str]:
+    """The string values of a tool call's JSON arguments, as written (options and all); the text
+    itself when it is not JSON."""
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return [arguments]
+    found: list[str] = []
+    pending = [parsed]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
+
+
+def pickaxe_hits(block: BlockState, document: GitLogDocument) -> set[int]:
+    """The changed lines of the patches that the tool call's pickaxe matches: what its search found."""
+    call = block.block.tool_call
+    wanted = pickaxe(call.arguments) if call is not None else None
+    if wanted is None:
+        return set()
+    lines = document.units
+    by_hunk: dict[int, list[int]] = {}
+    hunk = -1
+    for index, kind in enumerate(document.kinds):
+        if kind in (FILE, HUNK):
+            hunk = index
+        elif kind in CHANGES and wanted.search(lines[index][1:]):
+            by_hunk.setdefault(hunk, []).append(index)
+    most = scaled(MAX_PICKAXE_LINES, block.bias)
+    rounds = zip_longest(*by_hunk.values())
+    taken = [index for round_ in rounds for index in round_ if index is not None]
+    return set(taken[:most])
 
 
 class CommitChooser:

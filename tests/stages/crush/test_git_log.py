@@ -7,6 +7,7 @@ commit a question is about is chosen by a rule over the raw text (its position, 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,7 +18,7 @@ from headroom.content.diff import CHANGES, HUNK
 from headroom.content.git_log import GitLogDocument
 from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.stage import BlockState
-from headroom.stages.crush.git_log import CrushGitLog, GitLogParams
+from headroom.stages.crush.git_log import CrushGitLog, GitLogParams, pickaxe
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
@@ -284,3 +285,63 @@ def test_a_kept_commit_with_few_file_lines_keeps_them_all() -> None:
     for commit in document.commits:
         if commit.header.start in kept and len(commit.file_lines) <= GitLogParams().few_files:
             assert set(commit.file_lines) <= kept
+
+
+def _release_patch_log(commits: int = 8, files: int = 6, hunk_lines: int = 30) -> str:
+    """`git log -p -G netrc`-shaped output: each commit a whole release, many big hunks; one hunk
+    of one commit changes a line holding the searched word."""
+    parts = []
+    for c in range(commits):
+        sha = f"{c + 1:x}" * 40
+        parts.append(
+            f"commit {sha[:40]}\nAuthor: Rel Bot <rel@example.com>\n"
+            f"Date:   Mon Mar {c + 1} 10:00:00 2026 +0000\n\n    Release 1.{c}.0\n"
+        )
+        for f in range(files):
+            body = "".join(
+                f"-    value_{c}_{f}_{j} = {j}\n+    value_{c}_{f}_{j} = {j + 1}\n" for j in range(hunk_lines)
+            )
+            if c == 5 and f == 3:
+                body += "+    auth = get_netrc_auth(url, raise_errors=False)\n"
+            parts.append(
+                f"diff --git a/pkg/mod{f}.py b/pkg/mod{f}.py\nindex 1111111..2222222 100644\n"
+                f"--- a/pkg/mod{f}.py\n+++ b/pkg/mod{f}.py\n@@ -1,{hunk_lines} +1,{hunk_lines} @@\n{body}"
+            )
+    return "\n".join(parts)
+
+
+def test_the_lines_a_pickaxe_matched_survive_in_a_log_of_big_patches() -> None:
+    text = _release_patch_log(commits=10, files=10, hunk_lines=60)
+    found = "+    auth = get_netrc_auth(url, raise_errors=False)"
+    for command in ("git log -p -G'get_netrc_auth\\(' -- pkg", "git log -p -Sget_netrc_auth -- pkg"):
+        block = crushed(
+            CrushGitLog(GitLogParams()),
+            text,
+            "git_log",
+            "When did this change?",
+            arguments={"command": command},
+        )
+        rendered = block.render()
+        assert found in rendered
+        assert "commit " + "6" * 40 in rendered
+        assert count_tokens(rendered) < 0.5 * count_tokens(text)
+
+
+@pytest.mark.parametrize(
+    ("command", "matches", "misses"),
+    [
+        ("git log -p -G'os\\.system' -- src", "os.system('x')", "os_system"),
+        ("git log -p -G netrc v2.26.0..", "get_netrc_auth", "auth"),
+        ('git log -S"foo(bar" -p', "x = foo(bar)", "foo bar"),
+        ("git log -p --pickaxe-regex -S'fo+\\(' -- a.py", "foooo(", "fo"),
+        ("git log -p -G'unclosed(' -- a.py", "unclosed(", "unclosed"),  # taken as a string
+    ],
+)
+def test_the_pickaxe_of_the_tool_call_is_read(command: str, matches: str, misses: str) -> None:
+    found = pickaxe(json.dumps({"command": command}))
+    assert found is not None and found.search(matches) and not found.search(misses)
+
+
+def test_a_command_without_a_pickaxe_has_none() -> None:
+    assert pickaxe(json.dumps({"command": "git log -p -- src"})) is None
+    assert pickaxe(json.dumps({"command": "ls -G /tmp"})) is None
