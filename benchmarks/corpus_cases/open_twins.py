@@ -29,6 +29,7 @@ from corpus_kit import (
     fresh_scratch,
     line_matching,
     read,
+    run,
     run_stdout,
     value_fact,
 )
@@ -545,4 +546,30 @@ def grep_httpx_class_methods() -> Material:
         rule="for each `Class.method` the question names, the grep hit of its `def` under that class's "
         "hit in the same file",
         origin="`grep -rn` for class and method definitions over the installed httpx",
+    )
+
+
+# python -X importtime ------------------------------------------------------------------------------
+
+
+@case("python_importtime_httpx", "shell", "real", "anthropic")
+def python_importtime_httpx() -> Material:
+    output = run([sys.executable, "-X", "importtime", "-c", "import httpx"])
+    rows = [
+        (int(found.group(1)), line.rstrip())
+        for line in output.split("\n")
+        if (found := re.match(r"^import time:\s+(\d+) \|\s+\d+ \|", line))
+    ]
+    if not rows:
+        raise Skip("no importtime rows")
+    slowest = max(rows)[1]
+    top = next(line for _, line in rows if re.search(r"\|\s?httpx$", line))
+    return Material(
+        question="Importing httpx feels slow. Which single module has the largest self time, and what is "
+        "httpx's own cumulative import time?",
+        calls=[Call("Bash", {"command": 'python -X importtime -c "import httpx"'}, output)],
+        facts=[slowest, top],
+        rule="the row with the largest self time, and the row of the top-level package the question names",
+        notes="a snapshot: timings change on every rebuild",
+        origin="`python -X importtime -c 'import httpx'` in the workplace's venv",
     )
