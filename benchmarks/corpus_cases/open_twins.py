@@ -16,6 +16,7 @@ import json
 import random
 import re
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -572,4 +573,80 @@ def python_importtime_httpx() -> Material:
         rule="the row with the largest self time, and the row of the top-level package the question names",
         notes="a snapshot: timings change on every rebuild",
         origin="`python -X importtime -c 'import httpx'` in the workplace's venv",
+    )
+
+
+def _importtime_rows(output: str, modules: tuple[str, ...]) -> list[str | list[str]]:
+    """The `import time:` row of each module named (its name is the row's last field, exactly)."""
+    rows: list[str | list[str]] = []
+    for module in modules:
+        found = [
+            line
+            for line in output.split("\n")
+            if re.match(rf"^import time:.*\|\s+{re.escape(module)}$", line)
+        ]
+        if not found:
+            raise Skip(f"no importtime row for {module}")
+        rows.append(found[0].rstrip())
+    return rows
+
+
+@case("python_importtime_fastapi_deps", "shell", "real", "openai")
+def python_importtime_fastapi_deps() -> Material:
+    output = run([sys.executable, "-X", "importtime", "-c", "import fastapi"])
+    modules = ("pydantic", "anyio", "fastapi")
+    return Material(
+        question="`import fastapi` is slow at start-up. How much of it is pydantic and anyio (cumulative "
+        "microseconds each), and what is fastapi's own total?",
+        calls=[Call("exec_command", {"cmd": 'python -X importtime -c "import fastapi"'}, output)],
+        facts=_importtime_rows(output, modules),
+        rule="the `import time:` row of each module the question names (its name is the row's last field)",
+        notes="a snapshot: timings change on every rebuild",
+        origin="`python -X importtime -c 'import fastapi'` in the workplace's venv",
+    )
+
+
+@case("python_importtime_networkx_self_time", "shell", "real", "openai")
+def python_importtime_networkx_self_time() -> Material:
+    output = run([sys.executable, "-X", "importtime", "-c", "import networkx"])
+    rows = [
+        (int(found.group(1)), line.rstrip())
+        for line in output.split("\n")
+        if (found := re.match(r"^import time:\s+(\d+) \|\s+\d+ \|", line))
+    ]
+    if not rows:
+        raise Skip("no importtime rows")
+    return Material(
+        question="Importing networkx is slow. What does networkx.algorithms cost cumulatively, and "
+        "which module has the largest self time?",
+        calls=[Call("shell", {"command": 'python -X importtime -c "import networkx"'}, output)],
+        facts=[*_importtime_rows(output, ("networkx.algorithms",)), max(rows)[1]],
+        rule="the `import time:` row of the module the question names (its name is the row's last "
+        "field), and the row with the largest self time",
+        notes="a snapshot: timings change on every rebuild",
+        origin="`python -X importtime -c 'import networkx'` in the workplace's venv",
+    )
+
+
+@case("python_importtime_anthropic_tail", "shell", "real", "anthropic")
+def python_importtime_anthropic_tail() -> Material:
+    full = run([sys.executable, "-X", "importtime", "-c", "import anthropic"])
+    command = 'python -X importtime -c "import anthropic"'
+    output = "\n".join(full.rstrip("\n").split("\n")[-2000:]) + "\n"  # `| tail -n 2000`: no header row
+    rows = [
+        (int(found.group(1)), line.rstrip())
+        for line in output.split("\n")
+        if (found := re.match(r"^import time:\s+(\d+) \|\s+\d+ \|", line))
+    ]
+    if not rows:
+        raise Skip("no importtime rows")
+    return Material(
+        question="Importing anthropic takes almost two seconds. Which module has the largest self time, "
+        "and what does anthropic._client cost cumulatively?",
+        calls=[Call("Bash", {"command": f"{command} 2>&1 | tail -n 2000"}, output)],
+        facts=[max(rows)[1], *_importtime_rows(output, ("anthropic._client",))],
+        rule="the row with the largest self time, and the `import time:` row of the module the question "
+        "names (its name is the row's last field)",
+        notes="a snapshot: timings change on every rebuild",
+        origin="the last 2,000 lines of `python -X importtime -c 'import anthropic'` in the workplace's venv",
     )

@@ -256,3 +256,37 @@ def test_a_cell_is_a_summary_number_exactly_when_json_writes_it_so(cell: str) ->
         number = None
     expected = number if number is not None and json.dumps(number) == cell else cell
     assert _cell_value(cell) == expected and type(_cell_value(cell)) is type(expected)
+
+
+def _importtime(rows: int = 60, slowest: int = 37) -> str:
+    """`python -X importtime` output: every row starts with the same label, then two numbers."""
+    lines = ["import time: self [us] | cumulative | imported package"]
+    for i in range(rows):
+        own = 90_000 if i == slowest else 100 + (i * 37) % 900
+        lines.append(f"import time: {own:>9} | {own + 500 * i:>10} | {'  ' * (1 + i % 3)}pkg.mod{i}")
+    return "\n".join(lines)
+
+
+def test_a_label_every_row_writes_before_a_number_is_no_part_of_the_value() -> None:
+    document = doc(_importtime())
+    assert document.row_values(1)[:2] == ["100", "100"]
+    assert "import time: self [us]" in document.column_names()[0]
+    assert document.row_values(0)[0].startswith("import time:")  # the header keeps its text
+
+
+def test_a_label_before_a_number_leaves_the_column_numeric_so_its_ends_are_notable() -> None:
+    document = doc(_importtime())
+    assert 38 in document.notable().keep  # the row of the largest self time (data row 37)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Spain (mainland)", "Spain (Canary Islands)", "Spain (Ceuta)"],  # shared words, then words
+        ["build 12", "test 14", "build 13"],  # no label shared by every row
+    ],
+)
+def test_shared_words_before_words_or_a_label_not_on_every_row_are_kept(cells: list[str]) -> None:
+    text = "\n".join(["where|count"] + [f"{cells[i % 3]}|{i}" for i in range(40)])
+    document = doc(text)
+    assert [document.row_values(i)[0] for i in (1, 2, 3)] == cells

@@ -354,3 +354,15 @@ def test_the_rows_of_the_minority_values_a_request_asks_about_survive() -> None:
     assert [line for line in wanted if line in kept] == wanted
     assert count_tokens(output) < 0.7 * count_tokens(text)  # a small table; the rows asked for are many
     assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_largest_number_behind_a_label_every_row_writes_survives() -> None:
+    # `python -X importtime`: each cell of the first column is `import time:` and a number.
+    lines = ["import time: self [us] | cumulative | imported package"]
+    for i in range(400):
+        own = 250_000 if i == 211 else 100 + (i * 53) % 4000
+        lines.append(f"import time: {own:>9} | {own + 2000 * i:>10} | {'  ' * (1 + i % 4)}vendor.module_{i}")
+    block = crush("\n".join(lines), "Importing this is slow: what costs the most?")
+    rendered = block.render().split("\n")
+    assert lines[212] in rendered
+    assert len(rendered) < 100
