@@ -650,3 +650,153 @@ def python_importtime_anthropic_tail() -> Material:
         notes="a snapshot: timings change on every rebuild",
         origin="the last 2,000 lines of `python -X importtime -c 'import anthropic'` in the workplace's venv",
     )
+
+
+# a column's value named: every row holding it -------------------------------------------------------
+
+
+def _rows_where(text: str, column: int, values: tuple[str, ...]) -> list[str | list[str]]:
+    """Every data line (not a `#` comment) whose tab-separated `column` is one of `values`."""
+    rows: list[str | list[str]] = [
+        line
+        for line in text.split("\n")
+        if line
+        and not line.startswith("#")
+        and line.split("\t")[column : column + 1] in [[v] for v in values]
+    ]
+    if not rows:
+        raise Skip(f"no row holds {values}")
+    return rows
+
+
+@case("zone_tab_canada_mexico", "table", "real", "anthropic")
+def zone_tab_canada_mexico() -> Material:
+    path = Path("/usr/share/zoneinfo/zone.tab")
+    text = read(path)
+    return Material(
+        question="What time zones are there for CA and MX? I need each one's TZ name and comment.",
+        calls=[Call("Read", {"file_path": str(path)}, text)],
+        facts=_rows_where(text, 0, ("CA", "MX")),
+        rule="every data line whose first column (the country code) is one the question names",
+        origin="tzdata's /usr/share/zoneinfo/zone.tab (a 27-line comment block, then tab-separated rows)",
+    )
+
+
+@case("iso3166_tab_common_word_codes", "table", "real", "openai")
+def iso3166_tab_common_word_codes() -> Material:
+    path = Path("/usr/share/zoneinfo/iso3166.tab")
+    text = read(path)
+    codes = ("AT", "IT", "NO", "IN", "BE", "TO")
+    return Material(
+        question="Which countries do the codes AT, IT, NO, IN, BE and TO stand for in iso3166.tab?",
+        calls=[Call("read_file", {"path": str(path)}, text)],
+        facts=_rows_where(text, 0, codes),
+        rule="every data line whose first column (the country code) is one the question names",
+        origin="tzdata's /usr/share/zoneinfo/iso3166.tab (a comment block, then code<TAB>name rows)",
+    )
+
+
+@case("dpkg_query_tsv_sections_perl_java", "table", "real", "openai")
+def dpkg_query_tsv_sections_perl_java() -> Material:
+    fmt = "${Package}\\t${Version}\\t${Section}\\t${Architecture}\\t${Multi-Arch}\\t${Installed-Size}\\n"
+    output = run_stdout(["dpkg-query", "-W", "-f", fmt.replace("\\t", "\t").replace("\\n", "\n")])
+    output = "package\tversion\tsection\tarch\tmulti_arch\tinstalled_kib\n" + output
+    return Material(
+        question="Which installed packages are in the perl and java sections? Name and version.",
+        calls=[Call("Bash", {"command": f"dpkg-query -W -f '{fmt}'"}, output)],
+        facts=_rows_where(output, 2, ("perl", "java")),
+        rule="every row whose section column is one the question names",
+        origin="`dpkg-query -W -f` of this machine as a TSV with a header row",
+    )
+
+
+@case("litellm_models_tsv_search_ocr", "table", "real", "anthropic")
+def litellm_models_tsv_search_ocr() -> Material:
+    prices = json.loads(read(SITE / "litellm" / "model_prices_and_context_window_backup.json"))
+    rows = [
+        f"{name}\t{entry.get('litellm_provider', '')}\t{entry['mode']}\t{entry.get('max_input_tokens', '')}"
+        for name, entry in sorted(prices.items())
+        if isinstance(entry, dict) and entry.get("mode") not in (None, "chat") and name != "sample_spec"
+    ]
+    output = "model\tprovider\tmode\tmax_input_tokens\n" + "\n".join(rows)
+    return Material(
+        question="Which models are of mode search and ocr, and which provider serves each?",
+        calls=[Call("Bash", {"command": "python export_models.py --exclude-mode chat --format tsv"}, output)],
+        facts=_rows_where(output, 2, ("search", "ocr")),
+        rule="every row whose mode column is one the question names",
+        origin="litellm's model_prices_and_context_window_backup.json (installed), its non-chat models "
+        "as a TSV",
+    )
+
+
+# git log -p: the errors a named function raises -----------------------------------------------------
+
+
+def _enclosing_def(source: str, line_number: int) -> str | None:
+    """The name of the innermost `def` a line (from 1) of Python source stands in, by indentation."""
+    lines = source.split("\n")
+    indent = len(lines[line_number - 1]) - len(lines[line_number - 1].lstrip())
+    for line in reversed(lines[: line_number - 1]):
+        found = re.match(r"^(\s*)(?:async )?def (\w+)\(", line)
+        if found and len(found.group(1)) < indent:
+            return found.group(2)
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            indent = len(line) - len(line.lstrip())  # walked out to an outer block
+            if re.match(r"^\s*class ", line):
+                return None
+    return None
+
+
+def _raises_added_in(repo: Path, block: str, function: str) -> list[str]:
+    """The added `raise` lines of a `git log -p` commit that stand in `function` in that commit's file."""
+    sha = block.split("\n")[0].split()[1]
+    found: list[str] = []
+    path = new_line = None
+    source = ""
+    lines = block.split("\n")
+    for at, line in enumerate(lines):
+        if line.startswith("+++ b/"):
+            path = line[6:]
+            source = git_out(repo, "show", f"{sha}:{path}")
+        elif hunk := re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)", line):
+            new_line = int(hunk.group(1))
+        elif new_line is not None and path and line[:1] in (" ", "+"):
+            raising = line.startswith("+") and re.match(r"^\+\s+raise ", line)
+            if raising and _enclosing_def(source, new_line) == function:
+                # `raise OSError(` alone occurs in many places: with its message's line it is one.
+                following = lines[at + 1] if at + 1 < len(lines) else ""
+                opened = line.rstrip().endswith("(") and following.startswith("+")
+                found.append(line.rstrip() + ("\n" + following.rstrip() if opened else ""))
+            new_line += 1
+    return found
+
+
+@case("git_log_p_requests_cert_verify_errors", "git_log", "real", "openai")
+def git_log_p_requests_cert_verify_errors() -> Material:
+    repo = mirrored("psf", "requests", REQUESTS_AT)
+    output = git_out(
+        repo, "log", "-p", "v2.10.0..v2.32.0", "--", "requests/adapters.py", "src/requests/adapters.py"
+    )
+    facts: list[str | list[str]] = []
+    for block in commit_blocks(output):
+        raised = _raises_added_in(repo, block, "cert_verify")
+        if raised:
+            facts += [block.split("\n")[0], raised[0]]
+    if not facts:
+        raise Skip("no commit adds a raise to cert_verify")
+    return Material(
+        question="Between requests 2.10 and 2.32, which commits changed the errors HTTPAdapter.cert_verify "
+        "raises, and what does each raise now? Hashes and the raise lines, please.",
+        calls=[
+            Call(
+                "Bash",
+                {"command": "git log -p v2.10.0..v2.32.0 -- requests/adapters.py src/requests/adapters.py"},
+                output,
+            )
+        ],
+        facts=facts,
+        rule="every commit adding a `raise` line that stands in `cert_verify` in that commit's file (by "
+        "indentation from the nearest `def` above it): its `commit` line and its first such added line "
+        "(with the next added line when the raise opens a parenthesis)",
+        origin="`git log -p v2.10.0..v2.32.0` of adapters.py over psf/requests' own history (a public clone)",
+    )

@@ -29,7 +29,7 @@ from headroom.content.signals import (
     per_line_error_signals,
     text_error_signal,
 )
-from headroom.content.table_sniff import TableFormat, sniff_table
+from headroom.content.table_sniff import MAX_PREAMBLE, TableFormat, sniff_table
 from headroom.markers import SummaryEntry, omitted, runs, summary, with_markers
 
 # No two quantifiers may share the same spaces: `\s*\|?\s*` backtracks for seconds on a long blank row.
@@ -102,8 +102,8 @@ class TableDocument(Document):
         return [f"column {n}" for n in range(1, self.format.columns + 1)]
 
     def data_rows(self) -> range:
-        """Rows that hold values: not the header, not a Markdown rule line."""
-        return range(self.header_row + 1 if self.format.has_header else 0, len(self.units))
+        """Rows that hold values: not the preamble, not the header."""
+        return range(self.header_row + 1 if self.format.has_header else self.header_row, len(self.units))
 
     def row_values(self, index: int) -> list[str]:
         if self._values is None:  # every signal and summary reads them: strip the cells once
@@ -222,10 +222,16 @@ class TableDocument(Document):
         return signals
 
     def anchors(self) -> set[int]:
-        """The header and the lines above it: what the columns are, and what the table is."""
-        if not self.format.has_header or not self.units:
+        """The header and the lines above it: what the columns are, and what the table is. Of a
+        long comment block above the rows, its first line and the last MAX_PREAMBLE (a title, then
+        what the columns hold): the rest is prose, dropped or kept like any row."""
+        end = min(self.header_row + 1 if self.format.has_header else self.header_row, len(self.units))
+        if not self.units or (not self.format.has_header and not self.format.preamble):
             return set()
-        return set(range(min(self.header_row + 1, len(self.units))))
+        preamble = range(min(self.header_row, len(self.units)))
+        if len(preamble) <= MAX_PREAMBLE + 1:
+            return set(range(end))
+        return {0, *preamble[-MAX_PREAMBLE:], *range(self.header_row, end)}
 
 
 def _preamble_lines(lines: list[str], preamble: int) -> int:

@@ -285,12 +285,16 @@ def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) ->
         quoted_words.update(word.lower() for word in words)
         if len(words) > 1 and len(span) >= 3:
             yield Term(span.lower(), identifier=True, written_as_name=True, asked=asked)  # quoted, whole
+    codes = asked and _mostly_lower_case(text)
     for match in _TERM.findall(text):
         for candidate, kind in _candidates(match):
             lowered = candidate.lower()
-            if lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered):
+            code = codes and kind == "whole" and bool(_CAPITALS_CODE.fullmatch(candidate))
+            if not code and (
+                lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered)
+            ):
                 continue
-            written_as_name = _is_written_as_name(candidate) or lowered in quoted_words
+            written_as_name = _is_written_as_name(candidate) or lowered in quoted_words or code
             # A stem (`chang` of "changed") is a search pattern, not a word: it names nothing.
             identifier = kind != "stem" and (written_as_name or _is_identifier(candidate))
             owner, member = _owner_and_member(candidate, text)
@@ -300,6 +304,16 @@ def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) ->
             # `AbstractDataset.load`) is a term of its own.
             derived = kind == "stem" or (kind == "part" and not asked) or lowered in programs
             yield Term(lowered, identifier, derived, owner, member, written_as_name, asked)
+
+
+# A short word in capitals inside a sentence in lower case is a code or an acronym (`AT`, `IT` and
+# `NO` in "the zones of DE, AT and NO"), not the common word it spells.
+_CAPITALS_CODE = re.compile(r"[A-Z]{2,3}")
+
+
+def _mostly_lower_case(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.islower() for ch in letters) > len(letters) / 2
 
 
 def _long_enough(word: str) -> bool:

@@ -290,3 +290,49 @@ def test_shared_words_before_words_or_a_label_not_on_every_row_are_kept(cells: l
     text = "\n".join(["where|count"] + [f"{cells[i % 3]}|{i}" for i in range(40)])
     document = doc(text)
     assert [document.row_values(i)[0] for i in (1, 2, 3)] == cells
+
+
+def _commented_tsv(comments: int = 25) -> str:
+    head = ["# tzdb-like data file", *(f"# line {n} of its description" for n in range(comments - 2))]
+    head.append("#code\tcoordinates\tTZ\tcomments")
+    rows = [
+        f"X{chr(65 + n % 26)}\t+{4000 + n}+0{1000 + n}\tArea/City_{n}" + (f"\tnote {n}" if n % 2 else "")
+        for n in range(80)
+    ]
+    rows.insert(40, "# a comment among the rows")
+    return "\n".join(head + rows) + "\n"
+
+
+def test_a_long_comment_block_above_tab_separated_rows_makes_a_table() -> None:
+    text = _commented_tsv()
+    found = sniff_table(text.split("\n"))
+    assert found is not None and found.delimiter == "\t" and found.columns == 4 and found.preamble == 25
+    assert not found.has_header  # the first row holds values, not names
+    assert detect_label(text) == "table"
+    document = doc(text)
+    assert document.data_rows().start == 25
+    assert document.anchors() == {0, 22, 23, 24}  # its first line and the last MAX_PREAMBLE
+    assert document.render(None, REF) == text
+
+
+def test_code_pairs_under_a_comment_block_are_a_table_and_prose_with_hashes_is_not() -> None:
+    pairs = "\n".join(
+        ["# ISO 3166 codes", "# (a description)", "# more", "# and more", "#code\tname"]
+        + [f"{chr(65 + n // 26)}{chr(65 + n % 26)}\tCountry {n}" for n in range(60)]
+    )
+    assert detect_label(pairs) == "table"
+    notes = "\n".join(["# Notes", "# about", "# the", "# release"] + [f"- item {n}, done" for n in range(30)])
+    assert detect_label(notes) != "table"
+
+
+@pytest.mark.skipif(not Path("/usr/share/zoneinfo/zone.tab").exists(), reason="tzdata is not installed")
+def test_real_zone_tab_is_a_table_under_its_comments() -> None:
+    text = Path("/usr/share/zoneinfo/zone.tab").read_text()
+    document = parse("table", text)
+    assert isinstance(document, TableDocument) and document.format.delimiter == "\t"
+    assert detect_label(text) == "table"
+    assert all(
+        len(document.row_values(i)) in (3, 4)
+        for i in document._record_rows()
+        if not document.units[i].startswith("#")
+    )

@@ -297,6 +297,76 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
 
 # A collection this small is kept whole by every crusher: no need to read its categories.
 MIN_ASKED_ROWS = 8
+# The rows holding values the request names, at most this many in all (whole values, rarest first).
+MAX_VALUE_ROWS = 60
+# A value held by more than this share of the rows tells them apart no more than a common word.
+VALUE_SHARE = 0.25
+# A field with more distinct values than this share of its filled rows is no category.
+CATEGORY_SHARE = 0.8
+
+
+def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which zones are there for CA and MX?" or "which packages are under
+    Apache-2.0?": every row with a cell that is, whole, a value the user's question names (or an
+    item of a comma-separated cell or of a list: `CH,DE,LI`) in a categorical field (one whose
+    values repeat: at most CATEGORY_SHARE as many as its rows), for values held by at most
+    VALUE_SHARE of the rows; each value's rows all or none, rarest value first, at most
+    MAX_VALUE_ROWS rows in all. A term the tool call's arguments hold too names what was read
+    (`npm` of `cd .../npm && npm query`), and one in a clause the question negates ("not under
+    MIT") what is left out: neither is a value asked for."""
+    if len(rows) < MIN_ASKED_ROWS:
+        return set()
+    call = block.block.tool_call
+    given = set(query_terms(call.arguments)) if call is not None else set()
+    terms = set(query_terms(block.block.query)) - given - _negated_terms(block.block.query)
+    if not terms:
+        return set()
+    holders: dict[str, set[int]] = {}
+    for field in _fields(flat := flat_rows(rows)):
+        items = {index: _cell_items(row.get(field)) for index, row in flat.items()}
+        filled = sum(1 for found in items.values() if found)
+        if len({item for found in items.values() for item in found}) > CATEGORY_SHARE * filled:
+            continue  # names, ids, free text: a value of its own in each row, which pins find
+        for index, found in items.items():
+            for item in found:
+                if item in terms:
+                    holders.setdefault(item, set()).add(index)
+    chosen: set[int] = set()
+    for _, held in sorted((len(held), sorted(held)) for held in holders.values()):
+        if len(held) > VALUE_SHARE * len(rows) or len(chosen | set(held)) > MAX_VALUE_ROWS:
+            continue
+        chosen.update(held)
+    return chosen
+
+
+# What follows these words in its clause is what the request leaves out ("which are not strings
+# or lists?"): its values are no rows to keep.
+_NEGATION = re.compile(
+    r"\b(?:not|except|excluding|other than|besides|apart from|without|\w+n't)\b([^.?!;:]*)", re.IGNORECASE
+)
+
+
+def _negated_terms(query: str) -> set[str]:
+    """The request's terms in the clauses it negates, as `request_terms` writes them (stems too)."""
+    spans = " ".join(match[1] for match in _NEGATION.finditer(query))
+    return set(query_terms(spans)) if spans.strip() else set()
+
+
+def _cell_items(value: Any) -> list[str]:
+    """A cell's value, lower-cased, and the items of a comma-separated one or of a list of scalars."""
+    if isinstance(value, list):
+        return [
+            item
+            for element in value
+            if not isinstance(element, (dict, list))
+            for item in _cell_items(element)
+        ]
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
+        return []
+    text = str(value).strip().lower()
+    if "," not in text:
+        return [text]
+    return [text, *(part.strip() for part in text.split(",") if part.strip())]
 
 
 def _category_fields(

@@ -366,3 +366,41 @@ def test_the_largest_number_behind_a_label_every_row_writes_survives() -> None:
     rendered = block.render().split("\n")
     assert lines[212] in rendered
     assert len(rendered) < 100
+
+
+def test_every_row_holding_a_value_the_request_names_survives_beyond_the_match_cap() -> None:
+    rng = random.Random(4)
+    lines = ["host\tregion\tstate"]
+    for i in range(800):
+        region = "ca-central" if i % 20 == 3 else rng.choice(["eu-west", "us-east", "us-west"])
+        lines.append(f"host-{i:04d}\t{region}\t{rng.choice(['up', 'draining'])}")
+    block = crush("\n".join(lines), "Which hosts are in ca-central?", max_matches=10)
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in lines if "\tca-central\t" in line)
+    assert block.pinned >= {i for i, line in enumerate(lines) if "\tca-central\t" in line}
+
+
+def test_the_rows_of_a_country_code_under_a_long_comment_block_survive_the_pipeline() -> None:
+    comments = ["# A description of the data, in the public domain.", *(f"# note {n}" for n in range(20))]
+    comments += ["#code\tcoordinates\tTZ\tcomments"]
+    rows = []
+    for n in range(300):
+        code = (
+            ("CA", "MX", "AT", "IT")[n % 4] if n % 7 == 0 else f"Q{n % 26:c}".replace("Q", chr(65 + n % 26))
+        )
+        rows.append(f"{code}\t+{4000 + n}-0{7000 + n}\tArea/Zone_{n}" + ("" if n % 3 else f"\tpart {n}"))
+    text = "\n".join(comments + rows) + "\n"
+    output, _ = compressed(text, "What zones are listed for CA, MX, AT and IT?")
+    kept = output.split("\n")
+    assert all(row in kept for row in rows if row.split("\t")[0] in ("CA", "MX", "AT", "IT"))
+    assert comments[0] in kept and comments[-1] in kept
+
+
+def test_a_value_the_request_leaves_out_pins_no_rows() -> None:
+    rng = random.Random(4)
+    lines = ["host\tregion\tstate"]
+    for i in range(800):
+        region = "ca-central" if i % 20 == 3 else rng.choice(["eu-west", "us-east", "us-west"])
+        lines.append(f"host-{i:04d}\t{region}\t{rng.choice(['up', 'draining'])}")
+    block = crush("\n".join(lines), "Which hosts are draining but not in ca-central?", max_matches=10)
+    assert not block.pinned & {i for i, line in enumerate(lines) if "\tca-central\t" in line}
