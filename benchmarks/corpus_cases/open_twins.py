@@ -800,3 +800,27 @@ def git_log_p_requests_cert_verify_errors() -> Material:
         "(with the next added line when the raise opens a parenthesis)",
         origin="`git log -p v2.10.0..v2.32.0` of adapters.py over psf/requests' own history (a public clone)",
     )
+
+
+@case("git_log_p_requests_prepare_url_errors", "git_log", "real", "anthropic")
+def git_log_p_requests_prepare_url_errors() -> Material:
+    repo = mirrored("psf", "requests", REQUESTS_AT)
+    paths = ("requests/models.py", "src/requests/models.py")
+    output = git_out(repo, "log", "-p", "v2.10.0..v2.32.0", "--", *paths)
+    facts: list[str | list[str]] = []
+    for block in commit_blocks(output):
+        raised = _raises_added_in(repo, block, "prepare_url")
+        if raised:
+            facts += [block.split("\n")[0], raised[0]]
+    if not facts:
+        raise Skip("no commit adds a raise to prepare_url")
+    return Material(
+        question="Which exceptions has PreparedRequest.prepare_url raised since requests 2.10, and which "
+        "commits changed them? I need the commit hashes and the raise lines.",
+        calls=[Call("Bash", {"command": f"git log -p v2.10.0..v2.32.0 -- {' '.join(paths)}"}, output)],
+        facts=facts,
+        rule="every commit adding a `raise` line that stands in `prepare_url` in that commit's file (by "
+        "indentation from the nearest `def` above it): its `commit` line and its first such added line "
+        "(with the next added line when the raise opens a parenthesis)",
+        origin="`git log -p v2.10.0..v2.32.0` of models.py over psf/requests' own history (a public clone)",
+    )

@@ -7,7 +7,9 @@ change, a fix), newest first among equals. Always kept: a commit holding a line 
 one whose sha starts with a sha the request gives, a commit whose patch holds a hit of the pickaxe
 the tool call ran (`git log -G<regex>` or `-S<string>`: the changed lines matching it, at most
 MAX_PICKAXE_LINES, taken round the hunks: each hunk's first, then each one's second...; pinned,
-they stay whatever the budget),
+they stay whatever the budget), a commit whose patch changes a line that raises (`raise`, `throw`,
+a panic, a returned error; with the lines its statement continues over) when the request asks
+about errors, exceptions or what code raises (at most MAX_RAISE_LINES, taken round the hunks),
 and each commit touching a file the request
 names (by a term that names the files of at most half the commits). Then the best commits while they fit the
 budget (`target_ratio` of the log, at least `min_tokens`, scaled by bias).
@@ -107,7 +109,7 @@ class CrushGitLog(CrushStage):
             return
         if not document.commits:
             return  # read as a log, but no commit in it: nothing to choose from
-        block.pinned |= pickaxe_hits(block, document)
+        block.pinned |= pickaxe_hits(block, document) | raise_lines(block, document)
         chooser = CommitChooser(block, state, document, self.params)
         narrow_to(block, state, chooser.choose() | block.pinned, self.name)
         block.note(f"{self.name}:commits {len(document.commits)}->{len(chooser.kept)}")
@@ -179,6 +181,57 @@ def pickaxe_hits(block: BlockState, document: GitLogDocument) -> set[int]:
     rounds = zip_longest(*by_hunk.values())
     taken = [index for round_ in rounds for index in round_ if index is not None]
     return set(taken[:most])
+
+
+# The request asks which errors code raises: "which exceptions does X raise", "the errors it throws"
+# (not "raised the version").
+_ASKS_RAISED = re.compile(r"\b(?:raises?|throws?|thrown|exceptions?|errors?|panics?)\b", re.IGNORECASE)
+# A changed line that raises: Python's raise, throw (Java, JavaScript, C#), Rust's and Go's panics,
+# Go's returned errors.
+_RAISING = re.compile(
+    r"^\s*(?:raise\b|throw\b|panic!?\(|return\s+(?:nil,\s*|None,\s*)?(?:err\b|errors?\.New|fmt\.Errorf))"
+)
+_OPENERS, _CLOSERS = "([{", ")]}"
+MAX_RAISE_LINES = 80  # changed lines that raise, pinned when the request asks about errors (scaled)
+MAX_CONTINUATION = 4  # lines a raise statement continues over, pinned with it
+
+
+def raise_lines(block: BlockState, document: GitLogDocument) -> set[int]:
+    """When the request asks which errors code raises, the changed lines of the patches that raise
+    (each with the lines its statement continues over, when it leaves a bracket open): what the
+    answer quotes. At most MAX_RAISE_LINES, taken round the hunks as the pickaxe's are."""
+    if not _ASKS_RAISED.search(block.block.query):
+        return set()
+    lines, kinds = document.units, document.kinds
+    by_hunk: dict[int, list[int]] = {}
+    hunk = -1
+    for index, kind in enumerate(kinds):
+        if kind in (FILE, HUNK):
+            hunk = index
+        elif kind in CHANGES and _RAISING.match(lines[index][1:]):
+            by_hunk.setdefault(hunk, []).extend(_statement(lines, kinds, index))
+    rounds = zip_longest(*by_hunk.values())
+    taken = [index for round_ in rounds for index in round_ if index is not None]
+    return set(taken[: scaled(MAX_RAISE_LINES, block.bias)])
+
+
+def _statement(lines: list[str], kinds: list[str], first: int) -> list[int]:
+    """A changed line and the changed lines of the same side its statement continues over."""
+    depth = _depth(lines[first][1:])
+    found = [first]
+    index = first + 1
+    while depth > 0 and index < len(lines) and len(found) <= MAX_CONTINUATION:
+        if kinds[index] not in CHANGES or lines[index][:1] != lines[first][:1]:
+            break
+        depth += _depth(lines[index][1:])
+        found.append(index)
+        index += 1
+    return found
+
+
+def _depth(code: str) -> int:
+    """How many brackets a line leaves open (strings are not read: a rough count is enough here)."""
+    return sum(code.count(ch) for ch in _OPENERS) - sum(code.count(ch) for ch in _CLOSERS)
 
 
 class CommitChooser:

@@ -345,3 +345,39 @@ def test_the_pickaxe_of_the_tool_call_is_read(command: str, matches: str, misses
 def test_a_command_without_a_pickaxe_has_none() -> None:
     assert pickaxe(json.dumps({"command": "git log -p -- src"})) is None
     assert pickaxe(json.dumps({"command": "ls -G /tmp"})) is None
+
+
+def _raising_log() -> tuple[str, list[str]]:
+    """A `git log -p` of big release patches; two commits change what a function raises."""
+    text = _release_patch_log(commits=16, files=10, hunk_lines=60)
+    raises = {
+        "3" * 40: '+        raise ConfigError(\n+            f"no such profile: {name}"\n+        )\n',
+        "8" * 40: '+        raise TimeoutError("the server did not answer")\n',
+    }
+    for sha, lines in raises.items():
+        header = "+++ b/pkg/mod4.py\n@@ -1,60 +1,60 @@\n"
+        at = text.index(header, text.index(f"commit {sha}")) + len(header)
+        for _ in range(60):  # in the middle of the hunk
+            at = text.index("\n", at) + 1
+        text = text[:at] + lines + text[at:]
+    return text, [line for lines in raises.values() for line in lines.rstrip("\n").split("\n")]
+
+
+def test_the_changed_lines_that_raise_survive_when_the_request_asks_about_errors() -> None:
+    text, wanted = _raising_log()
+    block = crushed(
+        CrushGitLog(GitLogParams()),
+        text,
+        "git_log",
+        "Which exceptions can load_profile fail with now, and since when?",
+    )
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in wanted)  # a raise over three lines is kept whole
+    assert "commit " + "3" * 40 in rendered and "commit " + "8" * 40 in rendered
+    assert count_tokens(block.render()) < 0.5 * count_tokens(text)
+
+
+def test_lines_that_raise_are_not_pinned_when_the_request_asks_nothing_of_errors() -> None:
+    text, wanted = _raising_log()
+    block = crushed(CrushGitLog(GitLogParams()), text, "git_log", "Summarise these releases.")
+    assert not any(block.document.units[i] in wanted for i in block.pinned)
