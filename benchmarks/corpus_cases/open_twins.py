@@ -2,8 +2,9 @@
 fails, first add a similar case of your own to the open split). Each is made from material the
 corpus did not hold before, and none reads a sealed case: the class is what the failure list says
 (an orders page kept as a JSON object with fraud flags, a Java method asked about, `git log -G` and
-`git log -p` over a history, a TSV listing, a tab-separated data file with a comment header, grep for
-a class's methods, `python -X importtime`).
+`git log -p` over a history, `git log -p` asked which errors a function raises, a TSV filtered by a
+column's value, a tab-separated data file with a comment header where several rows match the codes
+asked for, grep for a class's methods (also named in words), `python -X importtime`).
 
 Each case's facts are chosen by the rule written in it, applied in code to the raw output before
 anything is compressed.
@@ -823,4 +824,49 @@ def git_log_p_requests_prepare_url_errors() -> Material:
         "indentation from the nearest `def` above it): its `commit` line and its first such added line "
         "(with the next added line when the raise opens a parenthesis)",
         origin="`git log -p v2.10.0..v2.32.0` of models.py over psf/requests' own history (a public clone)",
+    )
+
+
+# grep for a class's methods, named in words ---------------------------------------------------------
+
+
+def _grep_definitions(root: Path, package: str) -> str:
+    if not (root / package).exists():
+        raise Skip(f"{package} not installed under {root}")
+    return run_stdout(["grep", "-rn", "-E", r"^\s*(class|def) ", f"{package}/"], cwd=root)
+
+
+@case("grep_httplib2_methods_in_words", "search", "real", "anthropic")
+def grep_httplib2_methods_in_words() -> Material:
+    root = Path("/usr/lib/python3/dist-packages")
+    output = _grep_definitions(root, "httplib2")
+    asked = (("Http", "request"), ("Credentials", "add"))
+    return Material(
+        question="Where is the request method of Http defined, and the add method of Credentials? File and "
+        "line, please.",
+        calls=[
+            Call(
+                "Bash",
+                {"command": "cd /usr/lib/python3/dist-packages && grep -rn -E '^\\s*(class|def) ' httplib2/"},
+                output,
+            )
+        ],
+        facts=[_methods_of(output, owner, method) for owner, method in asked],
+        rule="for each method the question names in words (the M method of C), the grep hit of its `def` "
+        "under that class's hit in the same file",
+        origin="`grep -rn` for class and method definitions over Debian's python3-httplib2",
+    )
+
+
+@case("grep_click_methods_in_words", "search", "real", "openai")
+def grep_click_methods_in_words() -> Material:
+    output = _grep_definitions(SITE, "click")
+    asked = (("Context", "invoke"), ("Option", "get_default"))
+    return Material(
+        question="Where is the invoke method of Context, and the get_default method of Option?",
+        calls=[Call("run_shell", {"command": "grep -rn -E '^\\s*(class|def) ' click/"}, output)],
+        facts=[_methods_of(output, owner, method) for owner, method in asked],
+        rule="for each method the question names in words (the M method of C), the grep hit of its `def` "
+        "under that class's hit in the same file",
+        origin="`grep -rn` for class and method definitions over the installed click",
     )

@@ -548,3 +548,21 @@ def test_a_short_word_in_capitals_in_a_lower_case_sentence_is_a_code() -> None:
     assert all(terms[code].pins for code in ("at", "it", "no"))
     assert "it" not in query_terms("Is it down? Check it at once.")  # the common words, in lower case
     assert "it" not in query_terms("IS IT DOWN AT ALL?")  # a shouted sentence names no code
+
+
+@pytest.mark.parametrize(
+    ("question", "pairs"),
+    [
+        ("Where is the request method of Http?", {("http", "request")}),
+        (
+            "Where do the send methods of Client and AsyncClient live?",
+            {("client", "send"), ("asyncclient", "send")},
+        ),
+        ("Where is Session's request method?", {("session", "request")}),
+        ("Where is the `close()` function in Response?", {("response", "close")}),
+        ("What is the method of the request?", set()),  # no owner written as a class
+    ],
+)
+def test_a_method_named_in_words_is_a_class_member_term(question: str, pairs: set[tuple[str, str]]) -> None:
+    found = {(term.owner, term.member) for term in request_terms(question) if term.owner}
+    assert found == pairs
