@@ -404,3 +404,17 @@ def test_a_value_the_request_leaves_out_pins_no_rows() -> None:
         lines.append(f"host-{i:04d}\t{region}\t{rng.choice(['up', 'draining'])}")
     block = crush("\n".join(lines), "Which hosts are draining but not in ca-central?", max_matches=10)
     assert not block.pinned & {i for i, line in enumerate(lines) if "\tca-central\t" in line}
+
+
+def test_a_row_listing_the_named_code_among_others_in_one_cell_survives() -> None:
+    rng = random.Random(9)
+    codes = [f"{chr(65 + a)}{chr(65 + b)}" for a in range(6) for b in range(10)]
+    lines = ["codes\tcoordinates\tzone"]
+    for n in range(1500):
+        cell = ",".join(sorted(rng.sample(codes, 3))) if n % 9 == 0 else rng.choice(codes)
+        lines.append(f"{cell}\t+{4000 + n}+0{1000 + n}\tArea/Zone_{n}")
+    block = crush("\n".join(lines), "Which zones cover CD?", max_matches=5)
+    rendered = block.render().split("\n")
+    wanted = [line for line in lines[1:] if "CD" in line.split("\t")[0].split(",")]
+    assert len(wanted) > 5
+    assert all(line in rendered for line in wanted)
