@@ -7,7 +7,7 @@ gives back the original messages with the reason in `result.failures`, unless
 `strict=True`. Both fail loudly on configuration, whatever `strict` says: a pipeline
 that does not load raises its `PipelineSpecError`, an unknown keyword a TypeError
 ("did you mean"), a bad option value a TypeError or ValueError, a store URL of no
-known kind `StoreConfigError` (every one a `headroom.errors.ConfigurationError`
+known kind `StoreConfigError` (every one a `headroom.pipeline.errors.ConfigurationError`
 except the value checks).
 
 A run is written once, as a procedure (`_compress`) that asks for each hook call
@@ -33,18 +33,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 
 if TYPE_CHECKING:
-    from headroom.trace import Trace
+    from headroom.pipeline.trace import Trace
 
-from headroom import options as run_options
 from headroom import workers
-from headroom.errors import ConfigurationError, HookError, InputError
-from headroom.executor import execute
-from headroom.graph import Pipeline, load_pipeline
-from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
-from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN
-from headroom.messages import Conversation, extract_blocks, write_back
-from headroom.stage import BlockState, Failure, RunContext, RunState
-from headroom.stores import (
+from headroom.ccr.stores import (
     DEFAULT_NAMESPACE,
     ScopedStore,
     Store,
@@ -53,6 +45,15 @@ from headroom.stores import (
     check_url,
     resolve_store,
 )
+from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN
+from headroom.messages import Conversation, extract_blocks, write_back
+from headroom.pipeline import options as run_options
+from headroom.pipeline.errors import ConfigurationError, HookError, InputError
+from headroom.pipeline.executor import execute
+from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
+from headroom.pipeline.loading import load_pipeline
+from headroom.pipeline.pipeline import Pipeline
+from headroom.pipeline.stage import BlockState, Failure, RunContext, RunState
 from headroom.tokens import MESSAGE_OVERHEAD, approx_tokens, counter_for, estimate_tokens, iter_text
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
@@ -287,10 +288,10 @@ async def acompress(
     """Compress a message list (OpenAI or Anthropic format) and return it in the same format.
 
     options: `max_tokens` (an overall budget), `target_ratio` (keep about this share of each
-    compressible block), and any other option a stage declares (`headroom.options`). `store`:
+    compressible block), and any other option a stage declares (`headroom.pipeline.options`). `store`:
     where originals are kept, a URL (`memory://`, `sqlite:///path`, `redis://host:port/db`) or
     a Store; `namespace`: whose originals, memos and session records these are (`default`
-    when not given; see `headroom.stores.namespaces`); `session`: names the conversation (by
+    when not given; see `headroom.ccr.stores.namespaces`); `session`: names the conversation (by
     default it is recognised from its first system and user texts).
     """
     started = time.perf_counter()
@@ -449,7 +450,7 @@ def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[Co
     )
     run_trace = None
     if request.trace:
-        from headroom.trace import Trace  # only when asked for: it is not on the hot path
+        from headroom.pipeline.trace import Trace  # only when asked for: it is not on the hot path
 
         run_trace = Trace(
             pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)

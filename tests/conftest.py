@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from headroom import samples
-from headroom.store import MemoryStore
+from headroom.ccr.stores import MemoryStore
 from tests.store_fixtures import make_store, store_url  # noqa: F401  (the store contract's fixtures)
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import anyio
 import pytest
 
-from headroom.hooks import provider_for
 from headroom.messages import extract_blocks
-from headroom.stage import BlockState, RunContext, RunState, Stage
+from headroom.pipeline.hooks import provider_for
+from headroom.pipeline.stage import BlockState, RunContext, RunState, Stage
 from headroom.tokens import counter_for
 
 PIPELINES = Path(__file__).parent / "pipelines"

@@ -21,8 +21,8 @@ from headroom.ccr import (
     retrieve_tool,
     with_retrieve_tool,
 )
+from headroom.ccr.stores import MemoryStore, ScopedStore, Store, open_store
 from headroom.markers import content_hash, find_markers, find_retrieval_notes
-from headroom.stores import MemoryStore, ScopedStore, Store, open_store
 from tests.store_fixtures import MakeStore
 
 LOG, LOG_FACTS = samples.application_log()

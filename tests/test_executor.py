@@ -10,13 +10,14 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from headroom import compress, registry
-from headroom.errors import StageError
-from headroom.executor import execute
-from headroom.graph import load_pipeline, pipeline_from_yaml
-from headroom.stage import BlockState, RunState, Stage, StageParams
-from headroom.store import MemoryStore
-from headroom.trace import Trace
+from headroom import compress
+from headroom.ccr.stores import MemoryStore
+from headroom.pipeline import registry
+from headroom.pipeline.errors import StageError
+from headroom.pipeline.executor import execute
+from headroom.pipeline.loading import load_pipeline, pipeline_from_yaml
+from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams
+from headroom.pipeline.trace import Trace
 from tests.helpers import PIPELINES, make_state, openai_tool_turn
 
 RECORDS = json.dumps([{"id": f"ord-{i}", "status": "ok", "amount": i} for i in range(200)], indent=2)
@@ -278,6 +279,7 @@ def test_a_compiled_stage_is_built_on_first_use_only() -> None:
         order=pipeline.order,
         entries={key: dataclasses.replace(entry, instance=None) for key, entry in pipeline.entries.items()},
         fingerprint=pipeline.fingerprint,
+        text=pipeline.text,
     )
     run(fresh, make_state(openai_tool_turn(RECORDS), store=MemoryStore()))
     built = {stage_id for stage_id, entry in fresh.entries.items() if entry.instance is not None}

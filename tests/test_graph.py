@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from headroom import registry
-from headroom.errors import PipelineSpecError, UnknownPipelineError
-from headroom.graph import Pipeline, load_pipeline, pipeline_from_yaml, resolve_pipeline_path
-from headroom.shipped import builtin_dir
+from headroom.pipeline import registry
+from headroom.pipeline.errors import PipelineSpecError, UnknownPipelineError
+from headroom.pipeline.loading import load_pipeline, pipeline_from_yaml, resolve_pipeline_path, spec_of
+from headroom.pipeline.pipeline import Pipeline
+from headroom.pipeline.shipped import builtin_dir
 from tests.helpers import PIPELINES
 
 HEAD = "version: 1\nname: p\nstages:\n"
@@ -272,7 +273,7 @@ def test_to_mermaid_draws_every_stage_and_every_edge() -> None:
         assert f'    {stage_id}["{stage_id}<br/>{stage.name}"]' in lines
     edges = {tuple(line.strip().split(" --> ")) for line in lines if "-->" in line}
     declared = {
-        (before, stage_id) for stage_id, spec in pipeline.spec.stages.items() for before in spec.after
+        (before, stage_id) for stage_id, spec in spec_of(pipeline).stages.items() for before in spec.after
     }
     assert edges == declared == set(pipeline.graph.edges)
     assert ("classify", "score") in edges and ("budget", "cache") in edges

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from headroom import CompressContext, CompressEvent, CompressionHooks, compress, samples
-from headroom.errors import HookError
-from headroom.hooks import call_hook, provider_for
-from headroom.store import MemoryStore
+from headroom.ccr.stores import MemoryStore
+from headroom.pipeline.errors import HookError
+from headroom.pipeline.hooks import call_hook, provider_for
 from tests.helpers import kept_records, openai_tool_turn
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from headroom import compress, samples
 from headroom.ccr import TOOL_NAME, answer_retrieve_calls, lookup, retrieve
+from headroom.ccr.stores import MemoryStore, ScopedStore, Store, namespace_for_credential, open_store
 from headroom.markers import content_digest, content_hash, find_markers
-from headroom.stores import MemoryStore, ScopedStore, Store, namespace_for_credential, open_store
 from tests.store_fixtures import MakeStore, require_redis
 from tests.test_ccr import openai_response
 

@@ -8,7 +8,7 @@ from typing import Literal
 import pydantic
 import pytest
 
-from headroom.params import StageParams, param
+from headroom.pipeline.params import StageParams, param
 from tests.helpers import modules_loaded_by
 
 
@@ -85,7 +85,7 @@ def test_json_schema_carries_bounds_descriptions_and_the_docstring() -> None:
 
 def test_declaring_and_building_params_does_not_import_pydantic() -> None:
     code = (
-        "from headroom.params import StageParams, param\n"
+        "from headroom.pipeline.params import StageParams, param\n"
         "class P(StageParams):\n"
         "    size: int = param(3, ge=0)\n"
         "P(); P.trusted({'size': 5})\n"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from headroom import registry
-from headroom.registry import RegistryError
-from headroom.stage import Stage
+from headroom.pipeline import registry
+from headroom.pipeline.registry import RegistryError
+from headroom.pipeline.stage import Stage
 from headroom.stages.budget import Budget
 from headroom.stages.cache import Cache
 from headroom.stages.classify import Classify

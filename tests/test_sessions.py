@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from headroom import CompressionHooks, compress, samples
 from headroom.ccr import retrieve
-from headroom.graph import load_pipeline
+from headroom.ccr.stores import MemoryStore, StoreConfigError
 from headroom.markers import find_markers
-from headroom.stores import MemoryStore, StoreConfigError
+from headroom.pipeline.loading import load_pipeline, spec_of
 from tests.store_fixtures import require_redis
 
 QUERIES = [
@@ -117,7 +117,7 @@ def assert_prefix_stable(outputs: list[list[dict[str, Any]]]) -> None:
 
 
 def pipeline_with(**classify: Any) -> dict[str, Any]:
-    spec = load_pipeline("default").spec.model_dump(mode="json", exclude_none=True)
+    spec = spec_of(load_pipeline("default")).model_dump(mode="json", exclude_none=True)
     spec["stages"]["classify"].setdefault("params", {}).update(classify)
     return spec
 
@@ -231,7 +231,7 @@ _FRESH_PROCESS = textwrap.dedent(
     """
     import json, sys
     from headroom import compress
-    from headroom.stores import MemoryStore
+    from headroom.ccr.stores import MemoryStore
     request = json.load(sys.stdin)
     print(json.dumps(compress(request["messages"], store=MemoryStore(), **request["options"]).messages))
     """
@@ -302,7 +302,7 @@ class _WritesFail(MemoryStore):
     refuse_writes = False
 
     def _put_many(self, kind: Any, items: Any) -> None:
-        from headroom.stores import StoreUnavailable
+        from headroom.ccr.stores import StoreUnavailable
 
         if self.refuse_writes:
             raise StoreUnavailable(self.url, "writes refused")

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from headroom import registry
-from headroom.errors import PipelineSpecError, Problem
-from headroom.graph import load_pipeline, pipeline_from_yaml
-from headroom.shipped import builtin_dir, builtin_names
-from headroom.spec import (
+from headroom.pipeline import registry
+from headroom.pipeline.errors import PipelineSpecError, Problem
+from headroom.pipeline.loading import load_pipeline, pipeline_from_yaml
+from headroom.pipeline.shipped import builtin_dir, builtin_names
+from headroom.pipeline.spec import (
     PipelineSpec,
     StageSpec,
     dump_spec,

@@ -7,9 +7,9 @@ import threading
 import anyio
 import pytest
 
-from headroom.errors import StageError
 from headroom.markers import content_hash
-from headroom.stage import BlockState, Stage, for_each_block
+from headroom.pipeline.errors import StageError
+from headroom.pipeline.stage import BlockState, Stage, for_each_block
 from headroom.tokens import approx_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 

@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+import yaml
 
-from headroom.stores import (
+from headroom.ccr.stores import (
     Kind,
     Lookup,
     MemoryStore,
@@ -28,9 +29,9 @@ from headroom.stores import (
     open_store,
     resolve_store,
 )
-from headroom.stores.memory import entry_size
-from headroom.stores.redis import RedisStore
-from headroom.stores.sqlite import SqliteStore
+from headroom.ccr.stores.memory import entry_size
+from headroom.ccr.stores.redis import RedisStore
+from headroom.ccr.stores.sqlite import SqliteStore
 from tests.store_fixtures import MakeStore, require_redis
 
 TEXTS = [
@@ -188,9 +189,9 @@ def test_bad_urls_are_configuration_errors_named_in_the_error(url: str, message:
 
 
 def test_the_callers_store_wins_over_the_pipelines(tmp_path: Path) -> None:
-    from headroom.graph import load_pipeline
+    from headroom.pipeline.loading import load_pipeline
 
-    spec = load_pipeline("default").spec.model_dump(mode="json", exclude_none=True)
+    spec = yaml.safe_load(load_pipeline("default").to_yaml())
     spec["stages"]["cache"].setdefault("params", {})["store"] = f"sqlite:///{tmp_path}/yaml.db"
     pipeline = load_pipeline(spec)
     assert isinstance(resolve_store(None, pipeline), SqliteStore)
@@ -202,7 +203,7 @@ def test_the_callers_store_wins_over_the_pipelines(tmp_path: Path) -> None:
 _CHILD = textwrap.dedent(
     """
     import sys
-    from headroom.stores import open_store
+    from headroom.ccr.stores import open_store
     store = open_store(sys.argv[1])
     if sys.argv[2] == "put":
         store.put(sys.argv[3], sys.argv[4])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from headroom import compress, load_pipeline, samples
-from headroom.store import MemoryStore
+from headroom.ccr.stores import MemoryStore
+from headroom.pipeline.trace import Trace
 from headroom.tokens import count_tokens
-from headroom.trace import Trace
 
 
 @pytest.fixture(scope="module")

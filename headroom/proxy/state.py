@@ -15,11 +15,11 @@ import httpx
 from starlette.requests import Request
 
 from headroom import ccr
+from headroom.ccr.stores import Store, open_store
 from headroom.compress import awarm
 from headroom.integrations._compressor import RequestCompressor
 from headroom.proxy.config import ProxyConfig, default_store_url
 from headroom.proxy.ops import Stats
-from headroom.stores import Store, open_store
 
 logger = logging.getLogger("headroom.proxy")
 

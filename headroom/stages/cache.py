@@ -15,7 +15,7 @@ records make later turns cheap, and hold a block's form even when something outs
 that rule (a hook's bias) changes. An answer whose original is gone is not used: the
 block is computed again, and its original stored again.
 
-Everything lives in the run's namespace (`headroom.stores.namespaces`), and every read
+Everything lives in the run's namespace (`headroom.ccr.stores.namespaces`), and every read
 is verified: a record that fails its check is not used (the block is computed again),
 an original that fails is stored again. Two different originals with one 16-digit hash
 in one namespace cannot both be retrieved by it: the second block is sent as it was,
@@ -31,12 +31,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from headroom.ccr.sessions import (
+    ToolOutputs,
+    configuration,
+    digest,
+    first_sent_ends,
+    position_key,
+    session_key,
+)
+from headroom.ccr.stores import ScopedStore, StoreUnavailable, check_url, scoped
 from headroom.markers import MARKER_PATTERN, retrieval_note
-from headroom.params import param
-from headroom.registry import register
-from headroom.session import ToolOutputs, configuration, digest, first_sent_ends, position_key, session_key
-from headroom.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
-from headroom.stores import ScopedStore, StoreUnavailable, check_url, scoped
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
 
 MEMO_HIT = "memo hit"
 AS_SENT = "as sent before"

@@ -9,9 +9,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from headroom.content.signals import line_starts, lines_holding
-from headroom.selection import fill_small_gaps, mask, rank
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS
+from headroom.stages.selection import fill_small_gaps, mask, rank
 
 # A score above this is more than position and warnings give: the unit matches the request.
 RELEVANT_SCORE = 0.5

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from headroom.errors import StageError
-from headroom.graph import Pipeline, StageEntry
-from headroom.stage import BlockState, Failure, RunState, Stage, fail_block
+from headroom.pipeline.errors import StageError
+from headroom.pipeline.pipeline import Pipeline, StageEntry
+from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, fail_block
 
 if TYPE_CHECKING:
-    from headroom.trace import Trace
+    from headroom.pipeline.trace import Trace
 
 
 async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = None) -> None:

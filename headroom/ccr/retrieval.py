@@ -7,7 +7,7 @@
   "expired", "unknown", "corrupt" (the stored text does not match its hash),
   "invalid", "unavailable" or "query too long".
 - Every read is in one namespace (`namespace=`, `default` when not given): a hash
-  another namespace stored is "unknown" here (`headroom.stores.namespaces`).
+  another namespace stored is "unknown" here (`headroom.ccr.stores.namespaces`).
 - `retrieve_tool(format)` is the `headroom_retrieve` tool definition, in the OpenAI
   function format or the Anthropic tool format, the same bytes every time.
 - `with_retrieve_tool(request)` adds it to a request's tools, on every turn, so the
@@ -30,9 +30,7 @@ from typing import Any, Literal
 import orjson
 
 from headroom import content
-from headroom.content.lines import LinesDocument
-from headroom.markers import HASH_LENGTH, omitted
-from headroom.stores import (
+from headroom.ccr.stores import (
     DEFAULT_NAMESPACE,
     Lookup,
     ScopedStore,
@@ -42,6 +40,8 @@ from headroom.stores import (
     default_store,
     open_store,
 )
+from headroom.content.lines import LinesDocument
+from headroom.markers import HASH_LENGTH, omitted
 from headroom.tokens import iter_text
 
 TOOL_NAME = "headroom_retrieve"
@@ -276,7 +276,7 @@ def with_retrieve_tool(
 
 def pipeline_can_drop(pipeline: Any = "default") -> bool:
     """Whether a pipeline may drop content (so the model may need `headroom_retrieve`)."""
-    from headroom.graph import load_pipeline
+    from headroom.pipeline.loading import load_pipeline
 
     loaded = load_pipeline(pipeline)
     for entry in loaded.entries.values():

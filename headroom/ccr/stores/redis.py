@@ -11,7 +11,7 @@ Redis forgets the remembered keys by time alone: a key is answered "expired" unt
 'headroom-ai[redis]'`).
 
 Timeouts are short, so a server that hangs costs little before the breaker
-(`headroom.stores.base`) skips it: connecting gives up after 0.25 s, and a reply that
+(`headroom.ccr.stores.base`) skips it: connecting gives up after 0.25 s, and a reply that
 takes longer than 0.5 s fails the call (`socket_connect_timeout` and `socket_timeout`,
 in seconds, in the URL's query change them). A refused or dropped connection is tried
 once more at once (a pooled connection may be stale after a server restart); a timeout
@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headroom.stores.base import (
+from headroom.ccr.stores.base import (
     DEFAULT_BREAKER_FAILURES,
     DEFAULT_BREAKER_SECONDS,
     DEFAULT_TTL,
@@ -36,7 +36,7 @@ from headroom.stores.base import (
     decode,
     encode,
 )
-from headroom.stores.urls import redact
+from headroom.ccr.stores.urls import redact
 
 CONNECT_TIMEOUT = 0.25
 SOCKET_TIMEOUT = 0.5

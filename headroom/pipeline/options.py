@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.errors import UnknownOptionError, did_you_mean
+from headroom.pipeline.errors import UnknownOptionError, did_you_mean
 
 
 @dataclass(frozen=True)

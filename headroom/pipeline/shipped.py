@@ -1,4 +1,4 @@
-"""Where the shipped pipeline files live (kept apart from `headroom.spec`, which loads pydantic)."""
+"""Where the shipped pipeline files live (kept apart from `headroom.pipeline.spec`, which loads pydantic)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ SHIPPED_DIR_NAME = "pipelines"
 
 def builtin_dir() -> Path:
     """Where the shipped pipelines live: inside the installed package, or beside it in a checkout."""
-    inside = Path(__file__).parent / SHIPPED_DIR_NAME
-    return inside if inside.is_dir() else Path(__file__).parent.parent / SHIPPED_DIR_NAME
+    package = Path(__file__).resolve().parents[1]  # headroom/
+    inside = package / SHIPPED_DIR_NAME
+    return inside if inside.is_dir() else package.parent / SHIPPED_DIR_NAME
 
 
 def builtin_names() -> list[str]:

@@ -18,7 +18,7 @@ covers what a block's own form depends on besides its text: its bias (from the h
 and the request it is read for (the user's turn and the tool call's arguments), so a
 hook or a `user_query` that changes either is never answered with the form recorded
 without it. The namespace keeps one caller's sessions apart from another's
-(`headroom.stores.namespaces`).
+(`headroom.ccr.stores.namespaces`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.stage import BlockState, RunState
 
 SESSION_OPTION = "session"
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headroom import markers
-from headroom.stores.base import Kind, Lookup, Store
+from headroom.ccr.stores.base import Kind, Lookup, Store
 
 DEFAULT_NAMESPACE = "default"
 # Callers of the integrations (and the proxy) that send no credential share this namespace.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from headroom.errors import did_you_mean
+from headroom.pipeline.errors import did_you_mean
 
 MASK = "***"
 # A query parameter whose name holds one of these carries a secret (password=, auth_token=, ...).

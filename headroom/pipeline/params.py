@@ -7,7 +7,7 @@ pydantic validates them (types, bounds, unknown keys) and writes their JSON
 Schema, but its models are built only when something needs validating: a
 pipeline file being read, or a stage built in code with values other than the
 defaults. Running a pipeline whose params were checked when it was compiled
-(`headroom.plan`) never imports pydantic, which keeps a fresh process's first
+(`headroom.pipeline.plan`) never imports pydantic, which keeps a fresh process's first
 call fast.
 """
 

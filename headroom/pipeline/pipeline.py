@@ -1,35 +1,25 @@
-"""A pipeline: the spec turned into stages on a networkx DiGraph, validated at load time.
+"""A pipeline as the executor runs it: its stages in order, each with what scheduling needs.
 
-Validation reports every problem in the file at once: unknown stages (with
-"did you mean" and the registered names), bad params (with their path),
-unknown `after` targets, cycles (with the cycle), a stage requiring what no
-ancestor provides, and two stages that may run concurrently writing the same
-field of the same blocks. Stages run in lexicographic topological order, so a
-file always runs the same way.
-
-A shipped pipeline is validated when the package is built: its compiled plan
-(`headroom.plan`) sits beside the YAML, and loading it needs neither pydantic
-nor networkx. A `Pipeline` builds each stage (importing its module) the first
-time the stage is needed, and its networkx graph when asked for it.
+`Pipeline` is a plain runtime object. It reads no file and validates nothing: a loader
+(`headroom.pipeline.loading`) makes one, from a compiled plan (`headroom.pipeline.plan`) or from a
+validated YAML document (`headroom.pipeline.validation`). It builds each stage (importing its
+module) the first time the stage is needed, and its networkx graph when asked for it. Stages run
+in lexicographic topological order, so a file always runs the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from headroom import registry
-from headroom.errors import PipelineSpecError, Problem, UnknownPipelineError, did_you_mean
-from headroom.shipped import builtin_dir, builtin_names
-from headroom.stage import Stage
+from headroom.pipeline import registry
+from headroom.pipeline.errors import PipelineSpecError, Problem
+from headroom.pipeline.stage import Stage
 
 if TYPE_CHECKING:
     import networkx as nx
-
-    from headroom.spec import PipelineSpec
 
 
 @dataclass
@@ -75,8 +65,9 @@ class Pipeline:
         order: list[str],
         entries: dict[str, StageEntry],
         fingerprint: str,
-        spec: PipelineSpec | None = None,
-        text: str | None = None,
+        text: str,
+        description: str = "",
+        graph: nx.DiGraph | None = None,
     ):
         self.name = name
         self.on_error = on_error
@@ -84,24 +75,14 @@ class Pipeline:
         self.order = order
         self.entries = entries
         self.fingerprint = fingerprint  # hash of the canonical text: part of every memo key
-        self._spec = spec
-        self._text = text
+        self.text = text  # the canonical YAML it was loaded from
+        self.description = description
+        if graph is not None:
+            self.__dict__["graph"] = graph  # a validator built it already: not built twice
 
     @property
     def strict(self) -> bool:
         return self.on_error == "strict"
-
-    @property
-    def spec(self) -> PipelineSpec:
-        if self._spec is None:
-            from headroom.spec import parse_spec, read_yaml
-
-            raw, _ = read_yaml(self._text or "")
-            spec, problems = parse_spec(raw)
-            if spec is None or problems:
-                raise PipelineSpecError(self.source, problems)
-            self._spec = spec
-        return self._spec
 
     def stage(self, stage_id: str) -> Stage:
         """The stage instance, built (and its module imported) on first use."""
@@ -137,9 +118,8 @@ class Pipeline:
         return graph
 
     def to_yaml(self) -> str:
-        from headroom.spec import dump_spec
-
-        return dump_spec(self.spec)
+        """The pipeline's canonical YAML text (loading it again gives this pipeline)."""
+        return self.text
 
     def to_mermaid(self) -> str:
         """The graph as Mermaid text; render it locally (a notebook, an editor), no service needed."""
@@ -155,56 +135,3 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, stages={self.order})"
-
-
-def build_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
-    """Validate a loaded YAML document and build the pipeline. Raises PipelineSpecError with every problem."""
-    from headroom.validation import validate_pipeline
-
-    return validate_pipeline(raw, source)
-
-
-def pipeline_from_yaml(text: str, source: str = "<string>") -> Pipeline:
-    from headroom.spec import read_yaml
-
-    raw, problems = read_yaml(text)
-    if problems:
-        raise PipelineSpecError(source, problems)
-    return build_pipeline(raw, source)
-
-
-def resolve_pipeline_path(name: str | Path) -> Path:
-    """A path to a user's file, or the name of a shipped pipeline ('default', 'default.yaml')."""
-    candidate = Path(name).expanduser()
-    if candidate.is_file():
-        return candidate.resolve()
-    text = str(name)
-    shipped = builtin_dir() / (text if text.endswith((".yaml", ".yml")) else f"{text}.yaml")
-    if "/" not in text and shipped.is_file():
-        return shipped
-    available = builtin_names()
-    raise UnknownPipelineError(
-        f"no pipeline file {text!r}{did_you_mean(text, available)}; "
-        f"shipped pipelines: {', '.join(available)}; or give a path to a YAML file"
-    )
-
-
-@lru_cache(maxsize=64)
-def _load_cached(path: str, mtime_ns: int) -> Pipeline:
-    from headroom.plan import load_plan
-
-    text = Path(path).read_text(encoding="utf-8")
-    source = Path(path).name if Path(path).parent == builtin_dir() else path
-    compiled = load_plan(Path(path), text, source)
-    return compiled if compiled is not None else pipeline_from_yaml(text, source=source)
-
-
-def load_pipeline(pipeline: str | Path | Pipeline | dict[str, Any] = "default") -> Pipeline:
-    """A Pipeline from a shipped name, a file path, a dict spec, or a Pipeline (returned as is).
-    Files are loaded once and reloaded when they change."""
-    if isinstance(pipeline, Pipeline):
-        return pipeline
-    if isinstance(pipeline, dict):
-        return build_pipeline(pipeline, "<dict>")
-    path = resolve_pipeline_path(pipeline)
-    return _load_cached(str(path), path.stat().st_mtime_ns)

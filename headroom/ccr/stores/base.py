@@ -18,7 +18,7 @@ Lifetime, the same in every store:
 
 Values are text and come back byte for byte, lone surrogates included. A store that
 cannot be reached raises `StoreUnavailable` (never the driver's own error), so a caller
-can fail open; its URL is always shown redacted (`headroom.stores.urls.redact`).
+can fail open; its URL is always shown redacted (`headroom.ccr.stores.urls.redact`).
 
 Failing fast: after `breaker_failures` failures in a row (3 by default) a store is skipped
 for `breaker_seconds` (30 by default): every call raises `StoreUnavailable` at once,
@@ -26,7 +26,7 @@ saying so, without touching the server. After that one call is let through; a su
 closes the breaker, a failure opens it again. One breaker per store instance.
 
 This is the raw contract: keys and values as given. Namespaces and verified reads are
-built on it (`headroom.stores.namespaces`).
+built on it (`headroom.ccr.stores.namespaces`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from headroom.errors import ConfigurationError, HeadroomError
-from headroom.stores.urls import redact, scrub
+from headroom.ccr.stores.urls import redact, scrub
+from headroom.pipeline.errors import ConfigurationError, HeadroomError
 
 Kind = Literal["original", "memo", "session"]
 KINDS: tuple[Kind, ...] = ("original", "memo", "session")

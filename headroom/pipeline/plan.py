@@ -9,7 +9,10 @@ executor needs to schedule a stage without importing it. `headroom schema
 --write` regenerates the plans, and a test fails when one is stale.
 
 A plan is used only when it was compiled from exactly this YAML text (its
-sha256 is recorded); an edited file is validated as usual.
+sha256 is recorded) by this Headroom version (a stage's params may change with
+the version); an edited file, or an upgrade without new plans, is validated as usual.
+Compiling needs the validator, which is given the text here (`compile_file`):
+this module never imports the loader.
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from headroom.graph import Pipeline, StageEntry
+from headroom._version import __version__
+from headroom.pipeline.errors import PipelineSpecError
+from headroom.pipeline.pipeline import Pipeline, StageEntry
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 PLAN_SUFFIX = ".plan.json"
+
+
+def headroom_version() -> str:
+    return __version__
 
 
 def plan_path(yaml_path: Path) -> Path:
@@ -38,7 +47,9 @@ def compile_plan(pipeline: Pipeline, text: str) -> dict[str, Any]:
     return {
         "format": PLAN_FORMAT,
         "yaml_sha256": text_digest(text),
+        "headroom_version": headroom_version(),
         "name": pipeline.name,
+        "description": pipeline.description,
         "on_error": pipeline.on_error,
         "fingerprint": pipeline.fingerprint,
         "order": pipeline.order,
@@ -70,7 +81,11 @@ def load_plan(yaml_path: Path, text: str, source: str) -> Pipeline | None:
         plan = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # unreadable: validating the YAML gives the same pipeline
-    if plan.get("format") != PLAN_FORMAT or plan.get("yaml_sha256") != text_digest(text):
+    if (
+        plan.get("format") != PLAN_FORMAT
+        or plan.get("yaml_sha256") != text_digest(text)
+        or plan.get("headroom_version") != headroom_version()
+    ):
         return None
     return Pipeline(
         name=plan["name"],
@@ -80,6 +95,7 @@ def load_plan(yaml_path: Path, text: str, source: str) -> Pipeline | None:
         entries={stage_id: _entry_from_plan(body) for stage_id, body in plan["stages"].items()},
         fingerprint=plan["fingerprint"],
         text=text,
+        description=plan.get("description", ""),
     )
 
 
@@ -97,12 +113,16 @@ def _entry_from_plan(body: dict[str, Any]) -> StageEntry:
 
 def write_plans(folder: Path) -> list[Path]:
     """Compile every pipeline file in `folder` (the shipped ones) and write the plans beside them."""
-    from headroom.graph import pipeline_from_yaml
+    from headroom.pipeline.spec import read_yaml
+    from headroom.pipeline.validation import validate_pipeline
 
     written = []
     for yaml_path in sorted(folder.glob("*.yaml")):
         text = yaml_path.read_text(encoding="utf-8")
-        plan = compile_plan(pipeline_from_yaml(text, yaml_path.name), text)
+        raw, problems = read_yaml(text)
+        if problems:
+            raise PipelineSpecError(yaml_path.name, problems)
+        plan = compile_plan(validate_pipeline(raw, yaml_path.name), text)
         target = plan_path(yaml_path)
         target.write_text(plan_text(plan), encoding="utf-8")
         written.append(target)

@@ -8,7 +8,7 @@ What a stage receives
     carries its content `label`, its `protected` reason (None when it may be
     compressed), a lazily parsed `document` (its units: lines, items), the unit
     `scores` and `pinned` units, and the `keep` mask. A stage reads an option
-    with `state.option(name)`, and only an option declared in `headroom.options`
+    with `state.option(name)`, and only an option declared in `headroom.pipeline.options`
     (the list `compress()` accepts and the memo and session keys cover).
 
 What a stage may change
@@ -52,7 +52,7 @@ A stage may also implement `prepare(state)`, run before any stage, and
 (a cache answering repeats, then storing results).
 
 Stages declare `requires` (fields an ancestor must provide) and `provides`;
-the graph checks both at load time. `Params` (a `headroom.params.StageParams`
+the graph checks both at load time. `Params` (a `headroom.pipeline.params.StageParams`
 subclass) is the YAML `params:` schema and the constructor's argument at once.
 """
 
@@ -67,8 +67,8 @@ from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
 from headroom.messages import Block, ToolCall
-from headroom.options import is_declared
-from headroom.params import StageParams
+from headroom.pipeline.options import is_declared
+from headroom.pipeline.params import StageParams
 from headroom.tokens import approx_tokens
 
 FIELDS = frozenset({"labels", "scores", "selection", "stored"})
@@ -179,10 +179,10 @@ class RunState:
     pipeline_id: str = ""  # hash of the pipeline's canonical text: part of every memo key
 
     def option(self, name: str, default: Any = None) -> Any:
-        """A run option (`headroom.options`); only a declared option can be read."""
+        """A run option (`headroom.pipeline.options`); only a declared option can be read."""
         if not is_declared(name):
             raise KeyError(
-                f"option {name!r} is not declared; declare it with headroom.options.declare_option"
+                f"option {name!r} is not declared; declare it with headroom.pipeline.options.declare_option"
             )
         value = self.options.get(name)
         return default if value is None else value
@@ -267,7 +267,7 @@ def block_guard(stage: Stage, state: RunState, block: BlockState) -> Iterator[No
     """Contain a failure to one block: strict, it is raised as a StageError naming the block's
     message; otherwise the block is left exactly as it was, the failure is reported, and the code
     after the `with` goes on with the next block. Every stage loop over blocks runs its body in one."""
-    from headroom.errors import StageError
+    from headroom.pipeline.errors import StageError
 
     try:
         yield

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from headroom.stores.base import DEFAULT_TTL, KINDS, Kind, Lookup, Store
+from headroom.ccr.stores.base import DEFAULT_TTL, KINDS, Kind, Lookup, Store
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 

@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from headroom.errors import HeadroomError, did_you_mean
-from headroom.stage import Stage
+from headroom.pipeline.errors import HeadroomError, did_you_mean
+from headroom.pipeline.stage import Stage
 
 ENTRY_POINT_GROUP = "headroom.stages"
 _NAME_SHAPE = "family.name.vN"

@@ -1,4 +1,4 @@
-"""Every error Headroom raises, in one place (the stores' own two live in `headroom.stores.base`).
+"""Every error Headroom raises, in one place (the stores' own two live in `headroom.ccr.stores.base`).
 
 Configuration errors (`ConfigurationError`: a pipeline that does not load, an unknown
 option, a store URL of no known kind) are raised at the call site even where
@@ -28,7 +28,7 @@ class ConfigurationError(HeadroomError):
 
 
 class UnknownOptionError(ConfigurationError, TypeError):
-    """A keyword `compress()` does not know (no stage declares it; see `headroom.options`)."""
+    """A keyword `compress()` does not know (no stage declares it; see `headroom.pipeline.options`)."""
 
 
 @dataclass(frozen=True)

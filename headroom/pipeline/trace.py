@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.stage import BlockState, RunState
 
 
 @dataclass

@@ -13,13 +13,13 @@ to its client):
     every kind      ttl (seconds), max_entries
     memory://       max_bytes (all kinds together; 256 MB by default),
                     name (a separate store: memory://?name=a and memory://?name=b share nothing)
-    sqlite, redis   breaker_failures, breaker_seconds (see `headroom.stores.base`)
+    sqlite, redis   breaker_failures, breaker_seconds (see `headroom.ccr.stores.base`)
     sqlite          timeout (seconds a write waits for a locked file; 1)
     redis           prefix, socket_connect_timeout (0.25), socket_timeout (0.5)
 
 e.g. `sqlite:///var/lib/headroom.db?ttl=3600&max_entries=50000`. The lifetime and eviction
-rules are the same for all three (`headroom.stores.base`); namespaces and verified reads
-are in `headroom.stores.namespaces`. A `Store` instance is accepted wherever a URL is.
+rules are the same for all three (`headroom.ccr.stores.base`); namespaces and verified reads
+are in `headroom.ccr.stores.namespaces`. A `Store` instance is accepted wherever a URL is.
 A URL of no known kind, or with a bad parameter, raises `StoreConfigError` where it is given.
 """
 
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from headroom.stores.base import (
+from headroom.ccr.stores.base import (
     DEFAULT_TTL,
     KINDS,
     Breaker,
@@ -40,8 +40,8 @@ from headroom.stores.base import (
     StoreConfigError,
     StoreUnavailable,
 )
-from headroom.stores.memory import MemoryStore
-from headroom.stores.namespaces import (
+from headroom.ccr.stores.memory import MemoryStore
+from headroom.ccr.stores.namespaces import (
     ANONYMOUS_NAMESPACE,
     DEFAULT_NAMESPACE,
     ScopedStore,
@@ -49,7 +49,7 @@ from headroom.stores.namespaces import (
     namespace_for_credential,
     scoped,
 )
-from headroom.stores.urls import number, query_params, redact
+from headroom.ccr.stores.urls import number, query_params, redact
 
 StoreLike = Store | str
 
@@ -140,10 +140,10 @@ def _open(url: str) -> Store:
             params.pop("name", None)
             return MemoryStore(url=redact(url), **params)
         if parts.scheme == "sqlite":
-            from headroom.stores.sqlite import SqliteStore
+            from headroom.ccr.stores.sqlite import SqliteStore
 
             return SqliteStore(_sqlite_path(url), **params)
-        from headroom.stores.redis import RedisStore
+        from headroom.ccr.stores.redis import RedisStore
 
         return RedisStore(urlunsplit(parts._replace(query=urlencode(rest))), **params)
     except ValueError as error:  # a bad ttl, max_entries, ... (StoreConfigError is one too)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from headroom.stores.base import (
+from headroom.ccr.stores.base import (
     DEFAULT_BREAKER_FAILURES,
     DEFAULT_BREAKER_SECONDS,
     DEFAULT_TTL,

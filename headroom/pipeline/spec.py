@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from headroom.errors import Problem
+from headroom.pipeline.errors import Problem
 
 STAGE_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -144,7 +144,7 @@ def dump_spec(spec: PipelineSpec) -> str:
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema for pipeline files, with each registered stage's params under its `use` name."""
-    from headroom import registry
+    from headroom.pipeline import registry
 
     schema = PipelineSpec.model_json_schema()
     variants = []

@@ -1,7 +1,7 @@
 """Validating a pipeline file: every problem at once, with where, what and "did you mean".
 
 Runs when a pipeline is read from YAML (or a dict) and when shipped pipelines are
-compiled (`headroom.plan`); networkx checks the graph and pydantic the params.
+compiled (`headroom.pipeline.plan`); networkx checks the graph and pydantic the params.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from headroom import registry
-from headroom.errors import PipelineSpecError, Problem, did_you_mean
-from headroom.graph import Pipeline, StageEntry
-from headroom.spec import PipelineSpec, dump_spec, parse_spec, problems_from
-from headroom.stage import Stage
+from headroom.pipeline import registry
+from headroom.pipeline.errors import PipelineSpecError, Problem, did_you_mean
+from headroom.pipeline.pipeline import Pipeline, StageEntry
+from headroom.pipeline.spec import PipelineSpec, dump_spec, parse_spec, problems_from
+from headroom.pipeline.stage import Stage
 
 
 def _effective_after(spec: PipelineSpec, stage_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
@@ -180,8 +180,8 @@ def validate_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
         order=order,
         entries=entries,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest()[:16],
-        spec=spec,
         text=canonical,
+        description=spec.description,
+        graph=graph,
     )
-    pipeline.__dict__["graph"] = graph  # already built: the cached property need not build it again
     return pipeline
