@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import warnings
 from collections.abc import Sequence
@@ -48,6 +47,7 @@ def new_name(old: str) -> str | None:
 class _Alias(importlib.abc.Loader):
     def __init__(self, target: str):
         self.target = target
+        self.own_spec: importlib.machinery.ModuleSpec | None = None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         warnings.warn(
@@ -55,11 +55,13 @@ class _Alias(importlib.abc.Loader):
             DeprecationWarning,
             stacklevel=2,
         )
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self.own_spec = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
         # The import system set the alias's spec on the real module: give it back its own.
-        module.__spec__ = importlib.util.find_spec(self.target)
+        module.__spec__ = self.own_spec
 
 
 class MovedFinder(importlib.abc.MetaPathFinder):
