@@ -142,17 +142,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from headroom.pipeline.shipped import builtin_dir
     from headroom.pipeline.spec import json_schema
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
-    if args.write:
-        from headroom.pipeline.plan import write_plans
+    if not args.write:
+        sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+        return EXIT_OK
+    from headroom.pipeline import registry
+    from headroom.pipeline.plan import write_plans
 
+    with registry.scoped():  # what ships describes what ships: no installed plugin in it
         target = builtin_dir() / "schema.json"
-        target.write_text(text, encoding="utf-8")
+        target.write_text(json.dumps(json_schema(built_in_only=True), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {target}")
         for plan in write_plans(builtin_dir()):
             print(f"wrote {plan}")
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -50,7 +50,7 @@ from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.pipeline import options as run_options
 from headroom.pipeline.errors import ConfigurationError, HookError, InputError
 from headroom.pipeline.executor import execute
-from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
+from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook
 from headroom.pipeline.loading import load_pipeline
 from headroom.pipeline.pipeline import Pipeline
 from headroom.pipeline.stage import BlockState, Failure, RunContext, RunState
@@ -149,14 +149,7 @@ def _estimated_tokens(messages: Any) -> int:
 
 
 def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:
-    return RunContext(
-        model=model,
-        provider=provider_for(model, conversation.format),
-        format=conversation.format,
-        user_query=user_query if user_query is not None else conversation.last_user_text,
-        turn_number=conversation.user_turns,
-        tool_calls=conversation.tool_calls,
-    )
+    return RunContext.of(conversation, model, user_query)
 
 
 def _hook_context(run: RunContext) -> CompressContext:

@@ -31,7 +31,9 @@ def test_each_shipped_pipeline_has_an_up_to_date_plan(path: Path) -> None:
 
 def test_the_shipped_schema_is_up_to_date() -> None:
     shipped = (builtin_dir() / "schema.json").read_text(encoding="utf-8")
-    assert json.loads(shipped) == json_schema(), "stale schema: run `headroom schema --write`"
+    assert json.loads(shipped) == json_schema(built_in_only=True), (
+        "stale schema: run `headroom schema --write`"
+    )
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)

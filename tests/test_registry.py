@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from headroom.pipeline import registry
+from headroom.pipeline.errors import PipelineSpecError
+from headroom.pipeline.loading import build_pipeline
 from headroom.pipeline.registry import RegistryError
 from headroom.pipeline.stage import Stage
 from headroom.stages.budget import Budget
@@ -32,6 +34,7 @@ def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, type[Stage]]
     registry.names()  # load the built-ins first
     stages = dict(registry._stages)
     monkeypatch.setattr(registry, "_stages", stages)
+    monkeypatch.setattr(registry, "_broken", {})
     return stages
 
 
@@ -136,12 +139,78 @@ def test_entry_point_plugins_register_under_the_entry_name(
     assert Plugin.name == "acme.redact.v1"
 
 
-def test_an_entry_point_that_is_not_a_stage_is_refused(
+def test_an_entry_point_that_is_not_a_stage_is_reported_by_its_name_alone(
     isolated_registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.bad.v1", object)])
     monkeypatch.setattr(registry, "_loaded", False)
+    assert "acme.bad.v1" not in registry.names()
     with pytest.raises(
-        RegistryError, match=r"entry point 'acme.bad.v1' in headroom.stages is not a Stage subclass"
+        RegistryError, match=r"plugin 'acme.bad.v1' .* failed to import: .*not a Stage subclass"
     ):
-        registry.names()
+        registry.lookup("acme.bad.v1")
+
+
+def test_a_plugin_that_fails_to_import_breaks_no_other_lookup(
+    isolated_registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class _Failing:
+        name = "acme.broken.v1"
+
+        def load(self) -> Any:
+            raise ModuleNotFoundError("No module named 'acme_missing_dependency'")
+
+    class Good(Stage):
+        pass
+
+    monkeypatch.setattr(
+        registry, "entry_points", lambda group: [_Failing(), _EntryPoint("acme.good.v1", Good)]
+    )
+    monkeypatch.setattr(registry, "_loaded", False)
+    assert registry.lookup("acme.good.v1") is Good
+    assert registry.lookup("crush.json.v1") is not None
+    with pytest.raises(RegistryError, match=r"plugin 'acme.broken.v1'.*acme_missing_dependency"):
+        registry.lookup("acme.broken.v1")
+    assert "acme_missing_dependency" in registry.broken_plugins()["acme.broken.v1"]
+
+
+def test_a_pipeline_naming_a_broken_plugin_says_so_where_it_is_used(
+    isolated_registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.bad.v1", object)])
+    monkeypatch.setattr(registry, "_loaded", False)
+    with pytest.raises(PipelineSpecError) as caught:
+        build_pipeline({"version": 1, "name": "p", "stages": {"mine": {"use": "acme.bad.v1"}}})
+    assert "stages -> mine -> use" in str(caught.value)
+    assert "plugin 'acme.bad.v1'" in str(caught.value)
+
+
+def test_a_misspelt_field_in_provides_is_refused_at_registration(isolated_registry: dict[str, Any]) -> None:
+    class Misspelt(Stage):
+        provides = frozenset({"selectoin"})
+
+    with pytest.raises(
+        RegistryError, match=r"provides unknown field 'selectoin' \(did you mean \"selection\"\?\)"
+    ):
+        registry.register("acme.misspelt.v1")(Misspelt)
+    assert "acme.misspelt.v1" not in registry._stages
+
+
+def test_a_scoped_registry_forgets_what_it_registered_and_reads_no_plugins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Plugged(Stage):
+        pass
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.plugged.v1", Plugged)])
+    monkeypatch.setattr(registry, "_loaded", False)
+    with registry.scoped():
+        assert "acme.plugged.v1" not in registry.names()
+
+        class Local(Stage):
+            pass
+
+        registry.register("acme.local.v1")(Local)
+        assert registry.lookup("acme.local.v1") is Local
+    assert registry.lookup("acme.local.v1") is None
+    assert registry.lookup("acme.plugged.v1") is Plugged

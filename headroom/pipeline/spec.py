@@ -142,13 +142,14 @@ def dump_spec(spec: PipelineSpec) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def json_schema() -> dict[str, Any]:
-    """JSON Schema for pipeline files, with each registered stage's params under its `use` name."""
+def json_schema(*, built_in_only: bool = False) -> dict[str, Any]:
+    """JSON Schema for pipeline files, with each registered stage's params under its `use` name
+    (`built_in_only`: the stages that ship with Headroom, not installed plugins)."""
     from headroom.pipeline import registry
 
     schema = PipelineSpec.model_json_schema()
     variants = []
-    for name in registry.names():
+    for name in registry.builtin_names() if built_in_only else registry.names():
         cls = registry.lookup(name)
         assert cls is not None
         params_schema = cls.Params.json_schema()

@@ -66,7 +66,8 @@ from typing import Any, ClassVar
 from headroom import content
 from headroom.content.base import Document
 from headroom.markers import content_hash
-from headroom.messages import Block, ToolCall
+from headroom.messages import Block, Conversation, ToolCall
+from headroom.pipeline.hooks import provider_for
 from headroom.pipeline.options import is_declared
 from headroom.pipeline.params import StageParams
 from headroom.tokens import approx_tokens
@@ -154,6 +155,19 @@ class RunContext:
     user_query: str
     turn_number: int
     tool_calls: list[ToolCall]
+
+    @classmethod
+    def of(cls, conversation: Conversation, model: str | None, user_query: str | None = None) -> RunContext:
+        """What a run knows of its request: the model, the conversation's format, its last
+        user turn (or the request the caller names), and the tool calls."""
+        return cls(
+            model=model,
+            provider=provider_for(model, conversation.format),
+            format=conversation.format,
+            user_query=user_query if user_query is not None else conversation.last_user_text,
+            turn_number=conversation.user_turns,
+            tool_calls=conversation.tool_calls,
+        )
 
 
 @dataclass

@@ -38,7 +38,11 @@ def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage
     for stage_id, stage_spec in spec.stages.items():
         if not stage_spec.enabled:
             continue
-        cls = registry.lookup(stage_spec.use)
+        try:
+            cls = registry.lookup(stage_spec.use)
+        except registry.RegistryError as error:  # a plugin of that name failed to import
+            problems.append(Problem(("stages", stage_id, "use"), str(error)))
+            continue
         if cls is None:
             problems.append(
                 Problem(("stages", stage_id, "use"), registry.unknown_stage_message(stage_spec.use))
