@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from headroom.pipeline.errors import HeadroomError, PipelineSpecError, Problem, StageError
-    from headroom.pipeline.loading import build_pipeline, load_pipeline, pipeline_from_yaml
+    from headroom.pipeline.loading import PipelineBuilder, build_pipeline, load_pipeline, pipeline_from_yaml
     from headroom.pipeline.params import StageParams, param
     from headroom.pipeline.pipeline import Pipeline, StageEntry
     from headroom.pipeline.registry import register
@@ -36,6 +36,7 @@ _EXPORTS = {
     "Failure": "headroom.pipeline.stage",
     "HeadroomError": "headroom.pipeline.errors",
     "Pipeline": "headroom.pipeline.pipeline",
+    "PipelineBuilder": "headroom.pipeline.loading",
     "PipelineSpecError": "headroom.pipeline.errors",
     "Problem": "headroom.pipeline.errors",
     "RunContext": "headroom.pipeline.stage",
@@ -57,6 +58,7 @@ __all__ = [
     "Failure",
     "HeadroomError",
     "Pipeline",
+    "PipelineBuilder",
     "PipelineSpecError",
     "Problem",
     "RunContext",

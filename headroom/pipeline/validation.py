@@ -33,10 +33,17 @@ def _effective_after(spec: PipelineSpec, stage_id: str, seen: frozenset[str] = f
     return sorted(set(result))
 
 
-def _instantiate(spec: PipelineSpec, problems: list[Problem]) -> dict[str, Stage]:
+def _instantiate(
+    spec: PipelineSpec, problems: list[Problem], instances: dict[str, Stage] | None = None
+) -> dict[str, Stage]:
     stages: dict[str, Stage] = {}
     for stage_id, stage_spec in spec.stages.items():
         if not stage_spec.enabled:
+            continue
+        given = (instances or {}).get(stage_id)
+        if given is not None and registry.lookup(stage_spec.use) is type(given):
+            given.stage_id = stage_id
+            stages[stage_id] = given  # built in code: run this instance itself
             continue
         try:
             cls = registry.lookup(stage_spec.use)
@@ -154,12 +161,15 @@ def _all_stage_classes() -> list[type[Stage]]:
     return [cls for name in registry.names() if (cls := registry.lookup(name)) is not None]
 
 
-def validate_pipeline(raw: Any, source: str = "<pipeline>") -> Pipeline:
-    """Validate a loaded YAML document and build the pipeline. Raises PipelineSpecError with every problem."""
+def validate_pipeline(
+    raw: Any, source: str = "<pipeline>", *, instances: dict[str, Stage] | None = None
+) -> Pipeline:
+    """Validate a loaded YAML document and build the pipeline. Raises PipelineSpecError with every
+    problem. `instances` (by stage id) are run as given, when they are of the class `use` names."""
     spec, problems = parse_spec(raw)
     if spec is None:
         raise PipelineSpecError(source, problems)
-    stages = _instantiate(spec, problems)
+    stages = _instantiate(spec, problems, instances)
     raw_stages = raw.get("stages")
     _check_after(spec, problems, {str(key) for key in raw_stages} if isinstance(raw_stages, dict) else set())
     graph = _build_graph(spec)

@@ -19,8 +19,13 @@ from headroom.ccr.sessions import first_sent_ends
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
-from headroom.stages.crush import MARKER_TOKENS
-from headroom.stages.selection import fill_small_gaps, groups_within_budget, mask, within_budget
+from headroom.stages.selection import (
+    MARKER_TOKENS,
+    fill_small_gaps,
+    groups_within_budget,
+    mask,
+    within_budget,
+)
 from headroom.tokens import context_window
 
 

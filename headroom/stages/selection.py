@@ -1,9 +1,18 @@
-"""Choosing which units survive: shared by every selecting stage so they agree on ties and gaps."""
+"""Choosing which units survive: shared by every selecting stage so they agree on ties and gaps.
+
+A third-party selecting stage uses the same two helpers as the built-ins: `narrow_to` keeps the
+units it chose (and any dropped run too small to be worth a marker, `fill_small_gaps`) and notes
+what it did.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+
+from headroom.pipeline.stage import BlockState, RunState
+
+MARKER_TOKENS = 24  # about what an elision marker costs: a dropped run cheaper than this stays
 
 
 def scaled(amount: float, bias: float) -> int:
@@ -104,3 +113,13 @@ def groups_within_budget(
             chosen.update(atom)
             spent += cost
     return chosen
+
+
+def narrow_to(block: BlockState, state: RunState, chosen: set[int], stage_name: str) -> None:
+    """Keep `chosen` (and dropped runs too small for a marker) and note how many lines remain."""
+    document = block.document
+    assert document is not None
+    before = len(block.kept_indices())
+    keep = fill_small_gaps(mask(len(document.units), chosen), state.unit_tokens(block), MARKER_TOKENS)
+    block.narrow(keep)
+    block.note(f"{stage_name}:lines {before}->{len(block.kept_indices())}")

@@ -18,10 +18,9 @@ from typing import ClassVar, Literal
 from headroom.content.base import Document
 from headroom.pipeline.params import param
 from headroom.pipeline.stage import BlockState, Stage, StageParams
+from headroom.stages.selection import MARKER_TOKENS
 
 Policy = Literal["lossless", "lossy", "auto"]
-# Roughly what one marker costs in tokens; a dropped run cheaper than this is kept instead.
-MARKER_TOKENS = 24
 
 
 class CrushParams(StageParams):
