@@ -51,9 +51,37 @@ A stage may also implement `prepare(state)`, run before any stage, and
 `finish(state)`, run after all of them, for work that must see the whole run
 (a cache answering repeats, then storing results).
 
-Stages declare `requires` (fields an ancestor must provide) and `provides`;
-the graph checks both at load time. `Params` (a `headroom.pipeline.params.StageParams`
-subclass) is the YAML `params:` schema and the constructor's argument at once.
+Stages declare `requires` (fields an ancestor must provide) and `provides`,
+both from the vocabulary above (`FIELDS`; a misspelt field is refused when the
+stage registers); the graph checks at load time that an ancestor provides each
+requirement. In the default pipeline, `classify.v1` provides `labels`,
+`score.v1` provides `scores`, every `crush.*.v1` stage and `budget.v1` provide
+`selection`, and `cache.v1` provides `stored`. `Params` (a
+`headroom.pipeline.params.StageParams` subclass whose fields are declared with
+`param(...)`) is the YAML `params:` schema and the constructor's argument at once.
+
+Threads
+    `process_block` is synchronous, and runs in a worker thread: `compress()` runs a
+    whole pipeline in a thread of its own with its own event loop, and `acompress()`
+    never runs a stage on the caller's loop. So a stage may take CPU time freely,
+    must not touch the caller's event loop, and must not keep state between runs
+    on `self` (one instance serves concurrent runs in several threads): keep it on
+    the block or the state. `run`, `prepare` and `finish` are coroutines on the
+    run's own loop.
+
+Selecting
+    A selecting stage decides a keep mask over `block.document.units` and applies it
+    with `headroom.stages.selection.narrow_to(block, state, chosen, self.name)`, which
+    intersects it with what earlier stages kept, never drops a pinned unit, keeps a
+    dropped run too small to be worth its marker (`fill_small_gaps`), and notes what
+    it did. Rendering marks every elision in place; the stage writes no marker itself.
+
+Registering
+    `@register("family.name.v1")` in the stage's module. A third-party package
+    registers through the entry-point group `headroom.stages` (the entry's name is the
+    stage's name, its value the class: `"acme.dedupe.v1" = "acme_stages:Dedupe"`), so a
+    pipeline file can name it in `use:` once the package is installed. See
+    docs/writing-a-stage.md; `headroom.testing` has `make_state` and `run_stage`.
 """
 
 from __future__ import annotations
