@@ -25,7 +25,7 @@ import concurrent.futures
 import functools
 import inspect
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -48,7 +48,13 @@ from headroom.ccr.stores import (
 from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN
 from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.pipeline import options as run_options
-from headroom.pipeline.errors import ConfigurationError, HookError, InputError
+from headroom.pipeline.errors import (
+    ConfigurationError,
+    HookError,
+    InputError,
+    UnknownOptionError,
+    did_you_mean,
+)
 from headroom.pipeline.executor import execute
 from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook
 from headroom.pipeline.loading import load_pipeline
@@ -270,7 +276,7 @@ async def acompress(
     *,
     pipeline: PipelineLike = "default",
     hooks: CompressionHooks | None = None,
-    trace: bool = False,
+    trace: bool | Collection[str] = False,
     strict: bool = False,
     user_query: str | None = None,
     store: StoreLike | None = None,
@@ -315,7 +321,7 @@ async def acompress(
 @dataclass
 class _Request:
     pipeline: Pipeline
-    trace: bool
+    trace: bool | frozenset[str]  # True: every stage; a set: those stage ids
     user_query: str | None
     store: StoreLike | None
     options: dict[str, Any]
@@ -324,7 +330,7 @@ class _Request:
 
 def _request(
     pipeline: PipelineLike,
-    trace: bool,
+    trace: bool | Collection[str],
     user_query: str | None,
     store: StoreLike | None,
     session: str | None,
@@ -339,7 +345,24 @@ def _request(
     if store is not None and not isinstance(store, Store):
         check_url(store)
     chosen = check_namespace(namespace) if namespace is not None else DEFAULT_NAMESPACE
-    return _Request(loaded, trace, user_query, store, checked, chosen)
+    return _Request(loaded, _traced_stages(trace, loaded), user_query, store, checked, chosen)
+
+
+def _traced_stages(trace: bool | Collection[str], pipeline: Pipeline) -> bool | frozenset[str]:
+    """`trace=True` records every stage; a collection of stage ids records those (each must be
+    a stage of the pipeline)."""
+    if isinstance(trace, bool):
+        return trace
+    if isinstance(trace, str):
+        trace = [trace]
+    wanted = frozenset(trace)
+    unknown = sorted(wanted - set(pipeline.order))
+    if unknown:
+        raise UnknownOptionError(
+            f"trace: no stage {unknown[0]!r} in pipeline {pipeline.name!r}"
+            f"{did_you_mean(unknown[0], pipeline.order)}; its stages: {', '.join(pipeline.order)}"
+        )
+    return wanted
 
 
 def check_configuration(**keywords: Any) -> Pipeline:
@@ -446,7 +469,9 @@ def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[Co
         from headroom.pipeline.trace import Trace  # only when asked for: it is not on the hot path
 
         run_trace = Trace(
-            pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
+            pipeline.name,
+            tokens_input=sum(run.meter(block.text) for block in conversation.blocks),
+            only=None if request.trace is True else request.trace,
         )
     anyio.run(execute, pipeline, state, run_trace)  # this thread's own loop: stages are coroutines
     outputs, transforms = _outputs(state)

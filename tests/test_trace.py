@@ -106,3 +106,24 @@ def test_html_repr_escapes_names() -> None:
     trace = Trace("<script>alert(1)</script>")
     assert "<script>" not in trace._repr_html_()
     assert "&lt;script&gt;" in trace._repr_html_()
+
+
+def test_the_trace_observes_the_run_and_changes_nothing_in_it() -> None:
+    store = MemoryStore()
+    messages = samples.openai_conversation()
+    plain = compress(messages, store=store)
+    again = compress(messages, store=store)  # a memo answers this one
+    traced_again = compress(messages, store=store, trace=True)
+    assert traced_again.messages == again.messages == plain.messages
+    assert traced_again.transforms_applied == again.transforms_applied
+    assert [stage.stage_id for stage in traced_again.trace.stages] == load_pipeline("default").order
+
+
+def test_a_trace_can_ask_for_chosen_stages_alone() -> None:
+    result = compress(samples.openai_conversation(), store=MemoryStore(), trace=["score", "budget"])
+    assert [stage.stage_id for stage in result.trace.stages] == ["score", "budget"]
+
+
+def test_a_trace_naming_no_stage_of_the_pipeline_raises_with_did_you_mean() -> None:
+    with pytest.raises(TypeError, match=r'trace: no stage .scroe. .*did you mean "score"'):
+        compress(samples.openai_conversation(), store=MemoryStore(), trace=["scroe"])

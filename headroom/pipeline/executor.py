@@ -3,9 +3,9 @@
 Each stage starts when every stage it runs after has finished, so stages with
 no path between them run concurrently. A stage that works only on some labels
 (`handles`) is not built or run when no block carries one of them, so a request
-of logs never imports the HTML or code compressors. With a trace, stages run one at a time in
-the pipeline's order and nothing is answered from a memo, so each snapshot shows
-exactly one more stage's real work. Stage-level failures (outside any one
+of logs never imports the HTML or code compressors. A trace observes the run and changes
+nothing in it: the same schedule, `prepare` and `finish` included, with a snapshot of every
+block taken as each stage finishes (listed in the pipeline's order). Stage-level failures (outside any one
 block) are raised as StageError in strict mode; otherwise they are reported, and
 the blocks the failing stage had changed go back as they came. Every other block
 keeps its state: the stage's other blocks, the blocks it does not apply to, and the
@@ -61,17 +61,15 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         finished[stage_id].set()
 
     state.pipeline_id = pipeline.fingerprint
-    if trace is None:
-        for stage_id in pipeline.order:
-            await _guard_phase(pipeline, stage_id, state, "prepare")
+    for stage_id in pipeline.order:
+        await _guard_phase(pipeline, stage_id, state, "prepare")
     async with anyio.create_task_group() as group:
         for stage_id in pipeline.order:
-            if trace is None:
-                group.start_soon(run_stage, stage_id, group)
-            else:
-                await run_stage(stage_id, group)
+            group.start_soon(run_stage, stage_id, group)
     if fatal:
         raise fatal[0]
+    if trace is not None:
+        trace.in_order(pipeline.order)
     for stage_id in pipeline.order:
         await _guard_phase(pipeline, stage_id, state, "finish")
 

@@ -1,5 +1,8 @@
 """What each stage did, kept when `compress(..., trace=True)`: for notebooks and debugging.
 
+The trace observes the real run: the same schedule and the same answers (a memo that answers a
+block shows as the cache's doing). `trace=["score", "budget"]` records only those stages.
+
 After every stage the trace records, per block: label (and every candidate detection saw,
 with its confidence), protection, scores,
 the kept and dropped units, and the tokens the block would have if rendered
@@ -79,9 +82,18 @@ class Trace:
         steps = ", ".join(f"{stage.stage_id}={stage.tokens}" for stage in self.stages)
         return f"Trace({self.pipeline!r}, tokens_input={self.tokens_input}, stages: {steps})"
 
+    only: frozenset[str] | None = None  # the stage ids to record; None: every stage
+
     def record(self, stage_id: str, stage_name: str, seconds: float, state: RunState) -> None:
+        if self.only is not None and stage_id not in self.only:
+            return
         snapshots = [BlockSnapshot.take(block, state) for block in state.blocks]
         self.stages.append(StageTrace(stage_id, stage_name, seconds, snapshots))
+
+    def in_order(self, order: list[str]) -> None:
+        """List the stages in the pipeline's order (concurrent stages finish in any order)."""
+        position = {stage_id: index for index, stage_id in enumerate(order)}
+        self.stages.sort(key=lambda stage: position.get(stage.stage_id, len(position)))
 
     def stage(self, stage_id: str) -> StageTrace:
         for stage in self.stages:
