@@ -278,11 +278,7 @@ def pipeline_can_drop(pipeline: Any = "default") -> bool:
     """Whether a pipeline may drop content (so the model may need `headroom_retrieve`)."""
     from headroom.pipeline.loading import load_pipeline
 
-    loaded = load_pipeline(pipeline)
-    for entry in loaded.entries.values():
-        if "selection" in entry.provides and entry.params.get("policy", "auto") != "lossless":
-            return True
-    return False
+    return load_pipeline(pipeline).can_drop
 
 
 def tool_name(tool: Any) -> str | None:

@@ -33,6 +33,8 @@ class StageEntry:
     provides: frozenset[str]
     handles: frozenset[str] | None
     phases: frozenset[str]  # which of prepare/finish the stage implements
+    store: str | None = None  # the store URL the stage declares (`Stage.store_param`)
+    drops: bool = False  # whether it may leave units out (`Stage.may_drop`)
     instance: Stage | None = None
 
     @classmethod
@@ -45,6 +47,8 @@ class StageEntry:
             provides=frozenset(stage.provides),
             handles=None if stage.handles is None else frozenset(stage.handles),
             phases=frozenset(phase for phase in ("prepare", "finish") if _overrides(kind, phase)),
+            store=stage.declared_store(),
+            drops=stage.may_drop(),
             instance=stage,
         )
 
@@ -101,6 +105,16 @@ class Pipeline:
     def stages(self) -> dict[str, Stage]:
         """Every stage instance, in order (builds them all)."""
         return {stage_id: self.stage(stage_id) for stage_id in self.order}
+
+    @property
+    def store(self) -> str | None:
+        """The store the pipeline declares (the first stage in order that names one), or None."""
+        return next((self.entries[i].store for i in self.order if self.entries[i].store), None)
+
+    @property
+    def can_drop(self) -> bool:
+        """Whether a run may leave content out, so the model may need `headroom_retrieve`."""
+        return any(self.entries[stage_id].drops for stage_id in self.order)
 
     def params(self) -> Mapping[str, Mapping[str, Any]]:
         """Each stage's params as plain values, without building any stage."""

@@ -26,7 +26,7 @@ from headroom._version import __version__
 from headroom.pipeline.errors import PipelineSpecError
 from headroom.pipeline.pipeline import Pipeline, StageEntry
 
-PLAN_FORMAT = 2
+PLAN_FORMAT = 3
 PLAN_SUFFIX = ".plan.json"
 
 
@@ -65,6 +65,8 @@ def _entry_plan(entry: StageEntry) -> dict[str, Any]:
         "provides": sorted(entry.provides),
         "handles": None if entry.handles is None else sorted(entry.handles),
         "phases": sorted(entry.phases),
+        "store": entry.store,
+        "drops": entry.drops,
     }
 
 
@@ -108,6 +110,8 @@ def _entry_from_plan(body: dict[str, Any]) -> StageEntry:
         provides=frozenset(body["provides"]),
         handles=None if handles is None else frozenset(handles),
         phases=frozenset(body["phases"]),
+        store=body["store"],
+        drops=body["drops"],
     )
 
 

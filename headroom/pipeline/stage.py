@@ -47,6 +47,11 @@ A stage that declares `handles` (the labels it works on) is neither built nor
 run for a request with no compressible block of those labels: its module is
 not even imported. A stage that must see every request leaves `handles` None.
 
+Run settings a stage declares are read once, when the pipeline loads, never by
+scanning params at run time: `store_param` names the param holding the store
+URL (`Pipeline.store`), and `may_drop()` says whether the stage can leave units
+out (`Pipeline.can_drop`: whether `headroom_retrieve` is offered).
+
 A stage may also implement `prepare(state)`, run before any stage, and
 `finish(state)`, run after all of them, for work that must see the whole run
 (a cache answering repeats, then storing results).
@@ -117,6 +122,7 @@ class BlockState:
     pinned: set[int] = field(default_factory=set)
     keep: list[bool] | None = None  # None: every unit kept
     output: str | None = None  # final text, when a stage has fixed it
+    answered: str | None = None  # how a stage answered it from an earlier run ("memo hit"); None: this run
     failed: str | None = None
     notes: list[str] = field(default_factory=list)
     _document: Document | None = None
@@ -250,10 +256,25 @@ class Stage:
     provides: ClassVar[frozenset[str]] = frozenset()
     handles: ClassVar[frozenset[str] | None] = None  # labels this stage works on; None: every label
     Params: ClassVar[type[StageParams]] = StageParams
+    # The param that names where this stage keeps originals (a store URL), if it has one: the
+    # pipeline's store, read once when it loads (`Pipeline.store`).
+    store_param: ClassVar[str | None] = None
 
     def __init__(self, params: StageParams | None = None, *, stage_id: str | None = None):
         self.params = params if params is not None else self.Params()
         self.stage_id = stage_id or self.name
+
+    def may_drop(self) -> bool:
+        """Whether this stage, with its params, may leave units out (so the model may need
+        `headroom_retrieve`): a selecting stage may, unless it says otherwise."""
+        return "selection" in self.provides
+
+    def declared_store(self) -> str | None:
+        """The store URL this stage's params name, if it has a store param and it is set."""
+        if self.store_param is None:
+            return None
+        value = getattr(self.params, self.store_param, None)
+        return str(value) if value else None
 
     def applies_to(self, block: BlockState) -> bool:
         if not block.compressible:

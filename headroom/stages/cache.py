@@ -117,6 +117,7 @@ class Cache(Stage):
     requires = frozenset({"labels"})
     provides = frozenset({"stored"})
     Params = CacheParams
+    store_param = "store"
     params: CacheParams
 
     def applies_to(self, block: BlockState) -> bool:
@@ -171,6 +172,7 @@ class Cache(Stage):
             block.output = record["output"] if record["output"] is not None else block.text
             block.notes.extend(record["notes"])
             block.note(f"{self.name}:{how}")
+            block.answered = how
 
     # after every stage -------------------------------------------------------------------
 
@@ -258,10 +260,7 @@ class Cache(Stage):
         return [note for note in block.notes if not note.startswith(f"{self.name}:")]
 
     def _answered(self, block: BlockState) -> str | None:
-        for how in (AS_SENT, MEMO_HIT):
-            if f"{self.name}:{how}" in block.notes:
-                return how
-        return None
+        return block.answered
 
     def _final_output(self, block: BlockState) -> str | None:
         """The compressed text, with a retrieval note when something was left out; None when it

@@ -156,12 +156,8 @@ def resolve_store(explicit: StoreLike | None, pipeline: Any = None) -> Store:
     """The store a run uses: the caller's, else the one the pipeline names, else the default."""
     if explicit is not None:
         return open_store(explicit)
-    params = pipeline.params() if pipeline is not None else {}
-    for values in params.values():
-        url = values.get("store")
-        if url:
-            return open_store(url)
-    return _default_store
+    declared = getattr(pipeline, "store", None)  # read when the pipeline loaded (`Stage.store_param`)
+    return open_store(declared) if declared else _default_store
 
 
 def retrieve(ref: str, store: StoreLike | None = None, *, namespace: str | None = None) -> str | None:

@@ -58,5 +58,8 @@ class CrushStage(Stage):
     def applies_to(self, block: BlockState) -> bool:
         return super().applies_to(block) and isinstance(block.document, self.document_type)
 
+    def may_drop(self) -> bool:
+        return getattr(self.params, "policy", "auto") != "lossless"
+
 
 __all__ = ["MARKER_TOKENS", "CrushParams", "CrushStage", "RecordParams"]
