@@ -45,7 +45,7 @@ from headroom.ccr.stores import (
     check_url,
     resolve_store,
 )
-from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN
+from headroom.markers import worth_sending
 from headroom.messages import Conversation, extract_blocks, write_back
 from headroom.pipeline import options as run_options
 from headroom.pipeline.errors import (
@@ -233,22 +233,6 @@ class _Run:
         self.failures.append(str(failure))
 
 
-# A change must save at least this share of a block's characters, markers counted twice. A
-# marker or retrieval note (a hex hash, digits, punctuation) takes about two characters a token,
-# so a change that saves a sliver of characters can cost tokens (four one-line cuts in a
-# 2,300-character grep output: 4% fewer characters, 7% more tokens) and churn the block's bytes
-# for nothing. Counted twice, a marker weighs what it costs in tokens beside text of about four
-# characters a token (logs, code, JSON and diffs take fewer), so a change that passes saves tokens.
-MIN_SAVING = 0.03
-
-
-def _weighed_length(rendered: str) -> int:
-    """Characters, with every marker's and retrieval note's counted twice (see MIN_SAVING)."""
-    marked = sum(len(found[0]) for found in MARKER_PATTERN.finditer(rendered))
-    marked += sum(len(found[0]) for found in RETRIEVAL_NOTE_PATTERN.finditer(rendered))
-    return len(rendered) + marked
-
-
 def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
     """Each changed block's final text, and the transforms applied."""
     outputs: dict[int, str] = {}
@@ -263,7 +247,7 @@ def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
                 Failure("render", f"{type(error).__name__}: {error}", block.block.message_index)
             )
             continue
-        if rendered == block.text or _weighed_length(rendered) > len(block.text) * (1 - MIN_SAVING):
+        if not worth_sending(block.text, rendered):
             continue
         outputs[block.block.id] = rendered
         transforms.extend(block.notes)

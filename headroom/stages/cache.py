@@ -40,7 +40,7 @@ from headroom.ccr.sessions import (
     session_key,
 )
 from headroom.ccr.stores import ScopedStore, StoreUnavailable, check_url, scoped
-from headroom.markers import MARKER_PATTERN, retrieval_note
+from headroom.markers import MARKER_PATTERN, retrieval_note, worth_sending
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
@@ -270,7 +270,7 @@ class Cache(Stage):
             return None
         if self.params.note and MARKER_PATTERN.search(rendered):
             rendered = _with_note(rendered, self._note(block))
-        return rendered if len(rendered) < len(block.text) else None
+        return rendered if worth_sending(block.text, rendered) else None
 
     @staticmethod
     def _note(block: BlockState) -> str:
