@@ -17,7 +17,7 @@ from headroom.ccr import TOOL_NAME, answer_retrieve_calls, lookup, retrieve
 from headroom.ccr.stores import MemoryStore, ScopedStore, Store, namespace_for_credential, open_store
 from headroom.markers import content_digest, content_hash, find_markers
 from tests.store_fixtures import MakeStore, require_redis
-from tests.test_ccr import openai_response
+from tests.ccr.test_retrieval import openai_response
 
 LOG_TOOL = 4  # the index of the 2,000-line log in samples.openai_conversation()
 
