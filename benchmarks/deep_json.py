@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from headroom import compress
+from headroom.ccr.stores import MemoryStore
 from headroom.content.json_object import JsonObjectDocument
 from headroom.json_text import MAX_JSON_DEPTH
-from headroom.stores import MemoryStore
 
 DEPTHS = (1_000, 3_000, 10_000, 100_000)
 WITHIN_LIMIT = (10, 25, 50, MAX_JSON_DEPTH - 1)  # the root object is one level more

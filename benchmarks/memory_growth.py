@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 
 from headroom import compress, samples  # noqa: E402
-from headroom.stores import MemoryStore, default_store, open_store  # noqa: E402
+from headroom.ccr.stores import MemoryStore, default_store, open_store  # noqa: E402
 from headroom.tokens import count_tokens  # noqa: E402
 
 WARM_UP = 20
@@ -269,7 +269,7 @@ default pipeline through the memory store. After {WARM_UP} warm-up requests and 
 one-time load, and every {SAMPLE_EVERY} requests after, the run takes the resident set size
 (RSS), the Python heap (what live Python objects allocated since the warm-up hold, from
 `tracemalloc`) and the store's byte count (`MemoryStore.bytes`: what CPython holds for its keys
-and values, see `headroom.stores.memory`).
+and values, see `headroom.ccr.stores.memory`).
 
 {table}
 

@@ -60,9 +60,9 @@ sys.path.insert(1, str(HERE))
 
 from headroom import MemoryStore, compress, samples  # noqa: E402
 from headroom.ccr import retrieve, retrieve_tool  # noqa: E402
+from headroom.ccr.stores import ScopedStore  # noqa: E402
+from headroom.ccr.stores.sqlite import SqliteStore  # noqa: E402
 from headroom.markers import find_markers  # noqa: E402
-from headroom.stores import ScopedStore  # noqa: E402
-from headroom.stores.sqlite import SqliteStore  # noqa: E402
 from headroom.tokens import count_tokens  # noqa: E402
 
 CORPUS = HERE / "corpus"
@@ -634,9 +634,9 @@ VARIANTS = [
 
 def recent_window(policy: str) -> dict[str, Any]:
     """The default pipeline with the newest two tool outputs left whole, and a policy for later."""
-    from headroom.graph import load_pipeline
+    from headroom.pipeline.loading import load_pipeline, spec_of
 
-    spec = load_pipeline("default").spec.model_dump(mode="json", exclude_none=True)
+    spec = spec_of(load_pipeline("default")).model_dump(mode="json", exclude_none=True)
     spec["stages"]["classify"].setdefault("params", {}).update(
         protect_recent_tool_outputs=2, recent_policy=policy
     )

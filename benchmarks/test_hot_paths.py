@@ -22,10 +22,10 @@ sys.path.insert(0, str(HERE))
 from scaling_input import NEEDLE, log_text, make_input  # noqa: E402
 
 from headroom import MemoryStore, compress  # noqa: E402
-from headroom.hooks import provider_for  # noqa: E402
 from headroom.messages import extract_blocks  # noqa: E402
-from headroom.registry import lookup  # noqa: E402
-from headroom.stage import BlockState, RunContext, RunState  # noqa: E402
+from headroom.pipeline.hooks import provider_for  # noqa: E402
+from headroom.pipeline.registry import lookup  # noqa: E402
+from headroom.pipeline.stage import BlockState, RunContext, RunState  # noqa: E402
 from headroom.tokens import count_tokens, counter_for  # noqa: E402
 
 CORPUS = HERE / "corpus"

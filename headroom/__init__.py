@@ -14,37 +14,43 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from headroom import _env  # noqa: F401  (offline tiktoken and litellm settings, before anything loads them)
-from headroom.compress import CompressResult, acompress, awarm, compress, warm
+from headroom import (
+    _env,  # noqa: F401  (offline tiktoken and litellm settings, before anything loads them)
+    _moved,
+)
+
+_moved.install()  # before anything imports an old path (`headroom.stage`, ...)
+from headroom.compress import CompressResult, acompress, awarm, compress, warm  # noqa: E402
 
 if TYPE_CHECKING:
     from headroom.ccr import answer_retrieve_calls, lookup, retrieve, retrieve_tool, with_retrieve_tool
-    from headroom.errors import HeadroomError, PipelineSpecError, StageError
-    from headroom.graph import Pipeline, load_pipeline
-    from headroom.hooks import CompressContext, CompressEvent, CompressionHooks
-    from headroom.registry import register
-    from headroom.stage import Stage, StageParams
-    from headroom.stores import MemoryStore, open_store
+    from headroom.ccr.stores import MemoryStore, open_store
+    from headroom.pipeline.errors import HeadroomError, PipelineSpecError, StageError
+    from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks
+    from headroom.pipeline.loading import load_pipeline
+    from headroom.pipeline.pipeline import Pipeline
+    from headroom.pipeline.registry import register
+    from headroom.pipeline.stage import Stage, StageParams
 
-__version__ = "0.1.0"
+from headroom._version import __version__ as __version__  # noqa: E402
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "CompressContext": "headroom.hooks",
-    "CompressEvent": "headroom.hooks",
-    "CompressionHooks": "headroom.hooks",
-    "HeadroomError": "headroom.errors",
-    "MemoryStore": "headroom.stores",
-    "Pipeline": "headroom.graph",
-    "PipelineSpecError": "headroom.errors",
-    "Stage": "headroom.stage",
-    "StageError": "headroom.errors",
-    "StageParams": "headroom.stage",
+    "CompressContext": "headroom.pipeline.hooks",
+    "CompressEvent": "headroom.pipeline.hooks",
+    "CompressionHooks": "headroom.pipeline.hooks",
+    "HeadroomError": "headroom.pipeline.errors",
+    "MemoryStore": "headroom.ccr.stores",
+    "Pipeline": "headroom.pipeline.pipeline",
+    "PipelineSpecError": "headroom.pipeline.errors",
+    "Stage": "headroom.pipeline.stage",
+    "StageError": "headroom.pipeline.errors",
+    "StageParams": "headroom.pipeline.stage",
     "answer_retrieve_calls": "headroom.ccr",
-    "load_pipeline": "headroom.graph",
+    "load_pipeline": "headroom.pipeline.loading",
     "lookup": "headroom.ccr",
-    "open_store": "headroom.stores",
-    "register": "headroom.registry",
+    "open_store": "headroom.ccr.stores",
+    "register": "headroom.pipeline.registry",
     "retrieve": "headroom.ccr",
     "retrieve_tool": "headroom.ccr",
     "with_retrieve_tool": "headroom.ccr",

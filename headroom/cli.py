@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from headroom.errors import ConfigurationError
+from headroom.pipeline.errors import ConfigurationError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_BAD_PIPELINE = 0, 2, 3
 
@@ -59,7 +59,7 @@ def cmd_compress(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from headroom import compress
-    from headroom.errors import ConfigurationError
+    from headroom.pipeline.errors import ConfigurationError
 
     err = Console(stderr=True)
     try:
@@ -99,8 +99,8 @@ def cmd_compress(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from headroom.errors import PipelineSpecError, UnknownPipelineError
-    from headroom.graph import load_pipeline
+    from headroom.pipeline.errors import PipelineSpecError, UnknownPipelineError
+    from headroom.pipeline.loading import load_pipeline
 
     try:
         pipeline = load_pipeline(args.file)
@@ -112,20 +112,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    from headroom.graph import load_pipeline
-    from headroom.shipped import builtin_names
+    from headroom.pipeline.loading import load_pipeline
+    from headroom.pipeline.shipped import builtin_names
 
     for name in builtin_names():
         pipeline = load_pipeline(name)
-        print(f"{name:20} {pipeline.spec.description}")
+        print(f"{name:20} {pipeline.description}")
     return EXIT_OK
 
 
 def cmd_stages(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from headroom import registry
-    from headroom.params import default_of, description_of
+    from headroom.pipeline import registry
+    from headroom.pipeline.params import default_of, description_of
 
     for name in registry.names():
         cls = registry.lookup(name)
@@ -139,20 +139,21 @@ def cmd_stages(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from headroom.shipped import builtin_dir
-    from headroom.spec import json_schema
+    from headroom.pipeline.shipped import builtin_dir
+    from headroom.pipeline.spec import json_schema
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
-    if args.write:
-        from headroom.plan import write_plans
+    if not args.write:
+        sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+        return EXIT_OK
+    from headroom.pipeline import registry
+    from headroom.pipeline.plan import write_plans
 
+    with registry.scoped():  # what ships describes what ships: no installed plugin in it
         target = builtin_dir() / "schema.json"
-        target.write_text(text, encoding="utf-8")
+        target.write_text(json.dumps(json_schema(built_in_only=True), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {target}")
         for plan in write_plans(builtin_dir()):
             print(f"wrote {plan}")
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ gives back the original messages with the reason in `result.failures`, unless
 `strict=True`. Both fail loudly on configuration, whatever `strict` says: a pipeline
 that does not load raises its `PipelineSpecError`, an unknown keyword a TypeError
 ("did you mean"), a bad option value a TypeError or ValueError, a store URL of no
-known kind `StoreConfigError` (every one a `headroom.errors.ConfigurationError`
+known kind `StoreConfigError` (every one a `headroom.pipeline.errors.ConfigurationError`
 except the value checks).
 
 A run is written once, as a procedure (`_compress`) that asks for each hook call
@@ -25,7 +25,7 @@ import concurrent.futures
 import functools
 import inspect
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,18 +33,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 
 if TYPE_CHECKING:
-    from headroom.trace import Trace
+    from headroom.pipeline.trace import Trace
 
-from headroom import options as run_options
 from headroom import workers
-from headroom.errors import ConfigurationError, HookError, InputError
-from headroom.executor import execute
-from headroom.graph import Pipeline, load_pipeline
-from headroom.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook, provider_for
-from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN
-from headroom.messages import Conversation, extract_blocks, write_back
-from headroom.stage import BlockState, Failure, RunContext, RunState
-from headroom.stores import (
+from headroom.ccr.stores import (
     DEFAULT_NAMESPACE,
     ScopedStore,
     Store,
@@ -53,6 +45,21 @@ from headroom.stores import (
     check_url,
     resolve_store,
 )
+from headroom.markers import worth_sending
+from headroom.messages import Conversation, extract_blocks, write_back
+from headroom.pipeline import options as run_options
+from headroom.pipeline.errors import (
+    ConfigurationError,
+    HookError,
+    InputError,
+    UnknownOptionError,
+    did_you_mean,
+)
+from headroom.pipeline.executor import execute
+from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook
+from headroom.pipeline.loading import load_pipeline
+from headroom.pipeline.pipeline import Pipeline
+from headroom.pipeline.stage import BlockState, Failure, RunContext, RunState
 from headroom.tokens import MESSAGE_OVERHEAD, approx_tokens, counter_for, estimate_tokens, iter_text
 
 PipelineLike = str | Path | Pipeline | dict[str, Any]
@@ -148,14 +155,7 @@ def _estimated_tokens(messages: Any) -> int:
 
 
 def _context(conversation: Conversation, model: str | None, user_query: str | None) -> RunContext:
-    return RunContext(
-        model=model,
-        provider=provider_for(model, conversation.format),
-        format=conversation.format,
-        user_query=user_query if user_query is not None else conversation.last_user_text,
-        turn_number=conversation.user_turns,
-        tool_calls=conversation.tool_calls,
-    )
+    return RunContext.of(conversation, model, user_query)
 
 
 def _hook_context(run: RunContext) -> CompressContext:
@@ -233,22 +233,6 @@ class _Run:
         self.failures.append(str(failure))
 
 
-# A change must save at least this share of a block's characters, markers counted twice. A
-# marker or retrieval note (a hex hash, digits, punctuation) takes about two characters a token,
-# so a change that saves a sliver of characters can cost tokens (four one-line cuts in a
-# 2,300-character grep output: 4% fewer characters, 7% more tokens) and churn the block's bytes
-# for nothing. Counted twice, a marker weighs what it costs in tokens beside text of about four
-# characters a token (logs, code, JSON and diffs take fewer), so a change that passes saves tokens.
-MIN_SAVING = 0.03
-
-
-def _weighed_length(rendered: str) -> int:
-    """Characters, with every marker's and retrieval note's counted twice (see MIN_SAVING)."""
-    marked = sum(len(found[0]) for found in MARKER_PATTERN.finditer(rendered))
-    marked += sum(len(found[0]) for found in RETRIEVAL_NOTE_PATTERN.finditer(rendered))
-    return len(rendered) + marked
-
-
 def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
     """Each changed block's final text, and the transforms applied."""
     outputs: dict[int, str] = {}
@@ -263,7 +247,7 @@ def _outputs(state: RunState) -> tuple[dict[int, str], list[str]]:
                 Failure("render", f"{type(error).__name__}: {error}", block.block.message_index)
             )
             continue
-        if rendered == block.text or _weighed_length(rendered) > len(block.text) * (1 - MIN_SAVING):
+        if not worth_sending(block.text, rendered):
             continue
         outputs[block.block.id] = rendered
         transforms.extend(block.notes)
@@ -276,7 +260,7 @@ async def acompress(
     *,
     pipeline: PipelineLike = "default",
     hooks: CompressionHooks | None = None,
-    trace: bool = False,
+    trace: bool | Collection[str] = False,
     strict: bool = False,
     user_query: str | None = None,
     store: StoreLike | None = None,
@@ -287,10 +271,10 @@ async def acompress(
     """Compress a message list (OpenAI or Anthropic format) and return it in the same format.
 
     options: `max_tokens` (an overall budget), `target_ratio` (keep about this share of each
-    compressible block), and any other option a stage declares (`headroom.options`). `store`:
+    compressible block), and any other option a stage declares (`headroom.pipeline.options`). `store`:
     where originals are kept, a URL (`memory://`, `sqlite:///path`, `redis://host:port/db`) or
     a Store; `namespace`: whose originals, memos and session records these are (`default`
-    when not given; see `headroom.stores.namespaces`); `session`: names the conversation (by
+    when not given; see `headroom.ccr.stores.namespaces`); `session`: names the conversation (by
     default it is recognised from its first system and user texts).
     """
     started = time.perf_counter()
@@ -321,7 +305,7 @@ async def acompress(
 @dataclass
 class _Request:
     pipeline: Pipeline
-    trace: bool
+    trace: bool | frozenset[str]  # True: every stage; a set: those stage ids
     user_query: str | None
     store: StoreLike | None
     options: dict[str, Any]
@@ -330,7 +314,7 @@ class _Request:
 
 def _request(
     pipeline: PipelineLike,
-    trace: bool,
+    trace: bool | Collection[str],
     user_query: str | None,
     store: StoreLike | None,
     session: str | None,
@@ -345,7 +329,24 @@ def _request(
     if store is not None and not isinstance(store, Store):
         check_url(store)
     chosen = check_namespace(namespace) if namespace is not None else DEFAULT_NAMESPACE
-    return _Request(loaded, trace, user_query, store, checked, chosen)
+    return _Request(loaded, _traced_stages(trace, loaded), user_query, store, checked, chosen)
+
+
+def _traced_stages(trace: bool | Collection[str], pipeline: Pipeline) -> bool | frozenset[str]:
+    """`trace=True` records every stage; a collection of stage ids records those (each must be
+    a stage of the pipeline)."""
+    if isinstance(trace, bool):
+        return trace
+    if isinstance(trace, str):
+        trace = [trace]
+    wanted = frozenset(trace)
+    unknown = sorted(wanted - set(pipeline.order))
+    if unknown:
+        raise UnknownOptionError(
+            f"trace: no stage {unknown[0]!r} in pipeline {pipeline.name!r}"
+            f"{did_you_mean(unknown[0], pipeline.order)}; its stages: {', '.join(pipeline.order)}"
+        )
+    return wanted
 
 
 def check_configuration(**keywords: Any) -> Pipeline:
@@ -449,10 +450,12 @@ def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[Co
     )
     run_trace = None
     if request.trace:
-        from headroom.trace import Trace  # only when asked for: it is not on the hot path
+        from headroom.pipeline.trace import Trace  # only when asked for: it is not on the hot path
 
         run_trace = Trace(
-            pipeline.name, tokens_input=sum(run.meter(block.text) for block in conversation.blocks)
+            pipeline.name,
+            tokens_input=sum(run.meter(block.text) for block in conversation.blocks),
+            only=None if request.trace is True else request.trace,
         )
     anyio.run(execute, pipeline, state, run_trace)  # this thread's own loop: stages are coroutines
     outputs, transforms = _outputs(state)

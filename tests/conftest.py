@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from headroom import samples
-from headroom.store import MemoryStore
+from headroom.ccr.stores import MemoryStore
+from headroom.pipeline import registry
 from tests.store_fixtures import make_store, store_url  # noqa: F401  (the store contract's fixtures)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_in_registry() -> Iterator[None]:
+    """The suite sees the built-in stages alone: a plugin installed on this machine is not read."""
+    with registry.scoped():
+        yield
 
 
 @pytest.fixture

@@ -7,13 +7,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
-from headroom.hooks import provider_for
-from headroom.messages import extract_blocks
-from headroom.stage import BlockState, RunContext, RunState, Stage
-from headroom.tokens import counter_for
+from headroom.pipeline.stage import RunState
+from headroom.testing import make_state, run_stage, tool_block, tool_blocks
 
 PIPELINES = Path(__file__).parent / "pipelines"
 
@@ -72,54 +69,6 @@ def anthropic_tool_turn(
     ]
 
 
-def make_state(
-    messages: list[Any],
-    model: str | None = "gpt-4o",
-    *,
-    strict: bool = False,
-    store: Any = None,
-    bias: dict[int, float] | None = None,
-    **options: Any,
-) -> RunState:
-    """A RunState built the way compress() builds one, with no pipeline and no hooks."""
-    conversation = extract_blocks(messages)
-    context = RunContext(
-        model=model,
-        provider=provider_for(model, conversation.format),
-        format=conversation.format,
-        user_query=conversation.last_user_text,
-        turn_number=conversation.user_turns,
-        tool_calls=conversation.tool_calls,
-    )
-    biases = bias or {}
-    return RunState(
-        messages=messages,
-        blocks=[
-            BlockState(block, bias=biases.get(block.message_index, 1.0)) for block in conversation.blocks
-        ],
-        context=context,
-        count_tokens=counter_for(model),
-        options=dict(options),
-        store=store,
-        strict=strict,
-    )
-
-
-def run_stage(stage: Stage, state: RunState) -> RunState:
-    """Run one stage on a state, outside any pipeline."""
-    anyio.run(stage.run, state)
-    return state
-
-
-def tool_blocks(state: RunState) -> list[BlockState]:
-    return [block for block in state.blocks if block.block.origin == "tool"]
-
-
-def tool_block(state: RunState) -> BlockState:
-    (block,) = tool_blocks(state)
-    return block
-
-
 def labelled(state: RunState, label: str) -> RunState:
     """Label every tool block by hand (what classify would do), leaving the others protected."""
     for block in state.blocks:
@@ -176,3 +125,6 @@ def record_parse_and_tokenizer_threads(monkeypatch: pytest.MonkeyPatch) -> list[
     monkeypatch.setattr(content, "parse", recording_parse)
     monkeypatch.setattr(tokens, "_encoding", recording_encoding)
     return calls
+
+
+__all__ = ["make_state", "run_stage", "tool_block", "tool_blocks"]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from headroom.stores import MemoryStore, Store
-from headroom.stores.redis import RedisStore
-from headroom.stores.sqlite import SqliteStore
+from headroom.ccr.stores import MemoryStore, Store
+from headroom.ccr.stores.redis import RedisStore
+from headroom.ccr.stores.sqlite import SqliteStore
 
 KINDS_OF_STORE = ["memory", "sqlite", "redis"]
 

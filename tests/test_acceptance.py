@@ -17,8 +17,8 @@ import orjson
 import pytest
 
 from headroom import compress, retrieve, samples
+from headroom.ccr.stores import MemoryStore
 from headroom.markers import find_markers
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import anthropic_tool_turn, openai_tool_turn, tool_text
 

@@ -17,12 +17,13 @@ import orjson
 import pytest
 
 import headroom
-from headroom import acompress, compress, registry, samples
+from headroom import acompress, compress, samples
+from headroom.ccr.stores import MemoryStore
 from headroom.content.json_array import decode_items
-from headroom.errors import ConfigurationError, InputError, PipelineSpecError, UnknownPipelineError
-from headroom.graph import load_pipeline
 from headroom.markers import find_markers
-from headroom.store import MemoryStore
+from headroom.pipeline import registry
+from headroom.pipeline.errors import ConfigurationError, InputError, PipelineSpecError, UnknownPipelineError
+from headroom.pipeline.loading import load_pipeline
 from headroom.tokens import count_message_tokens
 from tests.helpers import (
     PIPELINES,

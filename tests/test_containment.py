@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 import pytest
 
-from headroom import compress, registry
+from headroom import compress
+from headroom.ccr.stores import MemoryStore
 from headroom.content import detect_label, parse
 from headroom.content.diff import DiffDocument
-from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard
-from headroom.stores import MemoryStore
+from headroom.pipeline import registry
+from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard
 from tests.helpers import PIPELINES
 
 FIXTURES = Path(__file__).parent / "fixtures"

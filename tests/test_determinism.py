@@ -15,7 +15,7 @@ _SCRIPT = """
 import hashlib, json, sys
 from pathlib import Path
 from headroom import compress
-from headroom.stores import MemoryStore
+from headroom.ccr.stores import MemoryStore
 
 digests = {}
 for path in sorted(Path(sys.argv[1]).rglob("*")):

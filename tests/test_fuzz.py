@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.json_text import nesting_depth
 from headroom.markers import content_hash, find_markers
 from headroom.messages import detect_format, extract_blocks
-from headroom.stores import MemoryStore
 from tests import strategies as json_text
 
 SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff"]
@@ -507,7 +507,7 @@ def test_lists_of_messages_with_real_tool_output_and_odd_shapes(messages: list[A
 _SAMPLE_SCRIPT = """
 import hashlib, json, sys
 from headroom import compress
-from headroom.stores import MemoryStore
+from headroom.ccr.stores import MemoryStore
 
 digests = []
 for line in sys.stdin.read().split("\\n"):

@@ -119,3 +119,14 @@ def test_an_entry_put_first_into_a_written_summary() -> None:
     )
     bare = with_first_entry(summary(30, "lines", []), entry)
     assert find_summaries(bare)[0].entries == {"errors": Positions(1, "lines", ((7, 7),))}
+
+
+def test_the_must_be_smaller_rule_counts_markers_twice_and_wants_a_real_saving() -> None:
+    from headroom.markers import MIN_SAVING, omitted, worth_sending
+
+    original = "x" * 1000
+    assert not worth_sending(original, original)
+    assert worth_sending(original, "x" * int(1000 * (1 - MIN_SAVING)))
+    assert not worth_sending(original, "x" * 990)  # a sliver saved churns bytes for nothing
+    marker = omitted("lines", 10, 60, 100, "0123456789abcdef")
+    assert not worth_sending(original, "x" * (1000 - len(marker) - 20) + marker)

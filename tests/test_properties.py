@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom import compress, retrieve
-from headroom.errors import InputError
+from headroom.ccr.stores import MemoryStore
 from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN, content_hash, find_markers
 from headroom.messages import extract_blocks
-from headroom.store import MemoryStore
+from headroom.pipeline.errors import InputError
 
 SETTINGS = settings(
     max_examples=40,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from headroom.graph import load_pipeline
+from headroom.pipeline.loading import load_pipeline, spec_of
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -35,7 +35,7 @@ def test_the_integration_examples_are_the_ones_the_docs_test_runs() -> None:
 
 def test_the_pipeline_shown_is_the_shipped_default() -> None:
     (shown,) = _blocks(_section("Pipelines are YAML"), "yaml")
-    shipped = load_pipeline("default").spec
+    shipped = spec_of(load_pipeline("default"))
     raw = yaml.safe_load(shown)
     assert raw["name"] == shipped.name
     assert list(raw["stages"]) == list(shipped.stages)
@@ -47,7 +47,7 @@ def test_the_pipeline_shown_is_the_shipped_default() -> None:
 
 
 def test_every_registered_stage_is_in_the_stage_table() -> None:
-    from headroom import registry
+    from headroom.pipeline import registry
 
     table = _section("Pipelines are YAML")
     for name in registry.names():
@@ -79,7 +79,7 @@ def test_the_example_figures_are_what_the_first_command_prints() -> None:
     import json
 
     from headroom import compress
-    from headroom.stores import MemoryStore
+    from headroom.ccr.stores import MemoryStore
     from headroom.tokens import count_message_tokens
 
     data = json.loads((ROOT / "examples" / "incident.json").read_text(encoding="utf-8"))

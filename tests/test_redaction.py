@@ -1,5 +1,5 @@
 """No store credential is ever printed: failures, logs, reprs, exceptions and the CLI show store
-URLs only through `headroom.stores.urls.redact`."""
+URLs only through `headroom.ccr.stores.urls.redact`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 
 from headroom import compress, samples
 from headroom.ccr import lookup
+from headroom.ccr.stores import StoreConfigError, StoreUnavailable, open_store, redact
+from headroom.ccr.stores.redis import RedisStore
+from headroom.ccr.stores.urls import scrub
 from headroom.cli import main
-from headroom.stores import StoreConfigError, StoreUnavailable, open_store, redact
-from headroom.stores.redis import RedisStore
-from headroom.stores.urls import scrub
 
 PASSWORD = "hunter2pass"
 USER = "alice-admin"

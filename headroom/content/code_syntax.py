@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.content.code import Definition, Kind, link
+from headroom.content.code_outline import Definition, Kind, link
 
 _JS_FUNCTIONS = (
     "function_declaration",

@@ -11,7 +11,7 @@ The configuration is checked once, when a `RequestCompressor` is built (the pipe
 loaded then, and an unknown option or store URL raises there), so a bad pipeline file
 stops the application at start-up instead of passing every request through.
 
-Each request is compressed in its caller's namespace (`headroom.stores.namespaces`),
+Each request is compressed in its caller's namespace (`headroom.ccr.stores.namespaces`),
 derived from the caller's credential by `namespace_for_credential`; the credential
 itself is never kept or logged.
 """
@@ -28,10 +28,10 @@ from types import MappingProxyType
 from typing import Any
 
 from headroom import workers
+from headroom.ccr.stores import namespace_for_credential
 from headroom.compress import CompressResult, PipelineLike, acompress, check_configuration, compress
-from headroom.hooks import CompressionHooks
 from headroom.integrations import _gemini, _responses
-from headroom.stores import namespace_for_credential
+from headroom.pipeline.hooks import CompressionHooks
 from headroom.tokens import iter_text
 
 # Below this many tokens a request is sent as it is: compressing it would save little.

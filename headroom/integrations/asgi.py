@@ -48,7 +48,6 @@ import orjson
 
 from headroom import workers
 from headroom.compress import PipelineLike, awarm
-from headroom.hooks import CompressionHooks
 from headroom.integrations._compressor import (
     DEFAULT_MIN_TOKENS,
     Compressed,
@@ -57,6 +56,7 @@ from headroom.integrations._compressor import (
     credential_in_headers,
 )
 from headroom.json_text import rewrite_json
+from headroom.pipeline.hooks import CompressionHooks
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "CompressionMiddleware"]
 
@@ -196,7 +196,7 @@ class CompressionMiddleware:
     the pipeline is loaded and every option checked here, so a bad one stops the app at start-up.
     max_body_bytes: bodies larger than this are passed through unread.
     Each request is compressed in its caller's namespace, from a hash of its `Authorization`
-    (or `x-api-key`, `api-key`, `x-goog-api-key`) header (`headroom.stores.namespace_for_credential`).
+    (or `x-api-key`, `api-key`, `x-goog-api-key`) header (`headroom.ccr.stores.namespace_for_credential`).
     """
 
     def __init__(

@@ -28,7 +28,7 @@ speaks the provider's wire format, tests/integrations/test_litellm_providers.py)
 - `litellm.anthropic.messages.create` (sync) is not implemented by LiteLLM.
 
 Namespaces: each request is compressed in its caller's namespace
-(`headroom.stores.namespace_for_credential`), from the LiteLLM proxy's hash of the
+(`headroom.ccr.stores.namespace_for_credential`), from the LiteLLM proxy's hash of the
 caller's virtual key when the call carries one, else from the call's `api_key` (no
 key: `anonymous`). The key itself is never kept or logged. The pipeline is loaded, and
 every option checked, when the callback is built: a bad pipeline file raises there.
@@ -57,8 +57,8 @@ from typing import Any, overload
 from litellm.integrations.custom_logger import CustomLogger
 
 from headroom.compress import PipelineLike
-from headroom.hooks import CompressionHooks
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, RequestCompressor, Totals
+from headroom.pipeline.hooks import CompressionHooks
 
 __all__ = ["HeadroomCallback", "HeadroomCallbackType", "UncompressedRequestWarning"]
 

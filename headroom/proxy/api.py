@@ -54,13 +54,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from headroom import ccr, workers
+from headroom.ccr.stores import ScopedStore, StoreUnavailable, namespace_for_credential
 from headroom.compress import acompress, check_configuration
-from headroom.errors import did_you_mean
-from headroom.graph import Pipeline
 from headroom.integrations._compressor import credential_in_headers
 from headroom.markers import HASH_LENGTH
+from headroom.pipeline.errors import did_you_mean
+from headroom.pipeline.pipeline import Pipeline
 from headroom.proxy.state import ProxyState, state_of
-from headroom.stores import ScopedStore, StoreUnavailable, namespace_for_credential
 
 logger = logging.getLogger("headroom.proxy")
 

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from headroom import ccr, workers
+from headroom.ccr.stores import namespace_for_credential
 from headroom.integrations._compressor import Attempt, credential_in_headers
 from headroom.json_text import rewrite_json
 from headroom.proxy import backends, retrieval
@@ -51,7 +52,6 @@ from headroom.proxy.upstream import (
     relay,
     upstream_url,
 )
-from headroom.stores import namespace_for_credential
 from headroom.tokens import count_message_tokens
 
 logger = logging.getLogger("headroom.proxy")

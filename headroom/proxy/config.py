@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from headroom.errors import did_you_mean
+from headroom.pipeline.errors import did_you_mean
 
 ENV_PREFIX = "HEADROOM_PROXY_"
 NATIVE_BACKENDS = ("anthropic", "openai")

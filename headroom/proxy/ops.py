@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from headroom import __version__
+from headroom._version import __version__
 from headroom.proxy.security import CREDENTIAL_HEADERS, MASK, redact_text
 
 ACCESS_LOGGER_NAME = "headroom.proxy.access"

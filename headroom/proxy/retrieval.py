@@ -49,11 +49,11 @@ from starlette.responses import Response, StreamingResponse
 
 from headroom import ccr, workers
 from headroom.ccr import TOOL_NAME, RetrieveCall
+from headroom.ccr.stores import ScopedStore, Store
 from headroom.json_text import SpliceError, rewrite_json
 from headroom.proxy.errors import Api, stream_error_event
 from headroom.proxy.sse import SSEEvent, SSESplitter
 from headroom.proxy.upstream import Upstream, UpstreamFailure, UpstreamReply, failure_response, relay
-from headroom.stores import ScopedStore, Store
 
 logger = logging.getLogger("headroom.proxy")
 

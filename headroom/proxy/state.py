@@ -15,12 +15,12 @@ import httpx
 from starlette.requests import Request
 
 from headroom import ccr, workers
+from headroom.ccr.stores import Store, open_store
 from headroom.compress import awarm
 from headroom.integrations._compressor import RequestCompressor
 from headroom.proxy import backends
 from headroom.proxy.config import LITELLM_BACKENDS, ProxyConfig, default_store_url
 from headroom.proxy.ops import Stats
-from headroom.stores import Store, open_store
 
 logger = logging.getLogger("headroom.proxy")
 

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import fill_small_gaps, groups_within_budget, mask, within_budget
-from headroom.session import first_sent_ends
-from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
-from headroom.stages.crush import MARKER_TOKENS
+from headroom.ccr.sessions import first_sent_ends
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
+from headroom.stages.selection import (
+    MARKER_TOKENS,
+    fill_small_gaps,
+    groups_within_budget,
+    mask,
+    within_budget,
+)
 from headroom.tokens import context_window
 
 
@@ -70,7 +75,7 @@ class Budget(Stage):
     def _fit_overall(self, state: RunState, targets: list[BlockState], ratio: float) -> None:
         """Shrink blocks until the request fits the overall budget, one request at a time.
 
-        Blocks are taken in the order the conversation first sent them (`headroom.session`):
+        Blocks are taken in the order the conversation first sent them (`headroom.ccr.sessions`):
         the blocks of each request shrink only as far as that request needs, given the
         blocks before it. So a block's form depends on the turns before it, never on later
         ones, and the provider's prompt cache keeps serving the earlier turns.

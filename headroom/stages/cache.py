@@ -15,7 +15,7 @@ records make later turns cheap, and hold a block's form even when something outs
 that rule (a hook's bias) changes. An answer whose original is gone is not used: the
 block is computed again, and its original stored again.
 
-Everything lives in the run's namespace (`headroom.stores.namespaces`), and every read
+Everything lives in the run's namespace (`headroom.ccr.stores.namespaces`), and every read
 is verified: a record that fails its check is not used (the block is computed again),
 an original that fails is stored again. Two different originals with one 16-digit hash
 in one namespace cannot both be retrieved by it: the second block is sent as it was,
@@ -31,12 +31,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from headroom.markers import MARKER_PATTERN, retrieval_note
-from headroom.params import param
-from headroom.registry import register
-from headroom.session import ToolOutputs, configuration, digest, first_sent_ends, position_key, session_key
-from headroom.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
-from headroom.stores import ScopedStore, StoreUnavailable, check_url, scoped
+from headroom.ccr.sessions import (
+    ToolOutputs,
+    configuration,
+    digest,
+    first_sent_ends,
+    position_key,
+    session_key,
+)
+from headroom.ccr.stores import ScopedStore, StoreUnavailable, check_url, scoped
+from headroom.markers import MARKER_PATTERN, retrieval_note, worth_sending
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
 
 MEMO_HIT = "memo hit"
 AS_SENT = "as sent before"
@@ -110,6 +117,7 @@ class Cache(Stage):
     requires = frozenset({"labels"})
     provides = frozenset({"stored"})
     Params = CacheParams
+    store_param = "store"
     params: CacheParams
 
     def applies_to(self, block: BlockState) -> bool:
@@ -164,6 +172,7 @@ class Cache(Stage):
             block.output = record["output"] if record["output"] is not None else block.text
             block.notes.extend(record["notes"])
             block.note(f"{self.name}:{how}")
+            block.answered = how
 
     # after every stage -------------------------------------------------------------------
 
@@ -251,10 +260,7 @@ class Cache(Stage):
         return [note for note in block.notes if not note.startswith(f"{self.name}:")]
 
     def _answered(self, block: BlockState) -> str | None:
-        for how in (AS_SENT, MEMO_HIT):
-            if f"{self.name}:{how}" in block.notes:
-                return how
-        return None
+        return block.answered
 
     def _final_output(self, block: BlockState) -> str | None:
         """The compressed text, with a retrieval note when something was left out; None when it
@@ -264,7 +270,7 @@ class Cache(Stage):
             return None
         if self.params.note and MARKER_PATTERN.search(rendered):
             rendered = _with_note(rendered, self._note(block))
-        return rendered if len(rendered) < len(block.text) else None
+        return rendered if worth_sending(block.text, rendered) else None
 
     @staticmethod
     def _note(block: BlockState) -> str:

@@ -5,7 +5,7 @@ of them once newer outputs push it out of that window is `recent_policy`:
 
 - `keep_as_sent` (default): it stays as it was first sent, whole, so the provider's prompt
   cache keeps serving it. Whether it was among the newest is judged in the request that
-  first carried it (see `headroom.session`), so the answer never changes on later turns.
+  first carried it (see `headroom.ccr.sessions`), so the answer never changes on later turns.
 - `compress_once`: it is compressed on the first turn it is out of the window, and stays
   in that form afterwards (one cache miss for the rest of the request, once).
 
@@ -28,14 +28,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from headroom import registry
+from headroom.ccr.sessions import ToolOutputs, first_sent_ends
 from headroom.content import DOCUMENT_TYPES
 from headroom.content.detect import Candidate, detect
 from headroom.markers import MARKER_PATTERN
-from headroom.params import param
-from headroom.registry import register
-from headroom.session import ToolOutputs, first_sent_ends
-from headroom.stage import BlockState, RunState, Stage, StageParams, block_guard
+from headroom.pipeline import registry
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard
 
 RETRIEVE_TOOL = "headroom_retrieve"
 # The crusher that compresses each content type, as the default pipeline runs it (a test checks

@@ -57,9 +57,9 @@ from itertools import pairwise
 from headroom.content.base import Document, Key, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.json_text import too_deep
-from headroom.params import param
-from headroom.registry import register
-from headroom.stage import BlockState, RunState, Stage, StageParams
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams
 from headroom.words import is_common_word
 
 _TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#+-]*[A-Za-z0-9_+]|\d{3,}")

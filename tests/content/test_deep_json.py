@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from headroom import compress
+from headroom.ccr.stores import MemoryStore
 from headroom.content import detect_label, parse
 from headroom.json_text import MAX_JSON_DEPTH, nesting_depth, too_deep
-from headroom.stores import MemoryStore
 from tests.test_containment import OUTPUTS, QUERY
 
 
@@ -110,7 +110,7 @@ _SCRIPT = """
 import json, sys
 from headroom import compress
 from headroom.content import DOCUMENT_TYPES, parse
-from headroom.stores import MemoryStore
+from headroom.ccr.stores import MemoryStore
 
 texts = json.loads(sys.stdin.read())
 report = {}

@@ -33,7 +33,7 @@ _SCRIPT = """
 import json, sys
 from headroom import compress
 from headroom.content import DOCUMENT_TYPES, detect_label, parse
-from headroom.stores import MemoryStore
+from headroom.ccr.stores import MemoryStore
 
 texts = json.loads(sys.stdin.read())
 report = {}

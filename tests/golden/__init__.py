@@ -57,7 +57,7 @@ def _corpus_inputs() -> dict[str, tuple[list[dict[str, Any]], str]]:
 def compute() -> dict[str, str]:
     """Every input's compressed output, as a digest (run in this interpreter)."""
     from headroom import compress
-    from headroom.stores import MemoryStore
+    from headroom.ccr.stores import MemoryStore
 
     digests = {}
     for name, (messages, model) in {**_fixture_inputs(), **_corpus_inputs()}.items():

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from headroom import retrieve
-from headroom.errors import PipelineSpecError, UnknownPipelineError
+from headroom.ccr.stores import StoreConfigError, namespace_for_credential
 from headroom.integrations._compressor import credential_in_headers
 from headroom.integrations.asgi import CompressionMiddleware
 from headroom.markers import find_markers
-from headroom.stores import StoreConfigError, namespace_for_credential
+from headroom.pipeline.errors import PipelineSpecError, UnknownPipelineError
 from tests.integrations.test_asgi import EchoApp, chat_body, post
 
 PASSWORD = "hunter2pass"

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from headroom import compress, samples
+from headroom.ccr.stores import MemoryStore
 from headroom.integrations._gemini import FunctionResponse, TextRun, restore, to_messages
-from headroom.stores import MemoryStore
 
 
 def mixed_contents() -> list[dict[str, Any]]:

@@ -14,9 +14,9 @@ import pytest
 from litellm.integrations.custom_logger import CustomLogger
 
 from headroom import CompressEvent, CompressionHooks, retrieve, samples
-from headroom.errors import PipelineSpecError, UnknownPipelineError
+from headroom.ccr.stores import StoreConfigError
 from headroom.integrations.litellm_callback import HeadroomCallback, HeadroomCallbackType
-from headroom.stores import StoreConfigError
+from headroom.pipeline.errors import PipelineSpecError, UnknownPipelineError
 from tests.integrations.checks import assert_compressed, tokens
 from tests.stub_upstream import StubUpstream
 
@@ -232,8 +232,8 @@ def test_a_bad_configuration_stops_the_callback_when_it_is_built(
 
 
 def test_each_caller_is_compressed_in_the_namespace_of_its_key(callback, upstream, openai_messages) -> None:
+    from headroom.ccr.stores import namespace_for_credential
     from headroom.markers import find_markers
-    from headroom.stores import namespace_for_credential
 
     litellm.completion(**openai_call(upstream, openai_messages, api_key="sk-tenant-a"))
     asyncio.run(litellm.acompletion(**openai_call(upstream, openai_messages, api_key="sk-tenant-b")))

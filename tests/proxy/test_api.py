@@ -13,9 +13,9 @@ import pytest
 
 from headroom import samples
 from headroom.ccr import TOOL_NAME
+from headroom.ccr.stores import MemoryStore
 from headroom.compress import compress
 from headroom.markers import content_hash
-from headroom.stores import MemoryStore
 from tests.proxy.conftest import running_proxy
 from tests.stub_upstream import StubUpstream
 

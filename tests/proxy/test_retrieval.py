@@ -29,12 +29,12 @@ from starlette.routing import Route
 
 from headroom import ccr, samples
 from headroom.ccr import TOOL_NAME, retrieve_tool
+from headroom.ccr.stores import MemoryStore, ScopedStore, namespace_for_credential
 from headroom.integrations._compressor import credential_in_headers
 from headroom.markers import content_hash
 from headroom.proxy import retrieval
 from headroom.proxy.sse import SSESplitter
 from headroom.proxy.upstream import UpstreamFailure, UpstreamReply, forwarded_headers, http_upstream
-from headroom.stores import MemoryStore, ScopedStore, namespace_for_credential
 from tests.proxy.conftest import running_proxy
 from tests.proxy.scripted import (
     PATHS,

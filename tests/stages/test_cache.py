@@ -7,10 +7,9 @@ import json
 import anyio
 import pytest
 
+from headroom.ccr.stores import MemoryStore, StoreUnavailable, retrieve
 from headroom.markers import RetrievalNote, content_digest, find_retrieval_notes
 from headroom.stages.cache import Cache, CacheParams, memo_key
-from headroom.store import MemoryStore, retrieve
-from headroom.stores import StoreUnavailable
 from tests.helpers import labelled, make_state, openai_tool_turn, tool_block
 
 RECORDS = json.dumps([{"id": i, "v": f"value {i}"} for i in range(50)])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from headroom.content.detect import LIKELY, Candidate, Detection, detect
-from headroom.stage import BlockState
+from headroom.pipeline.stage import BlockState
 from headroom.stages import classify as classify_module
 from headroom.stages.classify import Classify, ClassifyParams
 from headroom.stages.crush.scoring import request_words
@@ -150,8 +150,8 @@ def test_protected_blocks_hold_no_contest(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_each_crusher_the_contest_runs_handles_its_label() -> None:
-    from headroom import registry
     from headroom.content import DOCUMENT_TYPES
+    from headroom.pipeline import registry
 
     assert set(classify_module.CRUSHER_OF) == set(DOCUMENT_TYPES)
     for label, name in classify_module.CRUSHER_OF.items():

@@ -1,7 +1,7 @@
 """crush.*: type-specific compressors that drop low-scoring units and re-encode what they keep.
 
 One module per content type, each imported when the registry first looks its
-stage up (`headroom.registry.BUILT_IN`). Every crusher works from the unit scores (when a
+stage up (`headroom.pipeline.registry.BUILT_IN`). Every crusher works from the unit scores (when a
 score stage ran) and the current keep mask, only ever narrows it, and never
 drops a pinned unit. `policy` says what it may do:
 
@@ -16,12 +16,11 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from headroom.content.base import Document
-from headroom.params import param
-from headroom.stage import BlockState, Stage, StageParams
+from headroom.pipeline.params import param
+from headroom.pipeline.stage import BlockState, Stage, StageParams
+from headroom.stages.selection import MARKER_TOKENS
 
 Policy = Literal["lossless", "lossy", "auto"]
-# Roughly what one marker costs in tokens; a dropped run cheaper than this is kept instead.
-MARKER_TOKENS = 24
 
 
 class CrushParams(StageParams):
@@ -58,6 +57,9 @@ class CrushStage(Stage):
 
     def applies_to(self, block: BlockState) -> bool:
         return super().applies_to(block) and isinstance(block.document, self.document_type)
+
+    def may_drop(self) -> bool:
+        return getattr(self.params, "policy", "auto") != "lossless"
 
 
 __all__ = ["MARKER_TOKENS", "CrushParams", "CrushStage", "RecordParams"]

@@ -41,12 +41,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from headroom.content.code import CodeDocument, Definition, language_for_path
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import fill_small_gaps, scaled
-from headroom.stage import BlockState, RunState, for_each_block
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState, for_each_block
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.lines import RELEVANCE_FLOOR
+from headroom.stages.selection import fill_small_gaps, scaled
 
 # A code marker names its function, so it costs a little more than a plain one.
 CODE_MARKER_TOKENS = MARKER_TOKENS + 8

@@ -62,10 +62,9 @@ from fnmatch import fnmatchcase
 
 from headroom.content.diff import CHANGES, CONTEXT, HUNK, META, NOTE, DiffDocument, FileSection
 from headroom.content.signals import ERROR_TERMS, Accept, line_starts, lines_holding, whole_word
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.lines import (
     GroupMatches,
@@ -77,6 +76,7 @@ from headroom.stages.crush.lines import (
 )
 from headroom.stages.crush.scoring import request_identifiers, request_words
 from headroom.stages.score import phrase_pairs, phrase_pattern, phrase_short_form
+from headroom.stages.selection import scaled
 from headroom.tokens import approx_tokens
 
 GENERATED_PATHS = (

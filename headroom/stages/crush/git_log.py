@@ -39,10 +39,9 @@ from itertools import zip_longest
 
 from headroom.content.diff import CHANGES, FILE, HUNK
 from headroom.content.git_log import GitLogDocument
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage
 from headroom.stages.crush.diff import (
     MARKER_COST,
@@ -57,6 +56,7 @@ from headroom.stages.crush.diff import (
 )
 from headroom.stages.crush.lines import group_matches, narrow_to
 from headroom.stages.crush.scoring import request_identifiers, request_words
+from headroom.stages.selection import scaled
 
 # What a signal adds to a commit's rank (a rare request term weighs 0.4 and up, several add up).
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from headroom.content.html import HtmlDocument
 from headroom.content.identifiers import holds_kind, kinds_asked, names_kind
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import mask, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.score import query_terms
+from headroom.stages.selection import mask, scaled
 
 # A section scoring this much matches the request (score.v1 scales relevance to 0..1 per block).
 RELEVANT = 0.5

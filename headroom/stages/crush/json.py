@@ -16,10 +16,9 @@ from __future__ import annotations
 from typing import Literal
 
 from headroom.content.json_array import JsonArrayDocument, cut_long_strings
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import mask, rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
     asked_categories,
@@ -30,6 +29,7 @@ from headroom.stages.crush.scoring import (
     request_terms,
     unit_scores,
 )
+from headroom.stages.selection import mask, rank, scaled
 
 
 class JsonParams(RecordParams):

@@ -17,10 +17,9 @@ from __future__ import annotations
 from headroom.content.json_array import as_records, cut_long_strings
 from headroom.content.json_object import JsonObjectDocument, Node
 from headroom.content.records import notable_records
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
     asked_categories,
@@ -30,6 +29,7 @@ from headroom.stages.crush.scoring import (
     request_terms,
     unit_scores,
 )
+from headroom.stages.selection import rank, scaled
 
 
 class JsonObjectParams(RecordParams):

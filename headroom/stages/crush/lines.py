@@ -9,9 +9,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from headroom.content.signals import line_starts, lines_holding
-from headroom.selection import fill_small_gaps, mask, rank
-from headroom.stage import BlockState, RunState
-from headroom.stages.crush import MARKER_TOKENS
+from headroom.pipeline.stage import BlockState
+from headroom.stages.selection import narrow_to as narrow_to  # the line crushers import it from here
+from headroom.stages.selection import rank
 
 # A score above this is more than position and warnings give: the unit matches the request.
 RELEVANT_SCORE = 0.5
@@ -55,16 +55,6 @@ def relevant(block: BlockState, limit: int, candidates: Iterable[int] | None = N
     if len(matching) > len(scores) * MAX_RELEVANT_SHARE:
         return set()  # a term in most lines tells none of them apart
     return set(rank(matching, scores)[:limit])
-
-
-def narrow_to(block: BlockState, state: RunState, chosen: set[int], stage_name: str) -> None:
-    """Keep `chosen` (and dropped runs too small for a marker) and note how many lines remain."""
-    document = block.document
-    assert document is not None
-    before = len(block.kept_indices())
-    keep = fill_small_gaps(mask(len(document.units), chosen), state.unit_tokens(block), MARKER_TOKENS)
-    block.narrow(keep)
-    block.note(f"{stage_name}:lines {before}->{len(block.kept_indices())}")
 
 
 _SUFFIXES = ("ing", "ed", "es", "s")

@@ -15,10 +15,9 @@ from collections import Counter
 
 from headroom.content.lines import LinesDocument
 from headroom.content.log import LogDocument
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import (
     RELEVANT_SCORE,
@@ -28,6 +27,7 @@ from headroom.stages.crush.lines import (
     narrow_to,
     relevant,
 )
+from headroom.stages.selection import rank, scaled
 
 
 class LogParams(CrushParams):

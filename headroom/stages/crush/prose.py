@@ -22,13 +22,13 @@ from collections import Counter
 from itertools import pairwise
 
 from headroom.content.prose import Chunk, ProseDocument, near_duplicates, stem_words
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import fill_small_gaps, mask, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import request_terms, unit_scores
 from headroom.stages.score import argument_values, path_names, query_terms
+from headroom.stages.selection import fill_small_gaps, mask, scaled
 
 
 class ProseParams(CrushParams):

@@ -18,10 +18,10 @@ from headroom.content.base import Document, name_letters
 from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
 from headroom.content.records import Notable, flat_rows
 from headroom.content.signals import line_starts, lines_mentioning_each
-from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.score import _STOPWORDS, Score, ScoreParams, query_terms
 from headroom.stages.score import request_terms as score_terms
+from headroom.stages.selection import rank, scaled
 
 _OWN_SIGNALS_ONLY = ScoreParams.trusted({"relevance_weight": 0.0, "pin_needles": False})
 

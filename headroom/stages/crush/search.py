@@ -20,12 +20,12 @@ line numbers. There is no faithful re-encoding that keeps lines verbatim:
 from __future__ import annotations
 
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import narrow_to, relevant
+from headroom.stages.selection import rank, scaled
 
 
 class SearchParams(CrushParams):

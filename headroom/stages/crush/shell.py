@@ -13,13 +13,13 @@ and the end. There is no faithful re-encoding that keeps lines verbatim:
 from __future__ import annotations
 
 from headroom.content.shell import FAIL, HEADER, OTHER, SECTION, SUMMARY, WARN, ShellDocument, name_words
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushParams, CrushStage
 from headroom.stages.crush.lines import around, head_and_tail, head_and_tail_of, narrow_to, relevant
 from headroom.stages.score import query_terms
+from headroom.stages.selection import rank, scaled
 
 ALWAYS_KEPT = frozenset({FAIL, SUMMARY, SECTION, HEADER})
 # The paths under a directory the request names are kept whole up to this many (scaled by bias).

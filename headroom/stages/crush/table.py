@@ -14,10 +14,9 @@ dropped rows. A table has no faithful shorter writing, so `lossless` leaves it w
 from __future__ import annotations
 
 from headroom.content.table import TableDocument
-from headroom.params import param
-from headroom.registry import register
-from headroom.selection import fill_small_gaps, mask, rank, scaled
-from headroom.stage import BlockState, RunState
+from headroom.pipeline.params import param
+from headroom.pipeline.registry import register
+from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import (
     asked_categories,
@@ -26,6 +25,7 @@ from headroom.stages.crush.scoring import (
     numeric_extremes,
     pick_records,
 )
+from headroom.stages.selection import fill_small_gaps, mask, rank, scaled
 
 
 class TableParams(CrushParams):

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.markers import MARKER_PATTERN, RETRIEVAL_NOTE_PATTERN, find_markers
-from headroom.stage import BlockState, Stage
+from headroom.pipeline.stage import BlockState, Stage
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.markers import find_markers
 from headroom.stages.crush.code import CodeParams, CrushCode, same_file
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "code"

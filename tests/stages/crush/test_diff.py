@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.diff import ADDED, CHANGES, CONTEXT, FILE, HUNK, REMOVED, DiffDocument
 from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.stages.crush.diff import GENERATED_PATHS, CrushDiff, DiffParams, is_generated
 from headroom.stages.crush.scoring import request_identifiers
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.line_checks import check_lines, counts, fixture

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.diff import CHANGES, HUNK
 from headroom.content.git_log import GitLogDocument
 from headroom.markers import Hunks, find_markers, find_summaries
-from headroom.stage import BlockState
+from headroom.pipeline.stage import BlockState
 from headroom.stages.crush.git_log import CrushGitLog, GitLogParams, pickaxe
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
 from tests.stages.crush.common import crushed

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.markers import find_markers, find_tallies
 from headroom.stages.crush.html import CrushHtml, HtmlParams
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "html"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from headroom.stage import BlockState
+from headroom.pipeline.stage import BlockState
 from headroom.stages.crush.lines import relevant
 from tests.helpers import make_state, openai_tool_turn
 

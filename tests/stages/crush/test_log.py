@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.log import LogDocument
 from headroom.content.signals import signal_limit, text_error_signal
 from headroom.markers import Positions, find_markers, find_summaries
 from headroom.stages.crush.log import CrushLog, LogParams
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.common import compressed

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.search import CONTEXT, HEADING, MATCH, SearchDocument
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.search import CrushSearch, SearchParams
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.line_checks import check_lines, counts, fixture

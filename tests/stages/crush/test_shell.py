@@ -6,11 +6,11 @@ from collections import Counter
 from typing import Any
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.shell import FAIL, HEADER, PASSED, ROW, SUMMARY, WARN, ShellDocument
 from headroom.markers import find_markers, find_summaries
 from headroom.stages.crush.shell import CrushShell, ShellParams
 from headroom.stages.score import Score
-from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.helpers import labelled, make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.line_checks import check_lines, counts, fixture
