@@ -85,6 +85,12 @@ class Frame:
     tail: str = ""
     gutter: Gutter | None = None
 
+    @property
+    def separated(self) -> bool:
+        """Whether the header ends plainly: with a lead-in, a blank line or a fence."""
+        last = self.head[:-1].rpartition("\n")[2]
+        return not last.strip() or bool(_LEAD_IN.match(last) or _FENCE.match(last))
+
     def without_gutter(self) -> Frame | None:
         """The frame with its gutter left in the body (None: the gutter was all there was)."""
         if self.gutter is None:
@@ -218,8 +224,8 @@ def settle(text: str) -> Settled | None:
     inside = detect_unframed(frame.body)
     if inside.label in UNSTRUCTURED:
         return None
-    whole = detect_unframed(text)
-    if inside.candidates[0].confidence < whole.candidates[0].confidence:
+    whole, sure = detect_unframed(text).candidates[0].confidence, inside.candidates[0].confidence
+    if sure < whole or (sure == whole and not frame.separated):
         return None
     return Settled(frame, inside)
 
@@ -369,6 +375,8 @@ def parse_framed(cls: type[Document], label: str, text: str) -> Document | None:
     if settled is None or all(c.label != label for c in settled.detection.candidates):
         return None
     frame = settled.frame
+    if frame.gutter is None and cls.unit_name == "lines":
+        return _anchored(cls, frame, text)
     document: Any = framed_class(cls).parse(frame.body)
     if document is None:
         return None
@@ -380,6 +388,36 @@ def parse_framed(cls: type[Document], label: str, text: str) -> Document | None:
         document.unit_lines = spans
     framed: Document = document
     return framed
+
+
+class Anchored(Document):
+    """Mixed in before a content type's Document class whose units are the text's lines: the
+    whole text is its document, so markers count the block's own lines, and the frame's lines
+    (the header, a fence) are anchors, which no cut drops."""
+
+    frame_lines: frozenset[int]
+
+    def anchors(self) -> set[int]:
+        return super().anchors() | self.frame_lines
+
+
+@functools.cache
+def anchored_class(cls: type[Document]) -> type[Document]:
+    return type(f"Anchored{cls.__name__}", (Anchored, cls), {"__doc__": cls.__doc__})
+
+
+def _anchored(cls: type[Document], frame: Frame, text: str) -> Document | None:
+    """The whole text's document of type `cls`, the frame's lines anchored; None when its units
+    are not the text's lines after all."""
+    document: Any = anchored_class(cls).parse(text)
+    if document is None or document.units != text.split("\n"):
+        return None
+    count = len(document.units)
+    tail_start = len(text) - len(frame.tail) + (1 if frame.tail.startswith("\n") else 0)
+    tail_lines = range(text.count("\n", 0, tail_start), count) if frame.tail else range(0)
+    document.frame_lines = frozenset(range(frame.head.count("\n"))) | frozenset(tail_lines)
+    anchored: Document = document
+    return anchored
 
 
 def unit_lines(document: Document, body: str) -> list[range] | None:
