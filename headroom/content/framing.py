@@ -19,7 +19,7 @@ The rule, as `find_frame` applies it:
               others are key lines, blank lines, or short lines (at most 80 characters) that
               open with a letter; the header ends at a lead-in (a key line with no value) or
               at the first line that is none of these. At least two key lines, or one and a
-              lead-in. The body has at least as many lines as the header, and 3 at least.
+              lead-in. The body has at least as many characters as the header.
     gutter    three numbered lines at least; every line numbered, or blank.
 
 The body is detected on its own (`settle`): with a gutter, whenever the body's type is one
@@ -108,6 +108,8 @@ def find_frame(text: str) -> Frame | None:
     head, rest = _split_preamble(text)
     tail = ""
     if head:
+        blank = len(rest) - len(rest.lstrip("\n"))  # blank lines between the header and the output
+        head, rest = head + rest[:blank], rest[blank:]
         rest, opening, tail = _split_fence(rest)
         head += opening
     gutter = read_gutter(rest)
@@ -147,13 +149,12 @@ def _continues_header(lines: list[str], blank: int) -> bool:
 
 def _header(text: str, lines: list[str], count: int, enough: bool) -> tuple[str, str]:
     """The first `count` lines as the header, when there are enough key lines and the body is
-    at least as long as the header."""
+    at least as long as the header (in characters: a JSON array may be one line)."""
     if not enough:
         return "", text
     head = "".join(line + "\n" for line in lines[:count])
     rest = text[len(head) :]
-    body_lines = rest.count("\n") + 1
-    if not rest.strip() or body_lines < max(3, count):
+    if len(rest.strip()) < len(head):
         return "", text
     return head, rest
 
@@ -267,7 +268,7 @@ class Framed(Document):
     def render(self, keep: list[bool] | None, ref: str) -> str:
         frame = self.frame
         if frame.gutter is None:
-            body = super().render(keep, ref)
+            body = super().render(keep, ref)  # type: ignore[safe-super]  # the content type's render, next in line
         elif keep is None:
             body = frame.gutter.listing
         else:
