@@ -275,6 +275,14 @@ class Framed(Document):
             body = self.remember("framed", (tuple(keep), ref), lambda: self._listing(keep, ref))
         return frame.head + body + frame.tail
 
+    def retrieval_units(self) -> tuple[str, int, list[str]]:
+        """What a query on the original is answered in: a numbered listing's markers count its
+        lines, so the block's lines (each with its own number), from 1; else the body's units."""
+        if self.frame.gutter is None:
+            return self.unit_name, self.first_number, self.units
+        text = self.frame.head + self.frame.gutter.listing + self.frame.tail
+        return "lines", 1, text.split("\n")
+
     def _listing(self, keep: list[bool], ref: str) -> str:
         gutter = self.frame.gutter
         assert gutter is not None

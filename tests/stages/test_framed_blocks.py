@@ -85,6 +85,10 @@ def test_nl_of_a_log_keeps_the_line_asked_about_with_its_number() -> None:
     assert asked in kept
     assert len(output) < len(listing) / 3
     assert any(note.startswith("crush.log.v1") for note in notes)
+    # A query on the original answers in the markers' unit: the listing's lines, numbers and all.
+    matches = retrieve(ref, store, query=f"configure {package}:")
+    assert isinstance(matches, list) and lines[asked] in [match.text for match in matches]
+    assert all(match.text == lines[match.position - 1] for match in matches)
 
 
 def test_codex_header_over_pip_list_json_is_kept_and_the_package_asked_about_survives() -> None:
