@@ -23,7 +23,7 @@ The rule, as `find_frame` applies it:
     gutter    three numbered lines at least; every line numbered, or blank.
 
 The body is detected on its own (`settle`): with a gutter, whenever the body's type is one
-whose units map back onto its lines (JSON arrays and the line types; numbered code is left
+whose units map back onto its lines (JSON arrays and objects, and the line types; numbered code is left
 to `headroom.content.code`, which reads numbers itself); with a preamble alone, when the body
 is a structured type (not prose) at least as surely as the whole text is anything.
 
@@ -56,9 +56,11 @@ _KEY_LINE = re.compile(r"^[A-Za-z][\w .()/#-]{0,39}: \S.{0,199}$")
 _LEAD_IN = re.compile(r"^[A-Za-z][\w .()/#-]{0,39}:\s*$")
 _SHORT_LINE = re.compile(r"^[A-Za-z].{0,79}$")
 _FENCE = re.compile(r"^```[\w+-]*[ \t]*$")
-# Body types a gutter can be put back on: their units are the body's lines, or (JSON arrays)
-# items whose lines `json_text.locate` finds. Numbered code is `CodeDocument`'s own.
-GUTTERED = frozenset({"json_array", "log", "shell", "search", "git_log", "diff", "table", "prose"})
+# Body types a gutter can be put back on: their units are the body's lines, or JSON values
+# whose lines `json_text.locate` finds. Numbered code is `CodeDocument`'s own.
+GUTTERED = frozenset(
+    {"json_array", "json_object", "log", "shell", "search", "git_log", "diff", "table", "prose"}
+)
 UNSTRUCTURED = frozenset({"prose", "empty"})
 
 
@@ -263,7 +265,7 @@ class Framed(Document):
     frame around it (see the module docstring)."""
 
     frame: Frame
-    unit_lines: list[range]  # with a gutter: the body lines each unit spans
+    unit_lines: list[Sequence[int]]  # with a gutter: the body lines each unit spans
 
     def render(self, keep: list[bool] | None, ref: str) -> str:
         frame = self.frame
@@ -334,7 +336,7 @@ class Framed(Document):
         return with_first_entry(summary(last - first + 1, "lines", []), entry)
 
 
-def _number_of(numbers: Sequence[int | None], span: range) -> int | None:
+def _number_of(numbers: Sequence[int | None], span: Sequence[int]) -> int | None:
     return next((numbers[i] for i in span if numbers[i] is not None), None)
 
 
@@ -345,7 +347,7 @@ def _around(numbers: Sequence[int | None], index: int) -> tuple[int, int]:
     return number, number
 
 
-def lines_kept(unit_lines: list[range], keep: list[bool], count: int) -> list[bool]:
+def lines_kept(unit_lines: Sequence[Sequence[int]], keep: list[bool], count: int) -> list[bool]:
     """Per body line: kept when a kept unit spans it; a line no unit spans (a JSON array's
     brackets, a blank line between items) goes only when the units on both sides of it go."""
     state: list[bool | None] = [None] * count
@@ -429,34 +431,49 @@ def _anchored(cls: type[Document], frame: Frame, text: str) -> Document | None:
     return anchored
 
 
-def unit_lines(document: Document, body: str) -> list[range] | None:
-    """The body lines each unit spans: a JSON array's items where `json_text.locate` finds them,
-    other units where they occur, in order; None when a unit is not found."""
+def unit_lines(document: Document, body: str) -> list[Sequence[int]] | None:
+    """The body lines each unit spans: JSON values where `json_text.locate` finds them, other
+    units where they occur, in order; None when a unit is not found."""
     from headroom.content.json_array import JsonArrayDocument
+    from headroom.content.json_object import JsonObjectDocument
 
     if isinstance(document, JsonArrayDocument):
-        return _item_lines(body, len(document.units))
+        return _value_lines(body, [[(index,)] for index in range(len(document.units))])
+    if isinstance(document, JsonObjectDocument):
+        return _value_lines(body, [_unit_paths(node) for node in document.unit_nodes])
     lines = body.split("\n")
     if document.units == lines:
         return [range(i, i + 1) for i in range(len(lines))]
     return _found_lines(body, document.units)
 
 
-def _item_lines(body: str, count: int) -> list[range] | None:
+def _unit_paths(node: Any) -> list[tuple[str | int, ...]]:
+    """The JSON values a nested document's unit is: a whole value, or an opened record's frame
+    (its small members, the ones with no node of their own)."""
+    if not node.opened:
+        return [node.path]
+    return [(*node.path, key) for key, child in node.children if child is None]
+
+
+def _value_lines(body: str, unit_paths: list[list[tuple[str | int, ...]]]) -> list[Sequence[int]] | None:
     from headroom.json_text import SpliceError, locate
 
     data = body.encode("utf-8", "surrogatepass")
     try:
-        spans = locate(data, [(index,) for index in range(count)])
+        spans = locate(data, [path for paths in unit_paths for path in paths])
     except SpliceError:
         return None
     newlines = [i for i, byte in enumerate(data) if byte == 0x0A]
-    return [_line_range(newlines, *spans[(index,)]) for index in range(count)]
+    found: list[Sequence[int]] = []
+    for paths in unit_paths:
+        lines = sorted({line for path in paths for line in _line_range(newlines, *spans[path])})
+        found.append(lines)
+    return found
 
 
-def _found_lines(body: str, units: list[str]) -> list[range] | None:
+def _found_lines(body: str, units: list[str]) -> list[Sequence[int]] | None:
     newlines = [i for i, char in enumerate(body) if char == "\n"]
-    found: list[range] = []
+    found: list[Sequence[int]] = []
     cursor = 0
     for unit in units:
         start = body.find(unit, cursor)

@@ -127,6 +127,7 @@ def test_what_is_not_a_gutter(text: str) -> None:
         (fixture("cat_n_airlines_json.txt"), "json_array", "in a line-number gutter"),
         (arrowed(fixture("cat_n_airlines_json.txt")), "json_array", "in a line-number gutter"),
         (fixture("nl_dpkg_log.txt"), "log", "in a line-number gutter"),
+        (fixture("cat_n_beta_headers_json.txt"), "json_object", "in a line-number gutter"),
         (codex(fixture("dpkg.log")), "log", "behind a 5-line header"),
     ],
 )

@@ -116,3 +116,20 @@ def test_codex_header_over_a_log_keeps_the_header_and_numbers_the_block_lines() 
     kept = check_lines(text, output, ref)
     assert set(range(5)) <= set(kept)  # the header, as Codex wrote it
     assert asked in kept
+
+
+def test_cat_n_of_a_json_object_keeps_the_member_asked_about_with_its_line_numbers() -> None:
+    listing = fixture("cat_n_beta_headers_json.txt")
+    frame = find_frame(listing)
+    assert frame is not None
+    members = list(json.loads(frame.body))
+    asked = members[len(members) // 2]
+    output, store, notes = compressed(listing, f"Which beta headers does {asked} accept?")
+    ref = the_hash(output)
+    assert retrieve(ref, store) == listing
+    lines = listing.split("\n")
+    kept = check_numbered(lines, without_note(output), ref)
+    opening = next(i for i, line in enumerate(lines) if line.endswith(f'\t  "{asked}": {{'))
+    assert opening in kept and opening + 1 in kept  # the member and its first entry, numbered as they were
+    assert len(output) < len(listing) / 2
+    assert any(note.startswith("crush.json_object.v1") for note in notes)
