@@ -22,19 +22,31 @@ The rule, as `find_frame` applies it:
               lead-in. The body has at least as many characters as the header.
     gutter    three numbered lines at least; every line numbered, or blank.
 
-The body is detected on its own (`settle`): with a gutter, whenever the body's type is one
-whose units map back onto its lines (JSON arrays and objects, and the line types; numbered code is left
-to `headroom.content.code`, which reads numbers itself); with a preamble alone, when the body
-is a structured type (not prose) at least as surely as the whole text is anything.
+The body is detected on its own (`settle`). With a gutter, the frame holds whenever the
+body's type is one whose units map back onto its lines: JSON arrays and objects (each unit's
+values found by `headroom.json_text.locate`) and the line types; numbered code is left to
+`headroom.content.code`, which reads numbers itself. With a preamble alone, the body must be
+a structured type (not prose), read at least as surely as the whole text; strictly more
+surely when the header does not end plainly (a lead-in, a blank line, a fence), so pip's own
+`Looking in indexes:` lines over its output are no header.
 
-A framed block is compressed as its body's type, by that type's own crusher: its document
-is the body's (`parse_framed`), of a subclass that renders the frame back around it. The
-preamble and any fence are kept verbatim. With a gutter, the output stays in the listing's
-own unit: each kept line is written as it came, number and all, and each dropped run of
-lines is one marker naming the numbers it covers, `[headroom: omitted lines 12-88 of 250;
-hash=...]` ("of" the last number the listing shows), the first one carrying the body's
-summary of what went (a JSON array's), or where the dropped errors are (by their numbers).
-The hash is the block's, so retrieval gives back the whole original, frame and all.
+A framed block is compressed as its body's type, by that type's own crusher, and the frame
+is kept verbatim:
+
+- JSON, HTML (units that are not lines) behind a preamble: the document is the body's, of a
+  subclass (`Framed`) that writes the header and any fence back around what the body renders.
+- Line types behind a preamble: the document is the whole text's, so markers count the
+  block's own lines, of a subclass (`Anchored`) whose header and fence lines are anchors
+  (`Document.anchors`), which the score stage pins and no cut drops.
+- Anything in a gutter: the body's document (`Framed`), rendered in the listing's own unit:
+  each kept line is written as it came, number and all, and each dropped run of lines is one
+  marker naming the numbers it covers, `[headroom: omitted lines 12-88 of 250; hash=...]`
+  ("of" the last number the listing shows); the first carries a JSON array's summary of
+  what went, or, for lines, where the run's dropped errors are (by their numbers). A query on
+  the original (`headroom.ccr`) is answered in the same lines.
+
+The hash is the block's, so retrieval gives back the whole original, frame and all. The
+same text always settles on the same frame: detection and parsing both ask `settle`.
 """
 
 from __future__ import annotations
