@@ -336,7 +336,8 @@ class Framed(Document):
             for unit, span in enumerate(self.unit_lines)
             if not keep[unit]
             and signals[unit] >= 1.0
-            and first <= span.start <= last
+            and span
+            and first <= span[0] <= last
             and (number := _number_of(gutter.numbers, span)) is not None
         ]
         if not errors:

@@ -24,7 +24,7 @@ from headroom.content.framing import (
 )
 from headroom.content.json_array import JsonArrayDocument
 from headroom.content.log import LogDocument
-from headroom.markers import find_markers
+from headroom.markers import find_markers, find_summaries
 from tests.stages.crush.line_checks import fixture
 
 CODEX_HEADER = "Chunk ID: 9bf728\nWall time: 0.0000 seconds\nProcess exited with code 0\n"
@@ -254,3 +254,18 @@ def check_numbered(lines: list[str], rendered: str, ref: str) -> list[int]:
         position += 1
     assert position == len(lines)
     return kept
+
+
+def test_a_dropped_error_line_is_named_by_its_own_number() -> None:
+    log = fixture("dpkg.log").split("\n")[:40]
+    log[20] = "2025-06-24 14:36:31 ERROR dpkg: error processing package libfoo (--configure)"
+    listing = "\n".join(f"{n:6}\t{line}" for n, line in enumerate(log, 101))  # a Read from line 101 on
+    document = content.parse("log", listing)
+    assert isinstance(document, Framed)
+    keep = [not 15 <= index <= 25 for index in range(len(document.units))]
+    rendered = document.render(keep, REF)
+    (marker_line,) = [line for line in rendered.split("\n") if line.startswith("[headroom: ")]
+    (marker,) = find_markers(marker_line)
+    assert (marker.first, marker.last, marker.total) == (116, 126, 140)
+    (note,) = find_summaries(marker_line)
+    assert note.count == 11 and "errors: 1 at lines 121" in marker_line
