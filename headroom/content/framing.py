@@ -188,6 +188,9 @@ def read_gutter(text: str) -> Gutter | None:
     """The listing's gutter when every line is numbered (numbers strictly increasing) or blank."""
     from headroom.content.detect import NUMBERED_LINE
 
+    first_line = text[: text.find("\n")] if "\n" in text[:4096] else text[:4096]
+    if NUMBERED_LINE.match(first_line) is None and first_line.strip():
+        return None  # the common case, decided without splitting the text
     lines = text.split("\n")
     prefixes: list[str] = []
     numbers: list[int | None] = []
@@ -220,7 +223,7 @@ class Settled:
     detection: Detection  # the body's
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)
 def settle(text: str) -> Settled | None:
     """The frame a text is read through, with its body's detection; None: read it whole.
     (Detection and parsing both ask, so the answer for the last few texts is kept.)"""
@@ -277,7 +280,19 @@ class Framed(Document):
     frame around it (see the module docstring)."""
 
     frame: Frame
-    unit_lines: list[Sequence[int]]  # with a gutter: the body lines each unit spans
+
+    @property
+    def unit_lines(self) -> list[Sequence[int]]:
+        """With a gutter: the body lines each unit spans (found on the first render that drops
+        something; a listing whose units cannot be found fails that render, and the block goes
+        out as it came)."""
+        held: list[Sequence[int]] | None = self.__dict__.get("_unit_lines")
+        if held is None:
+            held = unit_lines(self, self.frame.body)
+            if held is None:
+                raise ValueError("a unit of the numbered listing is not where its document says")
+            self.__dict__["_unit_lines"] = held
+        return held
 
     def render(self, keep: list[bool] | None, ref: str) -> str:
         frame = self.frame
@@ -405,11 +420,6 @@ def parse_framed(cls: type[Document], label: str, text: str) -> Document | None:
     if document is None:
         return None
     document.frame = frame
-    if frame.gutter is not None:
-        spans = unit_lines(document, frame.body)
-        if spans is None:
-            return None
-        document.unit_lines = spans
     framed: Document = document
     return framed
 
@@ -476,7 +486,7 @@ def _value_lines(body: str, unit_paths: list[list[tuple[str | int, ...]]]) -> li
         spans = locate(data, [path for paths in unit_paths for path in paths])
     except SpliceError:
         return None
-    newlines = [i for i, byte in enumerate(data) if byte == 0x0A]
+    newlines = [match.start() for match in re.finditer(b"\n", data)]
     found: list[Sequence[int]] = []
     for paths in unit_paths:
         lines = sorted({line for path in paths for line in _line_range(newlines, *spans[path])})
@@ -485,7 +495,7 @@ def _value_lines(body: str, unit_paths: list[list[tuple[str | int, ...]]]) -> li
 
 
 def _found_lines(body: str, units: list[str]) -> list[Sequence[int]] | None:
-    newlines = [i for i, char in enumerate(body) if char == "\n"]
+    newlines = [match.start() for match in re.finditer("\n", body)]
     found: list[Sequence[int]] = []
     cursor = 0
     for unit in units:
