@@ -124,10 +124,11 @@ _CODE_LINE = re.compile(
     r"package |#include|return\b|if \(|for \(|\}|\{$)"
 )
 # Code: a line that opens with a keyword, ends like a statement or block, or is a comment;
-# and lines that only code has (a signature, an import of a module).
+# and lines that only code has (a signature, an import of a module). A colon after an imported
+# name is no statement but a label (`import time:  462 | ...`, Python's -X importtime).
 _CODE_SHAPE = re.compile(
-    r"^\s*(?:@[\w.]+|(?:def|class|import|from|return|if|elif|else|for|while|try|except|finally|with|raise"
-    r"|yield|async|await|function|const|let|var|export|public|private|protected|static|func|fn|impl|pub|use"
+    r"^\s*(?!import [\w.]+:)(?:@[\w.]+|(?:def|class|import|from|return|if|elif|else|for|while|try|except"
+    r"|finally|with|raise|yield|async|await|function|const|let|var|export|public|private|protected|static|func|fn|impl|pub|use"
     r"|mod|struct|enum|package|interface|type|switch|case|break|continue|throw|catch|new|module|require"
     r"|namespace|template|typedef|void|int|char|val|fun|trait|match|end)\b|#include|#define|#if)"
     r"|(?:[{};:(\[,]|=>|\)|\\)\s*$|^\s*(?://|/\*|\"\"\"|''')|^\s+\*(?:\s|/|$)|^\s*[}\])]+[;,)]*\s*$"

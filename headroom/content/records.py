@@ -3,7 +3,12 @@
 Shared by every collection of records: JSON array items, the members of a map or the items of an
 array inside a JSON object, table rows. A collection is a list of records, each a mapping from
 field to value (JSON scalars, or a table's cells as text); a field a record lacks is absent, and
-None or "" is empty. Nested values take part in a record's shape only.
+None or "" is empty. The scalar members of a nested object are fields of their own, named by
+their path (`risk.fraud_flag`, `customer.email`; up to NESTED_DEPTH levels down, at most
+MAX_NESTED_COLUMNS of them read after the record's own fields): a flag an API writes inside a
+sub-object is as much a column as one written at the top. They take part in every rule but the
+shape rule (a sub-object's members vary with what it describes, as a schema's properties do).
+Other nested values (lists, objects deeper down) take part in a record's shape only.
 
 The rules (`notable_records`), each flagging rows with a label a summary can count:
 
@@ -43,6 +48,8 @@ from headroom.markers import Scalar
 
 MIN_RECORDS = 8
 MAX_COLUMNS = 24
+MAX_NESTED_COLUMNS = 24
+NESTED_DEPTH = 3
 PER_LABEL = 5
 PER_COLUMN = 10
 DERIVED_SHARE = 0.9
@@ -112,19 +119,30 @@ def notable_records(records: Sequence[Record]) -> Notable:
     if len(rows) < MIN_RECORDS:
         return Notable()
     names = _columns([record for _, record in rows])
-    columns = {name: [record.get(name, ABSENT) for _, record in rows] for name in names}
-    return notable_columns([i for i, _ in rows], columns)
+    flat = [(i, flat_record(record)) for i, record in rows]
+    nested = _nested_columns([(record, flat[p][1]) for p, (_, record) in enumerate(rows)])
+    columns = {name: [record.get(name, ABSENT) for _, record in flat] for name in names + nested}
+    return notable_columns([i for i, _ in rows], columns, most=len(columns), values_only=frozenset(nested))
 
 
-def notable_columns(ids: Sequence[int], columns: Mapping[str, Sequence[Any]]) -> Notable:
+def notable_columns(
+    ids: Sequence[int],
+    columns: Mapping[str, Sequence[Any]],
+    most: int = MAX_COLUMNS,
+    values_only: frozenset[str] = frozenset(),
+) -> Notable:
     """The same rules over records given column by column: `ids[p]` is the row whose values are
-    each column's `[p]` (ABSENT where the record lacks the field). At most MAX_COLUMNS are read."""
+    each column's `[p]` (ABSENT where the record lacks the field). At most `most` columns are read
+    (records: MAX_COLUMNS of their own fields and MAX_NESTED_COLUMNS nested ones). The columns in
+    `values_only` (nested fields) take no part in the shape rule: a sub-object's members vary
+    with what it describes (a schema's properties), and the sub-object's presence is a shape of
+    its record already."""
     found = Notable()
     if len(ids) < MIN_RECORDS:
         return found
     numbers: dict[str, list[float | None]] = {}
     candidates = _Candidates(found)
-    for name, raw in list(columns.items())[:MAX_COLUMNS]:
+    for name, raw in list(columns.items())[:most]:
         present = [value is not ABSENT for value in raw]
         values = [None if value is ABSENT or isinstance(value, (dict, list)) else value for value in raw]
         column = numeric_column(values)
@@ -132,7 +150,8 @@ def notable_columns(ids: Sequence[int], columns: Mapping[str, Sequence[Any]]) ->
             numbers[name] = column
             found.numbers[name] = {ids[p]: n for p, n in enumerate(column) if n is not None}
             _extremes(found, ids, column)
-        _shape(candidates, ids, name, present)
+        if name not in values_only:
+            _shape(candidates, ids, name, present)
         _rare(candidates, ids, name, values)
         _breaks(candidates, ids, name, values, present, column)
     _derived(candidates, ids, numbers)
@@ -147,6 +166,47 @@ def _columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
             if len(names) >= MAX_COLUMNS:
                 return list(names)
             names.setdefault(name, None)
+    return list(names)
+
+
+def flat_record(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The record with the scalar members of its nested objects added as fields named by their
+    path (`risk.fraud_flag`), NESTED_DEPTH levels down; a field of that name the record has itself
+    wins. The record itself when it nests no object."""
+    if not any(isinstance(value, dict) and value for value in record.values()):
+        return record
+    flat = dict(record)
+    pending = [(f"{name}.", value, 1) for name, value in record.items() if isinstance(value, dict)]
+    while pending:
+        prefix, inner, depth = pending.pop(0)
+        for name, value in inner.items():
+            path = f"{prefix}{name}"
+            if isinstance(value, dict):
+                if depth < NESTED_DEPTH:
+                    pending.append((f"{path}.", value, depth + 1))
+            elif not isinstance(value, list):
+                flat.setdefault(path, value)
+    return flat
+
+
+def flat_rows(rows: Mapping[int, Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """`flat_record` of every row, by the same keys."""
+    return {index: flat_record(row) for index, row in rows.items()}
+
+
+def _nested_columns(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
+    """The fields `flat_record` added, over (record, its flat record) pairs, in order of first
+    appearance, at most MAX_NESTED_COLUMNS."""
+    names: dict[str, None] = {}
+    for record, flat in pairs:
+        if flat is record:
+            continue
+        for name in flat:
+            if name in record or name in names:
+                continue
+            if len(names) >= MAX_NESTED_COLUMNS:
+                return list(names)
+            names[name] = None
     return list(names)
 
 

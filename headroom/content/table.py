@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headroom.content.base import Document
-from headroom.content.columns import SUMMARY_MIN_UNITS, numeric_outliers, summarize_columns
+from headroom.content.columns import SUMMARY_MIN_UNITS, numeric_column, numeric_outliers, summarize_columns
 from headroom.content.records import ABSENT, FLAGGED_KEY, Notable, notable_columns
 from headroom.content.signals import (
     ERROR_KEYS,
@@ -29,12 +29,15 @@ from headroom.content.signals import (
     per_line_error_signals,
     text_error_signal,
 )
-from headroom.content.table_sniff import TableFormat, sniff_table
+from headroom.content.table_sniff import MAX_PREAMBLE, TableFormat, sniff_table
 from headroom.markers import SummaryEntry, omitted, runs, summary, with_markers
 
 # No two quantifiers may share the same spaces: `\s*\|?\s*` backtracks for seconds on a long blank row.
 _MARKDOWN_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+# A label before a cell's value: words without digits (a letter first) ending at a colon or an
+# equals sign, and the blanks after it (`import time:   `; `worker --id ` is no label, but words).
+_SHARED_LABEL = re.compile(r"[A-Za-z][^\d\n:=]*[:=][ \t]*")
 
 
 class TableDocument(Document):
@@ -99,12 +102,13 @@ class TableDocument(Document):
         return [f"column {n}" for n in range(1, self.format.columns + 1)]
 
     def data_rows(self) -> range:
-        """Rows that hold values: not the header, not a Markdown rule line."""
-        return range(self.header_row + 1 if self.format.has_header else 0, len(self.units))
+        """Rows that hold values: not the preamble, not the header."""
+        return range(self.header_row + 1 if self.format.has_header else self.header_row, len(self.units))
 
     def row_values(self, index: int) -> list[str]:
         if self._values is None:  # every signal and summary reads them: strip the cells once
-            self._values = [self._stripped(cells) for cells in self.cells]
+            values = [self._stripped(cells) for cells in self.cells]
+            self._values = _without_shared_labels(values, list(self.data_rows()))
         return self._values[index]
 
     def _stripped(self, row: list[str]) -> list[str]:
@@ -218,10 +222,16 @@ class TableDocument(Document):
         return signals
 
     def anchors(self) -> set[int]:
-        """The header and the lines above it: what the columns are, and what the table is."""
-        if not self.format.has_header or not self.units:
+        """The header and the lines above it: what the columns are, and what the table is. Of a
+        long comment block above the rows, its first line and the last MAX_PREAMBLE (a title, then
+        what the columns hold): the rest is prose, dropped or kept like any row."""
+        end = min(self.header_row + 1 if self.format.has_header else self.header_row, len(self.units))
+        if not self.units or (not self.format.has_header and not self.format.preamble):
             return set()
-        return set(range(min(self.header_row + 1, len(self.units))))
+        preamble = range(min(self.header_row, len(self.units)))
+        if len(preamble) <= MAX_PREAMBLE + 1:
+            return set(range(end))
+        return {0, *preamble[-MAX_PREAMBLE:], *range(self.header_row, end)}
 
 
 def _preamble_lines(lines: list[str], preamble: int) -> int:
@@ -243,6 +253,42 @@ def _header_row(rows: list[str], fmt: TableFormat) -> int:
                 return index
             seen += 1
     return 0
+
+
+def _without_shared_labels(values: list[list[str]], data_rows: list[int]) -> list[list[str]]:
+    """The rows' cells with a label every data row writes before a number taken off (`import time:`
+    in `import time:   462 |`): words repeated on every row say nothing of the row, and the numbers
+    behind them are still a numeric column, whose ends the record rules keep."""
+    rows = [values[i] for i in data_rows if values[i]]
+    if len(rows) < 2:
+        return values
+    width = max(len(row) for row in rows)
+    labels: dict[int, int] = {}
+    for column in range(width):
+        cells = [row[column] for row in rows if column < len(row)]
+        if len(cells) < len(rows) or not all(cells):
+            continue  # a label is on every row's cell, or it is no label
+        found = _SHARED_LABEL.match(_shared_start(cells))
+        if found and numeric_column([cell[found.end() :].strip() for cell in cells]) is not None:
+            labels[column] = found.end()
+    if not labels:
+        return values
+    unlabelled = list(values)
+    for index in data_rows:
+        row = values[index]
+        unlabelled[index] = [
+            cell[labels[c] :].strip() if c in labels and c < len(row) else cell for c, cell in enumerate(row)
+        ]
+    return unlabelled
+
+
+def _shared_start(texts: list[str]) -> str:
+    """The longest text every one of `texts` starts with (that of the first and last in sorted order)."""
+    first, last = min(texts), max(texts)
+    size = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), min(len(first), len(last))
+    )
+    return first[:size]
 
 
 def _cell_value(cell: str) -> str | int | float:

@@ -10,7 +10,11 @@ quoted fields (a delimiter or a newline inside quotes) are one cell:
   (distro-info's `eol-server,eol-esm`), each row at least two cells and none wider than the header;
 - after a preamble of at most MAX_PREAMBLE lines, each a comment (`# Data source: ...`) or a line
   without the delimiter (a title), when a header of MIN_RAGGED_COLUMNS names or more follows and
-  every row below it holds the delimiter.
+  every row below it holds the delimiter;
+- after a block of `#` comments of any length (a data file's description: tzdata's `zone.tab`,
+  `iso3166.tab`), rows of MIN_RAGGED_COLUMNS cells or more that may leave their last one out (an
+  optional comment column), or tab-separated pairs, with or without a header; `#` lines among
+  the rows are comments too.
 Rows that do not read so leave the text to the other types.
 """
 
@@ -43,6 +47,9 @@ class TableFormat:
 
 def sniff_table(lines: Sequence[str]) -> TableFormat | None:
     """How a text's first lines make a table, or None when they do not (cheap: reads a sample)."""
+    comments = _comment_block(lines)
+    if comments > MAX_PREAMBLE:
+        return _sniff_commented(lines, comments)
     sample = [line for line in lines[:_SNIFF_ROWS] if line.strip()]
     if len(sample) < 3:
         return None
@@ -52,6 +59,48 @@ def sniff_table(lines: Sequence[str]) -> TableFormat | None:
             if found is not None:
                 return found
     return _sniff_aligned(sample)
+
+
+def _comment_block(lines: Sequence[str]) -> int:
+    """How many non-blank lines the `#` comments opening the text hold (blank lines among them aside)."""
+    count = 0
+    for line in lines:
+        if line.startswith("#"):
+            count += 1
+        elif line.strip():
+            break
+    return count
+
+
+def _sniff_commented(lines: Sequence[str], comments: int) -> TableFormat | None:
+    """A table under a long block of `#` comments: its rows (the `#` lines among them left out) read
+    with one delimiter into MIN_RAGGED_COLUMNS cells or more, the last one optional."""
+    seen, start = 0, len(lines)
+    for index, line in enumerate(lines):  # the first line after the comment block
+        if seen == comments and line.strip():
+            start = index
+            break
+        seen += line.startswith("#")
+    body = [line for line in lines[start:] if line.strip() and not line.startswith("#")][:_SNIFF_ROWS]
+    if len(body) < 3:
+        return None
+    for delimiter in DELIMITERS:
+        rows = _read_rows("\n".join(body), delimiter)
+        if rows is None or len(rows) < 3:
+            continue
+        width = max(len(row) for row in rows)
+        fitting = sum(1 for row in rows if width - 1 <= len(row) <= width and len(row) >= 2)
+        pairs = width == 2 and delimiter in "\t|" and all(len(row) == 2 for row in rows)  # code, name
+        if (width >= MIN_RAGGED_COLUMNS or pairs) and fitting >= len(rows) * _FITTING_SHARE:
+            return TableFormat(delimiter, width, _is_header(rows[0]) and not _has_values(rows), comments)
+    return None
+
+
+def _has_values(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether the first row reads as data like the rows under it (a number or a sign where they have
+    one): then it is no header."""
+    first = rows[0]
+    return any(cell[:1] in "+-0123456789" for cell in first if cell)
 
 
 def _header_candidates(sample: Sequence[str], delimiter: str) -> list[int]:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import httpx
 from starlette.requests import Request
 
-from headroom import ccr
+from headroom import ccr, workers
 from headroom.compress import awarm
 from headroom.integrations._compressor import RequestCompressor
-from headroom.proxy.config import ProxyConfig, default_store_url
+from headroom.proxy import backends
+from headroom.proxy.config import LITELLM_BACKENDS, ProxyConfig, default_store_url
 from headroom.proxy.ops import Stats
 from headroom.stores import Store, open_store
 
@@ -42,6 +43,8 @@ class ProxyState:
     def build(cls, config: ProxyConfig) -> ProxyState:
         """The state for a configuration, checked; raises for one that cannot work."""
         config.check()
+        if config.backend in LITELLM_BACKENDS:
+            backends.check_backend(config)  # its region, URL and model map, before the first request
         store = open_store(config.store or default_store_url())
         compressor = RequestCompressor(
             pipeline=config.pipeline,
@@ -59,6 +62,8 @@ class ProxyState:
     async def warm(self) -> None:
         """Load the tokenizer and the pipeline's stages before the first request."""
         try:
+            if self.config.backend in LITELLM_BACKENDS:
+                await workers.run_sync(backends.warm)  # importing litellm takes seconds
             await awarm(None, self.compressor.pipeline)
         except Exception as error:  # requests still run; each reports what fails for it
             logger.warning("headroom proxy: warming up failed: %s: %s", type(error).__name__, error)

@@ -285,12 +285,18 @@ def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) ->
         quoted_words.update(word.lower() for word in words)
         if len(words) > 1 and len(span) >= 3:
             yield Term(span.lower(), identifier=True, written_as_name=True, asked=asked)  # quoted, whole
+    if asked:
+        yield from _members_in_words(text)
+    codes = asked and _mostly_lower_case(text)
     for match in _TERM.findall(text):
         for candidate, kind in _candidates(match):
             lowered = candidate.lower()
-            if lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered):
+            code = codes and kind == "whole" and bool(_CAPITALS_CODE.fullmatch(candidate))
+            if not code and (
+                lowered in _STOPWORDS or (lowered.isdigit() and len(lowered) < 3) or not _long_enough(lowered)
+            ):
                 continue
-            written_as_name = _is_written_as_name(candidate) or lowered in quoted_words
+            written_as_name = _is_written_as_name(candidate) or lowered in quoted_words or code
             # A stem (`chang` of "changed") is a search pattern, not a word: it names nothing.
             identifier = kind != "stem" and (written_as_name or _is_identifier(candidate))
             owner, member = _owner_and_member(candidate, text)
@@ -300,6 +306,16 @@ def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) ->
             # `AbstractDataset.load`) is a term of its own.
             derived = kind == "stem" or (kind == "part" and not asked) or lowered in programs
             yield Term(lowered, identifier, derived, owner, member, written_as_name, asked)
+
+
+# A short word in capitals inside a sentence in lower case is a code or an acronym (`AT`, `IT` and
+# `NO` in "the zones of DE, AT and NO"), not the common word it spells.
+_CAPITALS_CODE = re.compile(r"[A-Z]{2,3}")
+
+
+def _mostly_lower_case(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.islower() for ch in letters) > len(letters) / 2
 
 
 def _long_enough(word: str) -> bool:
@@ -326,6 +342,33 @@ def _alternatives(match: str) -> list[str]:
         return []
     owner = first.rsplit(".", 1)[0]
     return [first, *(f"{owner}.{other}" for other in others)]
+
+
+# `Class.method` written in words: "the request method of Http", "the send methods of Client and
+# AsyncClient", "Session's request method". The owner is written with a capital, as classes are.
+_OWNER = r"`?[A-Z]\w*`?"
+_MEMBER_OF = re.compile(
+    r"\b`?(?P<member>[A-Za-z_]\w*)(?:\(\))?`?\s+(?:method|function|property|attribute)s?\s+(?:of|on|in)\s+"
+    rf"(?:the\s+)?(?P<owners>{_OWNER}(?:\s*(?:,|\band\b|\bor\b)\s*(?:the\s+)?{_OWNER})*)"
+)
+_OWNERS_MEMBER = re.compile(
+    rf"(?P<owner>{_OWNER})'s\s+`?(?P<member>[A-Za-z_]\w*)(?:\(\))?`?\s+(?:method|function|property|attribute)\b"
+)
+_MEMBER_WORDS = frozenset("the a an this that its own same".split())
+
+
+def _members_in_words(text: str) -> Iterator[Term]:
+    """`Class.method` terms for the members a request names in words (see _MEMBER_OF)."""
+    pairs: list[tuple[str, str]] = []
+    for match in _MEMBER_OF.finditer(text):
+        owners = re.findall(r"[A-Z]\w*", match["owners"])
+        pairs.extend((owner, match["member"]) for owner in owners)
+    pairs.extend((match["owner"].strip("`"), match["member"]) for match in _OWNERS_MEMBER.finditer(text))
+    for owner, member in pairs:
+        if member.lower() in _MEMBER_WORDS or len(owner) < 3:
+            continue
+        whole = f"{owner}.{member}".lower()
+        yield Term(whole, True, owner=name_letters(owner), member=member.lower(), written_as_name=True)
 
 
 def _owner_and_member(candidate: str, text: str) -> tuple[str | None, str | None]:

@@ -166,3 +166,15 @@ def test_prose_stays_prose_whatever_comment_marks_it_holds() -> None:
         + ["", "The last glob ends here: lib/*/"]
     )
     assert detect_label(globs) == "prose"
+
+
+def test_importtime_rows_without_their_header_are_a_table_not_import_statements() -> None:
+    # `python -X importtime ... | tail`: every line opens with `import`, and none is a statement.
+    rows = [
+        f"import time: {100 + i * 7:>9} | {900 + i * 31:>10} | {'  ' * (1 + i % 3)}pkg.mod{i}"
+        for i in range(60)
+    ]
+    labels = [candidate.label for candidate in detect("\n".join(rows)).rivals()]
+    assert "code" not in labels
+    assert "table" in labels
+    assert detect_label("import os\nimport sys\nfrom pathlib import Path\n\nprint(os.sep)\n") == "code"

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from headroom.content.columns import numeric_column, rare_values, read_number
-from headroom.content.records import PER_COLUMN, PER_LABEL, notable_records
+from headroom.content.records import (
+    MAX_COLUMNS,
+    NESTED_DEPTH,
+    PER_COLUMN,
+    PER_LABEL,
+    flat_record,
+    notable_records,
+)
 
 
 @pytest.mark.parametrize(
@@ -179,3 +186,48 @@ def test_real_stock_prices_keep_the_ends_of_every_ticker() -> None:
         assert min(values)[1] in found.keep, column
         assert max(values, key=lambda pair: (pair[0], -pair[1]))[1] in found.keep, column
     assert len(found.keep) <= 2 * (len(rows[0]) - 1) + PER_COLUMN
+
+
+def nested_orders(count: int = 60) -> list[dict[str, object]]:
+    """Orders whose risk check sits in a sub-object, as shop APIs write it."""
+    return [
+        {
+            "id": 1000 + i,
+            "status": ["paid", "shipped"][i % 2],
+            "customer": {"email": f"c{i}@example.com", "tier": "basic"},
+            "risk": {"score": round(0.05 + (i % 9) / 20, 2), "fraud_flag": False, "check": {"level": 1}},
+        }
+        for i in range(count)
+    ]
+
+
+def test_a_rare_flag_inside_a_sub_object_is_flagged_under_its_path() -> None:
+    rows = nested_orders()
+    rows[17]["risk"]["fraud_flag"] = True  # type: ignore[index]
+    found = notable_records(rows)
+    assert found.labels[17] == ["risk.fraud_flag:true"]
+    assert found.keep[17] >= 0.7
+
+
+def test_members_of_sub_sub_objects_are_columns_to_a_depth() -> None:
+    record = {"a": {"b": {"c": {"d": 1, "e": {"f": 0}}, "x": 2}, "list": [1, 2]}, "a.b.x": "own"}
+    flat = flat_record(record)
+    assert flat["a.b.x"] == "own"  # a field the record has itself wins
+    assert "a.list" not in flat  # lists take part in the shape only
+    assert NESTED_DEPTH == 3 and flat["a.b.c.d"] == 1  # three objects down
+    assert "a.b.c.e.f" not in flat
+    flat_record_of_flat = {"n": 1}
+    assert flat_record(flat_record_of_flat) is flat_record_of_flat
+
+
+def test_nested_fields_never_crowd_out_a_records_own() -> None:
+    own = {f"f{k}": "v" for k in range(MAX_COLUMNS - 2)}
+    rows = [{**own, "nested": {f"n{k}": 1 for k in range(30)}, "last": "ok"} for _ in range(60)]
+    rows[40]["last"] = "odd"  # the records' own last field, after 30 nested ones: read
+    assert notable_records(rows).labels[40] == ["last:odd"]
+
+
+def test_a_nested_field_only_some_records_have_is_no_odd_shape() -> None:
+    rows = nested_orders()
+    rows[9]["risk"]["manual_review"] = "queued"  # type: ignore[index]
+    assert "risk.manual_review:present" not in notable_records(rows).labels.get(9, [])

@@ -256,3 +256,83 @@ def test_a_cell_is_a_summary_number_exactly_when_json_writes_it_so(cell: str) ->
         number = None
     expected = number if number is not None and json.dumps(number) == cell else cell
     assert _cell_value(cell) == expected and type(_cell_value(cell)) is type(expected)
+
+
+def _importtime(rows: int = 60, slowest: int = 37) -> str:
+    """`python -X importtime` output: every row starts with the same label, then two numbers."""
+    lines = ["import time: self [us] | cumulative | imported package"]
+    for i in range(rows):
+        own = 90_000 if i == slowest else 100 + (i * 37) % 900
+        lines.append(f"import time: {own:>9} | {own + 500 * i:>10} | {'  ' * (1 + i % 3)}pkg.mod{i}")
+    return "\n".join(lines)
+
+
+def test_a_label_every_row_writes_before_a_number_is_no_part_of_the_value() -> None:
+    document = doc(_importtime())
+    assert document.row_values(1)[:2] == ["100", "100"]
+    assert "import time: self [us]" in document.column_names()[0]
+    assert document.row_values(0)[0].startswith("import time:")  # the header keeps its text
+
+
+def test_a_label_before_a_number_leaves_the_column_numeric_so_its_ends_are_notable() -> None:
+    document = doc(_importtime())
+    assert 38 in document.notable().keep  # the row of the largest self time (data row 37)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Spain (mainland)", "Spain (Canary Islands)", "Spain (Ceuta)"],  # shared words, then words
+        ["build 12", "test 14", "build 13"],  # no label shared by every row
+    ],
+)
+def test_shared_words_before_words_or_a_label_not_on_every_row_are_kept(cells: list[str]) -> None:
+    text = "\n".join(["where|count"] + [f"{cells[i % 3]}|{i}" for i in range(40)])
+    document = doc(text)
+    assert [document.row_values(i)[0] for i in (1, 2, 3)] == cells
+
+
+def _commented_tsv(comments: int = 25) -> str:
+    head = ["# tzdb-like data file", *(f"# line {n} of its description" for n in range(comments - 2))]
+    head.append("#code\tcoordinates\tTZ\tcomments")
+    rows = [
+        f"X{chr(65 + n % 26)}\t+{4000 + n}+0{1000 + n}\tArea/City_{n}" + (f"\tnote {n}" if n % 2 else "")
+        for n in range(80)
+    ]
+    rows.insert(40, "# a comment among the rows")
+    return "\n".join(head + rows) + "\n"
+
+
+def test_a_long_comment_block_above_tab_separated_rows_makes_a_table() -> None:
+    text = _commented_tsv()
+    found = sniff_table(text.split("\n"))
+    assert found is not None and found.delimiter == "\t" and found.columns == 4 and found.preamble == 25
+    assert not found.has_header  # the first row holds values, not names
+    assert detect_label(text) == "table"
+    document = doc(text)
+    assert document.data_rows().start == 25
+    assert document.anchors() == {0, 22, 23, 24}  # its first line and the last MAX_PREAMBLE
+    assert document.render(None, REF) == text
+
+
+def test_code_pairs_under_a_comment_block_are_a_table_and_prose_with_hashes_is_not() -> None:
+    pairs = "\n".join(
+        ["# ISO 3166 codes", "# (a description)", "# more", "# and more", "#code\tname"]
+        + [f"{chr(65 + n // 26)}{chr(65 + n % 26)}\tCountry {n}" for n in range(60)]
+    )
+    assert detect_label(pairs) == "table"
+    notes = "\n".join(["# Notes", "# about", "# the", "# release"] + [f"- item {n}, done" for n in range(30)])
+    assert detect_label(notes) != "table"
+
+
+@pytest.mark.skipif(not Path("/usr/share/zoneinfo/zone.tab").exists(), reason="tzdata is not installed")
+def test_real_zone_tab_is_a_table_under_its_comments() -> None:
+    text = Path("/usr/share/zoneinfo/zone.tab").read_text()
+    document = parse("table", text)
+    assert isinstance(document, TableDocument) and document.format.delimiter == "\t"
+    assert detect_label(text) == "table"
+    assert all(
+        len(document.row_values(i)) in (3, 4)
+        for i in document._record_rows()
+        if not document.units[i].startswith("#")
+    )

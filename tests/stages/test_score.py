@@ -540,3 +540,29 @@ def test_a_commands_options_are_no_terms_and_its_programs_pin_nothing() -> None:
     lines[33] = "    url = 'https://github.com/pallets/click'"
     block = score("\n".join(lines), "code", arguments={"command": "git diff --stat -- setup.py"})
     assert not block.pinned & {12, 33}
+
+
+def test_a_short_word_in_capitals_in_a_lower_case_sentence_is_a_code() -> None:
+    terms = {term.text: term for term in request_terms("Which zones are listed for DE, AT, IT and NO?")}
+    assert {"de", "at", "it", "no"} <= set(terms)
+    assert all(terms[code].pins for code in ("at", "it", "no"))
+    assert "it" not in query_terms("Is it down? Check it at once.")  # the common words, in lower case
+    assert "it" not in query_terms("IS IT DOWN AT ALL?")  # a shouted sentence names no code
+
+
+@pytest.mark.parametrize(
+    ("question", "pairs"),
+    [
+        ("Where is the request method of Http?", {("http", "request")}),
+        (
+            "Where do the send methods of Client and AsyncClient live?",
+            {("client", "send"), ("asyncclient", "send")},
+        ),
+        ("Where is Session's request method?", {("session", "request")}),
+        ("Where is the `close()` function in Response?", {("response", "close")}),
+        ("What is the method of the request?", set()),  # no owner written as a class
+    ],
+)
+def test_a_method_named_in_words_is_a_class_member_term(question: str, pairs: set[tuple[str, str]]) -> None:
+    found = {(term.owner, term.member) for term in request_terms(question) if term.owner}
+    assert found == pairs

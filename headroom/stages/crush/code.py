@@ -20,8 +20,13 @@ raise, throw, panic or exit, the catch and except headers, and the `if` rows
 guarding them), nearest those lines first. The lines that call a function the
 request names stay too, with a line on either side (for "what does `npm cache
 verify` call?", the `case 'verify': return await this.verify()` that
-dispatches to it). Every other function body becomes one marker line naming
-it; long data statements keep their first lines.
+dispatches to it). A function the request names as code (`Class.method`,
+`method()`, `snake_case`, `camelCase`) also keeps the functions of the file it
+calls, CALLEE_DEPTH calls deep, nearest first: a short one whole (up to
+MAX_CALLEE_LINES of them), a longer one its exits (for "what does get() throw
+for a cancelled task?", the helper two calls down that builds the exception).
+Every other function body becomes one marker line naming it; long data
+statements keep their first lines.
 
 Which function a trace frame points into comes from its file and line:
 `File "x.py", line 88, in handle`, `at f (src/x.js:27:19)`, `x.go:123`. Frames
@@ -56,6 +61,15 @@ MAX_EXIT_LINES_PER_BODY = 32
 PINNED_BODY_LINES = 60
 # Functions matching the request but too long to keep whole that keep their exits, the best first (scaled).
 MAX_EXIT_BODIES = 3
+# The functions a named one calls, and those they call: kept whole up to this many body lines in all
+# (scaled), each at most CALLEE_BODY_LINES long; longer ones (the first MAX_CALLEE_EXIT_BODIES) keep
+# their exits.
+CALLEE_DEPTH = 2
+MAX_CALLEE_LINES = 80
+CALLEE_BODY_LINES = 40
+MAX_CALLEE_EXIT_BODIES = 2
+# A call: a name and its opening parenthesis (`report(s)`, `this.report(s)`, `Task.<T>sneaky(t)`).
+_CALL = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*\(")
 _CODE_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|sh|scala|swift"
 )
@@ -157,6 +171,7 @@ class CrushCode(CrushStage):
         document.analyse(language_for_path(path) if path else None)
         plan = _Plan(document, self.params, block.bias)
         reasons = plan.want_named(_named_identifiers(block, path))
+        reasons += plan.want_callees(_code_identifiers(block))
         if path:
             reasons += plan.want_trace_targets(
                 [
@@ -191,6 +206,7 @@ class _Plan:
         self.wanted: set[Definition] = set()
         self.matching_lines: set[int] = set()  # kept inside bodies too long to keep whole
         self.outlined = 0
+        self.named: dict[str, list[Definition]] = {}  # identifier -> the functions it named
 
     # what must stay whole ---------------------------------------------------------------
 
@@ -209,6 +225,7 @@ class _Plan:
         class_limit = scaled(self.params.max_named_class_lines, self.bias)
         for identifier in identifiers:
             found = _matches(identifier, by_name)
+            self.named[identifier] = [d for d in found if d.kind == "function"]
             self._want_call_sites([d for d in found if d.kind == "function"])
             for definition in found:
                 holds_others = definition.kind == "class" or definition.container
@@ -229,6 +246,54 @@ class _Plan:
         sites = [i for i, line in enumerate(units) if i not in own and call.search(line)]
         for index in sites[: scaled(MAX_CALL_SITES, self.bias)]:
             self.matching_lines.update(i for i in (index - 1, index, index + 1) if 0 <= i < len(units))
+
+    def want_callees(self, identifiers: Iterable[str]) -> list[str]:
+        """The functions of this file that the functions named by `identifiers` call, breadth first
+        to CALLEE_DEPTH: each short one (CALLEE_BODY_LINES) kept whole while MAX_CALLEE_LINES last,
+        the first MAX_CALLEE_EXIT_BODIES longer ones their exits. Their answer to "what happens
+        when" often lies a call or two down. Returns the labels of those kept whole."""
+        functions: dict[str, list[Definition]] = {}
+        for definition in self.definitions:
+            if (
+                definition.kind == "function"
+                and definition.name
+                and definition.body
+                and not definition.container
+            ):
+                functions.setdefault(definition.simple_name, []).append(definition)
+        frontier = [d for identifier in identifiers for d in self.named.get(identifier, [])]
+        seen = set(frontier)
+        room = scaled(MAX_CALLEE_LINES, self.bias)
+        each = scaled(CALLEE_BODY_LINES, self.bias)
+        exit_bodies = scaled(MAX_CALLEE_EXIT_BODIES, self.bias)
+        kept: list[str] = []
+        for _ in range(CALLEE_DEPTH):
+            callees = [c for caller in frontier for c in self._callees(caller, functions) if c not in seen]
+            callees = list(dict.fromkeys(callees))
+            seen.update(callees)
+            for callee in callees:
+                if callee in self.wanted:
+                    continue
+                if len(callee.body) <= min(each, room):
+                    self.wanted.add(callee)
+                    room -= len(callee.body)
+                    kept.append(callee.label)
+                elif exit_bodies > 0:
+                    self._want_exits(callee, [])
+                    exit_bodies -= 1
+            frontier = callees
+        return kept
+
+    def _callees(self, caller: Definition, functions: dict[str, list[Definition]]) -> list[Definition]:
+        """The functions of this file a function's own lines call, in the order of their first call."""
+        units = self.document.units
+        found: list[Definition] = []
+        for index in caller.body:
+            if index >= len(units) or not self._own_line(caller, index):
+                continue
+            for name in (m[1] for m in _CALL.finditer(units[index])):
+                found.extend(d for d in functions.get(name, []) if d is not caller and d not in found)
+        return found
 
     def want_trace_targets(self, frames: list[Frame], document: CodeDocument) -> list[str]:
         hit: list[str] = []
@@ -466,6 +531,25 @@ def _named_identifiers(block: BlockState, path: str | None) -> list[str]:
             if len(identifier) >= 3 and identifier.lower() not in _PLAIN_WORDS:
                 seen.setdefault(identifier, None)
     return list(seen)
+
+
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+
+
+def _code_identifiers(block: BlockState) -> list[str]:
+    """The request's identifiers written as code: `Class.method`, `method()`, `snake_case` or
+    `camelCase` (not a plain word that happens to name a function)."""
+    query = block.block.query
+    found: dict[str, None] = {}
+    for match in _IDENTIFIER.finditer(query):
+        identifier = match[0]
+        if len(identifier) < 3 or identifier.lower() in _PLAIN_WORDS:
+            continue
+        called = query[match.end() : match.end() + 1] == "("
+        dotted = any(mark in identifier for mark in (".", "::", "#", "->"))
+        if called or dotted or "_" in identifier.strip("_") or _CAMEL.search(identifier):
+            found.setdefault(identifier, None)
+    return list(found)
 
 
 # the file and the frames -----------------------------------------------------------------------

@@ -4,7 +4,13 @@ The commit is the unit. Commits are ranked by the request (the user's question a
 call's identifiers: a file it names, a function, an author, a sha prefix, a version; a term
 found in most commits weighs nothing) and by their signals (a revert, a security fix, a breaking
 change, a fix), newest first among equals. Always kept: a commit holding a line the request pins,
-one whose sha starts with a sha the request gives, and each commit touching a file the request
+one whose sha starts with a sha the request gives, a commit whose patch holds a hit of the pickaxe
+the tool call ran (`git log -G<regex>` or `-S<string>`: the changed lines matching it, at most
+MAX_PICKAXE_LINES, taken round the hunks: each hunk's first, then each one's second...; pinned,
+they stay whatever the budget), a commit whose patch changes a line that raises (`raise`, `throw`,
+a panic, a returned error; with the lines its statement continues over) when the request asks
+about errors, exceptions or what code raises (at most MAX_RAISE_LINES, taken round the hunks),
+and each commit touching a file the request
 names (by a term that names the files of at most half the commits). Then the best commits while they fit the
 budget (`target_ratio` of the log, at least `min_tokens`, scaled by bias).
 
@@ -25,6 +31,11 @@ changed lines, lock and generated files collapsed. There is no faithful re-encod
 """
 
 from __future__ import annotations
+
+import json
+import re
+import shlex
+from itertools import zip_longest
 
 from headroom.content.diff import CHANGES, FILE, HUNK
 from headroom.content.git_log import GitLogDocument
@@ -51,6 +62,9 @@ from headroom.stages.crush.scoring import request_identifiers, request_words
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}
 HEADER_SHARE = 0.5  # in `git log -p`, the share of the budget commit headers may take
 MIN_SHA = 7  # a request term this long made of hex digits may be a sha prefix
+# The changed lines a pickaxe matched that are pinned, at most this many (scaled by bias), taken
+# round the hunks (each hunk's first, then each one's second, ...).
+MAX_PICKAXE_LINES = 120
 
 
 def _rename_paths(line: str) -> list[str]:
@@ -95,10 +109,129 @@ class CrushGitLog(CrushStage):
             return
         if not document.commits:
             return  # read as a log, but no commit in it: nothing to choose from
+        block.pinned |= pickaxe_hits(block, document) | raise_lines(block, document)
         chooser = CommitChooser(block, state, document, self.params)
         narrow_to(block, state, chooser.choose() | block.pinned, self.name)
         block.note(f"{self.name}:commits {len(document.commits)}->{len(chooser.kept)}")
         note_collapsed(block, document, chooser.collapsed, self.name)
+
+
+def pickaxe(arguments: str) -> re.Pattern[str] | None:
+    """What a `git log -G<regex>` or `-S<string>` in the tool call's arguments searched for (`-S` is
+    a string unless `--pickaxe-regex`; a regex Python cannot read is taken as a string)."""
+    for command in _string_values(arguments):
+        if "git" not in command:
+            continue
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
+        regex_s = "--pickaxe-regex" in words
+        for index, word in enumerate(words):
+            found = re.fullmatch(r"-([GS])(.*)", word)
+            if found is None:
+                continue
+            text = found[2] or (words[index + 1] if index + 1 < len(words) else "")
+            if not text:
+                continue
+            if found[1] == "G" or regex_s:
+                try:
+                    return re.compile(text)
+                except re.error:
+                    pass
+            return re.compile(re.escape(text))
+    return None
+
+
+def _string_values(arguments: str) -> list[str]:
+    """The string values of a tool call's JSON arguments, as written (options and all); the text
+    itself when it is not JSON."""
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return [arguments]
+    found: list[str] = []
+    pending = [parsed]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
+
+
+def pickaxe_hits(block: BlockState, document: GitLogDocument) -> set[int]:
+    """The changed lines of the patches that the tool call's pickaxe matches: what its search found."""
+    call = block.block.tool_call
+    wanted = pickaxe(call.arguments) if call is not None else None
+    if wanted is None:
+        return set()
+    lines = document.units
+    by_hunk: dict[int, list[int]] = {}
+    hunk = -1
+    for index, kind in enumerate(document.kinds):
+        if kind in (FILE, HUNK):
+            hunk = index
+        elif kind in CHANGES and wanted.search(lines[index][1:]):
+            by_hunk.setdefault(hunk, []).append(index)
+    most = scaled(MAX_PICKAXE_LINES, block.bias)
+    rounds = zip_longest(*by_hunk.values())
+    taken = [index for round_ in rounds for index in round_ if index is not None]
+    return set(taken[:most])
+
+
+# The request asks which errors code raises: "which exceptions does X raise", "the errors it throws"
+# (not "raised the version").
+_ASKS_RAISED = re.compile(r"\b(?:raises?|throws?|thrown|exceptions?|errors?|panics?)\b", re.IGNORECASE)
+# A changed line that raises: Python's raise, throw (Java, JavaScript, C#), Rust's and Go's panics,
+# Go's returned errors.
+_RAISING = re.compile(
+    r"^\s*(?:raise\b|throw\b|panic!?\(|return\s+(?:nil,\s*|None,\s*)?(?:err\b|errors?\.New|fmt\.Errorf))"
+)
+_OPENERS, _CLOSERS = "([{", ")]}"
+MAX_RAISE_LINES = 80  # changed lines that raise, pinned when the request asks about errors (scaled)
+MAX_CONTINUATION = 4  # lines a raise statement continues over, pinned with it
+
+
+def raise_lines(block: BlockState, document: GitLogDocument) -> set[int]:
+    """When the request asks which errors code raises, the changed lines of the patches that raise
+    (each with the lines its statement continues over, when it leaves a bracket open): what the
+    answer quotes. At most MAX_RAISE_LINES, taken round the hunks as the pickaxe's are."""
+    if not _ASKS_RAISED.search(block.block.query):
+        return set()
+    lines, kinds = document.units, document.kinds
+    by_hunk: dict[int, list[int]] = {}
+    hunk = -1
+    for index, kind in enumerate(kinds):
+        if kind in (FILE, HUNK):
+            hunk = index
+        elif kind in CHANGES and _RAISING.match(lines[index][1:]):
+            by_hunk.setdefault(hunk, []).extend(_statement(lines, kinds, index))
+    rounds = zip_longest(*by_hunk.values())
+    taken = [index for round_ in rounds for index in round_ if index is not None]
+    return set(taken[: scaled(MAX_RAISE_LINES, block.bias)])
+
+
+def _statement(lines: list[str], kinds: list[str], first: int) -> list[int]:
+    """A changed line and the changed lines of the same side its statement continues over."""
+    depth = _depth(lines[first][1:])
+    found = [first]
+    index = first + 1
+    while depth > 0 and index < len(lines) and len(found) <= MAX_CONTINUATION:
+        if kinds[index] not in CHANGES or lines[index][:1] != lines[first][:1]:
+            break
+        depth += _depth(lines[index][1:])
+        found.append(index)
+        index += 1
+    return found
+
+
+def _depth(code: str) -> int:
+    """How many brackets a line leaves open (strings are not read: a rough count is enough here)."""
+    return sum(code.count(ch) for ch in _OPENERS) - sum(code.count(ch) for ch in _CLOSERS)
 
 
 class CommitChooser:

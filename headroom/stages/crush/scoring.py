@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from headroom.content.base import Document, name_letters
 from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
-from headroom.content.records import Notable
+from headroom.content.records import Notable, flat_rows
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.selection import rank, scaled
 from headroom.stage import BlockState, RunState
@@ -163,6 +163,7 @@ def numeric_extremes(rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     """For each field that is a number (in any notation, `columns.numeric_column`) in at least two rows:
     the rows with its smallest and largest value. Among the rows a request matches, these answer
     "which is the most / the least ..."."""
+    rows = flat_rows(rows)
     indices = list(rows)
     found: set[int] = set()
     for name in _fields(rows):
@@ -251,7 +252,9 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
     request asks for an end (`extreme_ask`): for each field the request names (`named_fields`; a
     field named exactly wins over ones merely holding a word) that is numeric or a time, the N rows
     at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
-    speaking of time that names no such field means the time fields."""
+    speaking of time that names no such field means the time fields. Nested fields count by their
+    path (`records.flat_record`)."""
+    rows = flat_rows(rows)
     fields = _fields(rows)
     ask = extreme_ask(block.block.query, fields)
     if ask.side is None:
@@ -274,9 +277,11 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     ones failed?": for each categorical field the request is about, the rows holding its minority
     values (`columns.minority_values`: each held by a quarter of the rows its most common value
     has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
-    that it names whole (`license`) or one of whose values it names (`MIT`), these after."""
+    that it names whole (`license`), word by word ("fraud flag" for `risk.fraud_flag`) or one of
+    whose values it names (`MIT`), these after."""
     if len(rows) < MIN_ASKED_ROWS:
         return set()
+    rows = flat_rows(rows)
     fields = _fields(rows)
     indices = list(rows)
     terms = set(request_terms(block))
@@ -292,6 +297,76 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
 
 # A collection this small is kept whole by every crusher: no need to read its categories.
 MIN_ASKED_ROWS = 8
+# The rows holding values the request names, at most this many in all (whole values, rarest first).
+MAX_VALUE_ROWS = 60
+# A value held by more than this share of the rows tells them apart no more than a common word.
+VALUE_SHARE = 0.25
+# A field with more distinct values than this share of its filled rows is no category.
+CATEGORY_SHARE = 0.8
+
+
+def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which zones are there for CA and MX?" or "which packages are under
+    Apache-2.0?": every row with a cell that is, whole, a value the user's question names (or an
+    item of a comma-separated cell or of a list: `CH,DE,LI`) in a categorical field (one whose
+    values repeat: at most CATEGORY_SHARE as many as its rows), for values held by at most
+    VALUE_SHARE of the rows; each value's rows all or none, rarest value first, at most
+    MAX_VALUE_ROWS rows in all. A term the tool call's arguments hold too names what was read
+    (`npm` of `cd .../npm && npm query`), and one in a clause the question negates ("not under
+    MIT") what is left out: neither is a value asked for."""
+    if len(rows) < MIN_ASKED_ROWS:
+        return set()
+    call = block.block.tool_call
+    given = set(query_terms(call.arguments)) if call is not None else set()
+    terms = set(query_terms(block.block.query)) - given - _negated_terms(block.block.query)
+    if not terms:
+        return set()
+    holders: dict[str, set[int]] = {}
+    for field in _fields(flat := flat_rows(rows)):
+        items = {index: _cell_items(row.get(field)) for index, row in flat.items()}
+        filled = sum(1 for found in items.values() if found)
+        if len({item for found in items.values() for item in found}) > CATEGORY_SHARE * filled:
+            continue  # names, ids, free text: a value of its own in each row, which pins find
+        for index, found in items.items():
+            for item in found:
+                if item in terms:
+                    holders.setdefault(item, set()).add(index)
+    chosen: set[int] = set()
+    for _, held in sorted((len(held), sorted(held)) for held in holders.values()):
+        if len(held) > VALUE_SHARE * len(rows) or len(chosen | set(held)) > MAX_VALUE_ROWS:
+            continue
+        chosen.update(held)
+    return chosen
+
+
+# What follows these words in its clause is what the request leaves out ("which are not strings
+# or lists?"): its values are no rows to keep.
+_NEGATION = re.compile(
+    r"\b(?:not|except|excluding|other than|besides|apart from|without|\w+n't)\b([^.?!;:]*)", re.IGNORECASE
+)
+
+
+def _negated_terms(query: str) -> set[str]:
+    """The request's terms in the clauses it negates, as `request_terms` writes them (stems too)."""
+    spans = " ".join(match[1] for match in _NEGATION.finditer(query))
+    return set(query_terms(spans)) if spans.strip() else set()
+
+
+def _cell_items(value: Any) -> list[str]:
+    """A cell's value, lower-cased, and the items of a comma-separated one or of a list of scalars."""
+    if isinstance(value, list):
+        return [
+            item
+            for element in value
+            if not isinstance(element, (dict, list))
+            for item in _cell_items(element)
+        ]
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
+        return []
+    text = str(value).strip().lower()
+    if "," not in text:
+        return [text]
+    return [text, *(part.strip() for part in text.split(",") if part.strip())]
 
 
 def _category_fields(
@@ -303,7 +378,11 @@ def _category_fields(
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
     or "exit code" written as one term), then those holding one of its terms as a value."""
     letters = {name_letters(term) for term in terms}
-    by_name = {name for name in fields if name.lower() in terms or name_letters(name) in letters}
+    by_name = {
+        name
+        for name in fields
+        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
+    }
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
@@ -315,6 +394,39 @@ def _category_fields(
         elif any(isinstance(value, str) and value.lower() in terms for _, value in counts):
             valued.append(name)
     return [*named, *valued][:MAX_ASKED_COLUMNS]
+
+
+# The words of a field's name: split at anything not a letter or digit, and where camelCase turns.
+_NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_SHORT_WORD = 2  # `is` of `is_fraud`, `id`: no word of their own in a question
+# The endings a request adds to a name's word: flag -> flags, flagged; retry -> retries, retried.
+_INFLECTIONS = ("s", "es", "d", "ed", "ing")
+
+
+def _named_by_words(name: str, terms: set[str]) -> bool:
+    """Whether the request names a field word by word: each word of the last part of its name
+    (`fraud_flag` of `risk.fraud_flag`, `isFlagged`) longer than two letters is a term of the
+    request or a word of one ("fraud-flagged"), or an inflection of one ("flagged", "flags"; not
+    "model" for `mode`); at least one such word."""
+    leaf = name.rsplit(".", 1)[-1]
+    words = [word.lower() for word in _NAME_WORDS.split(leaf) if len(word) > _SHORT_WORD]
+    if not words:
+        return False
+    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD}
+    return all(any(_inflects(term, word) for term in asked) for word in words)
+
+
+def _inflects(term: str, word: str) -> bool:
+    """Whether `term` is `word` or the word with an ending (a doubled last consonant allowed:
+    flag -> flagged; a final y as i: retry -> retried)."""
+    if term == word:
+        return True
+    if len(word) < 3 or not term.startswith(word[:-1]):
+        return False
+    stems = {word, word + word[-1]}
+    if word.endswith("y"):
+        stems.add(word[:-1] + "i")
+    return any(term == stem + ending for stem in stems for ending in _INFLECTIONS)
 
 
 def _category_value(value: Any) -> Any:

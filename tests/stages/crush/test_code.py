@@ -484,3 +484,71 @@ def test_git_blame_is_read_as_code_and_the_named_function_keeps_its_commit_colum
     assert len(output) < 0.8 * len(blame)
     (ref,) = {marker.hash for marker in find_markers(output)}
     assert retrieve(ref, store) == blame
+
+
+def _java_task(filler_methods: int = 12, long_helper_lines: int = 0) -> str:
+    """A Java class whose get() reaches the line creating its exception two calls down."""
+    filler = "\n".join(
+        f"    int step{k}(int x) {{\n"
+        + "".join(f"        x = x * {k + 2} + {j};\n" for j in range(6))
+        + "        return x;\n    }\n"
+        for k in range(filler_methods)
+    )
+    padding = "".join(f"        trace({j});\n" for j in range(long_helper_lines))
+    return (
+        "package demo;\n\nimport java.util.concurrent.CancellationException;\n\n"
+        "public class Task<V> {\n"
+        "    private int state;\n    private Object outcome;\n\n"
+        "    public V get() throws Exception {\n"
+        "        int s = state;\n"
+        "        return report(s);\n"
+        "    }\n\n"
+        f"{filler}\n"
+        "    private V report(int s) throws Exception {\n"
+        "        if (s == 0)\n"
+        "            return (V) outcome;\n"
+        "        throw failure(s);\n"
+        "    }\n\n"
+        "    private Exception failure(int s) {\n"
+        f"{padding}"
+        "        if (s < 0)\n"
+        '            return new CancellationException("cancelled");\n'
+        "        return new IllegalStateException(deeper(s));\n"
+        "    }\n\n"
+        "    private String deeper(int s) {\n"
+        "        String text = String.valueOf(s);\n"
+        + "".join(f"        text = text.trim() + {j};\n" for j in range(6))
+        + '        return "state " + text;\n'
+        "    }\n\n"
+        "    private void trace(int j) {\n        state += j;\n    }\n"
+        "}\n"
+    )
+
+
+# Without the functions kept for matching the request best, only the callee rule keeps bodies.
+NO_RELEVANT = CodeParams(max_relevant_lines=0)
+CANCELLED = "What does Task.get() throw when the task was cancelled?"
+
+
+def test_the_functions_a_named_method_calls_keep_their_bodies_two_calls_deep() -> None:
+    source = _java_task()
+    rendered = _crushed(source, CANCELLED, "Task.java", params=NO_RELEVANT).render()
+    # failure(), two calls down
+    assert '            return new CancellationException("cancelled");' in rendered
+    assert "        throw failure(s);" in rendered  # report(), one call down
+    assert '        return "state " + text;' not in rendered  # deeper(), three calls down: outlined
+    assert "        x = x * 2 + 0;" not in rendered  # step0(), not called: outlined
+
+
+def test_a_long_callee_keeps_its_exits_not_its_body() -> None:
+    source = _java_task(long_helper_lines=60)
+    rendered = _crushed(source, CANCELLED, "Task.java", params=NO_RELEVANT).render()
+    assert '            return new CancellationException("cancelled");' in rendered
+    assert "        trace(30);" not in rendered
+
+
+def test_a_plain_word_naming_a_method_brings_no_callees() -> None:
+    source = _java_task()
+    question = "Which report says the task was cancelled?"
+    rendered = _crushed(source, question, "Task.java", params=NO_RELEVANT).render()
+    assert '            return new CancellationException("cancelled");' not in rendered

@@ -7,6 +7,7 @@ commit a question is about is chosen by a rule over the raw text (its position, 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,7 +18,7 @@ from headroom.content.diff import CHANGES, HUNK
 from headroom.content.git_log import GitLogDocument
 from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.stage import BlockState
-from headroom.stages.crush.git_log import CrushGitLog, GitLogParams
+from headroom.stages.crush.git_log import CrushGitLog, GitLogParams, pickaxe
 from headroom.store import MemoryStore
 from headroom.tokens import count_tokens
 from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
@@ -284,3 +285,99 @@ def test_a_kept_commit_with_few_file_lines_keeps_them_all() -> None:
     for commit in document.commits:
         if commit.header.start in kept and len(commit.file_lines) <= GitLogParams().few_files:
             assert set(commit.file_lines) <= kept
+
+
+def _release_patch_log(commits: int = 8, files: int = 6, hunk_lines: int = 30) -> str:
+    """`git log -p -G netrc`-shaped output: each commit a whole release, many big hunks; one hunk
+    of one commit changes a line holding the searched word."""
+    parts = []
+    for c in range(commits):
+        sha = f"{c + 1:x}" * 40
+        parts.append(
+            f"commit {sha[:40]}\nAuthor: Rel Bot <rel@example.com>\n"
+            f"Date:   Mon Mar {c + 1} 10:00:00 2026 +0000\n\n    Release 1.{c}.0\n"
+        )
+        for f in range(files):
+            body = "".join(
+                f"-    value_{c}_{f}_{j} = {j}\n+    value_{c}_{f}_{j} = {j + 1}\n" for j in range(hunk_lines)
+            )
+            if c == 5 and f == 3:
+                body += "+    auth = get_netrc_auth(url, raise_errors=False)\n"
+            parts.append(
+                f"diff --git a/pkg/mod{f}.py b/pkg/mod{f}.py\nindex 1111111..2222222 100644\n"
+                f"--- a/pkg/mod{f}.py\n+++ b/pkg/mod{f}.py\n@@ -1,{hunk_lines} +1,{hunk_lines} @@\n{body}"
+            )
+    return "\n".join(parts)
+
+
+def test_the_lines_a_pickaxe_matched_survive_in_a_log_of_big_patches() -> None:
+    text = _release_patch_log(commits=10, files=10, hunk_lines=60)
+    found = "+    auth = get_netrc_auth(url, raise_errors=False)"
+    for command in ("git log -p -G'get_netrc_auth\\(' -- pkg", "git log -p -Sget_netrc_auth -- pkg"):
+        block = crushed(
+            CrushGitLog(GitLogParams()),
+            text,
+            "git_log",
+            "When did this change?",
+            arguments={"command": command},
+        )
+        rendered = block.render()
+        assert found in rendered
+        assert "commit " + "6" * 40 in rendered
+        assert count_tokens(rendered) < 0.5 * count_tokens(text)
+
+
+@pytest.mark.parametrize(
+    ("command", "matches", "misses"),
+    [
+        ("git log -p -G'os\\.system' -- src", "os.system('x')", "os_system"),
+        ("git log -p -G netrc v2.26.0..", "get_netrc_auth", "auth"),
+        ('git log -S"foo(bar" -p', "x = foo(bar)", "foo bar"),
+        ("git log -p --pickaxe-regex -S'fo+\\(' -- a.py", "foooo(", "fo"),
+        ("git log -p -G'unclosed(' -- a.py", "unclosed(", "unclosed"),  # taken as a string
+    ],
+)
+def test_the_pickaxe_of_the_tool_call_is_read(command: str, matches: str, misses: str) -> None:
+    found = pickaxe(json.dumps({"command": command}))
+    assert found is not None and found.search(matches) and not found.search(misses)
+
+
+def test_a_command_without_a_pickaxe_has_none() -> None:
+    assert pickaxe(json.dumps({"command": "git log -p -- src"})) is None
+    assert pickaxe(json.dumps({"command": "ls -G /tmp"})) is None
+
+
+def _raising_log() -> tuple[str, list[str]]:
+    """A `git log -p` of big release patches; two commits change what a function raises."""
+    text = _release_patch_log(commits=16, files=10, hunk_lines=60)
+    raises = {
+        "3" * 40: '+        raise ConfigError(\n+            f"no such profile: {name}"\n+        )\n',
+        "8" * 40: '+        raise TimeoutError("the server did not answer")\n',
+    }
+    for sha, lines in raises.items():
+        header = "+++ b/pkg/mod4.py\n@@ -1,60 +1,60 @@\n"
+        at = text.index(header, text.index(f"commit {sha}")) + len(header)
+        for _ in range(60):  # in the middle of the hunk
+            at = text.index("\n", at) + 1
+        text = text[:at] + lines + text[at:]
+    return text, [line for lines in raises.values() for line in lines.rstrip("\n").split("\n")]
+
+
+def test_the_changed_lines_that_raise_survive_when_the_request_asks_about_errors() -> None:
+    text, wanted = _raising_log()
+    block = crushed(
+        CrushGitLog(GitLogParams()),
+        text,
+        "git_log",
+        "Which exceptions can load_profile fail with now, and since when?",
+    )
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in wanted)  # a raise over three lines is kept whole
+    assert "commit " + "3" * 40 in rendered and "commit " + "8" * 40 in rendered
+    assert count_tokens(block.render()) < 0.5 * count_tokens(text)
+
+
+def test_lines_that_raise_are_not_pinned_when_the_request_asks_nothing_of_errors() -> None:
+    text, wanted = _raising_log()
+    block = crushed(CrushGitLog(GitLogParams()), text, "git_log", "Summarise these releases.")
+    assert not any(block.document.units[i] in wanted for i in block.pinned)

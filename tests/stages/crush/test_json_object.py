@@ -162,6 +162,36 @@ def test_flagged_orders_on_a_page_survive_the_default_pipeline() -> None:
     assert_markers_retrieve_the_original(output, text, store)
 
 
+def risk_checked_orders(count: int = 50) -> list[dict[str, object]]:
+    """Orders with a nested risk check; a few flagged, too many to be rare (2% of 50 is 1)."""
+    orders = [
+        {
+            "name": f"#{20400 + i}",
+            "total_price": f"{12 + (i * 37) % 180}.90",
+            "status": ["paid", "shipped"][i % 2],
+            "line_items": [{"sku": f"SKU-{(i * 7 + k) % 23}", "quantity": 1 + k} for k in range(3)],
+            "risk": {"score": round(0.02 + (i % 11) / 40, 2), "fraud_flag": False},
+        }
+        for i in range(count)
+    ]
+    for index in (6, 19, 33, 41):
+        orders[index]["risk"] = {"score": 0.97, "fraud_flag": True}
+    return orders
+
+
+def test_orders_the_request_asks_about_by_a_nested_flags_words_survive() -> None:
+    """ "flagged for fraud" names `risk.fraud_flag` word by word; its minority value's orders stay."""
+    orders = risk_checked_orders()
+    flagged = [o for o in orders if o["risk"]["fraud_flag"]]  # type: ignore[index]
+    text = json.dumps({"data": {"orders": orders}, "meta": {"page": 3}}, indent=2)
+    for question in ("Which orders on this page were flagged for fraud?", "List the fraud-flagged orders."):
+        output, store = compressed(text, question)
+        kept = json.loads(body(output))["data"]["orders"]
+        assert all(order in kept for order in flagged)
+        assert len([o for o in kept if isinstance(o, dict)]) < 40
+        assert_markers_retrieve_the_original(output, text, store)
+
+
 def real_price_map() -> dict[str, object]:
     return json.loads(fixture("structured/model_prices_slice.json"))
 

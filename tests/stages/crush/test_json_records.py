@@ -270,3 +270,42 @@ def test_the_records_of_the_minority_values_a_request_asks_about_survive() -> No
     assert [row for row in wanted if row in kept] == wanted
     assert count_tokens(body(output)) < 0.5 * minified_tokens(text)
     assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_records_of_a_flag_the_request_names_word_by_word_survive() -> None:
+    """ "Which orders have a fraud flag?" names `fraud_flag`: its minority value's records stay,
+    though four of fifty are too many for the rare-value rule (2% of 50)."""
+    rows = [
+        {"order": f"ord_{7000 + i}", "total": 10 + (i * 13) % 90, "state": "paid", "fraud_flag": False}
+        for i in range(50)
+    ]
+    for index in (4, 18, 27, 45):
+        rows[index]["fraud_flag"] = True
+    output, store = compressed(json.dumps(rows, indent=2), "Which orders have a fraud flag?")
+    kept = kept_records(output)
+    assert all(row in kept for row in rows if row["fraud_flag"])
+    assert_markers_retrieve_the_original(output, json.dumps(rows, indent=2), store)
+
+
+def test_every_item_holding_a_value_the_request_names_survives_beyond_the_match_cap() -> None:
+    rng = random.Random(11)
+    regions = ["eu-west-1"] * 6 + ["us-east-1"] * 6 + ["ap-south-1", "sa-east-1"]
+    rows = [
+        {"id": f"vm-{i:04d}", "region": rng.choice(regions), "tags": [rng.choice(["web", "db", "batch"])]}
+        for i in range(600)
+    ]
+    for i in range(0, 600, 24):  # 25 items in one rare region, and a tag on 20 items
+        rows[i]["region"] = "me-central-1"
+    for i in range(5, 600, 30):
+        rows[i]["tags"] = ["gpu"]
+    block = crush(rows, "Which machines run in me-central-1, and which carry the gpu tag?", max_matches=10)
+    decoded = decode_items(block.render())
+    assert all(row in decoded for row in rows if row["region"] == "me-central-1" or row["tags"] == ["gpu"])
+
+
+def test_a_named_value_most_items_hold_pins_nothing() -> None:
+    from headroom.stages.crush.scoring import VALUE_SHARE
+
+    rows = records()  # every status is "ok" but one
+    block = crush(rows, "Which requests have status ok?")
+    assert len(block.kept_indices()) < VALUE_SHARE * len(rows)

@@ -214,3 +214,25 @@ def test_the_hit_the_request_names_keeps_its_leading_context() -> None:
         in rendered
     )
     check_lines(H11_RAISES, block.render(), block.ref)
+
+
+def _definitions_grep() -> tuple[str, str]:
+    """`grep -rn '^\\s*(class|def) '` over forty modules, each with classes defining `request` and `close`."""
+    lines = []
+    for m in range(40):
+        path = f"pkg/mod{m:02d}.py"
+        for c, name in enumerate(("Client", "Pool", f"Helper{m}")):
+            lines.append(f"{path}:{100 * c + 1}:class {name}{m if name != f'Helper{m}' else ''}:")
+            for n, method in enumerate(("__init__", "request", "close", f"step_{c}")):
+                lines.append(f"{path}:{100 * c + 10 * n + 5}:    def {method}(self):")
+    lines.insert(len(lines) // 2, "pkg/session.py:12:class Session:")
+    wanted = "pkg/session.py:40:    def request(self, method, url, **kwargs):"
+    lines.insert(len(lines) // 2 + 1, wanted)
+    return "\n".join(lines), wanted
+
+
+def test_a_method_the_request_names_in_words_keeps_its_definition_under_its_class() -> None:
+    text, wanted = _definitions_grep()
+    block = crushed(text, "Where is the request method of Session defined?")
+    assert wanted in block.render().split("\n")
+    assert wanted in [block.document.units[i] for i in block.pinned]

@@ -354,3 +354,67 @@ def test_the_rows_of_the_minority_values_a_request_asks_about_survive() -> None:
     assert [line for line in wanted if line in kept] == wanted
     assert count_tokens(output) < 0.7 * count_tokens(text)  # a small table; the rows asked for are many
     assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_the_largest_number_behind_a_label_every_row_writes_survives() -> None:
+    # `python -X importtime`: each cell of the first column is `import time:` and a number.
+    lines = ["import time: self [us] | cumulative | imported package"]
+    for i in range(400):
+        own = 250_000 if i == 211 else 100 + (i * 53) % 4000
+        lines.append(f"import time: {own:>9} | {own + 2000 * i:>10} | {'  ' * (1 + i % 4)}vendor.module_{i}")
+    block = crush("\n".join(lines), "Importing this is slow: what costs the most?")
+    rendered = block.render().split("\n")
+    assert lines[212] in rendered
+    assert len(rendered) < 100
+
+
+def test_every_row_holding_a_value_the_request_names_survives_beyond_the_match_cap() -> None:
+    rng = random.Random(4)
+    lines = ["host\tregion\tstate"]
+    for i in range(800):
+        region = "ca-central" if i % 20 == 3 else rng.choice(["eu-west", "us-east", "us-west"])
+        lines.append(f"host-{i:04d}\t{region}\t{rng.choice(['up', 'draining'])}")
+    block = crush("\n".join(lines), "Which hosts are in ca-central?", max_matches=10)
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in lines if "\tca-central\t" in line)
+    assert block.pinned >= {i for i, line in enumerate(lines) if "\tca-central\t" in line}
+
+
+def test_the_rows_of_a_country_code_under_a_long_comment_block_survive_the_pipeline() -> None:
+    comments = ["# A description of the data, in the public domain.", *(f"# note {n}" for n in range(20))]
+    comments += ["#code\tcoordinates\tTZ\tcomments"]
+    rows = []
+    for n in range(300):
+        code = (
+            ("CA", "MX", "AT", "IT")[n % 4] if n % 7 == 0 else f"Q{n % 26:c}".replace("Q", chr(65 + n % 26))
+        )
+        rows.append(f"{code}\t+{4000 + n}-0{7000 + n}\tArea/Zone_{n}" + ("" if n % 3 else f"\tpart {n}"))
+    text = "\n".join(comments + rows) + "\n"
+    output, _ = compressed(text, "What zones are listed for CA, MX, AT and IT?")
+    kept = output.split("\n")
+    assert all(row in kept for row in rows if row.split("\t")[0] in ("CA", "MX", "AT", "IT"))
+    assert comments[0] in kept and comments[-1] in kept
+
+
+def test_a_value_the_request_leaves_out_pins_no_rows() -> None:
+    rng = random.Random(4)
+    lines = ["host\tregion\tstate"]
+    for i in range(800):
+        region = "ca-central" if i % 20 == 3 else rng.choice(["eu-west", "us-east", "us-west"])
+        lines.append(f"host-{i:04d}\t{region}\t{rng.choice(['up', 'draining'])}")
+    block = crush("\n".join(lines), "Which hosts are draining but not in ca-central?", max_matches=10)
+    assert not block.pinned & {i for i, line in enumerate(lines) if "\tca-central\t" in line}
+
+
+def test_a_row_listing_the_named_code_among_others_in_one_cell_survives() -> None:
+    rng = random.Random(9)
+    codes = [f"{chr(65 + a)}{chr(65 + b)}" for a in range(6) for b in range(10)]
+    lines = ["codes\tcoordinates\tzone"]
+    for n in range(1500):
+        cell = ",".join(sorted(rng.sample(codes, 3))) if n % 9 == 0 else rng.choice(codes)
+        lines.append(f"{cell}\t+{4000 + n}+0{1000 + n}\tArea/Zone_{n}")
+    block = crush("\n".join(lines), "Which zones cover CD?", max_matches=5)
+    rendered = block.render().split("\n")
+    wanted = [line for line in lines[1:] if "CD" in line.split("\t")[0].split(",")]
+    assert len(wanted) > 5
+    assert all(line in rendered for line in wanted)
