@@ -102,6 +102,10 @@ def _units(text: str) -> tuple[str, int, list[str]]:
     document = content.parse(content.detect_label(text), text)
     if document is None:
         document = LinesDocument(text)
+    numbered = getattr(document, "retrieval_units", None)  # a numbered listing: its own lines
+    if numbered is not None:
+        found: tuple[str, int, list[str]] = numbered()
+        return found
     return document.unit_name, document.first_number, document.units
 
 

@@ -40,9 +40,15 @@ def document_type(label: str) -> type[Document] | None:
 
 
 def parse(label: str, text: str) -> Document | None:
-    """The document for a label, or None when no compressor understands it yet."""
+    """The document for a label, or None when no compressor understands it yet. Framed output
+    (`headroom.content.framing`) is the document of what is inside the frame, rendered with it."""
+    from headroom.content.framing import parse_framed
+
     cls = document_type(label)
-    return None if cls is None else cls.parse(text)
+    if cls is None:
+        return None
+    framed = parse_framed(cls, label, text)
+    return framed if framed is not None else cls.parse(text)
 
 
 __all__ = ["DOCUMENT_TYPES", "LABELS", "Document", "detect_label", "document_type", "parse"]

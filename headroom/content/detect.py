@@ -340,7 +340,17 @@ def _looks_like_json_lines(stripped: str) -> bool:
 
 
 def detect(text: str) -> Detection:
-    """Every content type the text fits, each with how sure detection is (see the module docstring)."""
+    """Every content type the text fits, each with how sure detection is (see the module docstring).
+    Output an agent framed (a header above it, line numbers before each line) is detected by
+    what is inside the frame (`headroom.content.framing`)."""
+    from headroom.content.framing import framed_detection
+
+    framed = framed_detection(text)
+    return framed if framed is not None else detect_unframed(text)
+
+
+def detect_unframed(text: str) -> Detection:
+    """`detect`, reading the text as it is, frame and all."""
     stripped = text.strip()
     if not stripped:
         return Detection((Candidate("empty", CERTAIN, "blank"),))

@@ -11,8 +11,8 @@ back in the next request, with the whole history, as it does against the real AP
 - Retrieval: a model that calls `headroom_retrieve` on each compressed output gets the
   original from the proxy, which then asks it again and splices the rounds into one stream:
   Claude Code finishes its session without ever seeing the call.
-- Known gap (strict xfail): Read numbers the lines of what it reads ("1\\t[", "2\\t  {"), and
-  JSON so numbered is not read as JSON, so a JSON file read with Read reaches the model whole.
+- Read numbers the lines of what it reads ("1\\t[", "2\\t  {"): a JSON file so read still
+  arrives compressed as JSON, each kept line with its own number (`headroom.content.framing`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from headroom import samples
 from tests.proxy.agents.anthropic_model import FINAL_ANSWER, RETRIEVE_TOOL, ScriptedClaude, ToolCall
 from tests.proxy.agents.conftest import ProxyRoute, Route
 from tests.proxy.agents.sessions import (
@@ -171,7 +172,6 @@ def test_through_the_proxy_retrieve_calls_are_answered_and_claude_code_never_see
     check_compressed_and_stable(outputs_of(from_claude), originals)
 
 
-@pytest.mark.xfail(strict=True, reason="JSON with Read's line numbers is not read as JSON (engine gap)")
 def test_through_the_proxy_a_json_file_read_with_read_arrives_compressed(
     claude_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
@@ -182,3 +182,13 @@ def test_through_the_proxy_a_json_file_read_with_read_arrives_compressed(
     (orders,) = tool_outputs(model.agent_turns()[1].body, "anthropic")
     assert MARKER in orders.text
     assert len(orders.text) < len(workspace.files["orders.json"])
+    # Every line is a line of the file with its own number in front, or a marker.
+    file_lines = workspace.files["orders.json"].split("\n")
+    for line in orders.text.split("\n"):
+        if line.startswith(MARKER):
+            continue
+        number, tab, rest = line.lstrip(" ").partition("\t")
+        assert tab and file_lines[int(number) - 1] == rest, line
+    # The record the prompt asks about (the one that failed) is kept whole.
+    _records, failed = samples.json_records(count=100, error_at=61)
+    assert f'"error": "{failed["error"]}"' in orders.text

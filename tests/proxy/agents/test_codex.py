@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from headroom import samples
 from tests.proxy.agents.conftest import ProxyRoute, Route
 from tests.proxy.agents.responses_model import FINAL_ANSWER, RETRIEVE_TOOL, ScriptedCodexModel
 from tests.proxy.agents.sessions import (
@@ -183,7 +184,6 @@ def test_through_the_proxy_retrieve_calls_are_answered_and_codex_never_sees_them
     check_compressed_and_stable(outputs_of(from_codex), originals)
 
 
-@pytest.mark.xfail(strict=True, reason="JSON behind Codex's output header is not read as JSON (engine gap)")
 def test_through_the_proxy_json_output_arrives_compressed(
     codex_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
@@ -191,3 +191,10 @@ def test_through_the_proxy_json_output_arrives_compressed(
     (orders,) = tool_outputs(turns[1].body, "responses")
     assert MARKER in orders.text
     assert len(orders.text) < len(workspace.files["orders.json"])
+    # Codex's header above the output is kept as it wrote it, up to its "Output:" line.
+    head, lead_in, body = orders.text.partition("\nOutput:\n")
+    assert lead_in and head.startswith("Chunk ID: ") and "Process exited with code 0" in head
+    assert body.startswith("[") and MARKER not in head
+    # The record the prompt asks about (the one that failed) is kept.
+    _records, failed = samples.json_records(count=100, error_at=61)
+    assert failed["id"] in body and failed["error"] in body
