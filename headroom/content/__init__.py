@@ -42,12 +42,16 @@ def document_type(label: str) -> type[Document] | None:
 def parse(label: str, text: str) -> Document | None:
     """The document for a label, or None when no compressor understands it yet. Framed output
     (`headroom.content.framing`) is the document of what is inside the frame, rendered with it."""
+    from headroom.content.detect import settle
     from headroom.content.framing import parse_framed
 
     cls = document_type(label)
     if cls is None:
         return None
-    framed = parse_framed(cls, label, text)
+    settled = settle(text)
+    if settled is None or all(c.label != label for c in settled.detection.candidates):
+        return cls.parse(text)
+    framed = parse_framed(cls, label, text, settled.frame)
     return framed if framed is not None else cls.parse(text)
 
 

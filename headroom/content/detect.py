@@ -20,11 +20,13 @@ surest.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from headroom.content.framing import GUTTERED, NUMBERED_LINE, UNSTRUCTURED, Frame, describe, find_frame
 from headroom.content.table_sniff import sniff_table
 
 CERTAIN, STRONG, LIKELY, FALLBACK = 1.0, 0.8, 0.6, 0.2
@@ -147,8 +149,6 @@ _HASH_COMMENT = re.compile(
     r"(?:[\s!#]|$)"
 )
 _SAMPLE_CHARS = 60_000
-# `cat -n`, `nl` and editor tools number each line: "    12\t", "    12→", "12: ", "12 | ".
-NUMBERED_LINE = re.compile(r"^\s*(\d+)(?:\t|→|: | \| )")
 _SHELL_LINE = re.compile(
     r"^(?:\$ |> |npm (?:ERR|WARN)|PASSED|FAILED|ERROR |=+ .* =+$|tests? (?:passed|failed)|"
     r"Collecting |Downloading |Installing |Successfully |added \d+ packages|NAME\s+READY|CONTAINER ID"
@@ -343,10 +343,50 @@ def detect(text: str) -> Detection:
     """Every content type the text fits, each with how sure detection is (see the module docstring).
     Output an agent framed (a header above it, line numbers before each line) is detected by
     what is inside the frame (`headroom.content.framing`)."""
-    from headroom.content.framing import framed_detection
-
     framed = framed_detection(text)
     return framed if framed is not None else detect_unframed(text)
+
+
+@dataclass(frozen=True)
+class Settled:
+    frame: Frame
+    detection: Detection  # the body's
+
+
+@functools.lru_cache(maxsize=8)
+def settle(text: str) -> Settled | None:
+    """The frame a text is read through, with its body's detection; None: read it whole.
+    (Detection and parsing both ask, so the answer for the last few texts is kept.)"""
+    frame = find_frame(text)
+    if frame is None:
+        return None
+    if frame.gutter is not None:
+        inside = detect_unframed(frame.body)
+        if inside.label in GUTTERED:
+            return Settled(frame, inside)
+        frame = frame.without_gutter()  # numbered code, say: its own type reads the numbers
+        if frame is None:
+            return None
+    inside = detect_unframed(frame.body)
+    if inside.label in UNSTRUCTURED:
+        return None
+    whole, sure = detect_unframed(text).candidates[0].confidence, inside.candidates[0].confidence
+    if sure < whole or (sure == whole and not frame.separated):
+        return None
+    return Settled(frame, inside)
+
+
+def framed_detection(text: str) -> Detection | None:
+    """The body's candidates, each saying what it was found behind; None: the text has no frame."""
+    settled = settle(text)
+    if settled is None:
+        return None
+    where = describe(settled.frame)
+    return Detection(
+        tuple(
+            Candidate(c.label, c.confidence, f"{c.evidence}, {where}") for c in settled.detection.candidates
+        )
+    )
 
 
 def detect_unframed(text: str) -> Detection:

@@ -9,7 +9,7 @@ together, and both hide the output's type from detection:
   `Exit code: 0`, a blank line, `Command output:`, then the output in a Markdown fence (the
   fence is part of the frame too).
 - A line-number gutter (`cat -n`, `nl`, an editor tool's Read): every line opens with its
-  number and a separator (`headroom.content.detect.NUMBERED_LINE`: a tab, `→`, `: ` or ` | `),
+  number and a separator (`NUMBERED_LINE`: a tab, `→`, `: ` or ` | `),
   the numbers strictly increasing; a blank line may go unnumbered (`nl`).
 
 The rule, as `find_frame` applies it:
@@ -61,7 +61,7 @@ from headroom.content.base import Document
 from headroom.markers import omitted, runs, summary, with_first_entry
 
 if TYPE_CHECKING:
-    from headroom.content.detect import Detection
+    pass
 
 MAX_HEADER_LINES = 8
 _KEY_LINE = re.compile(r"^[A-Za-z][\w .()/#-]{0,39}: \S.{0,199}$")
@@ -70,6 +70,9 @@ _SHORT_LINE = re.compile(r"^[A-Za-z].{0,79}$")
 _FENCE = re.compile(r"^```[\w+-]*[ \t]*$")
 # Body types a gutter can be put back on: their units are the body's lines, or JSON values
 # whose lines `json_text.locate` finds. Numbered code is `CodeDocument`'s own.
+# A line-number gutter: the number, then a tab, an arrow (Claude Code's Read), `: ` or ` | `.
+NUMBERED_LINE = re.compile(r"^\s*(\d+)(?:\t|→|: | \| )")
+
 GUTTERED = frozenset(
     {"json_array", "json_object", "log", "shell", "search", "git_log", "diff", "table", "prose"}
 )
@@ -186,8 +189,6 @@ def _split_fence(rest: str) -> tuple[str, str, str]:
 
 def read_gutter(text: str) -> Gutter | None:
     """The listing's gutter when every line is numbered (numbers strictly increasing) or blank."""
-    from headroom.content.detect import NUMBERED_LINE
-
     first_line = text[: text.find("\n")] if "\n" in text[:4096] else text[:4096]
     if NUMBERED_LINE.match(first_line) is None and first_line.strip():
         return None  # the common case, decided without splitting the text
@@ -215,52 +216,6 @@ def read_gutter(text: str) -> Gutter | None:
 
 
 # deciding --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Settled:
-    frame: Frame
-    detection: Detection  # the body's
-
-
-@functools.lru_cache(maxsize=8)
-def settle(text: str) -> Settled | None:
-    """The frame a text is read through, with its body's detection; None: read it whole.
-    (Detection and parsing both ask, so the answer for the last few texts is kept.)"""
-    from headroom.content.detect import detect_unframed
-
-    frame = find_frame(text)
-    if frame is None:
-        return None
-    if frame.gutter is not None:
-        inside = detect_unframed(frame.body)
-        if inside.label in GUTTERED:
-            return Settled(frame, inside)
-        frame = frame.without_gutter()  # numbered code, say: its own type reads the numbers
-        if frame is None:
-            return None
-    inside = detect_unframed(frame.body)
-    if inside.label in UNSTRUCTURED:
-        return None
-    whole, sure = detect_unframed(text).candidates[0].confidence, inside.candidates[0].confidence
-    if sure < whole or (sure == whole and not frame.separated):
-        return None
-    return Settled(frame, inside)
-
-
-def framed_detection(text: str) -> Detection | None:
-    """The body's candidates, each saying what it was found behind; None: the text has no frame."""
-    from headroom.content.detect import Candidate, Detection
-
-    settled = settle(text)
-    if settled is None:
-        return None
-    where = describe(settled.frame)
-    return Detection(
-        tuple(
-            Candidate(c.label, c.confidence, f"{c.evidence}, {where}") for c in settled.detection.candidates
-        )
-    )
 
 
 def describe(frame: Frame) -> str:
@@ -407,13 +362,9 @@ def framed_class(cls: type[Document]) -> type[Document]:
     return type(f"Framed{cls.__name__}", (Framed, cls), {"__doc__": cls.__doc__})
 
 
-def parse_framed(cls: type[Document], label: str, text: str) -> Document | None:
-    """The body's document of type `cls`, when the text is read through a frame and `label` is
-    one of its body's candidates; None: parse the text whole."""
-    settled = settle(text)
-    if settled is None or all(c.label != label for c in settled.detection.candidates):
-        return None
-    frame = settled.frame
+def parse_framed(cls: type[Document], label: str, text: str, frame: Frame) -> Document | None:
+    """The body's document of type `cls`, the text read through `frame` (which detection settled
+    on, `headroom.content.detect.settle`, for a body whose candidates include `label`)."""
     if frame.gutter is None and cls.unit_name == "lines":
         return _anchored(cls, frame, text)
     document: Any = framed_class(cls).parse(frame.body)

@@ -13,14 +13,13 @@ import json
 import pytest
 
 from headroom import content
-from headroom.content.detect import detect, detect_unframed
+from headroom.content.detect import detect, detect_unframed, settle
 from headroom.content.framing import (
     Anchored,
     Framed,
     find_frame,
     lines_kept,
     read_gutter,
-    settle,
 )
 from headroom.content.json_array import JsonArrayDocument
 from headroom.content.log import LogDocument

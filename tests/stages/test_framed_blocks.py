@@ -10,10 +10,10 @@ import json
 import re
 
 from headroom import compress, retrieve
+from headroom.ccr.stores import MemoryStore
 from headroom.content.framing import find_frame
 from headroom.markers import find_markers
 from headroom.stages.classify import Classify
-from headroom.store import MemoryStore
 from tests.content.test_framing import arrowed, check_numbered, codex
 from tests.helpers import make_state, openai_tool_turn, run_stage, tool_block
 from tests.stages.crush.line_checks import check_lines, fixture
