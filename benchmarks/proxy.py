@@ -1,0 +1,1280 @@
+"""The proxy benchmark: `headroom proxy` side by side with the reference's proxy (headroom-ai 0.42.0),
+both in front of the same loopback stub upstream, with a third path straight to the stub.
+
+    python benchmarks/proxy.py            # the measurement (~15 min on a quiet machine)
+    python benchmarks/proxy.py --quick    # a smoke run: few requests, short sessions
+    python benchmarks/proxy.py --no-reference
+    python benchmarks/proxy.py --reference-bin /path/to/venv/bin/headroom
+
+Three processes are started on free loopback ports and stopped on exit (Ctrl-C included): the stub
+(`benchmarks/proxy_stub.py` under uvicorn: Anthropic Messages and OpenAI Chat Completions, JSON and
+SSE, 20 events a few ms apart), our proxy (`python -m headroom.cli proxy` from this checkout) and
+the reference's (`headroom proxy` from its own virtual environment). Every measurement sends the
+same requests down each path in turn, the order rotating every iteration, so noise on the machine
+hits all three alike:
+
+1. latency (whole JSON request and reply) on a small request no proxy compresses and on a request
+   carrying a 100 KB real tool output (new bytes every iteration: a cold compression each time);
+2. time to the first byte of an SSE stream, and whether each relayed stream is intact (the same bytes
+   as the stub sends direct);
+3. throughput: 100 clients each streaming whole SSE replies at once, requests/s, streams intact;
+4. the session cost under Anthropic prompt caching of multi-turn agent sessions made of real tool
+   outputs from the corpus's open split, relative to the same session sent direct.
+
+Writes benchmarks/PROXY.md and benchmarks/proxy_results.json. Each figure is explained in
+benchmarks/README.md ("The proxy benchmark").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # benchmark the checkout, installed or not
+
+import httpx  # noqa: E402
+import proxy_stub  # noqa: E402  (benchmarks/proxy_stub.py: the upstream, and the bytes it sends)
+import split as split_file  # noqa: E402  (benchmarks/split.py: which cases are sealed)
+
+import headroom  # noqa: E402, F401  (sets TIKTOKEN_CACHE_DIR to the encodings shipped with litellm)
+from headroom.tokens import count_tokens  # noqa: E402
+
+CORPUS = HERE / "corpus"
+REFERENCE_BIN = Path("/work/refvenv/bin/headroom")
+REFERENCE_SPEC = "headroom-ai==0.42.0"
+PATHS = ("direct", "ours", "reference")
+TOKEN_MODEL = "gpt-4o"  # headroom.tokens counts it with tiktoken's o200k_base
+MODEL_ANTHROPIC = "claude-sonnet-4-5-20250929"
+MODEL_OPENAI = "gpt-4o"
+ANTHROPIC_KEY = "sk-ant-bench-0000000000000000"  # a fake key: the stub never checks it
+OPENAI_KEY = "sk-bench-0000000000000000"
+LARGE_CASE = "dpkg_log"  # the 100 KB tool output (an open case: /var/log/dpkg.log)
+LARGE_BYTES = 100_000
+TURN_CAP_BYTES = 24_000  # a tool output in a session is clipped to this, at a line end
+CONCURRENT_CLIENTS = 100
+READY_SECONDS = 180.0
+CACHE_READ, CACHE_WRITE, PLAIN_INPUT = 0.1, 1.25, 1.0  # Anthropic's prices, times the input price
+
+# The targets of issue 11.
+ADDED_LATENCY_P50_MS = 2.0
+TTFB_EXTRA_MS = 5.0
+SESSION_COST_OVERALL = 0.5
+SESSION_COST_EACH = 1.0
+VERSUS_REFERENCE = 0.5
+
+SESSION_FAMILIES: dict[str, tuple[str, ...]] = {
+    "logs": ("log",),
+    "diffs_code_search": ("diff", "git_log", "code", "search"),
+    "json": ("json_array", "json_object"),
+    "shell_tables_docs": ("shell", "table", "html", "prose"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    latency_small: int
+    latency_large: int
+    ttfb_small: int
+    ttfb_large: int
+    warmup: int
+    stream_requests: int  # requests per throughput round (100 clients at once)
+    stream_rounds: int
+    session_turns: int
+    sessions: int
+
+
+FULL = Settings(
+    latency_small=400,
+    latency_large=120,
+    ttfb_small=300,
+    ttfb_large=80,
+    warmup=10,
+    stream_requests=1000,
+    stream_rounds=3,
+    session_turns=10,
+    sessions=4,
+)
+QUICK = Settings(
+    latency_small=40,
+    latency_large=8,
+    ttfb_small=30,
+    ttfb_large=6,
+    warmup=3,
+    stream_requests=200,
+    stream_rounds=1,
+    session_turns=4,
+    sessions=2,
+)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def rotated(items: Sequence[str], turn: int) -> list[str]:
+    shift = turn % len(items)
+    return list(items[shift:]) + list(items[:shift])
+
+
+# processes ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: no HTTP proxy between loopback hops."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Service:
+    """One server process in its own process group, logging to a file."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    started_seconds: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log_file:
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a group of its own: stop() ends its workers too
+            )
+
+    def wait_ready(self, limit: float = READY_SECONDS) -> None:
+        """Until it answers HTTP at all (a 404 on /health counts: the port is served)."""
+        began = time.perf_counter()
+        while time.perf_counter() - began < limit:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{self.url}/health", timeout=2.0, trust_env=False)
+                self.started_seconds = time.perf_counter() - began
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"{self.name} did not answer within {limit:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(wait)
+                return
+
+
+def stub_service(folder: Path, gap_ms: float) -> Service:
+    port = free_port()
+    argv = [sys.executable, str(HERE / "proxy_stub.py"), "--port", str(port), "--gap-ms", str(gap_ms)]
+    return Service("stub", argv, child_env(), port, folder / "stub.log")
+
+
+def ours_service(folder: Path, stub_url: str) -> Service:
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "headroom.cli", "proxy", "--port", str(port),
+        "--anthropic-api-url", stub_url, "--openai-api-url", f"{stub_url}/v1", "--store", "memory://",
+    ]  # fmt: skip
+    return Service("ours", argv, child_env(PYTHONPATH=str(ROOT)), port, folder / "ours.log")
+
+
+def reference_tokenizers(binary: Path) -> str | None:
+    found = sorted(
+        binary.parent.parent.glob("lib/python*/site-packages/litellm/litellm_core_utils/tokenizers")
+    )
+    return str(found[0]) if found else None
+
+
+def reference_service(folder: Path, stub_url: str, binary: Path) -> Service:
+    """The reference as installed, defaults kept except its rate limiter (60 requests a minute,
+    which would refuse most of this benchmark); its state goes to a fresh HOME."""
+    port = free_port()
+    argv = [
+        str(binary), "proxy", "--port", str(port),
+        "--anthropic-api-url", stub_url, "--openai-api-url", f"{stub_url}/v1", "--no-rate-limit",
+    ]  # fmt: skip
+    home = folder / "reference-home"
+    home.mkdir(exist_ok=True)
+    env = child_env(HOME=str(home))
+    env.pop("PYTHONPATH", None)
+    env.pop("TIKTOKEN_CACHE_DIR", None)
+    tokenizers = reference_tokenizers(binary)
+    if tokenizers:
+        env["TIKTOKEN_CACHE_DIR"] = tokenizers  # the encodings its own litellm ships (run.py does the same)
+    return Service("reference", argv, env, port, folder / "reference.log")
+
+
+# material ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One tool call of a corpus case and its real output."""
+
+    case: str
+    kind: str
+    name: str
+    arguments: dict[str, Any]
+    output: str
+
+
+def open_cases() -> list[dict[str, Any]]:
+    """The corpus cases that are not sealed (benchmarks/split.json), by id."""
+    sealed = split_file.sealed_ids() or set()
+    cases = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(CORPUS.glob("*.json"))]
+    return [case for case in cases if case["id"] not in sealed]
+
+
+def _result_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(block.get("text", "") for block in content if isinstance(block, dict))
+    return ""
+
+
+def tool_runs(case: dict[str, Any]) -> Iterator[ToolRun]:
+    """Each tool call in the case with its output, in either chat format."""
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    for message in case["messages"]:
+        for call in message.get("tool_calls") or []:
+            function = call["function"]
+            calls[call["id"]] = (function["name"], json.loads(function.get("arguments") or "{}"))
+        content = message.get("content")
+        if message.get("role") == "tool" and message.get("tool_call_id") in calls:
+            name, arguments = calls[message["tool_call_id"]]
+            yield ToolRun(case["id"], case["kind"], name, arguments, _result_text(content))
+        for block in content if isinstance(content, list) else []:
+            if block.get("type") == "tool_use":
+                calls[block["id"]] = (block["name"], block.get("input") or {})
+            elif block.get("type") == "tool_result" and block.get("tool_use_id") in calls:
+                name, arguments = calls[block["tool_use_id"]]
+                yield ToolRun(case["id"], case["kind"], name, arguments, _result_text(block.get("content")))
+
+
+def clipped(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes of the text, cut at a line end."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    cut = data[:limit].rsplit(b"\n", 1)[0]
+    return cut.decode(errors="ignore") + "\n"
+
+
+def large_output(cases: Sequence[dict[str, Any]]) -> ToolRun:
+    case = next((case for case in cases if case["id"] == LARGE_CASE), None)
+    if case is None:
+        raise SystemExit(f"the 100 KB material ({LARGE_CASE}) is not an open corpus case")
+    run = max(tool_runs(case), key=lambda run: len(run.output))
+    return ToolRun(run.case, run.kind, run.name, run.arguments, clipped(run.output, LARGE_BYTES))
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    name: str
+    question: str
+    runs: list[ToolRun]
+
+
+def session_plans(cases: Sequence[dict[str, Any]], turns: int, count: int) -> list[SessionPlan]:
+    """Sessions of `turns` tool calls each, every one from a different family of material."""
+    plans = []
+    for name, kinds in list(SESSION_FAMILIES.items())[:count]:
+        family = [case for case in cases if case["kind"] in kinds]
+        pools = [
+            [
+                run
+                for case in family
+                if case["kind"] == kind
+                for run in tool_runs(case)
+                if len(run.output) > 2000
+            ]
+            for kind in kinds
+        ]
+        runs: list[ToolRun] = []
+        while len(runs) < turns and any(pools):
+            for pool in pools:
+                if pool and len(runs) < turns:
+                    runs.append(pool.pop(0))
+        if not runs:
+            continue
+        first = next(case for case in family if case["id"] == runs[0].case)
+        clipped_runs = [
+            ToolRun(run.case, run.kind, run.name, run.arguments, clipped(run.output, TURN_CAP_BYTES))
+            for run in runs
+        ]
+        plans.append(SessionPlan(name, first["question"], clipped_runs))
+    return plans
+
+
+# requests --------------------------------------------------------------------------------------------
+
+SYSTEM = (
+    "You are a coding and operations agent working in the user's Linux workstation. Use the tools to "
+    "look things up; quote exact lines, ids and values from tool output when you answer."
+)
+_TOOL_SPECS = [
+    ("run_shell", "Run a shell command on the workstation and return its output.", {"command": "string"}),
+    (
+        "read_file",
+        "Read a file from the workspace; optional line range.",
+        {"path": "string", "offset": "integer"},
+    ),
+    ("grep", "Search files for a regular expression.", {"pattern": "string", "path": "string"}),
+]
+
+
+def anthropic_tools() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "description": description,
+            "input_schema": {
+                "type": "object",
+                "properties": {key: {"type": kind} for key, kind in fields.items()},
+                "required": [next(iter(fields))],
+            },
+        }
+        for name, description, fields in _TOOL_SPECS
+    ]
+
+
+def openai_tools() -> list[dict[str, Any]]:
+    return [
+        {"type": "function", "function": {"name": tool["name"], "description": tool["description"],
+                                          "parameters": tool["input_schema"]}}
+        for tool in anthropic_tools()
+    ]  # fmt: skip
+
+
+def encoded(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def anthropic_small(nonce: int, stream: bool) -> bytes:
+    question = f"In one sentence: what does HTTP status 429 mean? (request {nonce})"
+    payload = {
+        "model": MODEL_ANTHROPIC,
+        "max_tokens": 256,
+        "messages": [{"role": "user", "content": question}],
+        "stream": stream,
+    }
+    return encoded(payload)
+
+
+def openai_small(nonce: int, stream: bool) -> bytes:
+    question = f"In one sentence: what does HTTP status 429 mean? (request {nonce})"
+    payload: dict[str, Any] = {"model": MODEL_OPENAI, "messages": [{"role": "user", "content": question}]}
+    if stream:
+        payload.update(stream=True, stream_options={"include_usage": True})
+    return encoded(payload)
+
+
+def _fresh_output(run: ToolRun, nonce: int) -> str:
+    """The output with a first line of its own: every iteration compresses new bytes."""
+    return f"# run {nonce}\n{run.output}"
+
+
+def anthropic_large(run: ToolRun, nonce: int, stream: bool) -> bytes:
+    call = {"type": "tool_use", "id": "toolu_bench_large", "name": run.name, "input": run.arguments}
+    result = {"type": "tool_result", "tool_use_id": "toolu_bench_large", "content": _fresh_output(run, nonce)}
+    payload = {
+        "model": MODEL_ANTHROPIC,
+        "max_tokens": 1024,
+        "system": SYSTEM,
+        "tools": anthropic_tools(),
+        "messages": [
+            {"role": "user", "content": "When was Node.js first installed on this box, and which version?"},
+            {"role": "assistant", "content": [call]},
+            {"role": "user", "content": [result]},
+        ],
+        "stream": stream,
+    }
+    return encoded(payload)
+
+
+def openai_large(run: ToolRun, nonce: int, stream: bool) -> bytes:
+    call = {"id": "call_bench_large", "type": "function",
+            "function": {"name": run.name, "arguments": json.dumps(run.arguments)}}  # fmt: skip
+    payload: dict[str, Any] = {
+        "model": MODEL_OPENAI,
+        "tools": openai_tools(),
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": "When was Node.js first installed on this box, and which version?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_bench_large", "content": _fresh_output(run, nonce)},
+        ],
+    }
+    if stream:
+        payload.update(stream=True, stream_options={"include_usage": True})
+    return encoded(payload)
+
+
+API_HEADERS = {
+    "anthropic": {
+        "content-type": "application/json",
+        "x-api-key": ANTHROPIC_KEY,
+        "anthropic-version": "2023-06-01",
+    },
+    "openai": {"content-type": "application/json", "authorization": f"Bearer {OPENAI_KEY}"},
+}
+API_PATHS = {"anthropic": "/v1/messages", "openai": "/v1/chat/completions"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    api: str  # "anthropic" | "openai"
+    body: Callable[[int], bytes]  # nonce -> request bytes
+
+
+# measuring -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    values: list[float] = field(default_factory=list)
+    errors: int = 0
+    broken: int = 0  # streams whose bytes differ from what the stub sent
+    first_error: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "n": len(self.values),
+            "p50_ms": percentile(self.values, 0.5),
+            "p99_ms": percentile(self.values, 0.99),
+            "mean_ms": statistics.fmean(self.values) if self.values else float("nan"),
+            "errors": self.errors,
+            "broken_streams": self.broken,
+            "first_error": self.first_error,
+        }
+
+
+def expected_stream(api: str) -> bytes:
+    return b"".join(proxy_stub.REPLIES[api][1])
+
+
+async def timed_request(client: httpx.AsyncClient, url: str, body: bytes, api: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    response = await client.post(url, content=body, headers=API_HEADERS[api])
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        return elapsed, f"HTTP {response.status_code}: {response.text[:200]}"
+    return elapsed, ""
+
+
+async def timed_stream(
+    client: httpx.AsyncClient, url: str, body: bytes, api: str
+) -> tuple[float, float, bytes, str]:
+    """(time to the first body byte, time to the end, the body, an error or "")."""
+    started = time.perf_counter()
+    first = float("nan")
+    parts = []
+    async with client.stream("POST", url, content=body, headers=API_HEADERS[api]) as response:
+        async for chunk in response.aiter_raw():
+            if not parts:
+                first = (time.perf_counter() - started) * 1000
+            parts.append(chunk)
+        error = "" if response.status_code == 200 else f"HTTP {response.status_code}"
+    return first, (time.perf_counter() - started) * 1000, b"".join(parts), error
+
+
+@dataclass
+class Bench:
+    """The paths under test: a client and base URL each."""
+
+    urls: dict[str, str]
+    clients: dict[str, httpx.AsyncClient]
+    stub_url: str
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.urls)
+
+    def endpoint(self, path: str, api: str) -> str:
+        return self.urls[path] + API_PATHS[api]
+
+
+async def measure_latency(bench: Bench, scenario: Scenario, n: int, warmup: int) -> dict[str, Samples]:
+    samples = {path: Samples() for path in bench.paths}
+    for iteration in range(warmup + n):
+        body = scenario.body(iteration)
+        for path in rotated(bench.paths, iteration):
+            try:
+                elapsed, error = await timed_request(
+                    bench.clients[path], bench.endpoint(path, scenario.api), body, scenario.api
+                )
+            except httpx.HTTPError as failure:
+                elapsed, error = float("nan"), f"{type(failure).__name__}: {failure}"
+            _record(samples[path], iteration >= warmup, elapsed, error)
+    return samples
+
+
+def _record(samples: Samples, counted: bool, value: float, error: str, broken: bool = False) -> None:
+    if error:
+        samples.errors += 1
+        samples.first_error = samples.first_error or error
+    elif counted:
+        samples.values.append(value)
+    if broken:
+        samples.broken += 1
+
+
+async def measure_ttfb(bench: Bench, scenario: Scenario, n: int, warmup: int) -> dict[str, Samples]:
+    samples = {path: Samples() for path in bench.paths}
+    expected = expected_stream(scenario.api)
+    for iteration in range(warmup + n):
+        body = scenario.body(iteration)
+        for path in rotated(bench.paths, iteration):
+            try:
+                first, _, received, error = await timed_stream(
+                    bench.clients[path], bench.endpoint(path, scenario.api), body, scenario.api
+                )
+            except httpx.HTTPError as failure:
+                first, received, error = float("nan"), b"", f"{type(failure).__name__}: {failure}"
+            _record(
+                samples[path], iteration >= warmup, first, error, broken=not error and received != expected
+            )
+    return samples
+
+
+@dataclass
+class Burst:
+    requests: int
+    seconds: float
+    intact: int
+    broken: int
+    errors: int
+    stream_ms: list[float]
+    first_error: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else float("nan")
+
+
+async def stream_burst(bench: Bench, path: str, scenario: Scenario, total: int, clients: int) -> Burst:
+    """`clients` coroutines at once, each streaming whole replies until `total` have been asked."""
+    expected = expected_stream(scenario.api)
+    url = bench.endpoint(path, scenario.api)
+    client = bench.clients[path]
+    counter = iter(range(total))
+    burst = Burst(total, 0.0, 0, 0, 0, [])
+
+    async def one_client() -> None:
+        for number in counter:
+            try:
+                _, whole, received, error = await timed_stream(
+                    client, url, scenario.body(number), scenario.api
+                )
+            except httpx.HTTPError as failure:
+                whole, received, error = float("nan"), b"", f"{type(failure).__name__}: {failure}"
+            if error:
+                burst.errors += 1
+                burst.first_error = burst.first_error or error
+            elif received == expected:
+                burst.intact += 1
+                burst.stream_ms.append(whole)
+            else:
+                burst.broken += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    burst.seconds = time.perf_counter() - started
+    return burst
+
+
+async def measure_throughput(
+    bench: Bench, scenario: Scenario, total: int, rounds: int
+) -> dict[str, list[Burst]]:
+    bursts: dict[str, list[Burst]] = {path: [] for path in bench.paths}
+    for round_number in range(rounds):
+        for path in rotated(bench.paths, round_number):
+            bursts[path].append(await stream_burst(bench, path, scenario, total, CONCURRENT_CLIENTS))
+            log(f"  throughput {scenario.name} {path}: {bursts[path][-1].per_second:.0f} req/s")
+    return bursts
+
+
+# session cost under prompt caching --------------------------------------------------------------------
+
+
+def session_request(plan: SessionPlan, turns: int) -> bytes:
+    """The request an agent sends after `turns` tool calls: the whole history, a breakpoint on the system
+    prompt and one on the newest block (the way Claude Code marks them)."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": plan.question}]}]
+    for number, run in enumerate(plan.runs[:turns]):
+        call_id = f"toolu_{plan.name}_{number:02d}"
+        messages.append({"role": "assistant", "content": [
+            {"type": "text", "text": f"Let me look at the output of {run.name}."},
+            {"type": "tool_use", "id": call_id, "name": run.name, "input": run.arguments}]})  # fmt: skip
+        messages.append(
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": call_id, "content": run.output}],
+            }
+        )
+    messages[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
+    payload = {
+        "model": MODEL_ANTHROPIC,
+        "max_tokens": 4096,
+        "system": [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
+        "tools": anthropic_tools(),
+        "messages": messages,
+    }
+    return encoded(payload)
+
+
+def _without_breakpoint(block: Any) -> tuple[Any, bool]:
+    if isinstance(block, dict) and "cache_control" in block:
+        return {k: v for k, v in block.items() if k != "cache_control"}, True
+    return block, False
+
+
+def prompt_pieces(request: dict[str, Any]) -> list[tuple[str, bool]]:
+    """The prompt in the order the provider caches it (tools, system, messages), one piece per block:
+    its JSON without `cache_control` (a marker is not part of the prompt), and whether it had one."""
+    pieces: list[tuple[str, bool]] = []
+
+    def add(prefix: str, block: Any) -> None:
+        bare, marked = _without_breakpoint(block)
+        pieces.append((prefix + json.dumps(bare, ensure_ascii=False, separators=(",", ":")), marked))
+
+    for tool in request.get("tools") or []:
+        add("tool:", tool)
+    system = request.get("system")
+    for block in system if isinstance(system, list) else ([system] if system else []):
+        add("system:", block)
+    for message in request.get("messages") or []:
+        content = message.get("content")
+        for block in content if isinstance(content, list) else [content]:
+            add(f"{message.get('role')}:", block)
+    return pieces
+
+
+class TokenCounter:
+    """o200k_base tokens of a piece, memoised: a session resends the same pieces every turn."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        if text not in self._known:
+            self._known[text] = count_tokens(text, TOKEN_MODEL)
+        return self._known[text]
+
+    def of(self, pieces: Sequence[tuple[str, bool]]) -> int:
+        return sum(self(text) for text, _ in pieces)
+
+
+def _common_prefix_length(first: str, second: str) -> int:
+    low, high = 0, min(len(first), len(second))
+    while low < high:  # binary search on equal prefixes: a C comparison per step
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def longest_shared_prefix(
+    pieces: list[tuple[str, bool]], earlier: list[list[tuple[str, bool]]]
+) -> tuple[int, str]:
+    """The longest prefix of this prompt identical to an earlier one's: whole pieces, and the shared
+    start of the first piece that differs."""
+    best = (0, "")
+    for other in earlier:
+        whole = 0
+        while whole < min(len(pieces), len(other)) and pieces[whole][0] == other[whole][0]:
+            whole += 1
+        partial = ""
+        if whole < len(pieces) and whole < len(other):
+            partial = pieces[whole][0][: _common_prefix_length(pieces[whole][0], other[whole][0])]
+        if (whole, len(partial)) > (best[0], len(best[1])):
+            best = (whole, partial)
+    return best
+
+
+def breakpoint_hit(pieces: list[tuple[str, bool]], earlier: list[list[tuple[str, bool]]]) -> int:
+    """Whole pieces read from the cache under the provider's rule: the longest prefix ending at an
+    earlier request's breakpoint that this prompt repeats exactly."""
+    best = 0
+    for other in earlier:
+        same = 0
+        while same < min(len(pieces), len(other)) and pieces[same][0] == other[same][0]:
+            same += 1
+        marks = [index + 1 for index, (_, marked) in enumerate(other) if marked and index < same]
+        best = max([best, *marks])
+    return best
+
+
+@dataclass
+class TurnCost:
+    tokens: int
+    read: int
+    written: int
+    plain: int
+
+    @property
+    def cost(self) -> float:
+        return self.read * CACHE_READ + self.written * CACHE_WRITE + self.plain * PLAIN_INPUT
+
+
+def turn_cost(pieces: list[tuple[str, bool]], read: int, count: TokenCounter) -> TurnCost:
+    """Read tokens at 0.1x; the rest up to the last breakpoint written at 1.25x; beyond it plain 1x."""
+    total = count.of(pieces)
+    last_mark = max((index + 1 for index, (_, marked) in enumerate(pieces) if marked), default=0)
+    up_to_mark = count.of(pieces[:last_mark])
+    read = min(read, total)
+    written = max(up_to_mark - read, 0)
+    return TurnCost(total, read, written, total - read - written)
+
+
+def session_costs(requests: list[dict[str, Any]], count: TokenCounter) -> dict[str, Any]:
+    """The session's input cost under both caching rules, from the requests the upstream received."""
+    earlier: list[list[tuple[str, bool]]] = []
+    prefix_turns, breakpoint_turns = [], []
+    for request in requests:
+        pieces = prompt_pieces(request)
+        whole, partial = longest_shared_prefix(pieces, earlier)
+        prefix_turns.append(
+            turn_cost(pieces, count.of(pieces[:whole]) + count_tokens(partial, TOKEN_MODEL), count)
+        )
+        breakpoint_turns.append(turn_cost(pieces, count.of(pieces[: breakpoint_hit(pieces, earlier)]), count))
+        earlier.append(pieces)
+    return {
+        "tokens_sent": sum(turn.tokens for turn in prefix_turns),
+        "cost_prefix_rule": sum(turn.cost for turn in prefix_turns),
+        "cost_breakpoint_rule": sum(turn.cost for turn in breakpoint_turns),
+        "cached_share_prefix_rule": _share(prefix_turns),
+        "cached_share_breakpoint_rule": _share(breakpoint_turns),
+        "turns": [vars(turn) | {"cost": turn.cost} for turn in prefix_turns],
+    }
+
+
+def _share(turns: list[TurnCost]) -> float:
+    tokens = sum(turn.tokens for turn in turns)
+    return sum(turn.read for turn in turns) / tokens if tokens else 0.0
+
+
+async def run_session(bench: Bench, plan: SessionPlan, turns: int) -> dict[str, list[dict[str, Any]]]:
+    """Send the session down each path, turn by turn (the order rotating); keep what the stub received."""
+    received: dict[str, list[dict[str, Any]]] = {path: [] for path in bench.paths}
+    stub = bench.clients["direct"]
+    for turn in range(1, turns + 1):
+        body = session_request(plan, turn)
+        for path in rotated(bench.paths, turn):
+            response = await bench.clients[path].post(
+                bench.endpoint(path, "anthropic"), content=body, headers=API_HEADERS["anthropic"]
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: session {plan.name} turn {turn}: HTTP {response.status_code}")
+            last = await stub.get(f"{bench.stub_url}/_bench/last")
+            received[path].append(json.loads(last.content))
+    return received
+
+
+async def measure_sessions(bench: Bench, plans: list[SessionPlan], turns: int) -> list[dict[str, Any]]:
+    count = TokenCounter()
+    results = []
+    for plan in plans:
+        log(f"  session {plan.name}: {min(turns, len(plan.runs))} turns")
+        received = await run_session(bench, plan, min(turns, len(plan.runs)))
+        costs = {path: session_costs(requests, count) for path, requests in received.items()}
+        direct = costs["direct"]
+        for path_costs in costs.values():
+            path_costs["ratio_prefix_rule"] = path_costs["cost_prefix_rule"] / direct["cost_prefix_rule"]
+            path_costs["ratio_breakpoint_rule"] = (
+                path_costs["cost_breakpoint_rule"] / direct["cost_breakpoint_rule"]
+            )
+            path_costs["tokens_ratio"] = path_costs["tokens_sent"] / direct["tokens_sent"]
+        results.append(
+            {
+                "session": plan.name,
+                "turns": min(turns, len(plan.runs)),
+                "material": [f"{run.case} ({len(run.output.encode()):,} B)" for run in plan.runs[:turns]],
+                "paths": costs,
+            }
+        )
+    return results
+
+
+def overall_ratio(sessions: list[dict[str, Any]], path: str, rule: str) -> float:
+    """All sessions together: cost under a rule ("prefix_rule", "breakpoint_rule") or "tokens" sent."""
+    key = "tokens_sent" if rule == "tokens" else f"cost_{rule}"
+    spent = sum(session["paths"][path][key] for session in sessions)
+    direct = sum(session["paths"]["direct"][key] for session in sessions)
+    return spent / direct if direct else float("nan")
+
+
+# the run ------------------------------------------------------------------------------------------------
+
+
+def scenarios(large: ToolRun) -> dict[str, Scenario]:
+    return {
+        "anthropic_small": Scenario("anthropic_small", "anthropic", lambda n: anthropic_small(n, False)),
+        "anthropic_100kb": Scenario(
+            "anthropic_100kb", "anthropic", lambda n: anthropic_large(large, n, False)
+        ),
+        "openai_small": Scenario("openai_small", "openai", lambda n: openai_small(n, False)),
+        "openai_100kb": Scenario("openai_100kb", "openai", lambda n: openai_large(large, n, False)),
+        "anthropic_small_sse": Scenario(
+            "anthropic_small_sse", "anthropic", lambda n: anthropic_small(n, True)
+        ),
+        "anthropic_100kb_sse": Scenario(
+            "anthropic_100kb_sse", "anthropic", lambda n: anthropic_large(large, n, True)
+        ),
+        "openai_small_sse": Scenario("openai_small_sse", "openai", lambda n: openai_small(n, True)),
+        "openai_100kb_sse": Scenario("openai_100kb_sse", "openai", lambda n: openai_large(large, n, True)),
+    }
+
+
+async def measure_all(bench: Bench, settings: Settings, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    large = large_output(cases)
+    plan = scenarios(large)
+    results: dict[str, Any] = {"latency": {}, "ttfb": {}, "throughput": {}, "sessions": []}
+    for name, n in (
+        ("anthropic_small", settings.latency_small),
+        ("openai_small", settings.latency_small),
+        ("anthropic_100kb", settings.latency_large),
+        ("openai_100kb", settings.latency_large),
+    ):
+        log(f"latency {name}: {n} requests a path")
+        samples = await measure_latency(bench, plan[name], n, settings.warmup)
+        results["latency"][name] = {path: s.summary() for path, s in samples.items()}
+    for name, n in (
+        ("anthropic_small_sse", settings.ttfb_small),
+        ("openai_small_sse", settings.ttfb_small),
+        ("anthropic_100kb_sse", settings.ttfb_large),
+        ("openai_100kb_sse", settings.ttfb_large),
+    ):
+        log(f"time to first byte {name}: {n} streams a path")
+        samples = await measure_ttfb(bench, plan[name], n, settings.warmup)
+        results["ttfb"][name] = {path: s.summary() for path, s in samples.items()}
+    for name in ("anthropic_small_sse", "openai_small_sse"):
+        log(f"throughput {name}: {CONCURRENT_CLIENTS} clients, {settings.stream_requests} streams a round")
+        bursts = await measure_throughput(bench, plan[name], settings.stream_requests, settings.stream_rounds)
+        results["throughput"][name] = {path: _bursts_summary(runs) for path, runs in bursts.items()}
+    log(f"sessions: {settings.sessions} of {settings.session_turns} turns")
+    plans = session_plans(cases, settings.session_turns, settings.sessions)
+    results["sessions"] = await measure_sessions(bench, plans, settings.session_turns)
+    return results
+
+
+def _bursts_summary(bursts: list[Burst]) -> dict[str, Any]:
+    stream_ms = [value for burst in bursts for value in burst.stream_ms]
+    return {
+        "rounds": len(bursts),
+        "requests_per_second": statistics.median(burst.per_second for burst in bursts),
+        "requests_per_second_each_round": [burst.per_second for burst in bursts],
+        "streams": sum(burst.requests for burst in bursts),
+        "intact": sum(burst.intact for burst in bursts),
+        "broken": sum(burst.broken for burst in bursts),
+        "errors": sum(burst.errors for burst in bursts),
+        "first_error": next((burst.first_error for burst in bursts if burst.first_error), ""),
+        "stream_p50_ms": percentile(stream_ms, 0.5),
+        "stream_p99_ms": percentile(stream_ms, 0.99),
+    }
+
+
+async def run_paths(
+    urls: dict[str, str], stub_url: str, settings: Settings, cases: list[dict[str, Any]]
+) -> dict[str, Any]:
+    limits = httpx.Limits(
+        max_connections=CONCURRENT_CLIENTS * 2, max_keepalive_connections=CONCURRENT_CLIENTS * 2
+    )
+    timeout = httpx.Timeout(300.0, connect=30.0)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {
+            path: await stack.enter_async_context(
+                httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False)
+            )
+            for path in urls
+        }
+        return await measure_all(Bench(urls, clients, stub_url), settings, cases)
+
+
+# targets and the report -----------------------------------------------------------------------------------
+
+
+def added(results: dict[str, Any], table: str, scenario: str, path: str, stat: str) -> float:
+    rows = results[table][scenario]
+    return float(rows[path][stat] - rows["direct"][stat])
+
+
+def _verdict(ok: bool) -> str:
+    return "Met" if ok else "Not met"
+
+
+def targets(results: dict[str, Any], with_reference: bool) -> list[dict[str, Any]]:
+    """Each target of issue 11 with our figure, the reference's, and Met / Not met for ours."""
+    rows: list[dict[str, Any]] = []
+
+    def row(target: str, ours: float | str, reference: float | str | None, ok: bool) -> None:
+        rows.append({"target": target, "ours": ours, "reference": reference, "verdict": _verdict(ok)})
+
+    for name, figures in results["throughput"].items():
+        ours = figures["ours"]
+        ref = figures.get("reference")
+        row(
+            f"{CONCURRENT_CLIENTS} concurrent SSE streams ({name}): every one intact",
+            f"{ours['intact']}/{ours['streams']}",
+            f"{ref['intact']}/{ref['streams']}" if ref else None,
+            ours["intact"] == ours["streams"],
+        )
+    for name in ("anthropic_small", "openai_small"):
+        ours = added(results, "latency", name, "ours", "p50_ms")
+        ref = added(results, "latency", name, "reference", "p50_ms") if with_reference else None
+        row(f"added latency p50, uncompressed ({name}) < {ADDED_LATENCY_P50_MS:g} ms", ours, ref,
+            ours < ADDED_LATENCY_P50_MS)  # fmt: skip
+    for name in results["ttfb"]:
+        ours = added(results, "ttfb", name, "ours", "p50_ms")
+        ref = added(results, "ttfb", name, "reference", "p50_ms") if with_reference else None
+        row(
+            f"TTFB p50 ({name}) at most {TTFB_EXTRA_MS:g} ms later than direct",
+            ours,
+            ref,
+            ours <= TTFB_EXTRA_MS,
+        )
+    sessions = results["sessions"]
+    if sessions:
+        ours = overall_ratio(sessions, "ours", "prefix_rule")
+        ref = overall_ratio(sessions, "reference", "prefix_rule") if with_reference else None
+        row(f"session cost, all sessions, <= {SESSION_COST_OVERALL:g} of uncompressed", ours, ref,
+            ours <= SESSION_COST_OVERALL)  # fmt: skip
+        worst = max(session["paths"]["ours"]["ratio_prefix_rule"] for session in sessions)
+        ref_worst = (
+            max(session["paths"]["reference"]["ratio_prefix_rule"] for session in sessions)
+            if with_reference
+            else None
+        )
+        row(
+            f"session cost, worst session, <= {SESSION_COST_EACH:g}",
+            worst,
+            ref_worst,
+            worst <= SESSION_COST_EACH,
+        )
+    if with_reference:
+        rows += versus_reference(results)
+    return rows
+
+
+def versus_reference(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each figure at most 0.5x the reference's (throughput: at least 2x; a cost: the added part)."""
+    rows = []
+
+    def compare(figure: str, ours: float, ref: float, lower_is_better: bool = True) -> None:
+        if lower_is_better:
+            ratio = ours / ref if ref > 0 else float("inf") if ours > 0 else 0.0
+        else:
+            ratio = ref / ours if ours > 0 else float("inf")
+        rows.append(
+            {
+                "target": f"{figure}: at most {VERSUS_REFERENCE:g}x the reference's",
+                "ours": ours,
+                "reference": ref,
+                "ratio": ratio,
+                "verdict": _verdict(ratio <= VERSUS_REFERENCE),
+            }
+        )
+
+    for table in ("latency", "ttfb"):
+        for name in results[table]:
+            for stat in ("p50_ms", "p99_ms"):
+                label = "added latency" if table == "latency" else "added TTFB"
+                compare(f"{label} {stat[:3]} ({name})", added(results, table, name, "ours", stat),
+                        added(results, table, name, "reference", stat))  # fmt: skip
+    for name, figures in results["throughput"].items():
+        compare(f"throughput ({name}), inverse", figures["ours"]["requests_per_second"],
+                figures["reference"]["requests_per_second"], lower_is_better=False)  # fmt: skip
+    sessions = results["sessions"]
+    if sessions:
+        compare("session cost, all sessions", overall_ratio(sessions, "ours", "prefix_rule"),
+                overall_ratio(sessions, "reference", "prefix_rule"))  # fmt: skip
+    return rows
+
+
+def git_commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": model,
+        "cores": os.cpu_count(),
+    }
+
+
+def _ms(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _figure(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    results = report["results"]
+    lines = [
+        "# The proxy benchmark",
+        "",
+        "Written by `benchmarks/proxy.py`; what each figure means is in [README.md](README.md) "
+        '("The proxy benchmark").',
+        "",
+    ]
+    if report["quick"]:
+        lines += ["**A `--quick` smoke run: few samples, short sessions. Not the measurement.**", ""]
+    lines += [
+        f"- Command: `{report['command']}`",
+        f"- Commit: `{report['commit']}`",
+        f"- Date: {report['date']}",
+        f"- Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+        f"{report['machine']['platform']}, Python {report['machine']['python']}",
+        f"- Load average at start: {report['load_start']}; at end: {report['load_end']}",
+        f"- Stub: {proxy_stub.EVENTS_PER_STREAM} SSE events a stream, {report['gap_ms']:g} ms apart",
+        f"- Paths: {', '.join(report['paths'])}; the order rotates every iteration",
+    ]
+    for name, argv in report["commands"].items():
+        lines.append(f"- {name}: `{' '.join(argv)}` (ready after {report['startup_seconds'][name]:.1f} s)")
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "| Target | Ours | Reference | Ours/ref | Verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for target in report["targets"]:
+        ratio = target.get("ratio")
+        lines.append(
+            f"| {target['target']} | {_figure(target['ours'])} | {_figure(target['reference'])} | "
+            f"{_figure(ratio) if ratio is not None else ''} | {target['verdict']} |"
+        )
+    lines += _latency_tables(results)
+    lines += _throughput_table(results)
+    lines += _session_tables(results)
+    return "\n".join(lines) + "\n"
+
+
+def _latency_tables(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for table, title in (
+        ("latency", "Latency (JSON, whole reply), ms"),
+        ("ttfb", "Time to first byte (SSE), ms"),
+    ):
+        lines += ["", f"## {title}", "",
+                  "| Request | Path | n | p50 | p99 | added p50 | added p99 | errors | streams not intact |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        for name, rows in results[table].items():
+            for path, row in rows.items():
+                extra50 = row["p50_ms"] - rows["direct"]["p50_ms"]
+                extra99 = row["p99_ms"] - rows["direct"]["p99_ms"]
+                broken = str(row["broken_streams"]) if table == "ttfb" else ""
+                lines.append(
+                    f"| {name} | {path} | {row['n']} | {_ms(row['p50_ms'])} | {_ms(row['p99_ms'])} | "
+                    f"{'' if path == 'direct' else _ms(extra50)} | "
+                    f"{'' if path == 'direct' else _ms(extra99)} | {row['errors']} | {broken} |"
+                )
+    return lines
+
+
+def _throughput_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"## Throughput: {CONCURRENT_CLIENTS} concurrent streaming clients",
+        "",
+        "| Request | Path | req/s (median of rounds) | each round | streams intact | broken | errors | "
+        "stream p50 ms | stream p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in results["throughput"].items():
+        for path, row in rows.items():
+            rounds = ", ".join(f"{value:.0f}" for value in row["requests_per_second_each_round"])
+            lines.append(
+                f"| {name} | {path} | {row['requests_per_second']:.1f} | {rounds} | "
+                f"{row['intact']}/{row['streams']} | {row['broken']} | {row['errors']} | "
+                f"{_ms(row['stream_p50_ms'])} | {_ms(row['stream_p99_ms'])} |"
+            )
+    return lines
+
+
+_SESSION_RATIOS = ("ratio_prefix_rule", "ratio_breakpoint_rule", "tokens_ratio")
+
+
+def _session_tables(results: dict[str, Any]) -> list[str]:
+    sessions = results["sessions"]
+    if not sessions:
+        return []
+    paths = [path for path in sessions[0]["paths"] if path != "direct"]
+    head = " | ".join(f"{path}: cost ratio | {path}: strict ratio | {path}: tokens ratio" for path in paths)
+    lines = [
+        "",
+        "## Session cost under prompt caching (relative to the same session sent direct)",
+        "",
+        f"| Session | Turns | direct tokens sent | direct cost | {head} |",
+        "|---|---|---|---|" + "---|" * (3 * len(paths)),
+    ]
+    for session in sessions:
+        direct = session["paths"]["direct"]
+        cells = " | ".join(
+            " | ".join(f"{session['paths'][path][key]:.3f}" for key in _SESSION_RATIOS) for path in paths
+        )
+        lines.append(
+            f"| {session['session']} | {session['turns']} | {direct['tokens_sent']:,} | "
+            f"{direct['cost_prefix_rule']:,.0f} | {cells} |"
+        )
+    overall = " | ".join(
+        f"{overall_ratio(sessions, path, rule):.3f}"
+        for path in paths
+        for rule in ("prefix_rule", "breakpoint_rule", "tokens")
+    )
+    lines.append(f"| **all** | | | | {overall} |")
+    lines += ["", "Material of each session (open split, each output clipped to "
+              f"{TURN_CAP_BYTES // 1000} KB at a line end):", ""]  # fmt: skip
+    lines += [f"- {session['session']}: {', '.join(session['material'])}" for session in sessions]
+    return lines
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few requests, short sessions")
+    parser.add_argument("--no-reference", action="store_true", help="direct and ours only")
+    parser.add_argument("--reference-bin", type=Path, default=REFERENCE_BIN, help="the reference's headroom")
+    parser.add_argument("--gap-ms", type=float, default=3.0, help="pause between two SSE events of the stub")
+    parser.add_argument("--output", type=Path, default=HERE, help="where PROXY.md and proxy_results.json go")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below stops the children
+    load_start = load_average()
+    cases = open_cases()
+    services: list[Service] = []
+    with tempfile.TemporaryDirectory(prefix="headroom-proxy-bench-") as folder:
+        try:
+            stub = stub_service(Path(folder), args.gap_ms)
+            services.append(stub)
+            services.append(ours_service(Path(folder), stub.url))
+            if not args.no_reference:
+                services.append(reference_service(Path(folder), stub.url, args.reference_bin))
+            for service in services:
+                log(f"starting {service.name}: {' '.join(service.argv)}")
+                service.start()
+            for service in services:
+                service.wait_ready()
+                log(f"{service.name} ready on {service.url} after {service.started_seconds:.1f} s")
+            urls = {"direct": stub.url, **{service.name: service.url for service in services[1:]}}
+            results = asyncio.run(run_paths(urls, stub.url, settings, cases))
+        finally:
+            for service in reversed(services):
+                service.stop()
+    report = {
+        "command": " ".join(["python", "benchmarks/proxy.py", *(sys.argv[1:] if argv is None else argv)]),
+        "commit": git_commit(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "load_start": load_start,
+        "load_end": load_average(),
+        "quick": args.quick,
+        "settings": vars(settings),
+        "gap_ms": args.gap_ms,
+        "reference": None if args.no_reference else REFERENCE_SPEC,
+        "paths": list(urls),
+        "commands": {service.name: service.argv for service in services},
+        "startup_seconds": {service.name: service.started_seconds for service in services},
+        "results": results,
+    }
+    report["targets"] = targets(results, not args.no_reference)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "proxy_results.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
+    (args.output / "PROXY.md").write_text(markdown(report))
+    for target in report["targets"]:
+        print(f"{target['verdict']:>8}  {target['target']}: ours {_figure(target['ours'])}, "
+              f"reference {_figure(target['reference'])}")  # fmt: skip
+    log(f"wrote {args.output / 'PROXY.md'} and {args.output / 'proxy_results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
