@@ -496,6 +496,9 @@ class Samples:
     errors: int = 0
     broken: int = 0  # streams whose bytes differ from what the stub sent
     first_error: str = ""
+    first_difference: str = ""
+    sent_bytes: int = 0  # the request, and what the stub received of it (the last iteration's)
+    upstream_bytes: int = 0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -506,36 +509,147 @@ class Samples:
             "errors": self.errors,
             "broken_streams": self.broken,
             "first_error": self.first_error,
+            "first_difference": self.first_difference,
+            "sent_bytes": self.sent_bytes,
+            "upstream_bytes": self.upstream_bytes,
         }
+
+
+def difference(expected: bytes, received: bytes) -> str:
+    """Where a relayed stream first differs from the stub's, and the bytes around it."""
+    at = next((i for i, (a, b) in enumerate(zip(expected, received, strict=False)) if a != b), None)
+    if at is None:
+        at = min(len(expected), len(received))
+    return (
+        f"{len(received)} bytes instead of {len(expected)}, first difference at byte {at}: "
+        f"expected {expected[max(at - 40, 0) : at + 80]!r}, received {received[max(at - 40, 0) : at + 80]!r}"
+    )
+
+
+async def note_upstream(bench: Bench, samples: Samples, body: bytes) -> None:
+    """What the stub received of the request just sent: how much a proxy compressed it."""
+    samples.sent_bytes = len(body)
+    last = await bench.clients["direct"].get(f"{bench.stub_url}/_bench/last")
+    samples.upstream_bytes = len(last.content)
 
 
 def expected_stream(api: str) -> bytes:
     return b"".join(proxy_stub.REPLIES[api][1])
 
 
-async def timed_request(client: httpx.AsyncClient, url: str, body: bytes, api: str) -> tuple[float, str]:
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client for the timed requests.
+
+    httpx.AsyncClient costs ~2.4 ms of CPU a request here (~7 ms wall on a loaded machine) against
+    ~0.2 ms for this, so with httpx the measuring client's own cost and jitter would swamp the
+    milliseconds a proxy adds. It sends a body with content-length and reads a reply framed by
+    content-length, chunked encoding or the end of the connection.
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = httpx.URL(url)
+        self.host, self.port = parts.host, parts.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, float, bytes]:
+        """(status, perf_counter when the first body byte arrived, the body)."""
+        try:
+            return await asyncio.wait_for(self._post(path, body, headers), 300.0)
+        except BaseException:
+            await self.close()  # a half-read reply must not be read as the next one's
+            raise
+
+    async def _post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, float, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        lines = [f"POST {path} HTTP/1.1", f"host: {self.host}:{self.port}", f"content-length: {len(body)}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await self.writer.drain()
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        fields = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in head[1:])
+        }
+        if "chunked" in fields.get("transfer-encoding", "").lower():
+            first, data = await self._chunked()
+        elif "content-length" in fields:
+            data = await self.reader.readexactly(int(fields["content-length"]))
+            first = time.perf_counter()
+        else:
+            data = await self.reader.read()
+            first = time.perf_counter()
+            await self.close()
+        if fields.get("connection", "").lower() == "close":
+            await self.close()
+        return status, first, data
+
+    async def _chunked(self) -> tuple[float, bytes]:
+        assert self.reader is not None
+        parts: list[bytes] = []
+        first = float("nan")
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            if size == 0:
+                while (await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                    pass  # trailers
+                return first, b"".join(parts)
+            chunk = await self.reader.readexactly(size + 2)
+            if not parts:
+                first = time.perf_counter()
+            parts.append(chunk[:-2])
+
+
+_CONNECTION_ERRORS = (
+    OSError,
+    asyncio.IncompleteReadError,
+    asyncio.LimitOverrunError,
+    TimeoutError,
+    ValueError,
+)
+
+
+async def timed_request(connection: RawConnection, path: str, body: bytes, api: str) -> tuple[float, str]:
     started = time.perf_counter()
-    response = await client.post(url, content=body, headers=API_HEADERS[api])
+    status, _, data = await connection.post(path, body, API_HEADERS[api])
     elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
-        return elapsed, f"HTTP {response.status_code}: {response.text[:200]}"
+    if status != 200:
+        return elapsed, f"HTTP {status}: {data[:200]!r}"
     return elapsed, ""
 
 
 async def timed_stream(
-    client: httpx.AsyncClient, url: str, body: bytes, api: str
+    connection: RawConnection, path: str, body: bytes, api: str
 ) -> tuple[float, float, bytes, str]:
-    """(time to the first body byte, time to the end, the body, an error or "")."""
+    """(ms to the first body byte, ms to the end, the body, an error or "")."""
     started = time.perf_counter()
-    first = float("nan")
+    status, first, data = await connection.post(path, body, API_HEADERS[api])
+    ended = time.perf_counter()
+    error = "" if status == 200 else f"HTTP {status}: {data[:200]!r}"
+    return (first - started) * 1000, (ended - started) * 1000, data, error
+
+
+async def httpx_stream(
+    client: httpx.AsyncClient, url: str, body: bytes, api: str
+) -> tuple[float, bytes, str]:
+    """(ms to the end, the body, an error or "") with an httpx client, as an app would stream."""
+    started = time.perf_counter()
     parts = []
     async with client.stream("POST", url, content=body, headers=API_HEADERS[api]) as response:
         async for chunk in response.aiter_raw():
-            if not parts:
-                first = (time.perf_counter() - started) * 1000
             parts.append(chunk)
         error = "" if response.status_code == 200 else f"HTTP {response.status_code}"
-    return first, (time.perf_counter() - started) * 1000, b"".join(parts), error
+    return (time.perf_counter() - started) * 1000, b"".join(parts), error
 
 
 @dataclass
@@ -543,7 +657,8 @@ class Bench:
     """The paths under test: a client and base URL each."""
 
     urls: dict[str, str]
-    clients: dict[str, httpx.AsyncClient]
+    clients: dict[str, httpx.AsyncClient]  # untimed calls (sessions, the stub's record)
+    connections: dict[str, RawConnection]  # timed requests
     stub_url: str
 
     @property
@@ -561,11 +676,13 @@ async def measure_latency(bench: Bench, scenario: Scenario, n: int, warmup: int)
         for path in rotated(bench.paths, iteration):
             try:
                 elapsed, error = await timed_request(
-                    bench.clients[path], bench.endpoint(path, scenario.api), body, scenario.api
+                    bench.connections[path], API_PATHS[scenario.api], body, scenario.api
                 )
-            except httpx.HTTPError as failure:
+            except _CONNECTION_ERRORS as failure:
                 elapsed, error = float("nan"), f"{type(failure).__name__}: {failure}"
             _record(samples[path], iteration >= warmup, elapsed, error)
+            if iteration == warmup + n - 1:
+                await note_upstream(bench, samples[path], body)
     return samples
 
 
@@ -587,13 +704,16 @@ async def measure_ttfb(bench: Bench, scenario: Scenario, n: int, warmup: int) ->
         for path in rotated(bench.paths, iteration):
             try:
                 first, _, received, error = await timed_stream(
-                    bench.clients[path], bench.endpoint(path, scenario.api), body, scenario.api
+                    bench.connections[path], API_PATHS[scenario.api], body, scenario.api
                 )
-            except httpx.HTTPError as failure:
+            except _CONNECTION_ERRORS as failure:
                 first, received, error = float("nan"), b"", f"{type(failure).__name__}: {failure}"
-            _record(
-                samples[path], iteration >= warmup, first, error, broken=not error and received != expected
-            )
+            broken = not error and received != expected
+            _record(samples[path], iteration >= warmup, first, error, broken=broken)
+            if broken and not samples[path].first_difference:
+                samples[path].first_difference = difference(expected, received)
+            if iteration == warmup + n - 1:
+                await note_upstream(bench, samples[path], body)
     return samples
 
 
@@ -613,19 +733,20 @@ class Burst:
 
 
 async def stream_burst(bench: Bench, path: str, scenario: Scenario, total: int, clients: int) -> Burst:
-    """`clients` coroutines at once, each streaming whole replies until `total` have been asked."""
+    """`clients` clients at once, each streaming whole replies until `total` have been asked.
+
+    Each client is an httpx.AsyncClient of its own, as separate apps would be: 100 streams through one
+    client's pool cost the client ~16 ms of CPU each (its pool is scanned per request), which made
+    the client, not the proxy, the bottleneck."""
     expected = expected_stream(scenario.api)
     url = bench.endpoint(path, scenario.api)
-    client = bench.clients[path]
     counter = iter(range(total))
     burst = Burst(total, 0.0, 0, 0, 0, [])
 
-    async def one_client() -> None:
+    async def one_client(client: httpx.AsyncClient) -> None:
         for number in counter:
             try:
-                _, whole, received, error = await timed_stream(
-                    client, url, scenario.body(number), scenario.api
-                )
+                whole, received, error = await httpx_stream(client, url, scenario.body(number), scenario.api)
             except httpx.HTTPError as failure:
                 whole, received, error = float("nan"), b"", f"{type(failure).__name__}: {failure}"
             if error:
@@ -637,9 +758,11 @@ async def stream_burst(bench: Bench, path: str, scenario: Scenario, total: int, 
             else:
                 burst.broken += 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one_client() for _ in range(clients)))
-    burst.seconds = time.perf_counter() - started
+    async with contextlib.AsyncExitStack() as stack:
+        pool = [await stack.enter_async_context(new_client(1)) for _ in range(clients)]
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(client) for client in pool))
+        burst.seconds = time.perf_counter() - started
     return burst
 
 
@@ -936,21 +1059,22 @@ def _bursts_summary(bursts: list[Burst]) -> dict[str, Any]:
     }
 
 
+def new_client(connections: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300.0, connect=30.0), trust_env=False)
+
+
 async def run_paths(
     urls: dict[str, str], stub_url: str, settings: Settings, cases: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    limits = httpx.Limits(
-        max_connections=CONCURRENT_CLIENTS * 2, max_keepalive_connections=CONCURRENT_CLIENTS * 2
-    )
-    timeout = httpx.Timeout(300.0, connect=30.0)
     async with contextlib.AsyncExitStack() as stack:
-        clients = {
-            path: await stack.enter_async_context(
-                httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False)
-            )
-            for path in urls
-        }
-        return await measure_all(Bench(urls, clients, stub_url), settings, cases)
+        clients = {path: await stack.enter_async_context(new_client(4)) for path in urls}
+        connections = {path: RawConnection(url) for path, url in urls.items()}
+        try:
+            return await measure_all(Bench(urls, clients, connections, stub_url), settings, cases)
+        finally:
+            for connection in connections.values():
+                await connection.close()
 
 
 # targets and the report -----------------------------------------------------------------------------------
@@ -1128,6 +1252,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{_figure(ratio) if ratio is not None else ''} | {target['verdict']} |"
         )
     lines += _latency_tables(results)
+    lines += _differences(results)
     lines += _throughput_table(results)
     lines += _session_tables(results)
     return "\n".join(lines) + "\n"
@@ -1140,8 +1265,9 @@ def _latency_tables(results: dict[str, Any]) -> list[str]:
         ("ttfb", "Time to first byte (SSE), ms"),
     ):
         lines += ["", f"## {title}", "",
-                  "| Request | Path | n | p50 | p99 | added p50 | added p99 | errors | streams not intact |",
-                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+                  "| Request | Path | n | p50 | p99 | added p50 | added p99 | bytes sent / upstream | errors "
+                  "| streams not intact |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for name, rows in results[table].items():
             for path, row in rows.items():
                 extra50 = row["p50_ms"] - rows["direct"]["p50_ms"]
@@ -1150,9 +1276,20 @@ def _latency_tables(results: dict[str, Any]) -> list[str]:
                 lines.append(
                     f"| {name} | {path} | {row['n']} | {_ms(row['p50_ms'])} | {_ms(row['p99_ms'])} | "
                     f"{'' if path == 'direct' else _ms(extra50)} | "
-                    f"{'' if path == 'direct' else _ms(extra99)} | {row['errors']} | {broken} |"
+                    f"{'' if path == 'direct' else _ms(extra99)} | "
+                    f"{row['sent_bytes']:,} / {row['upstream_bytes']:,} | {row['errors']} | {broken} |"
                 )
     return lines
+
+
+def _differences(results: dict[str, Any]) -> list[str]:
+    found = [
+        f"- {name}, {path}: {row['first_difference']}"
+        for name, rows in results["ttfb"].items()
+        for path, row in rows.items()
+        if row["first_difference"]
+    ]
+    return ["", "Streams not intact, the first of each:", "", *found] if found else []
 
 
 def _throughput_table(results: dict[str, Any]) -> list[str]:
