@@ -143,6 +143,7 @@ class Attempt:
     tokens_after: int = 0
     transforms: tuple[str, ...] = ()
     ran: bool = False
+    failed: bool = False  # something failed (and was passed through): the log says what
 
     @property
     def tokens_saved(self) -> int:
@@ -153,6 +154,7 @@ class Attempt:
 
 
 _NOT_RUN = Attempt(None)
+_FAILED = Attempt(None, failed=True)
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ class RequestCompressor:
             return self._finish(plan, compress(plan.messages, model, **self._call_options(credential)))
         except Exception as error:
             self.report_failure(error)
-            return _NOT_RUN
+            return _FAILED
 
     async def responses_input(
         self, items: Any, model: str | None, credential: str | None = None
@@ -271,7 +273,7 @@ class RequestCompressor:
             return await workers.run_sync(self._finish, plan, result)
         except Exception as error:
             self.report_failure(error)
-            return _NOT_RUN
+            return _FAILED
 
     def _call_options(self, credential: str | None) -> dict[str, Any]:
         return {
@@ -310,12 +312,16 @@ class RequestCompressor:
             self.totals.failed()
         for reason in result.failures:
             self.failures.report(reason)
-        before, transforms = result.tokens_before, tuple(result.transforms_applied)
+        before, transforms, failed = (
+            result.tokens_before,
+            tuple(result.transforms_applied),
+            bool(result.failures),
+        )
         if result.tokens_saved <= 0 or not isinstance(result.messages, list):
-            return Attempt(None, before, before, transforms, ran=True)
+            return Attempt(None, before, before, transforms, ran=True, failed=failed)
         payload = plan.finish(result.messages)
         self.totals.compressed(result.tokens_saved)
-        return Attempt(payload, before, result.tokens_after, transforms, ran=True)
+        return Attempt(payload, before, result.tokens_after, transforms, ran=True, failed=failed)
 
     def report_failure(self, error: Exception) -> None:
         """Count and log an error that made a request go out as it was."""

@@ -80,6 +80,7 @@ def configure_logging(config: ProxyConfig) -> None:
     """Headroom's log records to stderr at the configured level, credentials masked in every one."""
     import logging
 
+    from headroom.proxy.ops import configure_access_log
     from headroom.proxy.security import install_redaction
 
     level = getattr(logging, config.log_level.upper())
@@ -89,5 +90,5 @@ def configure_logging(config: ProxyConfig) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
-    secrets = [config.proxy_token] if config.proxy_token else []
-    install_redaction(*secrets)
+    configure_access_log()
+    install_redaction([config.proxy_token] if config.proxy_token else [])

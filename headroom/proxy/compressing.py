@@ -40,7 +40,7 @@ from headroom.json_text import rewrite_json
 from headroom.proxy import backends, retrieval
 from headroom.proxy.config import LITELLM_BACKENDS
 from headroom.proxy.errors import Api
-from headroom.proxy.ops import request_log_line
+from headroom.proxy.ops import log_request
 from headroom.proxy.state import ProxyState, state_of
 from headroom.proxy.upstream import (
     Upstream,
@@ -55,12 +55,13 @@ from headroom.stores import namespace_for_credential
 from headroom.tokens import count_message_tokens
 
 logger = logging.getLogger("headroom.proxy")
-access_log = logging.getLogger("headroom.proxy.access")
 
 BYPASS_HEADER = "x-headroom-bypass"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 # JSON bodies larger than this are parsed and rewritten in a worker thread.
 _THREAD_THRESHOLD_BYTES = 256 * 1024
+# A body this small has at most about a thousand tokens: counting them takes a tenth of a millisecond.
+_COUNT_ON_LOOP_BYTES = 4096
 _FIELD: dict[Api, str] = {"anthropic": "messages", "chat": "messages", "responses": "input"}
 _TOOL_FORMAT: dict[Api, ccr.Format] = {"anthropic": "anthropic", "chat": "openai", "responses": "responses"}
 
@@ -119,12 +120,17 @@ async def _attempt(state: ProxyState, api: Api, value: Any, model: Any, credenti
     return await state.compressor.attempt_messages(value, name, credential)
 
 
-async def _counted(attempt: Attempt, value: Any, model: Any) -> tuple[int, int]:
-    """Tokens before and after: the attempt's when the pipeline ran, else counted here."""
+async def _counted(attempt: Attempt, value: Any, model: Any, size: int) -> tuple[int, int]:
+    """Tokens before and after: the attempt's when the pipeline ran, else counted here (on the
+    loop for a small body, where a thread hop would cost more than the count)."""
     if attempt.ran:
         return attempt.tokens_before, attempt.tokens_before - attempt.tokens_saved
     name = model if isinstance(model, str) else None
-    tokens = await workers.run_sync(count_message_tokens, value if isinstance(value, list) else [], name)
+    messages = value if isinstance(value, list) else []
+    if size <= _COUNT_ON_LOOP_BYTES:
+        tokens = count_message_tokens(messages, name)
+    else:
+        tokens = await workers.run_sync(count_message_tokens, messages, name)
     return tokens, tokens
 
 
@@ -141,7 +147,7 @@ async def outgoing(state: ProxyState, api: Api, body: bytes, credential: str | N
     if attempt.payload is not None:
         changed[field] = attempt.payload
     changed = _with_tool(state, api, changed, sent_conversation)
-    before, after = await _counted(attempt, conversation, payload.get("model"))
+    before, after = await _counted(attempt, conversation, payload.get("model"), len(body))
     # Only a tool the proxy added is answered here: a client that brings its own answers it.
     added_tool = _has_retrieve_tool(changed) and not _has_retrieve_tool(payload)
     if attempt.payload is None and not added_tool:
@@ -182,7 +188,7 @@ async def _fail_open(state: ProxyState, api: Api, body: bytes, credential: str |
         return await outgoing(state, api, body, credential)
     except Exception as error:
         state.compressor.report_failure(error)
-        return Outgoing(body, None, Attempt(None))
+        return Outgoing(body, None, Attempt(None, failed=True))
 
 
 async def _send(
@@ -231,26 +237,26 @@ def _model(sent: Outgoing) -> str | None:
 
 
 def _record(state: ProxyState, request: Request, sent: Outgoing, status: int, started: float) -> None:
-    failed = status >= 500
+    seconds = time.perf_counter() - started
     state.stats.record(
         _model(sent),
         sent.tokens_before,
         sent.tokens_after,
         compressed=sent.attempt.payload is not None,
-        failed=failed,
+        failed=sent.attempt.failed,
         status=status,
+        seconds=seconds,
     )
-    if access_log.isEnabledFor(logging.INFO):
-        fields: dict[str, Any] = {
-            "method": request.method,
-            "path": request.url.path,
-            "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-            "model": _model(sent),
-            "tokens_before": sent.tokens_before,
-            "tokens_after": sent.tokens_after,
-            "tokens_saved": sent.tokens_saved,
-        }
-        if state.config.log_messages and sent.request is not None:
-            fields["messages"] = sent.request.get("messages", sent.request.get("input"))
-        access_log.info(request_log_line(**fields))
+    content = sent.request.get("messages", sent.request.get("input")) if sent.request is not None else None
+    log_request(
+        log_messages=state.config.log_messages,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        ms=round(seconds * 1000, 2),
+        model=_model(sent),
+        tokens_before=sent.tokens_before,
+        tokens_after=sent.tokens_after,
+        tokens_saved=sent.tokens_saved,
+        messages=content,
+    )

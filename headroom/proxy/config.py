@@ -9,7 +9,6 @@ is unsafe, naming the setting: the proxy refuses to start rather than run half-c
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -110,12 +109,9 @@ def default_store_url(environ: Mapping[str, str] | None = None) -> str:
 
 def host_is_loopback(host: str) -> bool:
     """Whether a listen address only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    from headroom.proxy.security import is_loopback
+
+    return is_loopback(host)
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:

@@ -10,6 +10,7 @@ it, so uploads and streaming downloads work too.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from headroom.proxy.config import LITELLM_BACKENDS
 from headroom.proxy.errors import api_for_path, error_response
+from headroom.proxy.ops import log_request
 from headroom.proxy.state import state_of
 from headroom.proxy.upstream import (
     UpstreamFailure,
@@ -35,6 +37,19 @@ logger = logging.getLogger("headroom.proxy")
 
 
 async def forward(request: Request) -> Response:
+    started = time.perf_counter()
+    response = await _forwarded(request)
+    log_request(
+        method=request.method,
+        path=request.url.path,
+        status=response.status_code,
+        ms=round((time.perf_counter() - started) * 1000, 2),
+        forwarded=True,
+    )
+    return response
+
+
+async def _forwarded(request: Request) -> Response:
     state = state_of(request)
     config = state.config
     api = api_for_path(request.url.path)

@@ -212,3 +212,22 @@ def test_unknown_fields_and_block_types_pass_untouched(upstream: StubUpstream, p
     sent = upstream.last("/v1/messages").json()
     assert sent["future_field"] == {"deep": True}
     assert sent["messages"][0]["content"][-1] == {"type": "future_block", "payload": {"a": [1, 2]}}
+
+
+def test_stats_count_each_request_by_model_and_a_failure_as_one(
+    upstream: StubUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_proxy(upstream.url) as proxy:
+        body = {"model": MODEL, "max_tokens": 8, "messages": samples.anthropic_conversation()}
+        reply = httpx.post(f"{proxy}/v1/messages", json=body, headers={"x-api-key": "sk-ant-k"})
+        from headroom.integrations import _compressor
+
+        def broken(self: Any, messages: Any) -> Any:
+            raise RuntimeError("stage exploded")
+
+        monkeypatch.setattr(_compressor.RequestCompressor, "_messages_plan", broken)
+        httpx.post(f"{proxy}/v1/messages", json=body, headers={"x-api-key": "sk-ant-k"})
+        stats = httpx.get(f"{proxy}/stats").json()
+    counts = stats["models"][MODEL]
+    assert (counts["requests"], counts["compressed"], counts["failed"]) == (2, 1, 1)
+    assert counts["tokens_saved"] == int(reply.headers["x-headroom-tokens-saved"])
