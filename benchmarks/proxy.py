@@ -73,6 +73,7 @@ LARGE_CASE = "dpkg_log"  # the 100 KB tool output (an open case: /var/log/dpkg.l
 LARGE_BYTES = 100_000
 TURN_CAP_BYTES = 24_000  # a tool output in a session is clipped to this, at a line end
 CONCURRENT_CLIENTS = 100
+NONCE_RANGE = 1_000_000  # each scenario's requests are numbered from its own multiple of this
 READY_SECONDS = 180.0
 CACHE_READ, CACHE_WRITE, PLAIN_INPUT = 0.1, 1.25, 1.0  # Anthropic's prices, times the input price
 
@@ -110,7 +111,7 @@ FULL = Settings(
     ttfb_small=150,
     ttfb_large=40,
     warmup=10,
-    stream_requests=300,
+    stream_requests=200,
     stream_rounds=2,
     session_turns=8,
     sessions=4,
@@ -384,10 +385,11 @@ class SessionPlan:
 
 
 def session_plans(cases: Sequence[dict[str, Any]], turns: int, count: int) -> list[SessionPlan]:
-    """Sessions of `turns` tool calls each, every one from a different family of material."""
+    """Sessions of `turns` tool calls each, every one from a different family of material, all of it
+    real output of this machine's commands and files (the corpus's synthetic cases are left out)."""
     plans = []
     for name, kinds in list(SESSION_FAMILIES.items())[:count]:
-        family = [case for case in cases if case["kind"] in kinds]
+        family = [case for case in cases if case["kind"] in kinds and case.get("source") == "real"]
         pools = [
             [
                 run
@@ -402,7 +404,9 @@ def session_plans(cases: Sequence[dict[str, Any]], turns: int, count: int) -> li
         while len(runs) < turns and any(pools):
             for pool in pools:
                 if pool and len(runs) < turns:
-                    runs.append(pool.pop(0))
+                    run = pool.pop(0)
+                    if all(run.output[:2000] != chosen.output[:2000] for chosen in runs):
+                        runs.append(run)  # two cases may share one output: each output once
         if not runs:
             continue
         first = next(case for case in family if case["id"] == runs[0].case)
@@ -608,6 +612,18 @@ def sse_events(data: bytes) -> list[tuple[str, Any]]:
     return events
 
 
+def event_summary(data: bytes) -> str:
+    """The stream's event names, runs counted: `message_start, content_block_delta x14, ...`."""
+    runs: list[list[Any]] = []
+    for name, value in sse_events(data):
+        label = name or (value.get("object", "data") if isinstance(value, dict) else str(value)[:20])
+        if runs and runs[-1][0] == label:
+            runs[-1][1] += 1
+        else:
+            runs.append([label, 1])
+    return "[" + ", ".join(f"{label} x{count}" if count > 1 else label for label, count in runs) + "]"
+
+
 def stream_verdict(expected: bytes, received: bytes) -> str:
     """ "intact" (the stub's bytes), "reencoded" (its events, other bytes) or "broken"."""
     if received == expected:
@@ -790,7 +806,10 @@ async def measure_ttfb(bench: Bench, scenario: Scenario, n: int, warmup: int) ->
             _record(samples[path], iteration >= warmup, first, error, broken=verdict == "broken")
             samples[path].reencoded += verdict == "reencoded"
             if verdict != "intact" and not samples[path].first_difference:
-                samples[path].first_difference = f"{verdict}: {difference(expected, received)}"
+                samples[path].first_difference = (
+                    f"{verdict}: {event_summary(received)} instead of {event_summary(expected)}; "
+                    f"{difference(expected, received)}"
+                )
             if iteration == warmup + n - 1:
                 await note_upstream(bench, samples[path], body)
     return samples
@@ -812,7 +831,9 @@ class Burst:
         return self.requests / self.seconds if self.seconds else float("nan")
 
 
-async def stream_burst(bench: Bench, path: str, scenario: Scenario, total: int, clients: int) -> Burst:
+async def stream_burst(
+    bench: Bench, path: str, scenario: Scenario, total: int, clients: int, first: int
+) -> Burst:
     """`clients` clients at once, each streaming whole replies until `total` have been asked.
 
     Each client is an httpx.AsyncClient of its own, as separate apps would be: 100 streams through one
@@ -820,7 +841,7 @@ async def stream_burst(bench: Bench, path: str, scenario: Scenario, total: int, 
     the client, not the proxy, the bottleneck."""
     expected = expected_stream(scenario.api)
     url = bench.endpoint(path, scenario.api)
-    counter = iter(range(total))
+    counter = iter(range(first, first + total))  # nonces of its own: none seen before
     burst = Burst(total, 0.0, 0, 0, 0, [])
 
     async def one_client(client: httpx.AsyncClient) -> None:
@@ -855,7 +876,11 @@ async def measure_throughput(
     bursts: dict[str, list[Burst]] = {path: [] for path in bench.paths}
     for round_number in range(rounds):
         for path in rotated(bench.paths, round_number):
-            bursts[path].append(await stream_burst(bench, path, scenario, total, CONCURRENT_CLIENTS))
+            bursts[path].append(
+                await stream_burst(
+                    bench, path, scenario, total, CONCURRENT_CLIENTS, NONCE_RANGE // 2 + round_number * total
+                )
+            )
             log(f"  throughput {scenario.name} {path}: {bursts[path][-1].per_second:.0f} req/s")
     return bursts
 
@@ -1052,21 +1077,25 @@ def max_ratio(sessions: list[dict[str, Any]], path: str, key: str = "cost_ratio"
 
 
 def scenarios(large: ToolRun) -> dict[str, Scenario]:
+    """Every request of the run has a nonce of its own (each scenario its own range), so no cache
+    in a proxy (a compression memo, a response cache) ever sees the same request twice."""
+    makers: dict[str, tuple[str, Callable[[int], bytes]]] = {
+        "anthropic_small": ("anthropic", lambda n: anthropic_small(n, False)),
+        "openai_small": ("openai", lambda n: openai_small(n, False)),
+        "anthropic_100kb": ("anthropic", lambda n: anthropic_large(large, n, False)),
+        "openai_100kb": ("openai", lambda n: openai_large(large, n, False)),
+        "anthropic_small_sse": ("anthropic", lambda n: anthropic_small(n, True)),
+        "openai_small_sse": ("openai", lambda n: openai_small(n, True)),
+        "anthropic_100kb_sse": ("anthropic", lambda n: anthropic_large(large, n, True)),
+        "openai_100kb_sse": ("openai", lambda n: openai_large(large, n, True)),
+    }
+
+    def offset(make: Callable[[int], bytes], base: int) -> Callable[[int], bytes]:
+        return lambda n: make(base + n)
+
     return {
-        "anthropic_small": Scenario("anthropic_small", "anthropic", lambda n: anthropic_small(n, False)),
-        "anthropic_100kb": Scenario(
-            "anthropic_100kb", "anthropic", lambda n: anthropic_large(large, n, False)
-        ),
-        "openai_small": Scenario("openai_small", "openai", lambda n: openai_small(n, False)),
-        "openai_100kb": Scenario("openai_100kb", "openai", lambda n: openai_large(large, n, False)),
-        "anthropic_small_sse": Scenario(
-            "anthropic_small_sse", "anthropic", lambda n: anthropic_small(n, True)
-        ),
-        "anthropic_100kb_sse": Scenario(
-            "anthropic_100kb_sse", "anthropic", lambda n: anthropic_large(large, n, True)
-        ),
-        "openai_small_sse": Scenario("openai_small_sse", "openai", lambda n: openai_small(n, True)),
-        "openai_100kb_sse": Scenario("openai_100kb_sse", "openai", lambda n: openai_large(large, n, True)),
+        name: Scenario(name, api, offset(make, (index + 1) * NONCE_RANGE))
+        for index, (name, (api, make)) in enumerate(makers.items())
     }
 
 
