@@ -450,6 +450,40 @@ def anthropic_tools() -> list[dict[str, Any]]:
     ]
 
 
+# Modules whose documentation becomes the descriptions of an agent's many tools (real text shipped
+# with Python), so a session's tools weigh about what Claude Code's do (~34 KB), the same every turn.
+_DOCUMENTED_TOOLS = (
+    "subprocess", "shutil", "pathlib", "glob", "tarfile", "zipfile", "sqlite3", "logging",
+    "argparse", "urllib.request", "http.client", "json", "re", "difflib", "csv", "socket",
+    "threading", "datetime", "collections", "functools", "itertools", "typing", "pickle", "os",
+)  # fmt: skip
+AGENT_TOOLS_BYTES = 40_000
+TOOL_DESCRIPTION_BYTES = 4_000
+
+
+def agent_tools() -> list[dict[str, Any]]:
+    """The three tools, then one a module above, described by its docstring, until 40 KB."""
+    import importlib
+
+    tools = anthropic_tools()
+    for module_name in _DOCUMENTED_TOOLS:
+        if len(encoded({"tools": tools})) >= AGENT_TOOLS_BYTES:
+            break
+        doc = importlib.import_module(module_name).__doc__ or module_name
+        tools.append(
+            {
+                "name": f"py_{module_name.replace('.', '_')}",
+                "description": clipped(doc, TOOL_DESCRIPTION_BYTES),
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"call": {"type": "string"}, "arguments": {"type": "object"}},
+                    "required": ["call"],
+                },
+            }
+        )
+    return tools
+
+
 def openai_tools() -> list[dict[str, Any]]:
     return [
         {"type": "function", "function": {"name": tool["name"], "description": tool["description"],
@@ -889,8 +923,8 @@ async def measure_throughput(
 
 
 def session_request(plan: SessionPlan, turns: int) -> bytes:
-    """The request an agent sends after `turns` tool calls: the whole history, a breakpoint on the system
-    prompt and one on the newest block (the way Claude Code marks them)."""
+    """The request an agent sends after `turns` tool calls: ~34 KB of tools, the whole history, a
+    breakpoint on the system prompt and one on the newest block (the way Claude Code marks them)."""
     messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": plan.question}]}]
     for number, run in enumerate(plan.runs[:turns]):
         call_id = f"toolu_{plan.name}_{number:02d}"
@@ -908,7 +942,7 @@ def session_request(plan: SessionPlan, turns: int) -> bytes:
         "model": MODEL_ANTHROPIC,
         "max_tokens": 4096,
         "system": [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-        "tools": anthropic_tools(),
+        "tools": agent_tools(),
         "messages": messages,
     }
     return encoded(payload)
