@@ -369,6 +369,54 @@ def clipped(text: str, limit: int) -> str:
     return cut.decode(errors="ignore") + "\n"
 
 
+def clipped_output(text: str, limit: int) -> str:
+    """At most `limit` bytes of a tool output, still what it was: JSON stays valid JSON (its largest
+    arrays and objects lose their last items, in the original layout), anything else is cut at a
+    line end."""
+    if len(text.encode()) <= limit:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return clipped(text, limit)
+    if not isinstance(value, (list, dict)):
+        return clipped(text, limit)
+    indent = 2 if "\n" in text.strip() else None
+    separators = None if indent else (",", ":")
+
+    def dumped(item: Any) -> str:
+        return json.dumps(item, indent=indent, separators=separators, ensure_ascii=False)
+
+    while len(dumped(value).encode()) > limit:
+        container = _largest_container(value, dumped)
+        if container is None:
+            return clipped(text, limit)
+        keep = len(container) * 3 // 4
+        if isinstance(container, list):
+            del container[keep:]
+        else:
+            for key in list(container)[keep:]:
+                del container[key]
+    return dumped(value)
+
+
+def _largest_container(value: Any, dumped: Callable[[Any], str]) -> list[Any] | dict[str, Any] | None:
+    """Where to cut: from the top, down into the child that holds most of a container's bytes, to
+    the container whose items share its size (a list of records, an object of entries)."""
+    current = value
+    while True:
+        children = [
+            item
+            for item in (current.values() if isinstance(current, dict) else current)
+            if isinstance(item, (list, dict)) and item
+        ]
+        sizes = [(len(dumped(child)), index) for index, child in enumerate(children)]
+        biggest = max(sizes, default=(0, -1))
+        if biggest[0] * 2 <= len(dumped(current)) or biggest[1] < 0:
+            return current if len(current) >= 2 else None
+        current = children[biggest[1]]
+
+
 def large_output(cases: Sequence[dict[str, Any]]) -> ToolRun:
     case = next((case for case in cases if case["id"] == LARGE_CASE), None)
     if case is None:
@@ -411,7 +459,7 @@ def session_plans(cases: Sequence[dict[str, Any]], turns: int, count: int) -> li
             continue
         first = next(case for case in family if case["id"] == runs[0].case)
         clipped_runs = [
-            ToolRun(run.case, run.kind, run.name, run.arguments, clipped(run.output, TURN_CAP_BYTES))
+            ToolRun(run.case, run.kind, run.name, run.arguments, clipped_output(run.output, TURN_CAP_BYTES))
             for run in runs
         ]
         plans.append(SessionPlan(name, first["question"], clipped_runs))
@@ -515,21 +563,27 @@ def openai_small(nonce: int, stream: bool) -> bytes:
     return encoded(payload)
 
 
+def _large_question(nonce: int) -> str:
+    """Each request a conversation of its own (a proxy that follows sessions sees a new one)."""
+    return f"When was Node.js first installed on this box, and which version? (conversation {nonce})"
+
+
 def _fresh_output(run: ToolRun, nonce: int) -> str:
     """The output with a first line of its own: every iteration compresses new bytes."""
     return f"# run {nonce}\n{run.output}"
 
 
 def anthropic_large(run: ToolRun, nonce: int, stream: bool) -> bytes:
-    call = {"type": "tool_use", "id": "toolu_bench_large", "name": run.name, "input": run.arguments}
-    result = {"type": "tool_result", "tool_use_id": "toolu_bench_large", "content": _fresh_output(run, nonce)}
+    call_id = f"toolu_bench_{nonce:08d}"
+    call = {"type": "tool_use", "id": call_id, "name": run.name, "input": run.arguments}
+    result = {"type": "tool_result", "tool_use_id": call_id, "content": _fresh_output(run, nonce)}
     payload = {
         "model": MODEL_ANTHROPIC,
         "max_tokens": 1024,
         "system": SYSTEM,
         "tools": anthropic_tools(),
         "messages": [
-            {"role": "user", "content": "When was Node.js first installed on this box, and which version?"},
+            {"role": "user", "content": _large_question(nonce)},
             {"role": "assistant", "content": [call]},
             {"role": "user", "content": [result]},
         ],
@@ -539,16 +593,17 @@ def anthropic_large(run: ToolRun, nonce: int, stream: bool) -> bytes:
 
 
 def openai_large(run: ToolRun, nonce: int, stream: bool) -> bytes:
-    call = {"id": "call_bench_large", "type": "function",
+    call_id = f"call_bench_{nonce:08d}"
+    call = {"id": call_id, "type": "function",
             "function": {"name": run.name, "arguments": json.dumps(run.arguments)}}  # fmt: skip
     payload: dict[str, Any] = {
         "model": MODEL_OPENAI,
         "tools": openai_tools(),
         "messages": [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": "When was Node.js first installed on this box, and which version?"},
+            {"role": "user", "content": _large_question(nonce)},
             {"role": "assistant", "content": None, "tool_calls": [call]},
-            {"role": "tool", "tool_call_id": "call_bench_large", "content": _fresh_output(run, nonce)},
+            {"role": "tool", "tool_call_id": call_id, "content": _fresh_output(run, nonce)},
         ],
     }
     if stream:
