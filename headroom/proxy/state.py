@@ -24,9 +24,13 @@ from headroom.proxy.ops import Stats
 
 logger = logging.getLogger("headroom.proxy")
 
-# Enough connections for a few hundred concurrent streams; idle ones are kept for reuse.
+# Enough connections for a few hundred concurrent streams. Few idle ones are kept: httpcore
+# (1.0) matches each request against every connection for every idle one, a cost that grows with
+# the square of the pool. With 200 kept alive, 100 concurrent streams cost 18-19 ms of CPU each;
+# with 20, 5-7 ms (benchmarks/proxy.py). A connection past 20 idle ones is opened again when
+# needed: one handshake, small beside a model's reply.
 _MAX_CONNECTIONS = 1000
-_MAX_KEEPALIVE = 200
+_MAX_KEEPALIVE = 20
 
 
 @dataclass
