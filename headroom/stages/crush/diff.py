@@ -16,9 +16,9 @@ Listed, a run of consecutive dropped hunks, across any number of plain files, is
 about ten tokens a hunk and a few a path: such diffs save about as much as any. Every hunk's
 place and its +/- counts stay readable without retrieving, and the lines by the hash.
 
-Then, within a token budget (`target_ratio` of the diff, headers and markers included, scaled by
-bias; the changed lines get at least `min_tokens` whatever the headers cost), the hunks' changed
-lines:
+Then, within a token budget (`target_ratio` of the diff, the run's option when given, headers and
+markers included, scaled by bias; the changed lines get at least `min_tokens` whatever the headers
+cost), the hunks' changed lines:
 
 - every hunk of a file the request or the tool call's arguments name (by path, file name or
   module name), when the term names at most half the files: one naming every file (`git diff --
@@ -178,7 +178,10 @@ class CrushDiff(CrushStage):
 
 
 def diff_budget(block: BlockState, state: RunState, params: DiffParams) -> float:
-    return params.target_ratio * state.block_tokens(block) * block.bias
+    """`target_ratio` of the diff, scaled by bias: the run's option when the caller gives one (it
+    asks every block to keep about that share), else this stage's own."""
+    ratio = float(state.option("target_ratio", params.target_ratio))
+    return ratio * state.block_tokens(block) * block.bias
 
 
 def collapsed_sections(document: DiffDocument, params: DiffParams) -> set[int]:

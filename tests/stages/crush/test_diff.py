@@ -579,3 +579,14 @@ def test_a_capitalised_name_matches_in_its_own_case_where_its_lower_case_is_ever
     rendered = block.render().split("\n")
     assert "+    def copy_11(self, other: Mapping[str, int]) -> Self:  # v2" in rendered
     assert "+    def method_3(self) -> Dict[str, int]:  # v2" not in rendered
+
+
+def test_the_runs_target_ratio_option_sets_the_diffs_budget() -> None:
+    messages = openai_tool_turn(PACKAGE_DIFF, "What changed?", tool="bash", arguments={"command": "git diff"})
+    sizes = {}
+    for ratio in (None, 0.15, 0.8):
+        options = {} if ratio is None else {"target_ratio": ratio}
+        state = labelled(make_state(messages, **options), "diff")
+        run_stage(CrushDiff(DiffParams()), state)
+        sizes[ratio] = count_tokens(tool_block(state).render())
+    assert sizes[0.15] < sizes[None] < sizes[0.8]
