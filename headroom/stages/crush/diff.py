@@ -16,13 +16,17 @@ Listed, a run of consecutive dropped hunks, across any number of plain files, is
 about ten tokens a hunk and a few a path: such diffs save about as much as any. Every hunk's
 place and its +/- counts stay readable without retrieving, and the lines by the hash.
 
-Then, within a token budget (`target_ratio` of the diff, headers and markers included, scaled by
-bias; the changed lines get at least `min_tokens` whatever the headers cost), the hunks' changed
-lines:
+Then, within a token budget (`target_ratio` of the diff, the run's option when given, headers and
+markers included, scaled by bias; the changed lines get at least `min_tokens` whatever the headers
+cost), the hunks' changed lines:
 
 - every hunk of a file the request or the tool call's arguments name (by path, file name or
-  module name, or a directory holding it), when the term names at most half the files: one
-  naming every file (`git diff -- jwt`) singles nothing out; and every hunk whose header (what
+  module name), when the term names at most half the files: one naming every file (`git diff --
+  jwt`) singles nothing out. A directory the request names (`src/`, `urllib3` in a diff of
+  urllib3) puts its files' hunks first in the ranking below, not whole: it says which part of the
+  diff is meant. The parts of a path the request writes (`src`, `jinja2` of
+  src/jinja2/sandbox.py) name nothing on their own unless it also writes them alone. And every
+  hunk whose header (what
   git prints after the line counts: the enclosing function or class) holds an identifier the
   request names (`SkipTo`, `decode` of `jwt.decode`), or defines a name that is a plain word of
   the request ("init": `func (c *Ring) init()`; but "lexer" names no `class PythonLexer`);
@@ -32,8 +36,10 @@ lines:
   by how few hunks hold it, a term in more than half of them weighing nothing, a name the
   request gives three times a plain word, and words it writes side by side as much as a name,
   also when joined or shortened: "template strings" finds `t-strings`), a line the request
-  pins, an error word among the changes. A term naming the diffed files (`pygments`, `lexer`
-  of pygments/lexers/python.py, in any inflection) says which file, never which hunk, and
+  pins, an error word among the changes; a name the request writes capitalised (`Self`) also
+  counts in its own case, where its lower case (`self`) is in most hunks. A term naming the
+  diffed files (`pygments`, `lexer` of pygments/lexers/python.py, in any inflection) says which
+  file, never which hunk, and
   counts for none; nor do the tool call's programs, options and path parts (`git`, `--stat`).
   First the changed lines that define what the request names (`def name(`, `fn name`, `class
   Name`), then the other changed lines its terms are in, each with a line on each side, from
@@ -67,6 +73,8 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.lines import (
+    NAME_WEIGHT,
+    SATURATION,
     GroupMatches,
     group_matches,
     narrow_to,
@@ -101,6 +109,8 @@ NOTE_PATHS = 5  # collapsed files named in the note
 _DEFINITION = re.compile(
     r"\b(?:def|fn|func(?:\s*\([^)]*\))?|function\*?|class|struct|interface|trait|enum|type)\s+(\w+)"
 )
+_CAPITALISED_IN_SENTENCE = re.compile(r"(?<=[a-z,] )[A-Z][A-Za-z0-9_]*\b")
+_CAMEL_CASE = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 _HUNK_CONTEXT = re.compile(r"^@{2,} .*? @{2,}(.*)$")  # what git prints after a hunk's counts: its function
 # What a dropped run costs in the output: its marker and the summary beside it.
 MARKER_COST = MARKER_TOKENS + 16
@@ -108,6 +118,7 @@ MARKER_COST = MARKER_TOKENS + 16
 HUNK_LISTING_COST = 10
 ERROR_BONUS = 0.2  # an error word among a hunk's changes: less than one rare request term (0.4 and up)
 PIN_BONUS = 2.0  # a line the request pins
+SCOPE_BONUS = 0.2  # in a directory the request names: like an error word, less than a rare term
 
 
 class DiffParams(CrushParams):
@@ -167,7 +178,10 @@ class CrushDiff(CrushStage):
 
 
 def diff_budget(block: BlockState, state: RunState, params: DiffParams) -> float:
-    return params.target_ratio * state.block_tokens(block) * block.bias
+    """`target_ratio` of the diff, scaled by bias: the run's option when the caller gives one (it
+    asks every block to keep about that share), else this stage's own."""
+    ratio = float(state.option("target_ratio", params.target_ratio))
+    return ratio * state.block_tokens(block) * block.bias
 
 
 def collapsed_sections(document: DiffDocument, params: DiffParams) -> set[int]:
@@ -248,7 +262,7 @@ class PatchChooser:
         # lines always get `min_tokens` besides.
         budget = max(budget, spent + self.params.min_tokens * self.block.bias)
         matches = self._matches(hunks)
-        named = named_sections(self.block, document, open_sections)
+        named, self.scoped = self._named(open_sections)
         in_named = self._in_named_definitions(hunks)
         for position, hunk in enumerate(hunks):
             # The hunks of a file the request names, or inside a function or class it names (the hunk
@@ -284,6 +298,16 @@ class PatchChooser:
         chosen |= self._relevant_context(chosen, hunks)
         chosen |= self._collapsed_lines_kept_anyway(positions, collapsed)
         return chosen
+
+    def _named(self, sections: list[int]) -> tuple[set[int], set[int]]:
+        """(named, scoped): the sections whose file the request names by its path, file name or
+        module name (`named_sections`), and those it only names a directory of (`src/`, `urllib3`
+        in a diff of urllib3): a directory says which part of the diff is meant, so its files'
+        hunks come first, not whole."""
+        named = named_sections(self.block, self.document, sections)
+        terms = file_naming_terms(self.block)
+        files = {p for p in named if any(names_file(t, self.document.sections[p].path) for t in terms)}
+        return files, named - files
 
     def _found(self, lowered: str, words: Sequence[str], accept: Accept) -> set[int]:
         """The searched lines holding any of `words` where `accept` allows the hit."""
@@ -327,8 +351,36 @@ class PatchChooser:
             self.phrases,
             self._ignored(hunks),
         )
+        weights = list(found.weights)
         lines = [{self.searched[k] for k in held} for held in found.lines]
-        return GroupMatches(found.weights, lines)
+        for position, (weight, held) in enumerate(self._cased_matches(owner, len(hunks))):
+            weights[position] += weight
+            lines[position] |= held
+        return GroupMatches(weights, lines)
+
+    def _cased_matches(self, owner: list[int], groups: int) -> list[tuple[float, set[int]]]:
+        """Per hunk, the weight and the lines of the names the request writes capitalised (`Self`,
+        `Response`) where fewer hunks hold them in that case than in lower case (`self`,
+        `response`, which may be everywhere): in its own case such a name is rarer and names one
+        thing, so it counts as a name of that rarity, besides whatever its lower case counts."""
+        found: list[tuple[float, set[int]]] = [(0.0, set()) for _ in range(groups)]
+        lowered = [text.lower() for text in self.texts]
+        for name in cased_names(self.block.block.query):
+            pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+            held: dict[int, set[int]] = {}
+            for k, text in enumerate(self.texts):
+                if owner[k] >= 0 and pattern.search(text):
+                    held.setdefault(owner[k], set()).add(self.searched[k])
+            lower = name.lower()
+            common = {owner[k] for k, text in enumerate(lowered) if owner[k] >= 0 and lower in text}
+            if not held or len(held) >= len(common) or len(held) > groups / 2:
+                continue
+            tells = math.log((groups + 1) / (len(held) + 0.5))
+            weight = tells * NAME_WEIGHT
+            for position, holding in held.items():
+                gained = weight * len(holding) * (SATURATION + 1) / (len(holding) + SATURATION)
+                found[position] = (found[position][0] + gained, found[position][1] | holding)
+        return found
 
     def _definitions(self, matches: GroupMatches) -> set[int]:
         """The matched lines that define a term of the request: the term right after `def`, `fn`,
@@ -374,6 +426,7 @@ class PatchChooser:
             score = matches.weights[position]
             score += PIN_BONUS if any(i in pinned for i in hunk.changes) else 0.0
             score += ERROR_BONUS if any(i in self.error_words for i in hunk.changes) else 0.0
+            score += SCOPE_BONUS if hunk.section in self.scoped else 0.0
             cost = sum(self.tokens[i] for i in hunk.changes)
             # Worth per token, with returns that diminish as a hunk grows: a small hunk that matches
             # comes before a long rewrite that matches a little more.
@@ -501,7 +554,27 @@ def skeleton_cost(document: DiffDocument, sections: Iterable[int]) -> int:
 def named_sections(block: BlockState, document: DiffDocument, positions: Sequence[int]) -> set[int]:
     """The file sections whose file the request or the tool arguments name."""
     paths = {p: document.sections[p].path for p in positions}
-    return named_by_request(request_words(block), {p: [path] for p, path in paths.items()})
+    return named_by_request(file_naming_terms(block), {p: [path] for p, path in paths.items()})
+
+
+def file_naming_terms(block: BlockState) -> list[str]:
+    """The request's terms that may name files: all of them but the parts of a path the request
+    writes (`src`, `jinja2` of src/jinja2/sandbox.py) that it never writes on their own. Such a part
+    says where the named file is, not that every file beside it is asked about."""
+    terms = request_words(block)
+    paths = [term for term in terms if "/" in term]
+    if not paths:
+        return terms
+    rest = block.block.query.lower()
+    for path in paths:
+        rest = rest.replace(path, " ")
+    parts = {part for path in paths for part in re.split(r"[/.]", path) if part}
+    return [term for term in terms if term not in parts or written_alone(term, rest)]
+
+
+def written_alone(term: str, text: str) -> bool:
+    """Whether `term` stands in `text` as a word of its own, not as a part of a path or a name."""
+    return re.search(rf"(?<![\w/.-]){re.escape(term)}(?![\w/-]|\.\w)", text) is not None
 
 
 def named_by_request(terms: Sequence[str], paths_of: dict[int, list[str]]) -> set[int]:
@@ -515,6 +588,21 @@ def named_by_request(terms: Sequence[str], paths_of: dict[int, list[str]]) -> se
         if hits and len(hits) <= len(paths_of) / 2:
             named |= hits
     return named
+
+
+def cased_names(query: str) -> list[str]:
+    """The words a request writes capitalised inside a sentence, or in CamelCase (`Self`, `PoolManager`):
+    names, which the code writes in the same case."""
+    found = _CAPITALISED_IN_SENTENCE.findall(query) + _CAMEL_CASE.findall(query)
+    return sorted(set(found))
+
+
+def names_file(term: str, path: str) -> bool:
+    """Whether a (lower-cased) request term names a path's file itself: the path or a tail of it
+    holding the file name (`jwt/api_jwt.py`, `api_jwt.py`), or its module name (`api_jwt`)."""
+    parts = path.lower().split("/")
+    bare = term.strip("/")
+    return bare == parts[-1].split(".", 1)[0] or any(bare == "/".join(parts[i:]) for i in range(len(parts)))
 
 
 def names_path(term: str, path: str) -> bool:

@@ -416,7 +416,8 @@ def test_a_sweep_of_one_small_hunk_per_file_saves_half_listing_every_file_it_dro
     block = crushed(text, f"Did {named.path} get the future import too?")
     rendered = block.render()
     kept = set(check_lines(text, rendered, block.ref))
-    assert {i for i in named.lines} <= kept  # the file the question names, whole
+    # The file the question names: every header and change, its context trimmed like any hunk's.
+    assert {i for i in named.lines if document.kinds[i] != CONTEXT} <= kept
     listed = {
         path
         for summary in find_summaries(rendered)
@@ -507,3 +508,85 @@ def test_a_word_naming_one_file_weighs_nothing_in_its_hunks_and_counts_in_anothe
     named = {p for p, section in enumerate(document.sections) if word in section.path}
     assert holding and all(matches.weights[p] > 0 and set(lines) & matches.lines[p] for p in holding)
     assert all(matches.weights[p] == 0 for p, hunk in enumerate(hunks) if hunk.section in named)
+
+
+# Which files a request names, and names in their own case ------------------------------------
+
+
+def file_diff(path: str, changes: list[list[str]]) -> str:
+    """A `git diff` of one file: one hunk per entry, each replacing its lines (`+new` for `-old`)
+    between three unchanged lines on each side."""
+    out = [f"diff --git a/{path} b/{path}", "index 1111111..2222222 100644", f"--- a/{path}", f"+++ b/{path}"]
+    start = 10
+    for lines in changes:
+        out.append(f"@@ -{start},{6 + len(lines)} +{start},{6 + len(lines)} @@ def step_{start}(self):")
+        out += [f"     unchanged_{start}_{k} = {k}" for k in range(3)]
+        out += [f"-    {line}" for line in lines] + [f"+    {line}  # v2" for line in lines]
+        out += [f"     trailing_{start}_{k} = {k}" for k in range(3)]
+        start += 40
+    return "\n".join(out)
+
+
+def module_changes(name: str) -> list[list[str]]:
+    return [[f"{name}_value_{h}_{k} = compute_{name}({h}, {k})" for k in range(4)] for h in range(3)]
+
+
+SIBLINGS = ("core", "alpha", "beta", "gamma", "delta")
+PACKAGE_DIFF = "\n".join(
+    [file_diff(f"src/pkg/{name}.py", module_changes(name)) for name in SIBLINGS]
+    + [file_diff(f"docs/page{n}.md", module_changes(f"page{n}")) for n in range(5)]
+)
+
+
+def kept_changes(block: Any, path: str) -> list[str]:
+    document = block.document
+    rendered = set(block.render().split("\n"))
+    lines = lines_of(document, path)
+    changed = [document.units[i] for i in lines if document.kinds[i] in CHANGES]
+    return [line for line in changed if line in rendered]
+
+
+def all_changes(path: str) -> list[str]:
+    document = DiffDocument(PACKAGE_DIFF)
+    return [document.units[i] for i in lines_of(document, path) if document.kinds[i] in CHANGES]
+
+
+def test_a_named_path_keeps_its_file_whole_but_not_the_files_beside_it() -> None:
+    # `src` and `pkg` are only parts of the path the request writes: they say where core.py is,
+    # not that its four siblings (half the diff's files) are asked about.
+    question = "Show me every changed line of src/pkg/core.py."
+    block = crushed(PACKAGE_DIFF, question, target_ratio=0.1, min_tokens=0)
+    assert kept_changes(block, "src/pkg/core.py") == all_changes("src/pkg/core.py")
+    for name in SIBLINGS[1:]:
+        assert kept_changes(block, f"src/pkg/{name}.py") == []
+
+
+def test_a_directory_written_alone_puts_its_files_first_not_whole() -> None:
+    # "pkg" on its own names a directory of five files: their hunks come before the docs' hunks,
+    # within the budget, instead of all of them staying whatever they cost.
+    block = crushed(PACKAGE_DIFF, "What changed under pkg?", target_ratio=0.15, min_tokens=0)
+    in_package = sum(len(kept_changes(block, f"src/pkg/{name}.py")) for name in SIBLINGS)
+    in_docs = sum(len(kept_changes(block, f"docs/page{n}.md")) for n in range(5))
+    assert 0 < in_package < sum(len(all_changes(f"src/pkg/{name}.py")) for name in SIBLINGS)
+    assert in_docs == 0
+
+
+def test_a_capitalised_name_matches_in_its_own_case_where_its_lower_case_is_everywhere() -> None:
+    sweep = [[f"def method_{h}(self) -> Dict[str, int]:", f"return self.table_{h}"] for h in range(12)]
+    sweep[11] = ["def copy_11(self, other: Mapping[str, int]) -> Self:", "return self.table_11"]
+    text = file_diff("src/pkg/tables.py", sweep) + "\n" + file_diff("src/pkg/other.py", sweep[:6])
+    block = crushed(text, "Which annotations use the new Self type?", target_ratio=0.4, min_tokens=0)
+    rendered = block.render().split("\n")
+    assert "+    def copy_11(self, other: Mapping[str, int]) -> Self:  # v2" in rendered
+    assert "+    def method_3(self) -> Dict[str, int]:  # v2" not in rendered
+
+
+def test_the_runs_target_ratio_option_sets_the_diffs_budget() -> None:
+    messages = openai_tool_turn(PACKAGE_DIFF, "What changed?", tool="bash", arguments={"command": "git diff"})
+    sizes = {}
+    for ratio in (None, 0.15, 0.8):
+        options = {} if ratio is None else {"target_ratio": ratio}
+        state = labelled(make_state(messages, **options), "diff")
+        run_stage(CrushDiff(DiffParams()), state)
+        sizes[ratio] = count_tokens(tool_block(state).render())
+    assert sizes[0.15] < sizes[None] < sizes[0.8]
