@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from headroom.pipeline.errors import HeadroomError, PipelineSpecError, StageError
     from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks
     from headroom.pipeline.loading import load_pipeline
+    from headroom.pipeline.params import StageParams
     from headroom.pipeline.pipeline import Pipeline
     from headroom.pipeline.registry import register
-    from headroom.pipeline.stage import Stage, StageParams
-
+    from headroom.pipeline.stage import Stage
 from headroom._version import __version__ as __version__  # noqa: E402
 
 # public name -> the module that defines it
@@ -45,7 +45,7 @@ _EXPORTS = {
     "PipelineSpecError": "headroom.pipeline.errors",
     "Stage": "headroom.pipeline.stage",
     "StageError": "headroom.pipeline.errors",
-    "StageParams": "headroom.pipeline.stage",
+    "StageParams": "headroom.pipeline.params",
     "answer_retrieve_calls": "headroom.ccr",
     "load_pipeline": "headroom.pipeline.loading",
     "lookup": "headroom.ccr",

@@ -22,7 +22,8 @@ def _memoized(owner: type, method: Callable[[Any], list[float]]) -> Callable[[An
         cache = self.__dict__.setdefault("_signals", {})
         if key not in cache:
             cache[key] = method(self)
-        return cache[key]
+        found: list[float] = cache[key]
+        return found
 
     return signals
 

@@ -28,7 +28,8 @@ from collections.abc import Iterator
 
 from headroom.content.base import Document, Scope
 from headroom.content.code_outline import Definition, link
-from headroom.content.detect import BLAME_LINE, NUMBERED_LINE
+from headroom.content.detect import BLAME_LINE
+from headroom.content.framing import NUMBERED_LINE
 from headroom.markers import omitted, with_markers
 
 LANGUAGE_BY_EXTENSION = {

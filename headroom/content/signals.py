@@ -197,6 +197,14 @@ def error_lines(text: str, lowered: str, starts: list[int], words: set[str]) -> 
         yield from lines_holding(text, starts, suffix, _ends_a_name)
     for prefix in ERROR_NAME_PREFIXES:
         yield from lines_holding(text, starts, prefix, _starts_a_name)
+    yield from _failed_status_lines(lowered, starts, words)
+    if not text.isascii():
+        for match in _FAILURE_MARK.finditer(text):
+            yield _line_of(starts, match.start())
+
+
+def _failed_status_lines(lowered: str, starts: list[int], words: set[str]) -> Iterator[int]:
+    """Lines with a non-zero exit code or a 5xx status (HTTP, `status`, a request's method)."""
     if "exit" in lowered:
         for match in _EXIT_CODE.finditer(lowered):
             if int(match[1]) != 0 and _word_starts(lowered, match.start()):
@@ -206,9 +214,6 @@ def error_lines(text: str, lowered: str, starts: list[int], words: set[str]) -> 
             for match in pattern.finditer(lowered):
                 if _word_starts(lowered, match.start()):
                     yield _line_of(starts, match.start())
-    if not text.isascii():
-        for match in _FAILURE_MARK.finditer(text):
-            yield _line_of(starts, match.start())
 
 
 def warning_lines(text: str, lowered: str, starts: list[int], words: set[str]) -> Iterator[int]:

@@ -37,27 +37,16 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         started = time.perf_counter()
         state.stages_run.append(stage_id)
         entry = pipeline.entries[stage_id]
-        if _idle(entry, state):
-            if trace is not None:
-                trace.record(stage_id, entry.use, time.perf_counter() - started, state)
-            finished[stage_id].set()
-            return
-        stage = pipeline.stage(stage_id)
-        snapshot = _Snapshot(stage, state)
-        try:
-            await stage.run(state)
-        except StageError as error:
-            fatal.append(error)
-            group.cancel_scope.cancel()
-        except Exception as error:
-            if state.strict:
-                fatal.append(StageError(stage_id, stage.name, None, error))
-                fatal[-1].__cause__ = error
+        name = entry.use
+        if not _idle(entry, state):
+            stage = pipeline.stage(stage_id)
+            name = stage.name
+            error = await _run_contained(stage, state)
+            if error is not None:
+                fatal.append(error)
                 group.cancel_scope.cancel()
-            else:
-                snapshot.restore_changed(f"stage {stage_id} ({stage.name})", error)
         if trace is not None:
-            trace.record(stage_id, stage.name, time.perf_counter() - started, state)
+            trace.record(stage_id, name, time.perf_counter() - started, state)
         finished[stage_id].set()
 
     state.pipeline_id = pipeline.fingerprint
@@ -72,6 +61,23 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         trace.in_order(pipeline.order)
     for stage_id in pipeline.order:
         await _guard_phase(pipeline, stage_id, state, "finish")
+
+
+async def _run_contained(stage: Stage, state: RunState) -> StageError | None:
+    """Run one stage. A failure outside any one block is returned to stop the run (strict) or
+    contained: only the blocks the stage had changed go back as they came."""
+    snapshot = _Snapshot(stage, state)
+    try:
+        await stage.run(state)
+    except StageError as error:
+        return error
+    except Exception as error:
+        if state.strict:
+            fatal = StageError(stage.stage_id, stage.name, None, error)
+            fatal.__cause__ = error
+            return fatal
+        snapshot.restore_changed(f"stage {stage.stage_id} ({stage.name})", error)
+    return None
 
 
 def _idle(entry: StageEntry, state: RunState) -> bool:

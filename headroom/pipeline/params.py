@@ -94,7 +94,8 @@ class StageParams:
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
-        return pydantic_model(cls).model_json_schema()
+        schema: dict[str, Any] = pydantic_model(cls).model_json_schema()
+        return schema
 
 
 dataclasses.dataclass(frozen=True, kw_only=True)(StageParams)

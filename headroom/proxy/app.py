@@ -30,11 +30,12 @@ from starlette.routing import Route
 from headroom.integrations.asgi import route_kind
 from headroom.proxy import api, compressing, forwarding, ops
 from headroom.proxy.config import ProxyConfig
+from headroom.proxy.errors import Api
 from headroom.proxy.security import ProxyGuard
 from headroom.proxy.state import ProxyState
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-_APIS: dict[str, compressing.Api] = {"anthropic": "anthropic", "chat": "chat", "responses": "responses"}
+_APIS: dict[str, Api] = {"anthropic": "anthropic", "chat": "chat", "responses": "responses"}
 
 
 async def _dispatch(request: Request) -> Response:

@@ -207,7 +207,8 @@ def _header_pairs(headers: Any) -> Iterable[tuple[Any, Any]]:
         return ()
     if hasattr(headers, "items"):  # a dict, or Starlette `Headers` (whose items() keeps repeats)
         return list(headers.items())
-    return headers
+    pairs: Iterable[tuple[Any, Any]] = headers
+    return pairs
 
 
 def _masked_header_value(name: str, value: str) -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from itertools import groupby
 
 from headroom.ccr.sessions import first_sent_ends
-from headroom.pipeline.params import param
+from headroom.pipeline.params import StageParams, param
 from headroom.pipeline.registry import register
-from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard, blocks_for
+from headroom.pipeline.stage import BlockState, RunState, Stage, block_guard, blocks_for
 from headroom.stages.selection import (
     MARKER_TOKENS,
     fill_small_gaps,

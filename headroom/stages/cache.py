@@ -41,9 +41,9 @@ from headroom.ccr.sessions import (
 )
 from headroom.ccr.stores import ScopedStore, StoreUnavailable, check_url, scoped
 from headroom.markers import MARKER_PATTERN, retrieval_note, worth_sending
-from headroom.pipeline.params import param
+from headroom.pipeline.params import StageParams, param
 from headroom.pipeline.registry import register
-from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, StageParams, block_guard
+from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, block_guard
 
 MEMO_HIT = "memo hit"
 AS_SENT = "as sent before"
@@ -137,28 +137,12 @@ class Cache(Stage):
             self._fail_open(state, error)
 
     def _answer(self, state: RunState, store: ScopedStore, blocks: list[BlockState]) -> None:
-        positions = _Positions(state)
         records: dict[int, tuple[str, dict[str, Any]]] = {}
         if self.params.sessions:
-            session = session_key(state)
-            keys = [position_key(session, block) for block in blocks]
-            for block, found in zip(blocks, store.lookup_many("session", keys), strict=True):
-                if found.value is not None:
-                    records[block.block.id] = (AS_SENT, json.loads(found.value))
-                elif found.status == "corrupt":
-                    block.note(f"{self.name}:session {CORRUPT}")
+            records.update(self._sent_before(state, store, blocks))
         if self.params.memoize:
             rest = [block for block in blocks if block.block.id not in records]
-            keys = [memo_key(block, state, positions) for block in rest]
-            for block, found in zip(rest, store.lookup_many("memo", keys), strict=True):
-                if found.status == "corrupt":
-                    block.note(f"{self.name}:memo {CORRUPT}")
-                if found.value is None:
-                    continue
-                record = json.loads(found.value)
-                # A memo made when fewer outputs followed the block may predate a recency window it is in now.
-                if record["later"] <= positions.in_this_request(block):
-                    records[block.block.id] = (MEMO_HIT, record)
+            records.update(self._memoized(state, store, rest))
         compressed = [block for block in blocks if records.get(block.block.id, ("", {}))[1].get("output")]
         originals = store.lookup_many("original", [block.ref for block in compressed])
         for block, original in zip(compressed, originals, strict=True):
@@ -173,6 +157,38 @@ class Cache(Stage):
             block.notes.extend(record["notes"])
             block.note(f"{self.name}:{how}")
             block.answered = how
+
+    def _sent_before(
+        self, state: RunState, store: ScopedStore, blocks: list[BlockState]
+    ) -> dict[int, tuple[str, dict[str, Any]]]:
+        """The blocks this session sent before, each with the form it was sent in."""
+        session = session_key(state)
+        keys = [position_key(session, block) for block in blocks]
+        records: dict[int, tuple[str, dict[str, Any]]] = {}
+        for block, found in zip(blocks, store.lookup_many("session", keys), strict=True):
+            if found.value is not None:
+                records[block.block.id] = (AS_SENT, json.loads(found.value))
+            elif found.status == "corrupt":
+                block.note(f"{self.name}:session {CORRUPT}")
+        return records
+
+    def _memoized(
+        self, state: RunState, store: ScopedStore, blocks: list[BlockState]
+    ) -> dict[int, tuple[str, dict[str, Any]]]:
+        """The blocks whose inputs were compressed before, each with that output."""
+        positions = _Positions(state)
+        keys = [memo_key(block, state, positions) for block in blocks]
+        records: dict[int, tuple[str, dict[str, Any]]] = {}
+        for block, found in zip(blocks, store.lookup_many("memo", keys), strict=True):
+            if found.status == "corrupt":
+                block.note(f"{self.name}:memo {CORRUPT}")
+            if found.value is None:
+                continue
+            record = json.loads(found.value)
+            # A memo made when fewer outputs followed the block may predate a recency window it is in now.
+            if record["later"] <= positions.in_this_request(block):
+                records[block.block.id] = (MEMO_HIT, record)
+        return records
 
     # after every stage -------------------------------------------------------------------
 

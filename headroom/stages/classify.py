@@ -33,9 +33,9 @@ from headroom.content import DOCUMENT_TYPES
 from headroom.content.detect import Candidate, detect
 from headroom.markers import MARKER_PATTERN
 from headroom.pipeline import registry
-from headroom.pipeline.params import param
+from headroom.pipeline.params import StageParams, param
 from headroom.pipeline.registry import register
-from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams, block_guard
+from headroom.pipeline.stage import BlockState, RunState, Stage, block_guard
 
 RETRIEVE_TOOL = "headroom_retrieve"
 # The crusher that compresses each content type, as the default pipeline runs it (a test checks

@@ -57,9 +57,9 @@ from itertools import pairwise
 from headroom.content.base import Document, Key, Scope, name_letters
 from headroom.content.signals import kept_signals, line_starts, lines_holding, signal_limit, whole_word
 from headroom.json_text import too_deep
-from headroom.pipeline.params import param
+from headroom.pipeline.params import StageParams, param
 from headroom.pipeline.registry import register
-from headroom.pipeline.stage import BlockState, RunState, Stage, StageParams
+from headroom.pipeline.stage import BlockState, RunState, Stage
 from headroom.words import is_common_word
 
 _TERM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@#+-]*[A-Za-z0-9_+]|\d{3,}")
@@ -162,9 +162,10 @@ def _json_arguments(text: str) -> object | None:
     if not stripped.startswith("{") or too_deep(stripped):
         return None
     try:
-        return json.loads(stripped)
+        parsed: object = json.loads(stripped)
     except ValueError:
         return None
+    return parsed
 
 
 # The argument keys whose value is a shell command line.
@@ -537,17 +538,7 @@ class Score(Stage):
                 and not _in_every_group(hits, groups)
             ):
                 candidates.append((position, hits, term.asked and term.written_as_name, term.text))
-        # Words the request puts side by side count again where a unit has them side by side,
-        # in a phrase or joined into one identifier.
-        pairs = phrase_pairs(block.block.query)
-        shortened = [lines_holding(text, starts, phrase_short_form(*pair), _starts_a_word) for pair in pairs]
-        for phrase, short in zip(query_phrases(block.block.query), shortened, strict=True):
-            placed = {bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)}
-            hits = sorted(placed.union(short))
-            if hits and len(hits) < count:
-                weight = math.log((count + 1) / (len(hits) + 0.5))
-                for i in hits:
-                    relevance[i] += weight
+        _count_phrases(relevance, block.block.query, text, starts)
         keys = document.keys()
         if keys is not None:
             _count_named_keys(relevance, terms, keys)
@@ -772,6 +763,21 @@ def _word_stem(word: str) -> str:
 
 # A document of at least this many groups (commits, hunks, traces) can say a term is in all of them.
 MIN_GROUPS_TO_TELL = 3
+
+
+def _count_phrases(relevance: list[float], query: str, text: str, starts: list[int]) -> None:
+    """Words the request puts side by side count again where a unit has them side by side, in a
+    phrase or joined into one identifier."""
+    count = len(relevance)
+    pairs = phrase_pairs(query)
+    shortened = [lines_holding(text, starts, phrase_short_form(*pair), _starts_a_word) for pair in pairs]
+    for phrase, short in zip(query_phrases(query), shortened, strict=True):
+        placed = {bisect_right(starts, m.start()) - 1 for m in re.finditer(phrase, text)}
+        hits = sorted(placed.union(short))
+        if hits and len(hits) < count:
+            weight = math.log((count + 1) / (len(hits) + 0.5))
+            for i in hits:
+                relevance[i] += weight
 
 
 def _in_every_group(hits: list[int], groups: list[range]) -> bool:

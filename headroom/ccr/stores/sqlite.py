@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from headroom.ccr.stores.base import (
     DEFAULT_BREAKER_FAILURES,
@@ -113,8 +114,8 @@ class SqliteStore(Store):
             for key in keys
         ]
 
-    def _select(self, sql: str, kind: Kind, keys: Sequence[str]) -> list[tuple]:
-        rows: list[tuple] = []
+    def _select(self, sql: str, kind: Kind, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), _BATCH):
             chunk = list(dict.fromkeys(keys[start : start + _BATCH]))
             marks = ",".join("?" * len(chunk))

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from headroom.content.base import Document
-from headroom.pipeline.params import param
-from headroom.pipeline.stage import BlockState, Stage, StageParams
+from headroom.pipeline.params import StageParams, param
+from headroom.pipeline.stage import BlockState, Stage
 from headroom.stages.selection import MARKER_TOKENS
 
 Policy = Literal["lossless", "lossy", "auto"]

@@ -40,7 +40,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from headroom.content.code import CodeDocument, Definition, language_for_path
+from headroom.content.code import CodeDocument, language_for_path
+from headroom.content.code_outline import Definition
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, for_each_block

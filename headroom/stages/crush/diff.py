@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -278,7 +278,8 @@ class PatchChooser:
         # hold, whatever the hunk's size); then whole hunks, by worth per token.
         by_match = sorted(range(len(hunks)), key=lambda p: (-matches.weights[p], p))
         defining = self._definitions(matches)
-        for wanted in (lambda i: i in defining, lambda i: True):
+        passes: tuple[Callable[[int], bool], ...] = (lambda i: i in defining, lambda i: True)
+        for wanted in passes:
             for position in by_match:
                 lines = sorted(
                     i for i in matches.lines[position] if i in hunks[position].changes and wanted(i)
