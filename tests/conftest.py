@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from headroom import samples
+from headroom.ccr import stores
 from headroom.ccr.stores import MemoryStore
 from headroom.pipeline import registry
 from tests.store_fixtures import make_store, store_url  # noqa: F401  (the store contract's fixtures)
@@ -19,6 +20,13 @@ def built_in_registry() -> Iterator[None]:
     """The suite sees the built-in stages alone: a plugin installed on this machine is not read."""
     with registry.scoped():
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_default_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty process-wide default store: an original one test kept
+    there is never found by another (the order tests run in decides nothing)."""
+    monkeypatch.setattr(stores, "_default_store", MemoryStore())
 
 
 @pytest.fixture

@@ -202,15 +202,16 @@ def test_a_scoped_registry_forgets_what_it_registered_and_reads_no_plugins(
     class Plugged(Stage):
         pass
 
-    monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.plugged.v1", Plugged)])
-    monkeypatch.setattr(registry, "_loaded", False)
-    with registry.scoped():
-        assert "acme.plugged.v1" not in registry.names()
+    with registry.scoped(plugins=True):  # what this test loads leaves with it
+        monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint("acme.plugged.v1", Plugged)])
+        with registry.scoped():
+            assert "acme.plugged.v1" not in registry.names()
 
-        class Local(Stage):
-            pass
+            class Local(Stage):
+                pass
 
-        registry.register("acme.local.v1")(Local)
-        assert registry.lookup("acme.local.v1") is Local
-    assert registry.lookup("acme.local.v1") is None
-    assert registry.lookup("acme.plugged.v1") is Plugged
+            registry.register("acme.local.v1")(Local)
+            assert registry.lookup("acme.local.v1") is Local
+        assert registry.lookup("acme.local.v1") is None
+        assert registry.lookup("acme.plugged.v1") is Plugged
+    assert "acme.plugged.v1" not in registry._stages
