@@ -11,13 +11,13 @@ loads only what compressing needs.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from headroom import (
     _env,  # noqa: F401  (offline tiktoken and litellm settings, before anything loads them)
     _moved,
 )
+from headroom._lazy import lazy_exports
 
 _moved.install()  # before anything imports an old path (`headroom.stage`, ...)
 from headroom.compress import CompressResult, acompress, awarm, compress, warm  # noqa: E402
@@ -82,15 +82,4 @@ __all__ = [
     "with_retrieve_tool",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headroom' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "headroom"
 
 # From the bottom up. A module may import its own layer and the ones below it, never above.
 LAYERS = [
-    ("headroom._version", "headroom._env", "headroom._moved"),
+    ("headroom._version", "headroom._env", "headroom._moved", "headroom._lazy"),
     (
         "headroom.messages",
         "headroom.markers",

@@ -10,8 +10,9 @@ Names load on first use (PEP 562), so importing a store does not import retrieva
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from headroom._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from headroom.ccr.retrieval import (
@@ -60,14 +61,4 @@ __all__ = [
     "with_retrieve_tool",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'headroom.ccr' has no attribute {name!r}")
-    value = getattr(importlib.import_module("headroom.ccr.retrieval"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), dict.fromkeys(__all__, "headroom.ccr.retrieval"))

@@ -18,8 +18,9 @@ Names load on first use (PEP 562): `from headroom.pipeline import Stage` does no
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from headroom._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from headroom.pipeline.errors import HeadroomError, PipelineSpecError, Problem, StageError
@@ -74,15 +75,4 @@ __all__ = [
     "register",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headroom.pipeline' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
