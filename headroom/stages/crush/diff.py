@@ -30,6 +30,11 @@ cost), the hunks' changed lines:
   git prints after the line counts: the enclosing function or class) holds an identifier the
   request names (`SkipTo`, `decode` of `jwt.decode`), or defines a name that is a plain word of
   the request ("init": `func (c *Ring) init()`; but "lexer" names no `class PythonLexer`);
+- the changed lines of the signature of a function or class the request names (from its `def
+  name(` line, changed or not, to the line closing its parameters, on the old and the new side),
+  with that line: a release that changes `connected_to`'s hints changes lines below an unchanged
+  `def connected_to(` that no term of the request is in. A name defined in more than half the hunks
+  (`__init__`) names none;
 - every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
   `TODO`, `FIXME`): rare, and never to be summarised away;
 - then the other hunks, best first: the request's terms in their changed lines or header (each
