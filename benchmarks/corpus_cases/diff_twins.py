@@ -1,10 +1,13 @@
-"""Diff cases whose answers span many hunks: security fixes and changes threaded through many files.
+"""Diff cases whose answers span many hunks, or sit in one function's signature.
 
 Open twins of a failing class (issue 9): a question whose facts are many changed lines, spread over
 many hunks of one or several files, in a big `git diff` or `git show` of a real upgrade. The
 histories are scratch repositories of consecutive PyPI sdists, built as `git_history.py` builds
 them (one commit per release, its PKG-INFO author and date, its changelog entry as the message), of
-projects no other diff case uses: Jinja2, tornado and urllib3.
+projects no other diff case uses: Jinja2, tornado, urllib3, blinker and Flask.
+
+The signature cases: a question about the type hints one named function got in a release, whose
+answer is the changed parameter and return lines below an unchanged `def name(` line.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ TWIN_PROJECTS: dict[str, tuple[str, ...]] = {
     "jinja2": ("3.1.4", "3.1.5"),
     "tornado": ("6.4", "6.4.1"),
     "urllib3": ("2.2.1", "2.2.2"),
+    "blinker": ("1.7.0", "1.8.0"),
+    "flask": ("3.0.2", "3.0.3"),
 }
 
 
@@ -53,6 +58,65 @@ def changed_lines_under(diff: str, prefix: str, pattern: str) -> list[str]:
         except Skip:  # a file without a matching line adds nothing
             continue
     return list(dict.fromkeys(found))
+
+
+def signature_changes(section: str, function: str) -> list[str]:
+    """The changed lines of one file's diff that lie in the signature of `def function(`: from that
+    line (changed or not) to the line closing its parameter list, in the new and in the old text;
+    blank changes left out, repeats once."""
+    found: list[str] = []
+    lines = section.splitlines()
+    opening = re.compile(rf"^[ +-]\s*(?:async\s+)?def\s+{re.escape(function)}\(")
+    for start, line in enumerate(lines):
+        if not opening.match(line):
+            continue
+        for side in ("+", "-"):
+            depth = 0
+            for text in lines[start:]:
+                if text.startswith("@@") or text.startswith("diff --git"):
+                    break
+                if text[:1] not in (" ", side):
+                    continue
+                if text[:1] in "+-" and text[1:].strip():
+                    found.append(text)
+                depth += text.count("(") - text.count(")")
+                if depth <= 0:
+                    break
+    if not found:
+        raise Skip(f"no changed line in the signature of {function}")
+    return list(dict.fromkeys(found))
+
+
+@case("git_diff_blinker_connected_to_hints", "diff", "real", "anthropic")
+def git_diff_blinker_connected_to() -> Material:
+    command, output = twin_upgrade("blinker")
+    base = file_sections(output)["src/blinker/base.py"]
+    return Material(
+        question="After upgrading blinker from 1.7.0 to 1.8.0, mypy --strict now flags our call to "
+        "connected_to(handler) in a test fixture. What type hints did connected_to get in the new "
+        "blinker, and what were they before? Quote its old and new signature lines.",
+        calls=[Call("run_shell", {"command": command}, output)],
+        facts=signature_changes(base, "connected_to"),
+        rule="every non-blank changed line in the signature of `def connected_to(` (from the def "
+        "line to the line closing its parameters, old and new side)",
+        origin=twin_origin("blinker", command),
+    )
+
+
+@case("git_diff_flask_locate_app_hints", "diff", "real", "openai")
+def git_diff_flask_locate_app() -> Material:
+    command, output = twin_upgrade("flask")
+    cli = file_sections(output)["src/flask/cli.py"]
+    return Material(
+        question="Our app factory loader wraps locate_app, and pyright reports a new overload "
+        "mismatch since flask 3.0.3. Which type hints did locate_app get in that release? Quote "
+        "the changed lines of its signatures, old and new.",
+        calls=[Call("Bash", {"command": command, "description": "flask 3.0.2 -> 3.0.3"}, output)],
+        facts=signature_changes(cli, "locate_app"),
+        rule="every non-blank changed line in the signatures of `def locate_app(` (each overload: "
+        "from the def line to the line closing its parameters, old and new side)",
+        origin=twin_origin("flask", command),
+    )
 
 
 @case("git_diff_jinja2_sandbox_format_cve", "diff", "real", "anthropic")

@@ -30,6 +30,11 @@ cost), the hunks' changed lines:
   git prints after the line counts: the enclosing function or class) holds an identifier the
   request names (`SkipTo`, `decode` of `jwt.decode`), or defines a name that is a plain word of
   the request ("init": `func (c *Ring) init()`; but "lexer" names no `class PythonLexer`);
+- the changed lines of the signature of a function or class the request names (from its `def
+  name(` line, changed or not, to the line closing its parameters, on the old and the new side),
+  with that line: a release that changes `connected_to`'s hints changes lines below an unchanged
+  `def connected_to(` that no term of the request is in. A name defined in more than half the hunks
+  (`__init__`) names none;
 - every hunk whose changed lines carry a security or TODO word (`security`, `CVE-...`, `unsafe`,
   `TODO`, `FIXME`): rare, and never to be summarised away;
 - then the other hunks, best first: the request's terms in their changed lines or header (each
@@ -66,7 +71,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from headroom.content.diff import CHANGES, CONTEXT, HUNK, META, NOTE, DiffDocument, FileSection
+from headroom.content.diff import (
+    ADDED,
+    CHANGES,
+    CONTEXT,
+    HUNK,
+    META,
+    NOTE,
+    REMOVED,
+    DiffDocument,
+    FileSection,
+)
 from headroom.content.signals import ERROR_TERMS, Accept, line_starts, lines_holding, whole_word
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
@@ -118,6 +133,7 @@ MARKER_COST = MARKER_TOKENS + 16
 HUNK_LISTING_COST = 10
 ERROR_BONUS = 0.2  # an error word among a hunk's changes: less than one rare request term (0.4 and up)
 PIN_BONUS = 2.0  # a line the request pins
+MAX_SIGNATURE_LINES = 40  # a signature longer than this is a body: its changes are not all kept
 SCOPE_BONUS = 0.2  # in a directory the request names: like an error word, less than a rare term
 
 
@@ -264,11 +280,15 @@ class PatchChooser:
         matches = self._matches(hunks)
         named, self.scoped = self._named(open_sections)
         in_named = self._in_named_definitions(hunks)
+        signatures = self._named_signatures(hunks)
         for position, hunk in enumerate(hunks):
             # The hunks of a file the request names, or inside a function or class it names (the hunk
-            # header says which), stay whole; a security or TODO change and a pinned line, with context.
+            # header says which), stay whole; a security or TODO change and a pinned line, with context;
+            # and the changes to the signature of a function the request names, with its `def` line.
             whole = hunk.section in named or position in in_named
-            body = self._body(hunk, hunk.changes if whole else self._must_keep(hunk))
+            defining, signature = signatures.get(position, (set(), []))
+            kept = hunk.changes if whole else sorted({*self._must_keep(hunk), *signature})
+            body = self._body(hunk, kept) | (defining if kept else set())
             spent += self._cost(body, chosen)
             chosen |= body
         ranked = self._ranked(hunks, matches)
@@ -414,6 +434,56 @@ class PatchChooser:
                 if name.lower() in words:
                     defined.setdefault(name.lower(), set()).add(position)
         return named.union(*(held for held in defined.values() if len(held) <= len(hunks) / 2))
+
+    def _named_signatures(self, hunks: list[Hunk]) -> dict[int, tuple[set[int], list[int]]]:
+        """Per hunk, the definition lines (`def name(`, changed or not) of a function or class the
+        request names, and the changed lines of their signatures, up to the line closing the
+        parameters: a release that changes a function's hints or parameters changes those lines,
+        often below an unchanged `def` line that no term of the request matches. A name counts
+        when at most half the hunks define it (an `__init__` in every class names none)."""
+        terms = set(self.terms)
+        units = self.document.units
+        found: dict[str, dict[int, tuple[set[int], list[int]]]] = {}
+        for position, hunk in enumerate(hunks):
+            for index in hunk.lines[1:]:
+                if self.document.kinds[index] not in (CONTEXT, *CHANGES):
+                    continue
+                for name in _DEFINITION.findall(units[index]):
+                    if name.lower() in terms:
+                        of_name = found.setdefault(name.lower(), {})
+                        defining, changes = of_name.setdefault(position, (set(), []))
+                        defining.add(index)
+                        changes.extend(self._signature_changes(hunk, index))
+        signatures: dict[int, tuple[set[int], list[int]]] = {}
+        for held in found.values():
+            if len(held) > len(hunks) / 2:
+                continue
+            for position, (defining, changes) in held.items():
+                lines, changed = signatures.setdefault(position, (set(), []))
+                lines |= defining
+                changed.extend(changes)
+        return signatures
+
+    def _signature_changes(self, hunk: Hunk, start: int) -> list[int]:
+        """The changed lines from a definition line at `start` to the line that closes its
+        parameters, on the old side (unchanged and removed lines) and the new (unchanged and added)."""
+        units, kinds = self.document.units, self.document.kinds
+        # Each side the definition is on counts its own parentheses: old and new may differ.
+        depth = {side: 0 for side in (ADDED, REMOVED) if kinds[start] in (CONTEXT, side)}
+        changes: list[int] = []
+        for index in range(start, min(hunk.lines.stop, start + MAX_SIGNATURE_LINES)):
+            kind = kinds[index]
+            if kind in CHANGES:
+                changes.append(index)
+            elif kind != CONTEXT:
+                continue  # a note
+            text = units[index][1:]
+            for side in depth:
+                if kind in (CONTEXT, side):
+                    depth[side] += text.count("(") - text.count(")")
+            if all(level <= 0 for level in depth.values()):
+                break
+        return [i for i in changes if units[i][1:].strip()]
 
     def _must_keep(self, hunk: Hunk) -> list[int]:
         return [i for i in hunk.changes if i in self.block.pinned or i in self.must_words]

@@ -590,3 +590,47 @@ def test_the_runs_target_ratio_option_sets_the_diffs_budget() -> None:
         run_stage(CrushDiff(DiffParams()), state)
         sizes[ratio] = count_tokens(tool_block(state).render())
     assert sizes[0.15] < sizes[None] < sizes[0.8]
+
+
+def signature_hunk(path: str, function: str, old: str, new: str) -> str:
+    """A file diff whose one hunk changes the parameters below an unchanged `def function(` line."""
+    return "\n".join(
+        [
+            f"diff --git a/{path} b/{path}",
+            f"--- a/{path}",
+            f"+++ b/{path}",
+            "@@ -200,9 +200,9 @@ class Registry:",
+            "         return self.entries",
+            " ",
+            f"     def {function}(",
+            f"-        {old}",
+            f"+        {new}",
+            "     ) -> t.Iterator[None]:",
+            '         """Connect for the duration of a with block."""',
+            "         self.connect(receiver)",
+            "         yield",
+        ]
+    )
+
+
+def test_the_signature_changes_of_a_function_the_question_names_survive_below_an_unchanged_def() -> None:
+    # No term of the question is in the changed parameter line: only the unchanged `def` line above
+    # it says which function it belongs to. A sibling's same change, which nobody asked about, goes.
+    old, new = (
+        "self, receiver: t.Callable, sender: t.Any = ANY",
+        "self, receiver: t.Callable[..., t.Any], sender: t.Any = ANY",
+    )
+    text = "\n".join(
+        [
+            signature_hunk("src/pkg/base.py", "connected_to", old, new),
+            signature_hunk(
+                "src/pkg/extra.py", "muted", old.replace("receiver", "slot"), new.replace("receiver", "slot")
+            ),
+            PACKAGE_DIFF,
+        ]
+    )
+    question = "What type hints did connected_to get in the new release?"
+    block = crushed(text, question, target_ratio=0.1, min_tokens=0)
+    assert kept_changes(block, "src/pkg/base.py") == [f"-        {old}", f"+        {new}"]
+    assert "     def connected_to(" in block.render().split("\n")
+    assert kept_changes(block, "src/pkg/extra.py") == []
