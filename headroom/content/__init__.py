@@ -1,9 +1,9 @@
 """Content types: how each kind of text is detected, cut into units and rendered.
 
 Stages never parse text themselves; they ask `parse(label, text)` for a
-`Document` and work on its units. One module per content type, imported the
-first time a block of that type is parsed: a request of logs never loads the
-HTML parser or the tree-sitter grammars.
+`Document` and work on its units. Each type is declared once, in `headroom.content.types`.
+One module per content type, imported the first time a block of that type is parsed: a
+request of logs never loads the HTML parser or the tree-sitter grammars.
 """
 
 from __future__ import annotations
@@ -11,22 +11,8 @@ from __future__ import annotations
 import importlib
 
 from headroom.content.base import Document
-from headroom.content.detect import LABELS, detect_label
-
-# label -> (module, document class); a test checks each entry names a Document subclass
-DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
-    "json_array": ("headroom.content.json_array", "JsonArrayDocument"),
-    "log": ("headroom.content.log", "LogDocument"),
-    "shell": ("headroom.content.shell", "ShellDocument"),
-    "search": ("headroom.content.search", "SearchDocument"),
-    "git_log": ("headroom.content.git_log", "GitLogDocument"),
-    "diff": ("headroom.content.diff", "DiffDocument"),
-    "table": ("headroom.content.table", "TableDocument"),
-    "json_object": ("headroom.content.json_object", "JsonObjectDocument"),
-    "prose": ("headroom.content.prose", "ProseDocument"),
-    "code": ("headroom.content.code", "CodeDocument"),
-    "html": ("headroom.content.html", "HtmlDocument"),
-}
+from headroom.content.detect import detect_label
+from headroom.content.types import CONTENT_TYPES, DOCUMENT_TYPES, LABELS, ContentType
 
 
 def document_type(label: str) -> type[Document] | None:
@@ -55,4 +41,13 @@ def parse(label: str, text: str) -> Document | None:
     return framed if framed is not None else cls.parse(text)
 
 
-__all__ = ["DOCUMENT_TYPES", "LABELS", "Document", "detect_label", "document_type", "parse"]
+__all__ = [
+    "CONTENT_TYPES",
+    "DOCUMENT_TYPES",
+    "LABELS",
+    "ContentType",
+    "Document",
+    "detect_label",
+    "document_type",
+    "parse",
+]

@@ -28,24 +28,10 @@ from dataclasses import dataclass
 
 from headroom.content.framing import GUTTERED, NUMBERED_LINE, UNSTRUCTURED, Frame, describe, find_frame
 from headroom.content.table_sniff import sniff_table
+from headroom.content.types import BY_LABEL
 
 CERTAIN, STRONG, LIKELY, FALLBACK = 1.0, 0.8, 0.6, 0.2
 STRONG_SHARE = 0.8  # the share of lines with a type's shape that makes it strong
-
-LABELS = (
-    "json_array",
-    "json_object",
-    "log",
-    "search",
-    "git_log",
-    "diff",
-    "code",
-    "html",
-    "table",
-    "shell",
-    "prose",
-    "empty",
-)
 
 
 @dataclass(frozen=True)
@@ -53,6 +39,10 @@ class Candidate:
     label: str
     confidence: float  # on the module's scale: CERTAIN, STRONG, LIKELY, FALLBACK
     evidence: str  # what was seen, in a few words: "commit headers x12", "timestamped lines 83%"
+
+    def __post_init__(self) -> None:
+        if self.label not in BY_LABEL:  # every type is declared in headroom.content.types
+            raise ValueError(f"detection proposed {self.label!r}, which no content type declares")
 
     def __str__(self) -> str:
         return f"{self.label} {self.confidence:.1f} ({self.evidence})"
@@ -410,7 +400,7 @@ def detect_unframed(text: str) -> Detection:
 
 
 def detect_label(text: str) -> str:
-    """The content type of a text: one of LABELS (the surest candidate of `detect`)."""
+    """The content type of a text: one of the declared labels (the surest candidate of `detect`)."""
     return detect(text).label
 
 

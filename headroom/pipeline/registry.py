@@ -4,7 +4,9 @@ Names are namespaced and versioned (`crush.json.v1`): a stage whose behaviour
 changes gets a new version, so an old pipeline file keeps its meaning.
 Built-in stages are listed in `BUILT_IN` with their modules, so looking one
 up imports that module alone (a fresh process loads only what its pipeline
-uses). Third-party packages register through the entry-point group
+uses). The built-in crushers come from the content-type table
+(`headroom.content.types`), which also gives each one the labels it handles.
+Third-party packages register through the entry-point group
 `headroom.stages`, whose entries point at a Stage subclass (the entry's name is
 the stage's name); those are read when a name is not a built-in, or when every
 name is wanted. A plugin that fails to import is reported by its name ("plugin X failed to
@@ -23,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from headroom.content.types import CRUSHER_OF, labels_crushed_by
 from headroom.pipeline.errors import HeadroomError, did_you_mean
 from headroom.pipeline.stage import FIELDS, Stage
 
@@ -31,24 +34,17 @@ _NAME_SHAPE = "family.name.vN"
 
 S = TypeVar("S", bound=type[Stage])
 
+# The stages every shipped pipeline builds on; the crushers come from the content-type table.
+_CORE_STAGES = ("budget.v1", "cache.v1", "classify.v1", "score.v1")
+
+
+def _module_of(name: str) -> str:
+    """A built-in stage's module, by the naming rule: `crush.json.v1` lives in headroom.stages.crush.json."""
+    return "headroom.stages." + name.rpartition(".")[0]
+
+
 # built-in stage name -> the module that registers it; a test checks this against the modules
-BUILT_IN: dict[str, str] = {
-    "budget.v1": "headroom.stages.budget",
-    "cache.v1": "headroom.stages.cache",
-    "classify.v1": "headroom.stages.classify",
-    "crush.code.v1": "headroom.stages.crush.code",
-    "crush.diff.v1": "headroom.stages.crush.diff",
-    "crush.git_log.v1": "headroom.stages.crush.git_log",
-    "crush.html.v1": "headroom.stages.crush.html",
-    "crush.json.v1": "headroom.stages.crush.json",
-    "crush.json_object.v1": "headroom.stages.crush.json_object",
-    "crush.log.v1": "headroom.stages.crush.log",
-    "crush.prose.v1": "headroom.stages.crush.prose",
-    "crush.search.v1": "headroom.stages.crush.search",
-    "crush.shell.v1": "headroom.stages.crush.shell",
-    "crush.table.v1": "headroom.stages.crush.table",
-    "score.v1": "headroom.stages.score",
-}
+BUILT_IN: dict[str, str] = {name: _module_of(name) for name in sorted({*_CORE_STAGES, *CRUSHER_OF.values()})}
 
 _stages: dict[str, type[Stage]] = {}
 _broken: dict[str, str] = {}  # plugin name -> why it could not be loaded
@@ -78,10 +74,18 @@ def register(name: str) -> Callable[[S], S]:
                 f"stage name {name!r} is taken by {existing.__module__}.{existing.__qualname__}"
             )
         cls.name = name
+        _give_table_labels(name, cls)
         _stages[name] = cls
         return cls
 
     return decorate
+
+
+def _give_table_labels(name: str, cls: type[Stage]) -> None:
+    """A built-in crusher handles the labels the content-type table gives it (declared there once)."""
+    labels = labels_crushed_by(name)
+    if labels and "handles" not in vars(cls):
+        cls.handles = labels
 
 
 def check_fields(name: str, cls: type[Stage]) -> None:
@@ -179,7 +183,9 @@ def scoped(*, plugins: bool = False) -> Iterator[dict[str, type[Stage]]]:
     try:
         yield _stages
     finally:
-        built_in_meanwhile = {name: cls for name, cls in _stages.items() if name in BUILT_IN}
+        built_in_meanwhile = {
+            name: cls for name, cls in _stages.items() if BUILT_IN.get(name) == cls.__module__
+        }
         _stages, _broken, _loaded, entry_points = saved
         _stages.update(built_in_meanwhile)  # a module imported once registers once
 

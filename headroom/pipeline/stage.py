@@ -46,6 +46,8 @@ Tokens
 A stage that declares `handles` (the labels it works on) is neither built nor
 run for a request with no compressible block of those labels: its module is
 not even imported. A stage that must see every request leaves `handles` None.
+The labels are those of `headroom.content.types`; a built-in crusher is given
+its labels by that table, where each content type names its default crusher.
 
 Run settings a stage declares are read once, when the pipeline loads, never by
 scanning params at run time: `store_param` names the param holding the store

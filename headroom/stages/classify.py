@@ -29,8 +29,8 @@ import re
 from typing import Literal
 
 from headroom.ccr.sessions import ToolOutputs, first_sent_ends
-from headroom.content import DOCUMENT_TYPES
 from headroom.content.detect import Candidate, detect
+from headroom.content.types import CRUSHER_OF, DOCUMENT_TYPES
 from headroom.markers import MARKER_PATTERN
 from headroom.pipeline import registry
 from headroom.pipeline.params import StageParams, param
@@ -38,21 +38,6 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, Stage, block_guard
 
 RETRIEVE_TOOL = "headroom_retrieve"
-# The crusher that compresses each content type, as the default pipeline runs it (a test checks
-# that each one handles its label).
-CRUSHER_OF = {
-    "json_array": "crush.json.v1",
-    "json_object": "crush.json_object.v1",
-    "log": "crush.log.v1",
-    "search": "crush.search.v1",
-    "git_log": "crush.git_log.v1",
-    "diff": "crush.diff.v1",
-    "code": "crush.code.v1",
-    "html": "crush.html.v1",
-    "table": "crush.table.v1",
-    "shell": "crush.shell.v1",
-    "prose": "crush.prose.v1",
-}
 _SUMMARY = re.compile(r'\[headroom: summary of (?:[^\]"]|"(?:[^"\\]|\\.)*")*\]')
 
 

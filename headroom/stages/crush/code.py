@@ -143,7 +143,6 @@ class CrushCode(CrushStage):
     """Source code: keep signatures, docstrings and what the request names; outline other function bodies."""
 
     document_type = CodeDocument
-    handles = frozenset({"code"})
     Params = CodeParams
     params: CodeParams
 

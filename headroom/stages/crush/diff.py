@@ -172,7 +172,6 @@ class CrushDiff(CrushStage):
     """Diffs: every header, the best hunks' changes within a budget, lock and generated files collapsed."""
 
     document_type = DiffDocument
-    handles = frozenset({"diff"})
     Params = DiffParams
     params: DiffParams
 

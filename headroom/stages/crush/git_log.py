@@ -98,7 +98,6 @@ class CrushGitLog(CrushStage):
     """Git logs: whole commit headers of the commits the request and the signals rank best, in budget."""
 
     document_type = GitLogDocument
-    handles = frozenset({"git_log"})
     Params = GitLogParams
     params: GitLogParams
 

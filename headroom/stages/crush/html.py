@@ -56,7 +56,6 @@ class CrushHtml(CrushStage):
     """HTML: keep the readable text and tables; drop scripts, styles, navigation, then weak sections."""
 
     document_type = HtmlDocument
-    handles = frozenset({"html"})
     Params = HtmlParams
     params: HtmlParams
 

@@ -50,7 +50,6 @@ class CrushJson(CrushStage):
     """JSON arrays: keep errors, anomalies, query matches, the first and last items; re-encode compactly."""
 
     document_type = JsonArrayDocument
-    handles = frozenset({"json_array"})
     Params = JsonParams
     params: JsonParams
 

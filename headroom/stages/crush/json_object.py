@@ -44,7 +44,6 @@ class CrushJsonObject(CrushStage):
     """Nested JSON: sample big maps and arrays, keep records' fields, cut long strings, minify."""
 
     document_type = JsonObjectDocument
-    handles = frozenset({"json_object"})
     Params = JsonObjectParams
     params: JsonObjectParams
 

@@ -56,7 +56,6 @@ class CrushLog(CrushStage):
     """Logs: errors and warnings with context, traces whole, query matches, one example per kind of line."""
 
     document_type = LinesDocument
-    handles = frozenset({"log"})
     Params = LogParams
     params: LogParams
 

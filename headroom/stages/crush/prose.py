@@ -52,7 +52,6 @@ class CrushProse(CrushStage):
     """Prose: keep the outline, first sentences, and the paragraphs and code the request is about."""
 
     document_type = ProseDocument
-    handles = frozenset({"prose"})
     Params = ProseParams
     params: ProseParams
 

@@ -56,7 +56,6 @@ class CrushSearch(CrushStage):
     """Search results: the first match of the best files, matches the request asks for, the rest counted."""
 
     document_type = SearchDocument
-    handles = frozenset({"search"})
     Params = SearchParams
     params: SearchParams
 

@@ -48,7 +48,6 @@ class CrushShell(CrushStage):
     """Shell output: failures explained, warnings, summaries, unhealthy rows; the rest counted by kind."""
 
     document_type = ShellDocument
-    handles = frozenset({"shell"})
     Params = ShellParams
     params: ShellParams
 

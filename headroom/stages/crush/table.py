@@ -52,7 +52,6 @@ class CrushTable(CrushStage):
     """Tables: keep the header, errors, anomalies, query rows, first and last; summarise the rest."""
 
     document_type = TableDocument
-    handles = frozenset({"table"})
     Params = TableParams
     params: TableParams
 
