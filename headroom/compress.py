@@ -25,7 +25,7 @@ import concurrent.futures
 import functools
 import inspect
 import time
-from collections.abc import Callable, Collection, Generator
+from collections.abc import Callable, Collection, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 from headroom import workers
 from headroom.ccr.stores import (
     DEFAULT_NAMESPACE,
+    MemoryStore,
     ScopedStore,
     Store,
     StoreLike,
@@ -55,7 +56,7 @@ from headroom.pipeline.errors import (
     UnknownOptionError,
     did_you_mean,
 )
-from headroom.pipeline.executor import execute
+from headroom.pipeline.executor import StageOverride, execute
 from headroom.pipeline.hooks import CompressContext, CompressEvent, CompressionHooks, call_hook
 from headroom.pipeline.loading import load_pipeline
 from headroom.pipeline.pipeline import Pipeline
@@ -261,6 +262,7 @@ async def acompress(
     pipeline: PipelineLike = "default",
     hooks: CompressionHooks | None = None,
     trace: bool | Collection[str] = False,
+    overrides: Mapping[str, StageOverride] | None = None,
     strict: bool = False,
     user_query: str | None = None,
     store: StoreLike | None = None,
@@ -276,12 +278,20 @@ async def acompress(
     a Store; `namespace`: whose originals, memos and session records these are (`default`
     when not given; see `headroom.ccr.stores.namespaces`); `session`: names the conversation (by
     default it is recognised from its first system and user texts).
+
+    `trace=True` keeps what every stage did (`result.trace`); `trace=["score"]` only those stages.
+    `overrides={"score": work}` runs `work(block, state)` on each block the stage `score` applies
+    to, instead of that stage: a notebook injects one stage's output and sees what the rest make of
+    it. A run with overrides is an experiment: it keeps its originals and memos in a store of its
+    own, so it reads no memo (every stage runs) and leaves nothing behind for real requests.
     """
     started = time.perf_counter()
     # Checked before anything else, in a worker (loading a pipeline file is work), and outside the
     # fail-open guard: a configuration that cannot work raises here, at the call site.
     request = await workers.run_sync(
-        functools.partial(_request, pipeline, trace, user_query, store, session, namespace, options)
+        functools.partial(
+            _request, pipeline, trace, user_query, store, session, namespace, options, overrides
+        )
     )
     if not isinstance(messages, list):
         if strict:
@@ -310,6 +320,7 @@ class _Request:
     store: StoreLike | None
     options: dict[str, Any]
     namespace: str
+    overrides: dict[str, StageOverride] = field(default_factory=dict)
 
 
 def _request(
@@ -320,6 +331,7 @@ def _request(
     session: str | None,
     namespace: str | None,
     options: dict[str, Any],
+    overrides: Mapping[str, StageOverride] | None = None,
 ) -> _Request:
     """The call's configuration, checked: raises at the call site for anything that cannot work."""
     loaded = load_pipeline(pipeline)
@@ -329,7 +341,27 @@ def _request(
     if store is not None and not isinstance(store, Store):
         check_url(store)
     chosen = check_namespace(namespace) if namespace is not None else DEFAULT_NAMESPACE
-    return _Request(loaded, _traced_stages(trace, loaded), user_query, store, checked, chosen)
+    injected = _checked_overrides(overrides, loaded)
+    return _Request(loaded, _traced_stages(trace, loaded), user_query, store, checked, chosen, injected)
+
+
+def _checked_overrides(
+    overrides: Mapping[str, StageOverride] | None, pipeline: Pipeline
+) -> dict[str, StageOverride]:
+    """Each override names a stage of the pipeline and is a function of (block, state)."""
+    if not overrides:
+        return {}
+    for stage_id, work in overrides.items():
+        if stage_id not in pipeline.entries:
+            raise UnknownOptionError(
+                f"overrides: no stage {stage_id!r} in pipeline {pipeline.name!r}"
+                f"{did_you_mean(stage_id, pipeline.order)}; its stages: {', '.join(pipeline.order)}"
+            )
+        if not callable(work):
+            raise TypeError(
+                f"overrides -> {stage_id}: expected a function of (block, state), not {type(work).__name__}"
+            )
+    return dict(overrides)
 
 
 def _traced_stages(trace: bool | Collection[str], pipeline: Pipeline) -> bool | frozenset[str]:
@@ -349,6 +381,13 @@ def _traced_stages(trace: bool | Collection[str], pipeline: Pipeline) -> bool | 
     return wanted
 
 
+def _store_for(request: _Request) -> Store:
+    """The run's store; a run with overrides (an experiment) gets an empty one of its own."""
+    if request.overrides:
+        return MemoryStore()
+    return resolve_store(request.store, request.pipeline)
+
+
 def check_configuration(**keywords: Any) -> Pipeline:
     """Make the checks `compress()` makes on its keywords, without compressing anything: raises what
     it would raise for them, and returns the loaded pipeline (to pass on, so it loads only once).
@@ -366,6 +405,7 @@ def check_configuration(**keywords: Any) -> Pipeline:
         given["session"],
         given["namespace"],
         dict(given["options"]),
+        given["overrides"],
     )
     return request.pipeline
 
@@ -445,7 +485,7 @@ def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[Co
         context=ctx,
         count_tokens=run.meter,
         options=request.options,
-        store=ScopedStore(resolve_store(request.store, pipeline), request.namespace),
+        store=ScopedStore(_store_for(request), request.namespace),
         strict=run.strict,
     )
     run_trace = None
@@ -457,7 +497,8 @@ def _compress(messages: list[Any], run: _Run, request: _Request) -> Procedure[Co
             tokens_input=sum(run.meter(block.text) for block in conversation.blocks),
             only=None if request.trace is True else request.trace,
         )
-    anyio.run(execute, pipeline, state, run_trace)  # this thread's own loop: stages are coroutines
+    # this thread's own loop: stages are coroutines
+    anyio.run(execute, pipeline, state, run_trace, request.overrides)
     outputs, transforms = _outputs(state)
     compressed = write_back(working, conversation.blocks, outputs)
     result = CompressResult(

@@ -10,24 +10,37 @@ block) are raised as StageError in strict mode; otherwise they are reported, and
 the blocks the failing stage had changed go back as they came. Every other block
 keeps its state: the stage's other blocks, the blocks it does not apply to, and the
 blocks a cache answered before any stage ran (the form an earlier turn was sent in).
+
+`overrides` maps a stage id to a function of (block, state) that runs on each block the stage
+applies to instead of the stage itself (a notebook injecting one stage's output); each block's
+failure stays that block's, as in any stage.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import anyio
 
 from headroom.pipeline.errors import StageError
 from headroom.pipeline.pipeline import Pipeline, StageEntry
-from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, fail_block
+from headroom.pipeline.stage import BlockState, Failure, RunState, Stage, fail_block, for_each_block
 
 if TYPE_CHECKING:
     from headroom.pipeline.trace import Trace
 
+StageOverride = Callable[[BlockState, RunState], None]
 
-async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = None) -> None:
+
+async def execute(
+    pipeline: Pipeline,
+    state: RunState,
+    trace: Trace | None = None,
+    overrides: Mapping[str, StageOverride] | None = None,
+) -> None:
+    injected = overrides or {}
     finished = {stage_id: anyio.Event() for stage_id in pipeline.order}
     fatal: list[BaseException] = []
 
@@ -41,7 +54,10 @@ async def execute(pipeline: Pipeline, state: RunState, trace: Trace | None = Non
         if not _idle(entry, state):
             stage = pipeline.stage(stage_id)
             name = stage.name
-            error = await _run_contained(stage, state)
+            if stage_id in injected:
+                name = f"{name} (overridden)"
+                await for_each_block(stage, state, injected[stage_id])
+            error = None if stage_id in injected else await _run_contained(stage, state)
             if error is not None:
                 fatal.append(error)
                 group.cancel_scope.cancel()

@@ -6,6 +6,7 @@ import pytest
 
 from headroom import compress, load_pipeline, samples
 from headroom.ccr.stores import MemoryStore
+from headroom.pipeline.errors import UnknownOptionError
 from headroom.pipeline.trace import Trace
 from headroom.tokens import count_tokens
 
@@ -127,3 +128,55 @@ def test_a_trace_can_ask_for_chosen_stages_alone() -> None:
 def test_a_trace_naming_no_stage_of_the_pipeline_raises_with_did_you_mean() -> None:
     with pytest.raises(TypeError, match=r'trace: no stage .scroe. .*did you mean "score"'):
         compress(samples.openai_conversation(), store=MemoryStore(), trace=["scroe"])
+
+
+# overrides: a notebook injects one stage's output and sees what the rest of the pipeline makes of it
+
+
+def _first_ten_records(block, state) -> None:
+    from headroom.stages.selection import narrow_to
+
+    narrow_to(block, state, set(range(10)), "injected")
+
+
+def test_an_override_runs_instead_of_its_stage_and_the_trace_shows_it() -> None:
+    result = compress(
+        samples.openai_conversation(),
+        trace=True,
+        overrides={"crush_json": _first_ten_records},
+        store=MemoryStore(),
+    )
+    crushed = result.trace.stage("crush_json")
+    assert crushed.stage_name == "crush.json.v1 (overridden)"
+    orders = crushed.blocks[2]
+    # nothing of the crusher's own choice: the ten, and what the score stage pinned (always kept)
+    assert set(orders.kept) == set(range(10)) | set(orders.pinned) and orders.pinned
+    assert (
+        result.trace.stage("budget").blocks[2].units == 300
+    )  # the stages after it ran on the injected output
+
+
+def test_an_overridden_run_leaves_the_callers_store_untouched() -> None:
+    store = MemoryStore()
+    normal = compress(samples.openai_conversation(), store=MemoryStore()).messages
+    compress(samples.openai_conversation(), overrides={"crush_json": _first_ten_records}, store=store)
+    assert len(store) == 0  # no originals, no memos: an experiment leaves nothing behind
+    assert compress(samples.openai_conversation(), store=store).messages == normal
+
+
+def test_an_override_that_fails_on_a_block_leaves_that_block_as_it_came() -> None:
+    def broken(block, state) -> None:
+        raise RuntimeError("injected failure")
+
+    result = compress(samples.openai_conversation(), overrides={"crush_json": broken}, store=MemoryStore())
+    original = samples.openai_conversation()
+    assert result.messages[3] == original[3]  # the JSON tool output, as it came
+    assert result.messages[4] != original[4]  # the log is still compressed
+    assert any("injected failure" in failure for failure in result.failures)
+
+
+def test_an_override_must_name_a_stage_and_be_a_function() -> None:
+    with pytest.raises(UnknownOptionError, match='did you mean "crush_json"'):
+        compress(samples.openai_conversation(), overrides={"crush_jsn": _first_ten_records})
+    with pytest.raises(TypeError, match="overrides -> score: expected a function"):
+        compress(samples.openai_conversation(), overrides={"score": [0.5]})
