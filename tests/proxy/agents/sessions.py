@@ -145,3 +145,22 @@ def check_compressed_and_stable(outputs: list[list[ToolOutput]], originals: list
             first = outputs[call + 1][call]
             changed = f"output {call + 1} changed between turn {call + 2} and turn {turn}"
             assert output.raw == first.raw, changed
+
+
+def check_retrieve_loop(
+    turns: list[Any], originals: list[str], api: str, retrieve_calls_in: Any, call_id_key: str
+) -> None:
+    """The proxy answered the model's headroom_retrieve calls itself: the agent's own requests,
+    plus one follow-up from the proxy per compressed output, whose last tool output is the
+    proxy's answer (the original, every line); and what the agent sends back holds its own calls
+    only, each output compressed as before. `retrieve_calls_in(turn)` lists a request's retrieve
+    calls; `call_id_key` is where a call keeps its id ("id" for Anthropic, "call_id" for Responses)."""
+    from_agent = [turn for turn in turns if not retrieve_calls_in(turn)]
+    follow_ups = [turn for turn in turns if retrieve_calls_in(turn)]
+    assert len(from_agent) == len(originals) + 1
+    assert len(follow_ups) == len(originals)
+    for follow_up, original in zip(follow_ups, originals, strict=True):
+        answer = tool_outputs(follow_up.body, api)[-1]
+        assert answer.call_id == retrieve_calls_in(follow_up)[-1][call_id_key]
+        assert all(line in answer.text for line in original.splitlines())
+    check_compressed_and_stable([tool_outputs(turn.body, api) for turn in from_agent], originals)

@@ -32,6 +32,7 @@ from tests.proxy.agents.sessions import (
     MARKER,
     Workspace,
     check_compressed_and_stable,
+    check_retrieve_loop,
     check_whole,
     tool_names,
     tool_outputs,
@@ -158,18 +159,7 @@ def test_through_the_proxy_retrieve_calls_are_answered_and_claude_code_never_see
     claude_binary: Path, headroom_proxy: ProxyRoute, tmp_path: Path
 ) -> None:
     originals, turns = session(claude_binary, headroom_proxy, tmp_path, retrieve=True)
-    from_claude = [turn for turn in turns if not retrieve_calls_in(turn)]
-    follow_ups = [turn for turn in turns if retrieve_calls_in(turn)]
-    # Claude Code's own requests, and one follow-up from the proxy per compressed output,
-    # whose last tool result is the proxy's answer: the original.
-    assert len(from_claude) == len(originals) + 1
-    assert len(follow_ups) == len(originals)
-    for follow_up, original in zip(follow_ups, originals, strict=True):
-        answer = tool_outputs(follow_up.body, "anthropic")[-1]
-        assert answer.call_id == retrieve_calls_in(follow_up)[-1]["id"]
-        assert all(line in answer.text for line in original.splitlines())
-    # What Claude Code sends back holds its own calls only, each output compressed as before.
-    check_compressed_and_stable(outputs_of(from_claude), originals)
+    check_retrieve_loop(turns, originals, "anthropic", retrieve_calls_in, "id")
 
 
 def test_through_the_proxy_a_json_file_read_with_read_arrives_compressed(

@@ -27,6 +27,7 @@ from tests.proxy.agents.sessions import (
     MARKER,
     Workspace,
     check_compressed_and_stable,
+    check_retrieve_loop,
     check_whole,
     tool_names,
     tool_outputs,
@@ -170,18 +171,7 @@ def test_through_the_proxy_retrieve_calls_are_answered_and_codex_never_sees_them
 ) -> None:
     workspace, turns = session(codex_binary, headroom_proxy, tmp_path, LOGS, retrieve=True)
     originals = [workspace.files[name] for name in LOGS]
-    from_codex = [turn for turn in turns if not retrieve_calls_in(turn)]
-    follow_ups = [turn for turn in turns if retrieve_calls_in(turn)]
-    # Codex's own requests, and one follow-up from the proxy per compressed output, whose
-    # last item is the proxy's answer: the original.
-    assert len(from_codex) == len(LOGS) + 1
-    assert len(follow_ups) == len(LOGS)
-    for follow_up, original in zip(follow_ups, originals, strict=True):
-        answer = tool_outputs(follow_up.body, "responses")[-1]
-        assert answer.call_id == retrieve_calls_in(follow_up)[-1]["call_id"]
-        assert all(line in answer.text for line in original.splitlines())
-    # What Codex sends back holds its own calls only, each output compressed as before.
-    check_compressed_and_stable(outputs_of(from_codex), originals)
+    check_retrieve_loop(turns, originals, "responses", retrieve_calls_in, "call_id")
 
 
 def test_through_the_proxy_json_output_arrives_compressed(
