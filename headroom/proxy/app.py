@@ -81,6 +81,8 @@ def configure_logging(config: ProxyConfig) -> None:
     """Headroom's log records to stderr at the configured level, credentials masked in every one."""
     import logging
 
+    from headroom.proxy.backends import environment_secrets
+    from headroom.proxy.config import LITELLM_BACKENDS
     from headroom.proxy.ops import configure_access_log
     from headroom.proxy.security import install_redaction
 
@@ -92,4 +94,7 @@ def configure_logging(config: ProxyConfig) -> None:
     root.setLevel(level)
     root.propagate = False
     configure_access_log()
-    install_redaction([config.proxy_token] if config.proxy_token else [])
+    secrets = [config.proxy_token] if config.proxy_token else []
+    if config.backend in LITELLM_BACKENDS:
+        secrets += environment_secrets()
+    install_redaction(secrets)

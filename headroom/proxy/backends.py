@@ -60,6 +60,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,6 +92,34 @@ _VERSION_DIGITS = re.compile(r"(?<=\d)-(?=\d(?:-|$))")
 _BEDROCK_GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac"}
 # Where a backend whose credential is one API key reads it; a client's key stands in when unset.
 _KEY_VARIABLES = {"azure": "AZURE_API_KEY", "openrouter": "OPENROUTER_API_KEY"}
+# The environment variables holding a backend's secrets, masked in every log record (the proxy
+# registers their values at start-up: litellm's own debug logging could otherwise print them).
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_API_KEY", "OPENROUTER_API_KEY")
+_KEY_FILE_VARIABLE = "GOOGLE_APPLICATION_CREDENTIALS"
+_KEY_MATERIAL_LINE = 16  # a private key's lines this long or longer are masked one by one too
+
+
+def environment_secrets(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The secret values the backends read from this environment: keys and tokens, and the
+    private key of a Google service-account file (whole, and line by line, since a log may print
+    it with its newlines escaped)."""
+    found = [environ[name] for name in SECRET_VARIABLES if environ.get(name)]
+    key = _service_account_key(environ.get(_KEY_FILE_VARIABLE))
+    if key:
+        found.append(key)
+        found.extend(line for line in key.splitlines() if len(line) >= _KEY_MATERIAL_LINE)
+    return found
+
+
+def _service_account_key(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        parsed = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # litellm reports an unreadable file when it is used; nothing to mask here
+    key = parsed.get("private_key") if isinstance(parsed, dict) else None
+    return key if isinstance(key, str) and key else None
 
 
 # --- configuration -------------------------------------------------------------------------

@@ -428,6 +428,41 @@ def test_the_providers_credentials_come_from_the_environment_and_the_clients_key
 
 
 @pytest.mark.usefixtures("environment")
+def test_the_providers_credentials_reach_no_log_even_with_litellm_debugging(
+    backend: Backend,
+    provider: ProviderStub,
+    environment: dict[str, str],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from headroom.proxy.app import configure_logging
+
+    secrets = [environment[name] for name in backends.SECRET_VARIABLES if name in environment]
+    if backend.name == "vertex_ai":  # the service account's private key, read from its file
+        secrets.append(
+            json.loads(Path(environment["GOOGLE_APPLICATION_CREDENTIALS"]).read_text())["private_key"]
+        )
+    assert secrets
+    configure_logging(config_for(backend, provider, log_level="debug"))
+    chatty = logging.getLogger("LiteLLM")
+    level = chatty.level
+    chatty.setLevel(logging.DEBUG)  # what LITELLM_LOG=DEBUG does
+    try:
+        reply = run(call(config_for(backend, provider), request_body(backend.client_model, stream=False)))
+        run(reply.aclose())
+        logging.getLogger("LiteLLM").debug("as litellm may print them: %s", " ".join(secrets))
+    finally:
+        chatty.setLevel(level)
+    printed = "".join(capfd.readouterr())
+    assert "LiteLLM" in printed or "headroom" in printed  # something was logged at all
+    for secret in secrets:
+        for line in secret.strip().splitlines()[1:2]:  # a key file's first line of key material
+            assert line not in printed
+        assert secret not in printed
+
+
+@pytest.mark.usefixtures("environment")
 def test_body_fields_named_like_litellm_options_cannot_redirect_the_call(
     backend: Backend, provider: ProviderStub
 ) -> None:
