@@ -781,6 +781,27 @@ def retrieve_first_hash(request: RecordedRequest) -> Script:
 
 
 @pytest.mark.usefixtures("environment")
+def test_count_tokens_is_answered_here_and_other_anthropic_paths_are_404(
+    backend: Backend, provider: ProviderStub
+) -> None:
+    """Claude Code asks count_tokens before its turns; a cloud provider has no such route."""
+    small = {"model": backend.client_model, "messages": [{"role": "user", "content": "Hello"}]}
+    big = {**small, "system": "You are terse.", "messages": [{"role": "user", "content": "word " * 2000}]}
+    key = {"x-api-key": CLIENT_KEY}
+    with proxy_for(backend, provider) as url:
+        client = sdk_client(url)
+        counts = [client.messages.count_tokens(**body).input_tokens for body in (small, big)]
+        raw = httpx.post(f"{url}/v1/messages/count_tokens", json=small, headers=key)
+        models = httpx.get(f"{url}/v1/models", headers={**key, "anthropic-version": "2023-06-01"})
+        broken = httpx.post(f"{url}/v1/messages/count_tokens", content=b"{", headers=key)
+    assert 0 < counts[0] < 20 and 2000 <= counts[1] < 2200
+    assert raw.headers["x-headroom-token-count"] == "estimate"
+    assert models.status_code == 404 and models.json()["type"] == "error"
+    assert broken.status_code == 400 and broken.json()["error"]["type"] == "invalid_request_error"
+    assert not [r for r in provider.requests if "count_tokens" in r.path]  # never sent on
+
+
+@pytest.mark.usefixtures("environment")
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 def test_a_headroom_retrieve_call_is_answered_inside_the_proxy(
     backend: Backend, provider: ProviderStub, stream: bool
