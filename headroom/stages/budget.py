@@ -24,6 +24,7 @@ from headroom.stages.selection import (
     fill_small_gaps,
     groups_within_budget,
     mask,
+    target_ratio,
     within_budget,
 )
 from headroom.tokens import context_window
@@ -65,7 +66,7 @@ class Budget(Stage):
 
     async def run(self, state: RunState) -> None:
         targets = blocks_for(self, state)
-        ratio = float(state.option("target_ratio", self.params.target_ratio))
+        ratio = target_ratio(state, self.params.target_ratio)
         for block in targets:
             if block.label in self.params.labels:
                 with block_guard(self, state, block):

@@ -123,3 +123,9 @@ def narrow_to(block: BlockState, state: RunState, chosen: set[int], stage_name: 
     keep = fill_small_gaps(mask(len(document.units), chosen), state.unit_tokens(block), MARKER_TOKENS)
     block.narrow(keep)
     block.note(f"{stage_name}:lines {before}->{len(block.kept_indices())}")
+
+
+def target_ratio(state: RunState, own: float) -> float:
+    """The share of a block to keep: the run's `target_ratio` option when the caller gives one (it
+    asks every block for about that share), else the stage's own param."""
+    return float(state.option("target_ratio", own))

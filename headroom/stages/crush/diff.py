@@ -99,7 +99,7 @@ from headroom.stages.crush.lines import (
 )
 from headroom.stages.crush.scoring import request_identifiers, request_words
 from headroom.stages.score import phrase_pairs, phrase_pattern, phrase_short_form
-from headroom.stages.selection import scaled
+from headroom.stages.selection import scaled, target_ratio
 from headroom.tokens import approx_tokens
 
 GENERATED_PATHS = (
@@ -195,8 +195,7 @@ class CrushDiff(CrushStage):
 def diff_budget(block: BlockState, state: RunState, params: DiffParams) -> float:
     """`target_ratio` of the diff, scaled by bias: the run's option when the caller gives one (it
     asks every block to keep about that share), else this stage's own."""
-    ratio = float(state.option("target_ratio", params.target_ratio))
-    return ratio * state.block_tokens(block) * block.bias
+    return target_ratio(state, params.target_ratio) * state.block_tokens(block) * block.bias
 
 
 def collapsed_sections(document: DiffDocument, params: DiffParams) -> set[int]:

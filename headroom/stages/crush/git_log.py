@@ -12,7 +12,8 @@ a panic, a returned error; with the lines its statement continues over) when the
 about errors, exceptions or what code raises (at most MAX_RAISE_LINES, taken round the hunks),
 and each commit touching a file the request
 names (by a term that names the files of at most half the commits). Then the best commits while they fit the
-budget (`target_ratio` of the log, at least `min_tokens`, scaled by bias).
+budget (`target_ratio` of the log, the run's option when given, at least `min_tokens`, scaled
+by bias).
 
 A kept commit keeps its header whole (the sha line with its refs, `Merge:`, `Author:`, the dates
 and the subject line) and, whatever the budget, the --name-status, --stat or --name-only lines
@@ -56,7 +57,7 @@ from headroom.stages.crush.diff import (
 )
 from headroom.stages.crush.lines import group_matches, narrow_to
 from headroom.stages.crush.scoring import request_identifiers, request_words
-from headroom.stages.selection import scaled
+from headroom.stages.selection import scaled, target_ratio
 
 # What a signal adds to a commit's rank (a rare request term weighs 0.4 and up, several add up).
 SIGNAL_WEIGHTS = {"security": 1.5, "revert": 1.0, "breaking": 1.0, "fix": 0.5}
@@ -250,7 +251,8 @@ class CommitChooser:
 
     def choose(self) -> set[int]:
         document = self.document
-        budget = max(self.params.min_tokens, self.params.target_ratio * sum(self.tokens)) * self.block.bias
+        ratio = target_ratio(self.state, self.params.target_ratio)  # the run's option when given
+        budget = max(self.params.min_tokens, ratio * sum(self.tokens)) * self.block.bias
         patched = bool(document.sections)
         self.collapsed = collapsed_sections(document, self.params)
         document.collapse(self.collapsed)

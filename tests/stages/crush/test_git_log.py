@@ -20,8 +20,10 @@ from headroom.content.git_log import GitLogDocument
 from headroom.markers import Hunks, find_markers, find_summaries
 from headroom.pipeline.stage import BlockState
 from headroom.stages.crush.git_log import CrushGitLog, GitLogParams, pickaxe
+from headroom.testing import make_state, run_stage, tool_block
 from headroom.tokens import count_tokens
 from tests.git_material import FULL_FORMS, ONELINE_FORMS, saved
+from tests.helpers import labelled, openai_tool_turn
 from tests.stages.crush.common import crushed
 from tests.stages.crush.line_checks import check_lines
 
@@ -381,3 +383,16 @@ def test_lines_that_raise_are_not_pinned_when_the_request_asks_nothing_of_errors
     text, wanted = _raising_log()
     block = crushed(CrushGitLog(GitLogParams()), text, "git_log", "Summarise these releases.")
     assert not any(block.document.units[i] in wanted for i in block.pinned)
+
+
+def test_the_runs_target_ratio_option_sets_the_logs_budget() -> None:
+    messages = openai_tool_turn(
+        text_of(FULL_FORMS[0]), "Summarise the history.", arguments={"command": "git log"}
+    )
+    sizes = {}
+    for ratio in (None, 0.05, 0.6):
+        options = {} if ratio is None else {"target_ratio": ratio}
+        state = labelled(make_state(messages, **options), "git_log")
+        run_stage(CrushGitLog(GitLogParams(min_tokens=0)), state)
+        sizes[ratio] = count_tokens(tool_block(state).render())
+    assert sizes[0.05] < sizes[None] < sizes[0.6]
