@@ -103,6 +103,14 @@ class HeadroomAgnoModel(Model):
     `compress_options` (any other `compress()` option) and `retrieve_tool`.
     """
 
+    wrapped_model: Model
+    compressor: RequestCompressor
+    _store: Any
+    _offers_retrieve: bool
+    _records: deque[CallRecord]
+    _hashes: set[str]
+    _lock: threading.Lock
+
     def __init__(
         self,
         wrapped_model: Model,
@@ -213,7 +221,11 @@ class HeadroomAgnoModel(Model):
         return Model.aresponse_stream(*called)
 
     def _offering_retrieve(
-        self, loop: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], entry: Callable[..., Any]
+        self,
+        loop: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        entry: Callable[..., Any],
     ) -> list[Any]:
         """The loop's positional arguments (self first), with the retrieve tool in `tools`."""
         bound = inspect.signature(loop).bind(self, *args, **kwargs)

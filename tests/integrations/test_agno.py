@@ -43,7 +43,9 @@ def search_logs(service: str) -> str:
                 "id": i,
                 "service": service,
                 "level": "ERROR" if i == ERROR_RECORD else "INFO",
-                "message": "disk quota exceeded on /var/data" if i == ERROR_RECORD else f"request {i} handled",
+                "message": "disk quota exceeded on /var/data"
+                if i == ERROR_RECORD
+                else f"request {i} handled",
                 "latency_ms": 20 + i % 7,
             }
             for i in range(300)
@@ -114,7 +116,9 @@ def provider(request: pytest.FixtureRequest) -> Provider:
     return PROVIDERS[request.param]
 
 
-def queue(upstream: ScriptedUpstream, provider: Provider, *turns: Turn | Callable[..., Reply], stream: bool) -> None:
+def queue(
+    upstream: ScriptedUpstream, provider: Provider, *turns: Turn | Callable[..., Reply], stream: bool
+) -> None:
     reply = sse_reply if stream else json_reply
     upstream.queue(
         provider.path,
@@ -202,7 +206,9 @@ def test_an_async_run_compresses_off_the_event_loop(
 def test_a_tool_result_from_an_earlier_round_of_the_same_run_stays_compressed(
     upstream: ScriptedUpstream, provider: Provider
 ) -> None:
-    again = Turn("And the worker?", [Call("call_worker", "search_logs", {"service": "worker"})], id_suffix="3")
+    again = Turn(
+        "And the worker?", [Call("call_worker", "search_logs", {"service": "worker"})], id_suffix="3"
+    )
     queue(upstream, provider, LOOK, again, DONE, stream=False)
     model = HeadroomAgnoModel(provider.make(upstream.url))
 
@@ -262,7 +268,9 @@ class Custom(OpenAIChat):
     def get_instructions_for_model(self, tools: Any = None) -> list[str]:
         return ["answer in French"]
 
-    def format_function_call_results(self, messages: list[Message], function_call_results: Any, **kwargs: Any) -> None:
+    def format_function_call_results(
+        self, messages: list[Message], function_call_results: Any, **kwargs: Any
+    ) -> None:
         for result in function_call_results:
             result.content = f"<result>{result.content}</result>"
         messages.extend(function_call_results)
@@ -292,16 +300,21 @@ def test_every_method_the_wrapped_class_defines_over_model_is_the_wrapped_models
 
 def test_the_methods_named_in_the_issue_are_delegated() -> None:
     assert {"get_system_message_for_model", "count_tokens", "to_dict"} <= delegated_methods(Claude)
-    assert {"parse_tool_calls", "_parse_provider_response", "_parse_provider_response_delta", "_format_message"} <= (
-        delegated_methods(OpenAIChat)
-    )
+    assert {
+        "parse_tool_calls",
+        "_parse_provider_response",
+        "_parse_provider_response_delta",
+        "_format_message",
+    } <= (delegated_methods(OpenAIChat))
     claude = Claude(id="claude-sonnet-4-20250514", system_prompt="Be brief.")
     model = HeadroomAgnoModel(claude)
     assert model.to_dict() == claude.to_dict()
     assert model.get_system_message_for_model() == claude.get_system_message_for_model()
 
 
-def test_model_fields_and_the_wrapped_models_own_fields_read_and_write_through(upstream: ScriptedUpstream) -> None:
+def test_model_fields_and_the_wrapped_models_own_fields_read_and_write_through(
+    upstream: ScriptedUpstream,
+) -> None:
     wrapped = OpenAIChat(id="gpt-4o", base_url=upstream.url + "/v1", api_key="test")
     model = HeadroomAgnoModel(wrapped)
 
@@ -406,7 +419,11 @@ def _retrieve_the_marked_original(provider: Provider) -> Callable[[dict[str, Any
         sent = provider.tool_results(body)["call_logs"]
         found = re.search(r"hash=([0-9a-f]{16})", sent)
         assert found is not None, "the tool result reached the model without a marker"
-        turn = Turn("Getting the rest.", [Call("call_get", "headroom_retrieve", {"hash": found.group(1)})], id_suffix="3")
+        turn = Turn(
+            "Getting the rest.",
+            [Call("call_get", "headroom_retrieve", {"hash": found.group(1)})],
+            id_suffix="3",
+        )
         return json_reply(provider.format, turn)
 
     return reply
