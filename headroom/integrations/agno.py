@@ -61,6 +61,7 @@ COMPRESSING_METHODS = frozenset({"invoke", "ainvoke", "invoke_stream", "ainvoke_
 # The tool loops; the wrapper runs agno's own, adding the retrieve tool to what they offer.
 _LOOPS = ("response", "aresponse", "response_stream", "aresponse_stream")
 _MAX_RECORDS = 1_000  # the per-call records kept (the oldest go first); the totals count every call
+_MAX_HASHES = 100_000  # the marker hashes the retrieve tool answers for (the oldest go first)
 # Every call is compressed in one namespace: the wrapper is the application's own, with no caller
 # credential to tell callers apart.
 _NAMESPACE = namespace_for_credential(None)
@@ -108,7 +109,7 @@ class HeadroomAgnoModel(Model):
     _store: Any
     _offers_retrieve: bool
     _records: deque[CallRecord]
-    _hashes: set[str]
+    _hashes: dict[str, None]  # insertion-ordered, so the oldest can go first
     _lock: threading.Lock
 
     def __init__(
@@ -148,7 +149,7 @@ class HeadroomAgnoModel(Model):
         state["_store"] = resolve_store(options.get("store"), compressor.pipeline)
         state["_offers_retrieve"] = retrieve_tool and compressor.pipeline.can_drop
         state["_records"] = deque(maxlen=_MAX_RECORDS)
-        state["_hashes"] = set()
+        state["_hashes"] = {}
         state["_lock"] = threading.Lock()
         self._delegate_to(wrapped_model)
 
@@ -247,8 +248,9 @@ class HeadroomAgnoModel(Model):
         )
 
     def _retrieve_sync(self, hash: str, query: str | None = None) -> str:
+        key = retrieval.normalise_hash(hash)
         with self._lock:
-            allowed = set(self._hashes)
+            allowed = {key} if key in self._hashes else set()
         arguments = {"hash": hash} if query is None else {"hash": hash, "query": query}
         call = retrieval.RetrieveCall("", arguments)
         return retrieval.answer(call, allowed, self._store, retrieval.DEFAULT_ANSWER_CHARS, _NAMESPACE)
@@ -301,7 +303,17 @@ class HeadroomAgnoModel(Model):
         if call is None:
             return args, kwargs
         attempt = await self.compressor.attempt_messages(call.plain, self.wrapped_model.id)
-        return call.with_messages(self._rebuilt(call, attempt))
+        # Comparing texts and reading the markers' hashes is work in proportion to the request.
+        rebuilt: list[Message] = await workers.run_sync(self._rebuilt, call, attempt)
+        return call.with_messages(rebuilt)
+
+    def _remember(self, hashes: set[str]) -> None:
+        with self._lock:
+            for key in sorted(hashes):
+                self._hashes.pop(key, None)  # seen again: now the newest
+                self._hashes[key] = None
+            while len(self._hashes) > _MAX_HASHES:
+                del self._hashes[next(iter(self._hashes))]
 
     def _rebuilt(self, call: _Call, attempt: Attempt) -> list[Message]:
         """The messages to send: copies with the compressed text where it changed, else the originals."""
@@ -314,8 +326,7 @@ class HeadroomAgnoModel(Model):
                 failures = (*failures, self.compressor.report_failure(error))
         compressed = messages is not call.messages
         if compressed:
-            with self._lock:
-                self._hashes.update(retrieval.hashes_in(attempt.payload))
+            self._remember(retrieval.hashes_in(attempt.payload))
         after = attempt.tokens_after if compressed else attempt.tokens_before
         record = CallRecord(
             attempt.tokens_before,
