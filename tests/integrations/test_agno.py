@@ -56,6 +56,7 @@ def search_logs(service: str) -> str:
 ORIGINAL = search_logs("api")
 LOOK = Turn("Let me look.", [Call("call_logs", "search_logs", {"service": "api"})])
 DONE = Turn(ANSWER, id_suffix="2")
+MODES = ["run", "run stream", "arun", "arun stream"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def run_agent(agent: Agent, mode: str) -> tuple[str, list[Message]]:
 # a whole run, four ways, two providers --------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["run", "run stream", "arun", "arun stream"])
+@pytest.mark.parametrize("mode", MODES)
 def test_an_agent_run_sends_the_tool_result_compressed_and_keeps_the_original(
     upstream: ScriptedUpstream, provider: Provider, mode: str
 ) -> None:
@@ -424,16 +425,16 @@ def _retrieve_the_marked_original(provider: Provider) -> Callable[[dict[str, Any
             [Call("call_get", "headroom_retrieve", {"hash": found.group(1)})],
             id_suffix="3",
         )
-        return json_reply(provider.format, turn)
+        return (sse_reply if body.get("stream") else json_reply)(provider.format, turn)
 
     return reply
 
 
-@pytest.mark.parametrize("mode", ["run", "arun"])
+@pytest.mark.parametrize("mode", MODES)
 def test_a_retrieve_call_inside_the_agent_loop_gets_the_original_back(
     upstream: ScriptedUpstream, provider: Provider, mode: str
 ) -> None:
-    queue(upstream, provider, LOOK, _retrieve_the_marked_original(provider), DONE, stream=False)
+    queue(upstream, provider, LOOK, _retrieve_the_marked_original(provider), DONE, stream="stream" in mode)
     model = HeadroomAgnoModel(provider.make(upstream.url))
 
     answer, stored = run_agent(Agent(model=model, tools=[search_logs]), mode)
