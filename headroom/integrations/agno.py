@@ -51,7 +51,8 @@ from agno.tools.function import Function
 from headroom import workers
 from headroom.ccr import retrieval
 from headroom.ccr.stores import StoreLike, namespace_for_credential, resolve_store
-from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor
+from headroom.compress import PipelineLike
+from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor, Totals
 from headroom.pipeline.hooks import CompressionHooks
 
 logger = logging.getLogger(__name__)
@@ -111,12 +112,13 @@ class HeadroomAgnoModel(Model):
     _records: deque[CallRecord]
     _hashes: dict[str, None]  # insertion-ordered, so the oldest can go first
     _lock: threading.Lock
+    _saved: int
 
     def __init__(
         self,
         wrapped_model: Model,
         *,
-        pipeline: Any = "default",
+        pipeline: PipelineLike = "default",
         hooks: CompressionHooks | None = None,
         store: StoreLike | None = None,
         min_tokens: int = DEFAULT_MIN_TOKENS,
@@ -151,6 +153,7 @@ class HeadroomAgnoModel(Model):
         state["_records"] = deque(maxlen=_MAX_RECORDS)
         state["_hashes"] = {}
         state["_lock"] = threading.Lock()
+        state["_saved"] = 0
         self._delegate_to(wrapped_model)
 
     def _delegate_to(self, wrapped: Model) -> None:
@@ -193,15 +196,18 @@ class HeadroomAgnoModel(Model):
 
     @property
     def total_tokens_saved(self) -> int:
-        return self.compressor.totals.snapshot().total_tokens_saved
+        """Tokens saved by every call that went out compressed."""
+        with self._lock:
+            return self._saved
 
     @property
     def records(self) -> list[CallRecord]:
         """One record per model call, oldest first (the last 1,000)."""
         return list(self._records)
 
-    def totals(self) -> Any:
-        """A snapshot of the running totals (`headroom.integrations._compressor.Totals`)."""
+    def totals(self) -> Totals:
+        """The compressor's running totals: requests seen, compressed, failures (a request whose
+        compressed messages could not be rebuilt counts as compressed there, and as a failure)."""
         return self.compressor.totals.snapshot()
 
     # the tool loops: agno's own, with the retrieve tool added ----------------------------------
@@ -290,22 +296,34 @@ class HeadroomAgnoModel(Model):
     def _compressed_sync(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        call = _Call.of(args, kwargs)
-        if call is None:
+        try:
+            call = _Call.of(args, kwargs)
+            if call is None:
+                return args, kwargs
+            attempt = self.compressor.attempt_messages_sync(call.plain, self.wrapped_model.id)
+            return call.with_messages(self._rebuilt(call, attempt))
+        except Exception as error:  # never into the agent: the call goes out as it came
+            self._failed(error)
             return args, kwargs
-        attempt = self.compressor.attempt_messages_sync(call.plain, self.wrapped_model.id)
-        return call.with_messages(self._rebuilt(call, attempt))
 
     async def _compressed_async(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        call = _Call.of(args, kwargs)
-        if call is None:
+        try:
+            call = _Call.of(args, kwargs)
+            if call is None:
+                return args, kwargs
+            attempt = await self.compressor.attempt_messages(call.plain, self.wrapped_model.id)
+            # Comparing texts and reading the markers' hashes is work in proportion to the request.
+            rebuilt: list[Message] = await workers.run_sync(self._rebuilt, call, attempt)
+            return call.with_messages(rebuilt)
+        except Exception as error:
+            self._failed(error)
             return args, kwargs
-        attempt = await self.compressor.attempt_messages(call.plain, self.wrapped_model.id)
-        # Comparing texts and reading the markers' hashes is work in proportion to the request.
-        rebuilt: list[Message] = await workers.run_sync(self._rebuilt, call, attempt)
-        return call.with_messages(rebuilt)
+
+    def _failed(self, error: Exception) -> None:
+        reason = self.compressor.report_failure(error)
+        self._records.append(CallRecord(0, 0, 0, False, (), (reason,)))
 
     def _remember(self, hashes: set[str]) -> None:
         with self._lock:
@@ -336,6 +354,8 @@ class HeadroomAgnoModel(Model):
             attempt.transforms,
             failures,
         )
+        with self._lock:
+            self._saved += record.tokens_saved
         self._records.append(record)
         return messages
 

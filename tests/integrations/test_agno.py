@@ -178,7 +178,7 @@ def test_an_agent_run_sends_the_tool_result_compressed_and_keeps_the_original(
     assert answer.endswith(ANSWER)
     assert model.total_tokens_saved > 0
     assert model.records[-1].compressed and model.records[-1].tokens_saved > 0
-    assert model.records[-1].tokens_saved <= model.total_tokens_saved
+    assert model.total_tokens_saved == sum(record.tokens_saved for record in model.records)
     # the agent's own messages keep the tool result as the tool returned it
     assert [m.content for m in stored if m.role == "tool"] == [ORIGINAL]
     assert "headroom_retrieve" in provider.tool_names(second)
@@ -390,7 +390,29 @@ def test_a_hook_that_changes_the_message_count_sends_the_originals(
     assert provider.tool_results(bodies(upstream, provider)[1])["call_logs"] == ORIGINAL
     assert any("messages" in reason for reason in model.records[-1].failures)
     assert not model.records[-1].compressed
+    assert model.total_tokens_saved == 0
     assert caplog.records
+
+
+@pytest.mark.parametrize("mode", ["run", "arun stream"])
+def test_an_error_in_the_wrapper_itself_sends_the_originals(
+    upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    provider = PROVIDERS["openai"]
+    queue(upstream, provider, LOOK, DONE, stream="stream" in mode)
+    model = HeadroomAgnoModel(provider.make(upstream.url))
+
+    def broken(messages: Any) -> set[str]:
+        raise RuntimeError("marker scan failed")
+
+    monkeypatch.setattr("headroom.integrations.agno.retrieval.hashes_in", broken)
+    answer, _ = run_agent(Agent(model=model, tools=[search_logs]), mode)
+
+    assert answer.endswith(ANSWER)
+    assert provider.tool_results(bodies(upstream, provider)[1])["call_logs"] == ORIGINAL
+    assert model.records[-1].failures == ("RuntimeError: marker scan failed",)
+    assert not model.records[-1].compressed
+    assert model.total_tokens_saved == 0
 
 
 class Raises(CompressionHooks):
