@@ -22,7 +22,8 @@ from agno.agent import Agent
 from agno.models.anthropic import Claude
 from agno.models.base import Model
 from agno.models.message import Message
-from agno.models.openai import OpenAIChat
+from agno.models.openai import OpenAIChat, OpenAIResponses
+from agno.models.openai.like import OpenAILike
 from agno.run.agent import RunContentEvent, RunOutput
 
 from headroom.integrations.agno import COMPRESSING_METHODS, HeadroomAgnoModel, delegated_methods
@@ -277,7 +278,7 @@ class Custom(OpenAIChat):
         messages.extend(function_call_results)
 
 
-@pytest.mark.parametrize("model_class", [Claude, OpenAIChat, Custom])
+@pytest.mark.parametrize("model_class", [Claude, OpenAIChat, OpenAIResponses, OpenAILike, Custom])
 def test_every_method_the_wrapped_class_defines_over_model_is_the_wrapped_models(model_class: type) -> None:
     wrapped = model_class(id="some-model", api_key="test")
     model = HeadroomAgnoModel(wrapped)
