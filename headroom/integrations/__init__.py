@@ -5,7 +5,9 @@
 - `headroom.integrations.asgi.CompressionMiddleware`: ASGI middleware for any app
   that receives OpenAI, Anthropic or Responses API requests (FastAPI, Starlette,
   the LiteLLM proxy).
+- `headroom.integrations.agno.HeadroomAgnoModel`: an agno `Model` wrapping another, for agno agents.
 
-Each module is imported on its own, so using the middleware never imports litellm.
+Each module is imported on its own, so using the middleware never imports litellm
+(and `import headroom` never imports agno).
 See docs/integrations.md.
 """

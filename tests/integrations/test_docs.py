@@ -23,6 +23,7 @@ import pytest
 from headroom import samples
 from headroom.integrations.litellm_callback import HeadroomCallback, HeadroomCallbackType
 from tests.integrations.checks import assert_compressed
+from tests.proxy.scripted import Call, Reply, ScriptedUpstream, Turn, json_reply, sse_reply
 from tests.stub_upstream import StubUpstream
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
@@ -172,11 +173,50 @@ def check_proxy_app(upstream: StubUpstream, files: Path, proxy_app: Any) -> None
     assert_compressed(samples.openai_conversation(), chat_bodies(upstream)[-1])
 
 
+def _agno_model_turn(body: dict[str, Any]) -> Reply:
+    """The model's side of the Agno section's runs: call the tool, then answer once it has the result."""
+    answered = any(
+        isinstance(message["content"], list)
+        and any(b.get("type") == "tool_result" for b in message["content"])
+        for message in body["messages"]
+    )
+    turn = (
+        Turn("Nothing failed.")
+        if answered
+        else Turn(None, [Call("call_1", "search_logs", {"service": "api"})])
+    )
+    return (sse_reply if body.get("stream") else json_reply)("anthropic", turn)
+
+
+def _agno_tool_results(body: dict[str, Any]) -> list[str]:
+    blocks = [b for m in body["messages"] if isinstance(m["content"], list) for b in m["content"]]
+    return [b["content"] for b in blocks if b.get("type") == "tool_result"]
+
+
+def check_agno(upstream: StubUpstream, files: Path) -> None:
+    # The section's agent calls its tool: played by a scripted provider, not the fixed-reply stub.
+    with ScriptedUpstream() as scripted, pytest.MonkeyPatch.context() as env:
+        env.setenv("ANTHROPIC_BASE_URL", scripted.url)
+        scripted.queue("/v1/messages", *[_agno_model_turn] * 6)
+        namespace = run("Agno")
+    bodies = [r.json() for r in scripted.requests_to("/v1/messages")]
+
+    results = [text for body in bodies for text in _agno_tool_results(body)]
+    assert len(bodies) == 6 and len(results) == 3  # three runs: plain, streaming, async
+    original = namespace["search_logs"]("api")
+    for text in results:
+        assert_compressed([{"role": "tool", "content": original}], [{"role": "tool", "content": text}])
+    assert namespace["model"].total_tokens_saved > 0
+    assert [record.compressed for record in namespace["model"].records] == [False, True] * 3
+    assert namespace["tuned"].compressor.pipeline.name == "aggressive"
+
+
 CHECKS: dict[str, Callable[[StubUpstream, Path], None]] = {
     "LiteLLM callback": check_litellm_callback,
     "Options and running totals": check_options,
     "LiteLLM proxy": check_proxy_configs,
     "ASGI middleware": check_asgi_gateway,
+    "Agno": check_agno,
 }
 
 
