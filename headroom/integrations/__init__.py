@@ -5,7 +5,20 @@
 - `headroom.integrations.asgi.CompressionMiddleware`: ASGI middleware for any app
   that receives OpenAI, Anthropic or Responses API requests (FastAPI, Starlette,
   the LiteLLM proxy).
+- `headroom.integrations.langchain.HeadroomChatModel` (also `headroom.integrations.HeadroomChatModel`,
+  loaded on first use): any LangChain chat model, with its requests compressed.
 
-Each module is imported on its own, so using the middleware never imports litellm.
+Each module is imported on its own, so using the middleware never imports litellm, and importing
+this package imports no framework.
 See docs/integrations.md.
 """
+
+from headroom._lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    {
+        "HeadroomChatModel": "headroom.integrations.langchain",
+    },
+)

@@ -144,6 +144,7 @@ class Attempt:
     transforms: tuple[str, ...] = ()
     ran: bool = False
     failed: bool = False  # something failed (and was passed through): the log says what
+    failures: tuple[str, ...] = ()  # each reason, as logged
 
     @property
     def tokens_saved(self) -> int:
@@ -154,7 +155,6 @@ class Attempt:
 
 
 _NOT_RUN = Attempt(None)
-_FAILED = Attempt(None, failed=True)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,13 @@ class RequestCompressor:
         self, messages: Any, model: str | None, credential: str | None = None
     ) -> Compressed | None:
         """`messages` for synchronous callers (safe inside a running event loop)."""
-        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential).compressed()
+        return self.attempt_messages_sync(messages, model, credential).compressed()
+
+    def attempt_messages_sync(
+        self, messages: Any, model: str | None, credential: str | None = None
+    ) -> Attempt:
+        """`attempt_messages` for synchronous callers (safe inside a running event loop)."""
+        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential)
 
     def gemini_contents_sync(
         self, contents: Any, model: str | None, credential: str | None = None
@@ -251,8 +257,7 @@ class RequestCompressor:
                 return _NOT_RUN
             return self._finish(plan, compress(plan.messages, model, **self._call_options(credential)))
         except Exception as error:
-            self.report_failure(error)
-            return _FAILED
+            return Attempt(None, failed=True, failures=(self.report_failure(error),))
 
     async def responses_input(
         self, items: Any, model: str | None, credential: str | None = None
@@ -272,8 +277,7 @@ class RequestCompressor:
             # Counting the tokens saved runs a tokenizer: not on the event loop.
             return await workers.run_sync(self._finish, plan, result)
         except Exception as error:
-            self.report_failure(error)
-            return _FAILED
+            return Attempt(None, failed=True, failures=(self.report_failure(error),))
 
     def _call_options(self, credential: str | None) -> dict[str, Any]:
         return {
@@ -317,13 +321,18 @@ class RequestCompressor:
             tuple(result.transforms_applied),
             bool(result.failures),
         )
+        reasons = tuple(result.failures)
         if result.tokens_saved <= 0 or not isinstance(result.messages, list):
-            return Attempt(None, before, before, transforms, ran=True, failed=failed)
+            return Attempt(None, before, before, transforms, ran=True, failed=failed, failures=reasons)
         payload = plan.finish(result.messages)
         self.totals.compressed(result.tokens_saved)
-        return Attempt(payload, before, result.tokens_after, transforms, ran=True, failed=failed)
+        return Attempt(
+            payload, before, result.tokens_after, transforms, ran=True, failed=failed, failures=reasons
+        )
 
-    def report_failure(self, error: Exception) -> None:
-        """Count and log an error that made a request go out as it was."""
+    def report_failure(self, error: Exception) -> str:
+        """Count and log an error that made a request go out as it was; returns the reason logged."""
         self.totals.failed()
-        self.failures.report(f"{type(error).__name__}: {error}")
+        reason = f"{type(error).__name__}: {error}"
+        self.failures.report(reason)
+        return reason
