@@ -208,10 +208,18 @@ class RequestCompressor:
         return (await self.attempt_messages(messages, model, credential)).compressed()
 
     async def attempt_messages(
-        self, messages: Any, model: str | None, credential: str | None = None
+        self,
+        messages: Any,
+        model: str | None,
+        credential: str | None = None,
+        *,
+        finish: Callable[[list[Any]], Any] = _keep_as_is,
     ) -> Attempt:
-        """`messages`, with the figures of the attempt whatever it came to."""
-        return await self._attempt(lambda: self._messages_plan(messages), model, credential)
+        """`messages`, with the figures of the attempt whatever it came to.
+
+        `finish` turns the compressed messages into the payload to send; if it raises, the
+        request goes out as it was and counts as a failure, not as compressed."""
+        return await self._attempt(lambda: self._messages_plan(messages, finish), model, credential)
 
     async def attempt_responses_input(
         self, items: Any, model: str | None, credential: str | None = None
@@ -226,10 +234,15 @@ class RequestCompressor:
         return self.attempt_messages_sync(messages, model, credential).compressed()
 
     def attempt_messages_sync(
-        self, messages: Any, model: str | None, credential: str | None = None
+        self,
+        messages: Any,
+        model: str | None,
+        credential: str | None = None,
+        *,
+        finish: Callable[[list[Any]], Any] = _keep_as_is,
     ) -> Attempt:
         """`attempt_messages` for synchronous callers (safe inside a running event loop)."""
-        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential)
+        return self._attempt_sync(lambda: self._messages_plan(messages, finish), model, credential)
 
     def gemini_contents_sync(
         self, contents: Any, model: str | None, credential: str | None = None
@@ -290,10 +303,10 @@ class RequestCompressor:
     def _big_enough(self, messages: list[Any]) -> bool:
         return approximate_tokens(messages) >= self.min_tokens
 
-    def _messages_plan(self, messages: Any) -> _Plan | None:
+    def _messages_plan(self, messages: Any, finish: Callable[[list[Any]], Any] = _keep_as_is) -> _Plan | None:
         if not isinstance(messages, list) or not self._big_enough(messages):
             return None
-        return _Plan(messages, _keep_as_is)
+        return _Plan(messages, finish)
 
     def _responses_plan(self, items: Any) -> _Plan | None:
         if not isinstance(items, list):

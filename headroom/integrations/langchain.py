@@ -25,6 +25,7 @@ came, with the reason logged (logger `headroom.integrations.langchain`) and in `
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
@@ -316,26 +317,15 @@ class HeadroomChatModel(BaseChatModel):
         with self._calls_lock:
             self._calls.append(record)
 
-    def _outcome(
-        self, messages: list[BaseMessage], views: list[dict[str, Any]], attempt: Attempt
-    ) -> list[BaseMessage]:
-        """The messages to send for an attempt, recorded; any error here sends the originals."""
-        try:
-            sent = messages if attempt.payload is None else rebuild(messages, views, attempt.payload)
-        except Exception as error:
-            reason = self._compressor.report_failure(error)
-            self._record(CallRecord(False, failures=(*attempt.failures, reason)))
-            return messages
+    def _sent(self, messages: list[BaseMessage], attempt: Attempt) -> list[BaseMessage]:
+        """The messages to send for an attempt, which is recorded."""
+        compressed = attempt.payload is not None
         self._record(
             CallRecord(
-                attempt.payload is not None,
-                attempt.tokens_before,
-                attempt.tokens_after,
-                attempt.transforms,
-                attempt.failures,
+                compressed, attempt.tokens_before, attempt.tokens_after, attempt.transforms, attempt.failures
             )
         )
-        return sent
+        return attempt.payload if compressed else messages
 
     def _views(self, messages: list[BaseMessage]) -> list[dict[str, Any]] | None:
         try:
@@ -349,16 +339,20 @@ class HeadroomChatModel(BaseChatModel):
         views = self._views(messages)
         if views is None:
             return messages
-        attempt = self._compressor.attempt_messages_sync(views, _model_name(self.wrapped_model))
-        return self._outcome(messages, views, attempt)
+        attempt = self._compressor.attempt_messages_sync(
+            views, _model_name(self.wrapped_model), finish=functools.partial(rebuild, messages, views)
+        )
+        return self._sent(messages, attempt)
 
     async def acompress_messages(self, messages: list[BaseMessage]) -> list[BaseMessage]:
         """`compress_messages` for async code: the work runs in a worker thread, off the event loop."""
         views = self._views(messages)
         if views is None:
             return messages
-        attempt = await self._compressor.attempt_messages(views, _model_name(self.wrapped_model))
-        return self._outcome(messages, views, attempt)
+        attempt = await self._compressor.attempt_messages(
+            views, _model_name(self.wrapped_model), finish=functools.partial(rebuild, messages, views)
+        )
+        return self._sent(messages, attempt)
 
     # BaseChatModel ------------------------------------------------------------------------------
 
