@@ -34,7 +34,7 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field, ValidationError
 
-from headroom import CompressionHooks
+from headroom import CompressEvent, CompressionHooks, retrieve
 from headroom.ccr.retrieval import retrieve_tool
 from headroom.ccr.stores import StoreConfigError
 from headroom.integrations import HeadroomChatModel
@@ -182,6 +182,31 @@ def test_every_call_mode_sends_the_request_compressed(
     assert record is not None and record.compressed and record.failures == ()
     assert record.tokens_saved == llm.total_tokens_saved
     assert messages == before  # the caller's messages are untouched
+
+
+class Recorder(CompressionHooks):
+    def __init__(self) -> None:
+        self.events: list[CompressEvent] = []
+
+    def post_compress(self, event: CompressEvent, **kwargs: Any) -> None:
+        self.events.append(event)
+
+
+def test_hooks_run_and_the_originals_are_retrievable_in_the_models_namespace(
+    upstream: ScriptedUpstream, records_json: str
+) -> None:
+    upstream.queue(CHAT, json_reply("chat", Turn(ANSWER)))
+    hooks = Recorder()
+    llm = HeadroomChatModel(openai_model(upstream), hooks=hooks, store="memory://?name=langchain-test")
+
+    llm.invoke(conversation(records_json))
+
+    (event,) = hooks.events
+    assert event.tokens_saved == llm.total_tokens_saved > 0
+    (sent,) = tool_contents(bodies(upstream)[0])
+    (marker_hash,) = set(_HASH.findall(sent))
+    assert retrieve(marker_hash, "memory://?name=langchain-test", namespace=llm.namespace) == records_json
+    assert retrieve(marker_hash, namespace=llm.namespace) is None  # kept in the store it was given
 
 
 def test_a_small_request_goes_out_as_it_came(upstream: ScriptedUpstream) -> None:
@@ -370,7 +395,7 @@ def every_kind_of_message(records_json: str) -> list[BaseMessage]:
 
 
 def test_every_message_type_keeps_every_field(records_json: str) -> None:
-    inner = RecordingModel(received=[])
+    inner = RecordingModel()
     llm = HeadroomChatModel(inner)
     messages = every_kind_of_message(records_json)
     before = [m.model_dump() for m in messages]
@@ -391,8 +416,28 @@ def test_every_message_type_keeps_every_field(records_json: str) -> None:
     assert answer.usage_metadata == {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
 
 
+def test_a_tool_output_given_as_content_blocks_keeps_its_blocks(records_json: str) -> None:
+    inner = RecordingModel()
+    llm = HeadroomChatModel(inner)
+    blocks: list[str | dict[str, Any]] = [
+        {"type": "text", "text": records_json, "id": "b1"},
+        {"type": "image_url", "image_url": {"url": "https://x/chart.png"}},
+    ]
+    messages = [*conversation(records_json)[:3], ToolMessage(blocks, tool_call_id="call_1", artifact=[1])]
+
+    llm.invoke(messages)
+
+    sent = inner.received[0][3]
+    assert isinstance(sent, ToolMessage) and sent.artifact == [1] and sent.tool_call_id == "call_1"
+    assert isinstance(sent.content, list) and len(sent.content) == 2
+    first, second = sent.content
+    assert isinstance(first, dict) and first["id"] == "b1" and "[headroom: omitted" in first["text"]
+    assert second == blocks[1]
+    assert messages[3].content[0] == {"type": "text", "text": records_json, "id": "b1"}
+
+
 def test_a_model_without_stream_answers_a_stream_with_one_chunk(records_json: str) -> None:
-    inner = RecordingModel(received=[])
+    inner = RecordingModel()
     llm = HeadroomChatModel(inner)
 
     sync_chunks = list(llm.stream(conversation(records_json)))
@@ -409,6 +454,7 @@ def test_a_model_without_stream_answers_a_stream_with_one_chunk(records_json: st
         assert whole.content == ANSWER
         assert [c["id"] for c in whole.tool_calls] == ["call_9"]
         assert whole.response_metadata["model_name"] == "recorder"
+        assert whole.usage_metadata is not None and whole.usage_metadata["total_tokens"] == 15
     assert len(inner.received) == 2
     for sent in inner.received:
         assert sent[3].content != records_json and "[headroom: omitted" in sent[3].content
@@ -534,6 +580,7 @@ def test_headroom_retrieve_inside_the_agent_loop_returns_the_original(
     retrieved = [m for m in state["messages"] if isinstance(m, ToolMessage) and m.name == "headroom_retrieve"]
     assert [m.content for m in retrieved] == [records_json]  # the original, byte for byte
     assert tool_contents(third)[-1] == records_json  # sent to the model whole
+    assert tool_contents(third)[0] == tool_contents(second)[0]  # the earlier turn, in the same bytes
     assert state["messages"][-1].content == ANSWER
 
 
