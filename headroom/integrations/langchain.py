@@ -123,7 +123,7 @@ def engine_view(message: BaseMessage) -> dict[str, Any]:
         return {"role": "function", "name": message.name, "content": message.content}
     if isinstance(message, ChatMessage) and message.role in _KNOWN_ROLES:
         return {"role": message.role, "content": message.content}
-    return _PASSED_OVER  # a custom role, a RemoveMessage, any other subclass
+    return dict(_PASSED_OVER)  # a custom role, a RemoveMessage, any other subclass
 
 
 def rebuild(

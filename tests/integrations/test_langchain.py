@@ -552,6 +552,27 @@ def test_a_react_agent_sends_the_tool_output_compressed_and_keeps_the_original(
     assert llm.total_tokens_saved > 0
 
 
+def test_an_agent_with_a_response_format_gets_it_from_a_compressed_request(
+    upstream: ScriptedUpstream, records_json: str
+) -> None:
+    found = {"order_id": "ord-10187", "reason": "upstream timeout"}
+    upstream.queue(
+        CHAT,
+        json_reply("chat", Turn(None, [Call("call_1", "list_orders", {"day": "2026-11-10"})])),
+        json_reply("chat", Turn(json.dumps(found))),
+    )
+    llm = HeadroomChatModel(openai_model(upstream))
+    from langchain.agents import create_agent
+
+    agent = create_agent(llm, [orders_tool(records_json)], response_format=FailedOrder)
+    state = agent.invoke({"messages": [HumanMessage("Which order failed, and why?")]})
+
+    assert state["structured_response"] == FailedOrder(**found)
+    second = bodies(upstream)[1]
+    assert "response_format" in second
+    assert_tool_output_compressed(second, records_json)
+
+
 def ask_for_the_original(body: dict[str, Any]) -> Reply:
     """The model's second turn: it calls headroom_retrieve with the hash of the marker it was sent."""
     (marker_hash,) = {h for content in tool_contents(body) for h in _HASH.findall(content)}
