@@ -113,6 +113,21 @@ def test_positional_and_keyword_construction(upstream: ScriptedUpstream) -> None
         HeadroomChatModel(inner, wrapped_model=inner)
 
 
+def test_settings_langchain_applies_around_a_call_come_from_the_wrapped_model(
+    upstream: ScriptedUpstream,
+) -> None:
+    inner = openai_model(upstream, disable_streaming=True)
+    upstream.queue(CHAT, json_reply("chat", Turn("Hi!")))
+
+    llm = HeadroomChatModel(inner)
+    chunks = list(llm.stream("Hello!"))
+
+    assert llm.disable_streaming is True
+    assert [chunk.content for chunk in chunks] == ["Hi!"]
+    assert "stream" not in bodies(upstream)[0] or bodies(upstream)[0]["stream"] is False
+    assert HeadroomChatModel(inner, disable_streaming=False).disable_streaming is False
+
+
 def test_bad_configuration_raises_when_the_model_is_built(upstream: ScriptedUpstream, tmp_path: Path) -> None:
     inner = openai_model(upstream)
     broken = tmp_path / "broken.yaml"
