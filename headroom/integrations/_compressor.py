@@ -325,22 +325,21 @@ class RequestCompressor:
         return _Plan(converted.messages, lambda compressed: _gemini.restore(contents, converted, compressed))
 
     def _finish(self, plan: _Plan, result: CompressResult) -> Attempt:
-        if result.failures:
-            self.totals.failed()
-        for reason in result.failures:
-            self.failures.report(reason)
-        before, transforms, failed = (
-            result.tokens_before,
-            tuple(result.transforms_applied),
-            bool(result.failures),
-        )
+        before, transforms = result.tokens_before, tuple(result.transforms_applied)
+        saved = result.tokens_saved > 0 and isinstance(result.messages, list)
+        # Built before anything is counted: if it raises, the request goes out as it was and
+        # counts once, as a failure.
+        payload = plan.finish(result.messages) if saved else None
         reasons = tuple(result.failures)
-        if result.tokens_saved <= 0 or not isinstance(result.messages, list):
-            return Attempt(None, before, before, transforms, ran=True, failed=failed, failures=reasons)
-        payload = plan.finish(result.messages)
+        if reasons:
+            self.totals.failed()
+        for reason in reasons:
+            self.failures.report(reason)
+        if payload is None:
+            return Attempt(None, before, before, transforms, ran=True, failed=bool(reasons), failures=reasons)
         self.totals.compressed(result.tokens_saved)
         return Attempt(
-            payload, before, result.tokens_after, transforms, ran=True, failed=failed, failures=reasons
+            payload, before, result.tokens_after, transforms, ran=True, failed=bool(reasons), failures=reasons
         )
 
     def report_failure(self, error: Exception) -> str:

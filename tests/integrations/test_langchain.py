@@ -520,6 +520,8 @@ def test_a_pipeline_that_changes_the_message_count_sends_the_originals(
     assert any("3 messages for 4" in reason for reason in record.failures)
     assert any("3 messages for 4" in r.getMessage() for r in caplog.records)
     assert llm.total_tokens_saved == 0
+    totals = llm.totals()
+    assert (totals.requests_compressed, totals.failures) == (0, 1)  # counted once, as a failure
 
 
 # LangGraph ------------------------------------------------------------------------------------
