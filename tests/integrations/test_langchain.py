@@ -431,6 +431,37 @@ def test_every_message_type_keeps_every_field(records_json: str) -> None:
     assert answer.usage_metadata == {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
 
 
+class KeepsTheStart(CompressionHooks):
+    """A pre_compress hook that cuts every text content to its first 40 characters."""
+
+    def pre_compress(self, messages: list[Any], ctx: Any, **kwargs: Any) -> list[Any]:
+        return [{**m, "content": m["content"][:40]} if isinstance(m["content"], str) else m for m in messages]
+
+
+def test_every_message_type_the_pipeline_changes_keeps_every_other_field(records_json: str) -> None:
+    inner = RecordingModel()
+    llm = HeadroomChatModel(inner, hooks=KeepsTheStart())
+    messages = [
+        m if isinstance(m, RemoveMessage) else m.model_copy(update={"content": records_json})
+        for m in every_kind_of_message(records_json)
+    ]
+
+    llm.invoke(messages)
+
+    (sent,) = inner.received
+    passed_over = (NoteMessage, RemoveMessage)
+    for original, out in zip(messages, sent, strict=True):
+        if isinstance(original, passed_over) or (
+            isinstance(original, ChatMessage) and original.role == "critic"
+        ):
+            assert out is original
+            continue
+        assert type(out) is type(original)
+        assert out.content == records_json[:40]
+        assert out.model_dump(exclude={"content"}) == original.model_dump(exclude={"content"})
+    assert all(m.content == records_json for m in messages if not isinstance(m, RemoveMessage))
+
+
 def test_a_tool_output_given_as_content_blocks_keeps_its_blocks(records_json: str) -> None:
     inner = RecordingModel()
     llm = HeadroomChatModel(inner)
