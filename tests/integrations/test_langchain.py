@@ -8,6 +8,7 @@ import copy
 import importlib
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -96,7 +97,11 @@ def test_importing_headroom_imports_no_framework_and_the_name_resolves_on_first_
         "from headroom.integrations import HeadroomChatModel\n"
         "print(HeadroomChatModel.__module__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = str(Path(__file__).resolve().parents[2])  # this checkout's headroom, whatever is installed
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    )
     assert done.stdout.strip() == "headroom.integrations.langchain"
     assert HeadroomChatModel is DirectHeadroomChatModel
 
