@@ -208,10 +208,18 @@ class RequestCompressor:
         return (await self.attempt_messages(messages, model, credential)).compressed()
 
     async def attempt_messages(
-        self, messages: Any, model: str | None, credential: str | None = None
+        self,
+        messages: Any,
+        model: str | None,
+        credential: str | None = None,
+        *,
+        finish: Callable[[list[Any]], Any] = _keep_as_is,
     ) -> Attempt:
-        """`messages`, with the figures of the attempt whatever it came to."""
-        return await self._attempt(lambda: self._messages_plan(messages), model, credential)
+        """`messages`, with the figures of the attempt whatever it came to.
+
+        `finish` turns the compressed messages into the payload to send; if it raises, the
+        request goes out as it was and counts as a failure, not as compressed."""
+        return await self._attempt(lambda: self._messages_plan(messages, finish), model, credential)
 
     async def attempt_responses_input(
         self, items: Any, model: str | None, credential: str | None = None
@@ -226,10 +234,15 @@ class RequestCompressor:
         return self.attempt_messages_sync(messages, model, credential).compressed()
 
     def attempt_messages_sync(
-        self, messages: Any, model: str | None, credential: str | None = None
+        self,
+        messages: Any,
+        model: str | None,
+        credential: str | None = None,
+        *,
+        finish: Callable[[list[Any]], Any] = _keep_as_is,
     ) -> Attempt:
-        """`messages_sync`, with the figures of the attempt whatever it came to."""
-        return self._attempt_sync(lambda: self._messages_plan(messages), model, credential)
+        """`attempt_messages` for synchronous callers (safe inside a running event loop)."""
+        return self._attempt_sync(lambda: self._messages_plan(messages, finish), model, credential)
 
     def gemini_contents_sync(
         self, contents: Any, model: str | None, credential: str | None = None
@@ -290,10 +303,10 @@ class RequestCompressor:
     def _big_enough(self, messages: list[Any]) -> bool:
         return approximate_tokens(messages) >= self.min_tokens
 
-    def _messages_plan(self, messages: Any) -> _Plan | None:
+    def _messages_plan(self, messages: Any, finish: Callable[[list[Any]], Any] = _keep_as_is) -> _Plan | None:
         if not isinstance(messages, list) or not self._big_enough(messages):
             return None
-        return _Plan(messages, _keep_as_is)
+        return _Plan(messages, finish)
 
     def _responses_plan(self, items: Any) -> _Plan | None:
         if not isinstance(items, list):
@@ -312,21 +325,22 @@ class RequestCompressor:
         return _Plan(converted.messages, lambda compressed: _gemini.restore(contents, converted, compressed))
 
     def _finish(self, plan: _Plan, result: CompressResult) -> Attempt:
-        if result.failures:
-            self.totals.failed()
-        for reason in result.failures:
-            self.failures.report(reason)
-        before, transforms, failed = (
-            result.tokens_before,
-            tuple(result.transforms_applied),
-            bool(result.failures),
-        )
+        before, transforms = result.tokens_before, tuple(result.transforms_applied)
+        saved = result.tokens_saved > 0 and isinstance(result.messages, list)
+        # Built before anything is counted: if it raises, the request goes out as it was and
+        # counts once, as a failure.
+        payload = plan.finish(result.messages) if saved else None
         reasons = tuple(result.failures)
-        if result.tokens_saved <= 0 or not isinstance(result.messages, list):
-            return Attempt(None, before, before, transforms, ran=True, failed=failed, failures=reasons)
-        payload = plan.finish(result.messages)
+        if reasons:
+            self.totals.failed()
+        for reason in reasons:
+            self.failures.report(reason)
+        if payload is None:
+            return Attempt(None, before, before, transforms, ran=True, failed=bool(reasons), failures=reasons)
         self.totals.compressed(result.tokens_saved)
-        return Attempt(payload, before, result.tokens_after, transforms, True, failed, reasons)
+        return Attempt(
+            payload, before, result.tokens_after, transforms, ran=True, failed=bool(reasons), failures=reasons
+        )
 
     def report_failure(self, error: Exception) -> str:
         """Count and log an error that made a request go out as it was; returns the reason logged."""

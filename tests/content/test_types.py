@@ -12,7 +12,7 @@ from headroom.stages.crush import CrushStage
 
 
 def test_labels_are_unique_and_in_table_order() -> None:
-    assert LABELS == tuple(t.label for t in CONTENT_TYPES)
+    assert tuple(t.label for t in CONTENT_TYPES) == LABELS
     assert len(set(LABELS)) == len(LABELS)
 
 

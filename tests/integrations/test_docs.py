@@ -211,12 +211,39 @@ def check_agno(upstream: StubUpstream, files: Path) -> None:
     assert namespace["tuned"].compressor.pipeline.name == "aggressive"
 
 
+def check_langchain(upstream: StubUpstream, files: Path) -> None:
+    namespace = run("LangChain")
+
+    assert namespace["response"].content == "stub reply"
+    hello, *turns = chat_bodies(upstream)
+    assert hello == [{"role": "user", "content": "Hello!"}]  # under min_tokens: sent as it is
+    assert len(turns) == 3  # invoke, stream, bind_tools(...).invoke
+    for body in turns:
+        assert_compressed(samples.openai_conversation(), body)
+    assert namespace["llm"].total_tokens_saved > 10_000
+    assert namespace["llm"].last_call.compressed
+
+
+def check_langgraph(upstream: StubUpstream, files: Path) -> None:
+    from langchain_core.messages import ToolMessage
+
+    state = run("LangGraph and the headroom_retrieve tool")["state"]
+
+    (request,) = [r.json() for r in upstream.requests if r.path == "/v1/chat/completions"]
+    assert_compressed(samples.openai_conversation(), request["messages"])
+    assert "headroom_retrieve" in [tool["function"]["name"] for tool in request["tools"]]
+    originals = [m["content"] for m in samples.openai_conversation() if m["role"] == "tool"]
+    assert [m.content for m in state["messages"] if isinstance(m, ToolMessage)] == originals
+
+
 CHECKS: dict[str, Callable[[StubUpstream, Path], None]] = {
     "LiteLLM callback": check_litellm_callback,
     "Options and running totals": check_options,
     "LiteLLM proxy": check_proxy_configs,
     "ASGI middleware": check_asgi_gateway,
     "Agno": check_agno,
+    "LangChain": check_langchain,
+    "LangGraph and the headroom_retrieve tool": check_langgraph,
 }
 
 

@@ -183,7 +183,7 @@ def test_a_compression_failure_sends_the_original(
 ) -> None:
     from headroom.integrations import _compressor
 
-    def broken(self: Any, messages: Any) -> Any:
+    def broken(self: Any, messages: Any, *rest: Any) -> Any:
         raise RuntimeError("stage exploded")
 
     monkeypatch.setattr(_compressor.RequestCompressor, "_messages_plan", broken)
@@ -222,7 +222,7 @@ def test_stats_count_each_request_by_model_and_a_failure_as_one(
         reply = httpx.post(f"{proxy}/v1/messages", json=body, headers={"x-api-key": "sk-ant-k"})
         from headroom.integrations import _compressor
 
-        def broken(self: Any, messages: Any) -> Any:
+        def broken(self: Any, messages: Any, *rest: Any) -> Any:
             raise RuntimeError("stage exploded")
 
         monkeypatch.setattr(_compressor.RequestCompressor, "_messages_plan", broken)
