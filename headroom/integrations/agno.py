@@ -38,8 +38,6 @@ import copy
 import dataclasses
 import inspect
 import logging
-import threading
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +51,7 @@ from headroom.ccr import retrieval
 from headroom.ccr.stores import StoreLike, namespace_for_credential, resolve_store
 from headroom.compress import PipelineLike
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor, Totals
+from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store
 from headroom.pipeline.hooks import CompressionHooks
 
 logger = logging.getLogger(__name__)
@@ -62,23 +61,10 @@ COMPRESSING_METHODS = frozenset({"invoke", "ainvoke", "invoke_stream", "ainvoke_
 # The tool loops; the wrapper runs agno's own, adding the retrieve tool to what they offer.
 _LOOPS = ("response", "aresponse", "response_stream", "aresponse_stream")
 _MAX_RECORDS = 1_000  # the per-call records kept (the oldest go first); the totals count every call
-_MAX_HASHES = 100_000  # the marker hashes the retrieve tool answers for (the oldest go first)
 # Every call is compressed in one namespace: the wrapper is the application's own, with no caller
 # credential to tell callers apart.
 _NAMESPACE = namespace_for_credential(None)
 _BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Model))
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """What compressing one model call came to."""
-
-    tokens_before: int  # 0 when nothing was counted (too small to compress, or an error)
-    tokens_after: int
-    tokens_saved: int
-    compressed: bool  # the wrapped model got compressed messages
-    transforms: tuple[str, ...] = ()
-    failures: tuple[str, ...] = ()  # each reason something failed (the originals went out for an error)
 
 
 def delegated_methods(model_class: type) -> frozenset[str]:
@@ -109,10 +95,8 @@ class HeadroomAgnoModel(Model):
     compressor: RequestCompressor
     _store: Any
     _offers_retrieve: bool
-    _records: deque[CallRecord]
-    _hashes: dict[str, None]  # insertion-ordered, so the oldest can go first
-    _lock: threading.Lock
-    _saved: int
+    _log: CallLog
+    _sent: SentHashes
 
     def __init__(
         self,
@@ -130,11 +114,7 @@ class HeadroomAgnoModel(Model):
             raise TypeError(f"wrapped_model must be an agno Model, not {type(wrapped_model).__name__}")
         if isinstance(wrapped_model, HeadroomAgnoModel):
             raise TypeError("wrapped_model is already a HeadroomAgnoModel: wrap the model once")
-        options = dict(compress_options or {})
-        if store is not None:
-            if "store" in options:
-                raise ValueError("give the store once: store= or compress_options['store'], not both")
-            options["store"] = store
+        options = options_with_store(compress_options, store)
         compressor = RequestCompressor(
             pipeline=pipeline,
             hooks=hooks,
@@ -150,10 +130,8 @@ class HeadroomAgnoModel(Model):
         # the retrieve tool reads the same one.
         state["_store"] = resolve_store(options.get("store"), compressor.pipeline)
         state["_offers_retrieve"] = retrieve_tool and compressor.pipeline.can_drop
-        state["_records"] = deque(maxlen=_MAX_RECORDS)
-        state["_hashes"] = {}
-        state["_lock"] = threading.Lock()
-        state["_saved"] = 0
+        state["_log"] = CallLog(_MAX_RECORDS)
+        state["_sent"] = SentHashes()
         self._delegate_to(wrapped_model)
 
     def _delegate_to(self, wrapped: Model) -> None:
@@ -197,13 +175,12 @@ class HeadroomAgnoModel(Model):
     @property
     def total_tokens_saved(self) -> int:
         """Tokens saved by every call that went out compressed."""
-        with self._lock:
-            return self._saved
+        return self._log.tokens_saved
 
     @property
     def records(self) -> list[CallRecord]:
         """One record per model call, oldest first (the last 1,000)."""
-        return list(self._records)
+        return self._log.records()
 
     def totals(self) -> Totals:
         """The compressor's running totals: requests seen, compressed, failures (a request whose
@@ -254,12 +231,7 @@ class HeadroomAgnoModel(Model):
         )
 
     def _retrieve_sync(self, hash: str, query: str | None = None) -> str:
-        key = retrieval.normalise_hash(hash)
-        with self._lock:
-            allowed = {key} if key in self._hashes else set()
-        arguments = {"hash": hash} if query is None else {"hash": hash, "query": query}
-        call = retrieval.RetrieveCall("", arguments)
-        return retrieval.answer(call, allowed, self._store, retrieval.DEFAULT_ANSWER_CHARS, _NAMESPACE)
+        return self._sent.answer(hash, query, self._store, _NAMESPACE)
 
     async def _retrieve_async(self, hash: str, query: str | None = None) -> str:
         # The store may be a file or a server: read it in a worker, not on the event loop.
@@ -323,15 +295,7 @@ class HeadroomAgnoModel(Model):
 
     def _failed(self, error: Exception) -> None:
         reason = self.compressor.report_failure(error)
-        self._records.append(CallRecord(0, 0, 0, False, (), (reason,)))
-
-    def _remember(self, hashes: set[str]) -> None:
-        with self._lock:
-            for key in sorted(hashes):
-                self._hashes.pop(key, None)  # seen again: now the newest
-                self._hashes[key] = None
-            while len(self._hashes) > _MAX_HASHES:
-                del self._hashes[next(iter(self._hashes))]
+        self._log.add(CallRecord(False, failures=(reason,)))
 
     def _rebuilt(self, call: _Call, attempt: Attempt) -> list[Message]:
         """The messages to send: copies with the compressed text where it changed, else the originals."""
@@ -344,19 +308,9 @@ class HeadroomAgnoModel(Model):
                 failures = (*failures, self.compressor.report_failure(error))
         compressed = messages is not call.messages
         if compressed:
-            self._remember(retrieval.hashes_in(attempt.payload))
+            self._sent.remember(attempt.payload)
         after = attempt.tokens_after if compressed else attempt.tokens_before
-        record = CallRecord(
-            attempt.tokens_before,
-            after,
-            attempt.tokens_before - after,
-            compressed,
-            attempt.transforms,
-            failures,
-        )
-        with self._lock:
-            self._saved += record.tokens_saved
-        self._records.append(record)
+        self._log.add(CallRecord(compressed, attempt.tokens_before, after, attempt.transforms, failures))
         return messages
 
 

@@ -28,10 +28,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import threading
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -52,9 +49,10 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from headroom import workers
-from headroom.ccr.retrieval import TOOL_NAME, lookup, retrieve_tool
+from headroom.ccr.retrieval import TOOL_NAME, retrieve_tool
 from headroom.ccr.stores import ANONYMOUS_NAMESPACE, StoreLike, resolve_store
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor, Totals
+from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store
 
 __all__ = ["CallRecord", "HeadroomChatModel"]
 
@@ -66,26 +64,6 @@ _KNOWN_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "f
 # BaseChatModel settings LangChain applies around a model's calls. The wrapped model's own calls
 # are bypassed (its `_generate` is called directly), so the wrapper takes them over.
 _INHERITED_SETTINGS = ("cache", "rate_limiter", "disable_streaming", "output_version")
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """What one call's compression came to.
-
-    `compressed`: the wrapped model got fewer tokens than it was given. The token figures are
-    exact when the pipeline ran and 0 when it did not (a request under `min_tokens`, or an error).
-    `failures`: each reason something was sent as it came (also logged).
-    """
-
-    compressed: bool
-    tokens_before: int = 0
-    tokens_after: int = 0
-    transforms: tuple[str, ...] = ()
-    failures: tuple[str, ...] = ()
-
-    @property
-    def tokens_saved(self) -> int:
-        return self.tokens_before - self.tokens_after if self.compressed else 0
 
 
 # LangChain messages as the engine reads them ---------------------------------------------------
@@ -248,8 +226,8 @@ class HeadroomChatModel(BaseChatModel):
     compress_options: dict[str, Any] | None = None
 
     _compressor: RequestCompressor = PrivateAttr()
-    _calls: deque[CallRecord] = PrivateAttr()
-    _calls_lock: threading.Lock = PrivateAttr()
+    _log: CallLog = PrivateAttr()
+    _hashes_sent: SentHashes = PrivateAttr()
 
     def __init__(self, wrapped_model: BaseChatModel | None = None, /, **data: Any) -> None:
         if wrapped_model is not None:
@@ -270,16 +248,11 @@ class HeadroomChatModel(BaseChatModel):
             compress_options=self._options(),
             logger=logger,
         )
-        self._calls = deque(maxlen=_KEPT_CALLS)
-        self._calls_lock = threading.Lock()
+        self._log = CallLog(_KEPT_CALLS)
+        self._hashes_sent = SentHashes()
 
     def _options(self) -> dict[str, Any]:
-        options = dict(self.compress_options or {})
-        if self.store is not None:
-            if "store" in options:
-                raise ValueError("store given twice: as store= and in compress_options")
-            options["store"] = self.store
-        return options
+        return options_with_store(self.compress_options, self.store)
 
     # figures ------------------------------------------------------------------------------------
 
@@ -294,13 +267,11 @@ class HeadroomChatModel(BaseChatModel):
     @property
     def calls(self) -> list[CallRecord]:
         """The newest calls' records, oldest first (at most 100 are kept)."""
-        with self._calls_lock:
-            return list(self._calls)
+        return self._log.records()
 
     @property
     def last_call(self) -> CallRecord | None:
-        with self._calls_lock:
-            return self._calls[-1] if self._calls else None
+        return self._log.last()
 
     @property
     def namespace(self) -> str:
@@ -314,8 +285,7 @@ class HeadroomChatModel(BaseChatModel):
     # compressing --------------------------------------------------------------------------------
 
     def _record(self, record: CallRecord) -> None:
-        with self._calls_lock:
-            self._calls.append(record)
+        self._log.add(record)
 
     def _sent(self, messages: list[BaseMessage], attempt: Attempt) -> list[BaseMessage]:
         """The messages to send for an attempt, which is recorded."""
@@ -325,7 +295,11 @@ class HeadroomChatModel(BaseChatModel):
                 compressed, attempt.tokens_before, attempt.tokens_after, attempt.transforms, attempt.failures
             )
         )
-        return attempt.payload if compressed else messages
+        if not compressed:
+            return messages
+        sent: list[BaseMessage] = attempt.payload
+        self._hashes_sent.remember(sent)  # the hashes its retrieve tool answers for
+        return sent
 
     def _views(self, messages: list[BaseMessage]) -> list[dict[str, Any]] | None:
         try:
@@ -480,8 +454,9 @@ class HeadroomChatModel(BaseChatModel):
 
     def retrieve(self, hash: str, query: str | None = None) -> str:
         """The answer to a `headroom_retrieve` call: the original behind a marker's hash (or, with a
-        query, the lines or items holding it), or why there is none."""
-        return lookup(hash, query, store=self._retrieval_store(), namespace=self.namespace).answer()
+        query, the lines or items holding it), or why there is none. Only for hashes a marker this
+        model sent names: a model reads back what it was shown, never another caller's originals."""
+        return self._hashes_sent.answer(hash, query, self._retrieval_store(), self.namespace)
 
     async def aretrieve(self, hash: str, query: str | None = None) -> str:
         """`retrieve` in a worker thread (a store read is I/O), so the event loop keeps running."""

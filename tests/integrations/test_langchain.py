@@ -229,6 +229,25 @@ def test_hooks_run_and_the_originals_are_retrievable_in_the_models_namespace(
     assert retrieve(marker_hash, namespace=llm.namespace) is None  # kept in the store it was given
 
 
+def test_the_retrieve_tool_answers_only_for_hashes_this_model_sent(
+    upstream: ScriptedUpstream, records_json: str
+) -> None:
+    """Two models share one store (and, with no caller credential, one namespace): each one's
+    retrieve tool reads back what it was shown, never the other's originals."""
+    store = "memory://?name=langchain-shared"
+    upstream.queue(CHAT, json_reply("chat", Turn(ANSWER)), json_reply("chat", Turn(ANSWER)))
+    mine, theirs = (HeadroomChatModel(openai_model(upstream), store=store) for _ in range(2))
+    mine.invoke(conversation(records_json))
+    other_records = records_json.replace('"status"', '"state"')
+    theirs.invoke(conversation(other_records))
+    my_hash, their_hash = (set(_HASH.findall(tool_contents(body)[0])).pop() for body in bodies(upstream))
+
+    assert mine.retrieve_tool().invoke({"hash": my_hash}) == records_json
+    refused = mine.retrieve_tool().invoke({"hash": their_hash})
+    assert "no marker in this conversation names this hash" in refused
+    assert retrieve(their_hash, store, namespace=theirs.namespace) == other_records  # it is there
+
+
 def test_a_small_request_goes_out_as_it_came(upstream: ScriptedUpstream) -> None:
     upstream.queue(CHAT, json_reply("chat", Turn("Hi!")))
     llm = HeadroomChatModel(openai_model(upstream))
