@@ -299,7 +299,7 @@ def _asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) 
     indices = list(rows)
     terms = set(request_terms(block))
     found: set[int] = set()
-    for name in _category_fields(fields, terms, indices, rows):
+    for name in _category_fields(fields, terms, rows):
         values = [_category_value(rows[i].get(name)) for i in indices]
         for position in minority_values(values, MAX_ASKED - len(found)):
             found.add(indices[position])
@@ -418,7 +418,6 @@ def _cell_items(value: Any) -> list[str]:
 def _category_fields(
     fields: Sequence[str],
     terms: set[str],
-    indices: Sequence[int],
     rows: Mapping[int, Mapping[str, Any]],
 ) -> list[str]:
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
@@ -432,7 +431,8 @@ def _category_fields(
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
-        counts = category_counts([_category_value(rows[i].get(name)) for i in indices])
+        # category_counts skips containers as it skips None: the raw cells count as _category_value's.
+        counts = category_counts([row.get(name) for row in rows.values()])
         if counts is None:
             continue
         if name in by_name:
