@@ -8,12 +8,17 @@ DeprecationWarning names the new path. Nothing inside the package imports an old
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+else:
+    Loader = object  # the import system needs only the methods; importlib.abc costs a fresh process ~15 ms
 
 MOVED = {
     "headroom.errors": "headroom.pipeline.errors",
@@ -44,7 +49,7 @@ def new_name(old: str) -> str | None:
     return None
 
 
-class _Alias(importlib.abc.Loader):
+class _Alias(Loader):
     def __init__(self, target: str):
         self.target = target
         self.own_spec: importlib.machinery.ModuleSpec | None = None
@@ -64,7 +69,7 @@ class _Alias(importlib.abc.Loader):
         module.__spec__ = self.own_spec
 
 
-class MovedFinder(importlib.abc.MetaPathFinder):
+class MovedFinder:  # a meta path finder by protocol: find_spec is all the import system calls
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:

@@ -263,6 +263,13 @@ def query_terms(*texts: str) -> dict[str, bool]:
 def request_terms(query: str, *arguments: str) -> list[Term]:
     """The terms of the user's request and of tool-call arguments (JSON: their values), in order,
     each once, at most MAX_TERMS."""
+    return list(_request_terms(query, arguments))
+
+
+# Every block of a request, and several crushers for each, read the same request's terms: read once.
+# A pure function of the texts (Term is frozen), so a cached answer is the answer.
+@functools.lru_cache(maxsize=256)
+def _request_terms(query: str, arguments: tuple[str, ...]) -> tuple[Term, ...]:
     terms: dict[str, Term] = {}
     for text, asked in ((query, True), *((argument, False) for argument in arguments)):
         programs = frozenset() if asked else frozenset(argument_programs(text))
@@ -270,11 +277,11 @@ def request_terms(query: str, *arguments: str) -> list[Term]:
             held = terms.get(term.text)
             if held is None:
                 if len(terms) >= MAX_TERMS:
-                    return list(terms.values())
+                    return tuple(terms.values())
                 terms[term.text] = term
             elif (term.pins, term.asked) > (held.pins, held.asked):
                 terms[term.text] = term
-    return list(terms.values())
+    return tuple(terms.values())
 
 
 def _terms_of(text: str, asked: bool, programs: frozenset[str] = frozenset()) -> Iterator[Term]:

@@ -21,9 +21,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_categories,
-    asked_extremes,
-    asked_values,
+    asked_rows,
     numeric_extremes,
     pick_records,
     request_terms,
@@ -104,9 +102,7 @@ class CrushJson(CrushStage):
         # A field the request asks an extreme of: its ends over every item; a categorical field it is
         # about: the items of its minority values. Pinned: no later cut drops them.
         records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
-        asked = (
-            asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
-        )
+        asked = asked_rows(block, records)
         chosen |= asked
         block.pinned |= asked
         return mask(total, chosen), asked

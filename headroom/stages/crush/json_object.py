@@ -22,9 +22,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_categories,
-    asked_extremes,
-    asked_values,
+    asked_rows,
     keep_notable,
     request_terms,
     unit_scores,
@@ -95,9 +93,7 @@ class CrushJsonObject(CrushStage):
         where = {id(child): index for index, (_, child) in enumerate(node.children)}
         document.flagged[node.path] = notable.renumbered([where[id(child)] for child in children])
         records = {p: value for p, value in enumerate(values) if isinstance(value, dict)}
-        asked = (
-            asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
-        )
+        asked = asked_rows(block, records)
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}
         return chosen | asked

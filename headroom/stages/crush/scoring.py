@@ -10,6 +10,7 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -254,7 +255,16 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
     at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
     speaking of time that names no such field means the time fields. Nested fields count by their
     path (`records.flat_record`)."""
-    rows = flat_rows(rows)
+    return _asked_extremes(block, flat_rows(rows))
+
+
+def asked_rows(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """`asked_extremes | asked_categories | asked_values`, with the rows flattened once for all three."""
+    flat = flat_rows(rows)
+    return _asked_extremes(block, flat) | _asked_categories(block, flat) | _asked_values(block, flat)
+
+
+def _asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     fields = _fields(rows)
     ask = extreme_ask(block.block.query, fields)
     if ask.side is None:
@@ -279,14 +289,17 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
     that it names whole (`license`), word by word ("fraud flag" for `risk.fraud_flag`) or one of
     whose values it names (`MIT`), these after."""
+    return _asked_categories(block, flat_rows(rows))
+
+
+def _asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     if len(rows) < MIN_ASKED_ROWS:
         return set()
-    rows = flat_rows(rows)
     fields = _fields(rows)
     indices = list(rows)
     terms = set(request_terms(block))
     found: set[int] = set()
-    for name in _category_fields(fields, terms, indices, rows):
+    for name in _category_fields(fields, terms, rows):
         values = [_category_value(rows[i].get(name)) for i in indices]
         for position in minority_values(values, MAX_ASKED - len(found)):
             found.add(indices[position])
@@ -314,6 +327,10 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     MAX_VALUE_ROWS rows in all. A term the tool call's arguments hold too names what was read
     (`npm` of `cd .../npm && npm query`), and one in a clause the question negates ("not under
     MIT") what is left out: neither is a value asked for."""
+    return _asked_values(block, flat_rows(rows))
+
+
+def _asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     if len(rows) < MIN_ASKED_ROWS:
         return set()
     call = block.block.tool_call
@@ -322,15 +339,11 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     if not terms:
         return set()
     holders: dict[str, set[int]] = {}
-    for field in _fields(flat := flat_rows(rows)):
-        items = {index: _cell_items(row.get(field)) for index, row in flat.items()}
-        filled = sum(1 for found in items.values() if found)
-        if len({item for found in items.values() for item in found}) > CATEGORY_SHARE * filled:
-            continue  # names, ids, free text: a value of its own in each row, which pins find
-        for index, found in items.items():
-            for item in found:
-                if item in terms:
-                    holders.setdefault(item, set()).add(index)
+    indices = list(rows)
+    for field in _fields(rows):
+        column = [row.get(field) for row in rows.values()]
+        for index, item in _asked_cells(indices, column, terms):
+            holders.setdefault(item, set()).add(index)
     chosen: set[int] = set()
     for _, held in sorted((len(held), sorted(held)) for held in holders.values()):
         if len(held) > VALUE_SHARE * len(rows) or len(chosen | set(held)) > MAX_VALUE_ROWS:
@@ -350,6 +363,39 @@ def _negated_terms(query: str) -> set[str]:
     """The request's terms in the clauses it negates, as `request_terms` writes them (stems too)."""
     spans = " ".join(match[1] for match in _NEGATION.finditer(query))
     return set(query_terms(spans)) if spans.strip() else set()
+
+
+# Cells of these types are equal only when they are the same cell, so a column of them can be read
+# value by value (1 == 1.0 == True would merge cells that read differently).
+_READ_BY_VALUE = frozenset({str, int, type(None)})
+
+
+def _asked_cells(indices: Sequence[int], column: Sequence[Any], terms: set[str]) -> list[tuple[int, str]]:
+    """(row, item) for each item of a cell (`_cell_items`) that is one of `terms`, when the column is
+    categorical: it has at most CATEGORY_SHARE as many distinct items as filled cells."""
+    if set(map(type, column)) <= _READ_BY_VALUE:  # each distinct value read once
+        counts = Counter(column)
+        items = {value: _cell_items(value) for value in counts}
+        filled = sum(seen for value, seen in counts.items() if items[value])
+        distinct = {item for found in items.values() for item in found}
+    else:
+        items = None
+        per_row = [_cell_items(value) for value in column]
+        filled = sum(1 for found in per_row if found)
+        distinct = {item for found in per_row for item in found}
+    if len(distinct) > CATEGORY_SHARE * filled or distinct.isdisjoint(terms):
+        return []  # names, ids, free text: a value of its own in each row, which pins find
+    if items is None:
+        pairs = zip(indices, per_row, strict=True)
+        return [(index, item) for index, found in pairs for item in found if item in terms]
+    asked = {value for value, found in items.items() if not terms.isdisjoint(found)}
+    return [
+        (index, item)
+        for index, value in zip(indices, column, strict=True)
+        if value in asked
+        for item in items[value]
+        if item in terms
+    ]
 
 
 def _cell_items(value: Any) -> list[str]:
@@ -372,7 +418,6 @@ def _cell_items(value: Any) -> list[str]:
 def _category_fields(
     fields: Sequence[str],
     terms: set[str],
-    indices: Sequence[int],
     rows: Mapping[int, Mapping[str, Any]],
 ) -> list[str]:
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
@@ -386,7 +431,8 @@ def _category_fields(
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
-        counts = category_counts([_category_value(rows[i].get(name)) for i in indices])
+        # category_counts skips containers as it skips None: the raw cells count as _category_value's.
+        counts = category_counts([row.get(name) for row in rows.values()])
         if counts is None:
             continue
         if name in by_name:
