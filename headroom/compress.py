@@ -312,6 +312,7 @@ def _here(
     *,
     pipeline: PipelineLike = "default",
     trace: bool | Collection[str] = False,
+    overrides: Mapping[str, StageOverride] | None = None,
     strict: bool = False,
     user_query: str | None = None,
     store: StoreLike | None = None,
@@ -323,7 +324,7 @@ def _here(
     responsive and no hook to await, so the work runs in the calling thread, step for step as
     `acompress` runs it (no event loop or worker thread of its own: about 5 ms less a call)."""
     started = time.perf_counter()
-    request = _request(pipeline, trace, user_query, store, session, namespace, options)
+    request = _request(pipeline, trace, user_query, store, session, namespace, options, overrides)
     if not isinstance(messages, list):
         return _not_a_list(messages, model, strict)
     run = _Run(model, None, strict)

@@ -611,3 +611,14 @@ def test_a_change_that_would_cost_tokens_is_not_made() -> None:
 
     assert result.tokens_after <= result.tokens_before
     assert result.messages[1] is messages[1]  # too little to gain: sent as it came
+
+
+def test_the_synchronous_path_takes_every_keyword_acompress_takes() -> None:
+    """compress() without a running loop runs `_here`: a keyword acompress learns must reach it too."""
+    import inspect
+
+    from headroom import compress as compress_module
+
+    here = set(inspect.signature(compress_module._here).parameters)
+    asynchronous = set(inspect.signature(compress_module.acompress).parameters)
+    assert asynchronous - here == {"hooks"}  # the one keyword that sends compress() to acompress
