@@ -870,3 +870,182 @@ def grep_click_methods_in_words() -> Material:
         "under that class's hit in the same file",
         origin="`grep -rn` for class and method definitions over the installed click",
     )
+
+
+# Orders pages whose flag is not rare, or whose page is short ----------------------------------
+#
+# The class of a sealed orders page that lost flagged orders, made again: a storefront's REST page
+# (a JSON object: page fields and an `orders` array) whose orders carry forty-odd fields each, the
+# flag among the last of them; flagged in more than a rare few of the orders, or on a page of a
+# dozen orders that a budget still has to cut.
+
+_SHOP_FIRST = "Ana Ben Cleo Dev Eva Finn Gia Hugo Ines Jai Kai Lia Max Noor Omar Pia Quinn Rosa".split()
+_SHOP_LAST = "Abe Brandt Costa Diaz Eriksen Fox Gomez Hill Ito Jensen Kaur Lopez".split()
+_SHOP_SKUS = ["SKU-BAG-01", "SKU-MUG-12", "SKU-CAP-03", "SKU-TEE-M", "SKU-TEE-L", "SKU-PIN-05", "SKU-NB-A5"]
+
+
+def _storefront_order(rng: random.Random, number: int, created: datetime.datetime) -> dict[str, object]:
+    """One order as a storefront's REST API writes it: forty-odd top-level fields (ids, tokens,
+    prices as strings, statuses, timestamps), then its line items."""
+    first, last = rng.choice(_SHOP_FIRST), rng.choice(_SHOP_LAST)
+    email = f"{first.lower()}.{last.lower()}{number % 97}@example.net"
+    order_id = 4_400_000_000 + number * 13
+    stamp = created.isoformat()
+    items = [
+        {
+            "id": rng.randint(10**9, 2 * 10**9),
+            "sku": sku,
+            "quantity": rng.randint(1, 4),
+            "price": f"{rng.uniform(3, 90):.2f}",
+        }
+        for sku in rng.sample(_SHOP_SKUS, rng.randint(1, 3))
+    ]
+    subtotal = sum(float(str(i["price"])) * int(str(i["quantity"])) for i in items)
+    return {
+        "id": order_id,
+        "admin_graphql_api_id": f"gid://shop/Order/{order_id}",
+        "app_id": 580111,
+        "browser_ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+        "buyer_accepts_marketing": rng.random() < 0.3,
+        "cancel_reason": None,
+        "cancelled_at": None,
+        "cart_token": f"c{rng.getrandbits(48):012x}",
+        "checkout_id": 2_200_000 + number,
+        "confirmed": True,
+        "contact_email": email,
+        "created_at": stamp,
+        "currency": "USD",
+        "current_subtotal_price": f"{subtotal:.2f}",
+        "current_total_discounts": "0.00",
+        "current_total_price": f"{subtotal * 1.08:.2f}",
+        "current_total_tax": f"{subtotal * 0.08:.2f}",
+        "customer_locale": "en",
+        "email": email,
+        "estimated_taxes": False,
+        "financial_status": rng.choices(["paid", "pending", "refunded"], [85, 10, 5])[0],
+        "fulfillment_status": rng.choice([None, "fulfilled"]),
+        "gateway": "shop_payments",
+        "landing_site": "/",
+        "name": f"#{number}",
+        "number": number - 1000,
+        "order_number": number,
+        "processed_at": stamp,
+        "source_name": "web",
+        "tags": "",
+        "taxes_included": False,
+        "test": False,
+        "token": f"{rng.getrandbits(64):016x}",
+        "total_weight": rng.randint(100, 3000),
+        "updated_at": stamp,
+        "line_items": items,
+    }
+
+
+def _storefront_orders(seed: int, first: int, count: int) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    moment = datetime.datetime(2026, 10, 1, 8, 0, tzinfo=datetime.timezone.utc)
+    orders = []
+    for number in range(first, first + count):
+        moment += datetime.timedelta(minutes=rng.randint(2, 50))
+        orders.append(_storefront_order(rng, number, moment))
+    return orders
+
+
+def _flagged_facts(
+    output: str, orders: list[dict[str, object]], flagged: list[bool]
+) -> list[str | list[str]]:
+    facts: list[str | list[str]] = []
+    for order, is_flagged in zip(orders, flagged, strict=True):
+        if is_flagged:
+            facts.append(value_fact(output, str(order["name"])))
+            facts.append(value_fact(output, str(order["email"])))
+    return facts
+
+
+@case("orders_page_flagged_many_fields", "json_object", "synthetic", "openai")
+def orders_page_flagged_many_fields() -> Material:
+    orders = _storefront_orders(seed=3, first=2100, count=24)
+    marked = set(random.Random(31).sample(range(len(orders)), 7))  # 7 of 24: no rare value
+    for position, order in enumerate(orders):
+        order["flagged"] = position in marked  # the last field, past the line items
+    page = {"page": 4, "per_page": 24, "total_count": 812, "orders": orders, "links": {"next": "?page=5"}}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which orders on this page have the fraud flag set? List their names and customer emails.",
+        calls=[
+            Call(
+                "http_get",
+                {"url": "https://shop.example/admin/api/2026-10/orders.json?page=4&limit=24"},
+                output,
+                is_json=True,
+            )
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["flagged"]) for order in orders]),
+        rule="for every order whose `flagged` is true: its `name` and its `email`",
+        origin="seeded generator: a storefront's orders page (JSON object: page fields, `orders`, links), "
+        "orders of forty-odd fields; 7 of 24 flagged, in the last field",
+    )
+
+
+@case("orders_page_short_nested_fraud", "json_object", "synthetic", "anthropic")
+def orders_page_short_nested_fraud() -> Material:
+    orders = _storefront_orders(seed=7, first=5300, count=12)
+    rng = random.Random(71)
+    marked = set(rng.sample(range(len(orders)), 3))
+    for position, order in enumerate(orders):
+        if position in marked:
+            order["fraud"] = {"score": round(rng.uniform(0.8, 1.0), 2), "flagged": True}
+        else:
+            order["fraud"] = {"score": round(rng.uniform(0.0, 0.4), 2), "flagged": False}
+    page = {"page": 1, "per_page": 12, "has_more": False, "orders": orders}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which of today's orders were flagged for fraud? Give me each order's name and email so "
+        "I can hold the shipments.",
+        calls=[Call("fetch_orders", {"date": "2026-10-01", "limit": 12}, output, is_json=True)],
+        facts=_flagged_facts(output, orders, [order["fraud"]["flagged"] for order in orders]),  # type: ignore[index]
+        rule="for every order whose nested `fraud.flagged` is true: its `name` and its `email`",
+        origin="seeded generator: a short storefront orders page (12 orders of forty-odd fields, each "
+        "with a nested fraud assessment); 3 flagged",
+    )
+
+
+@case("orders_array_short_flagged", "json_array", "synthetic", "openai")
+def orders_array_short_flagged() -> Material:
+    orders = _storefront_orders(seed=11, first=7700, count=10)
+    marked = set(random.Random(111).sample(range(len(orders)), 4))
+    for position, order in enumerate(orders):
+        order["fraud_flag"] = position in marked
+    output = json.dumps(orders, indent=2)
+    return Material(
+        question="Which of these orders carry a fraud flag? Their names and emails, please.",
+        calls=[
+            Call("run_shell", {"command": "shopctl orders list --status open --json"}, output, is_json=True)
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["fraud_flag"]) for order in orders]),
+        rule="for every order whose `fraud_flag` is true: its `name` and its `email`",
+        origin="seeded generator: ten storefront orders as a JSON array (forty-odd fields each); 4 with "
+        "`fraud_flag` true",
+    )
+
+
+@case("orders_page_flagged_in_a_word", "json_object", "synthetic", "anthropic")
+def orders_page_flagged_in_a_word() -> Material:
+    orders = _storefront_orders(seed=13, first=3100, count=30)
+    marked = set(random.Random(131).sample(range(len(orders)), 3))  # 3 of 30: past the rare share
+    for position, order in enumerate(orders):
+        order["fraud_flag"] = position in marked  # past the 24 fields the record rules read
+    page = {"page": 2, "per_page": 30, "orders": orders, "next_page": 3}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which orders on this page were flagged? I need their names and emails.",
+        calls=[
+            Call(
+                "http_get", {"url": "https://shop.example/admin/api/orders.json?page=2"}, output, is_json=True
+            )
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["fraud_flag"]) for order in orders]),
+        rule="for every order whose `fraud_flag` is true: its `name` and its `email`",
+        origin="seeded generator: a storefront's orders page (30 orders of forty-odd fields); 3 with "
+        '`fraud_flag` true, the question naming one word of the field ("flagged")',
+    )

@@ -69,6 +69,10 @@ class CrushJson(CrushStage):
                 selection, asked = self._selection(block, state, document, total)
                 block.narrow(selection)
                 whole |= asked
+            else:
+                # Kept whole here, but a budget may still cut it: the items the request asks for
+                # ("which have the fraud flag set?") are pinned all the same.
+                whole |= self._pin_asked(block, document)
             self._cut_strings(block, document)
         document.whole_rows = frozenset(whole if len(document.units) >= 2 else ())
         self._choose_encoding(document, block)
@@ -102,15 +106,22 @@ class CrushJson(CrushStage):
         chosen |= numeric_extremes(
             {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
         )
-        # A field the request asks an extreme of: its ends over every item; a categorical field it is
-        # about: the items of its minority values. Pinned: no later cut drops them.
+        asked = self._pin_asked(block, document)
+        chosen |= asked
+        return mask(total, chosen), asked
+
+    @staticmethod
+    def _pin_asked(block: BlockState, document: JsonArrayDocument) -> set[int]:
+        """A field the request asks an extreme of: its ends over every item; a categorical field it
+        is about: the items of its minority values or of its set flags; the items holding a value
+        it names. Pinned: no later cut drops them."""
+        candidates = block.kept_indices()
         records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
         asked = (
             asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
         )
-        chosen |= asked
         block.pinned |= asked
-        return mask(total, chosen), asked
+        return asked
 
     def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:
         document.cut = {}

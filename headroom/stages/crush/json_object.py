@@ -74,6 +74,9 @@ class CrushJsonObject(CrushStage):
         for node in document.sampled_nodes():  # parents before children: a dropped parent needs no choice
             children = [c for c in node.child_nodes() if any(keep[c.first_unit : c.stop_unit])]
             if len(children) <= p.min_items:
+                # Kept whole here, but a budget may still cut it: the children the request asks
+                # for ("which have the fraud flag set?") are pinned all the same.
+                self._pin_asked(block, document, children)
                 continue
             chosen = self._choose(block, document, children, scores, pinned, errors, anomalies)
             chosen |= self._records(block, document, node, children)
@@ -95,13 +98,20 @@ class CrushJsonObject(CrushStage):
         # The summary of a dropped run counts the children flagged past the rules' caps.
         where = {id(child): index for index, (_, child) in enumerate(node.children)}
         document.flagged[node.path] = notable.renumbered([where[id(child)] for child in children])
-        records = {p: value for p, value in enumerate(values) if isinstance(value, dict)}
+        return chosen | self._pin_asked(block, document, children)
+
+    @staticmethod
+    def _pin_asked(block: BlockState, document: JsonObjectDocument, children: list[Node]) -> set[int]:
+        """The records among `children` the request asks for (an end of a field, the minority
+        values or the set flags of a field it names, a value it names), pinned by their head units.
+        Positions in `children`."""
+        records = {p: child.value for p, child in enumerate(children) if isinstance(child.value, dict)}
         asked = (
             asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
         )
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}
-        return chosen | asked
+        return asked
 
     def _choose(
         self,

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from headroom.content.base import Document, name_letters
 from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
-from headroom.content.records import Notable, flat_rows
+from headroom.content.records import ABSENT, Notable, flat_rows
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.score import _STOPWORDS, Score, ScoreParams, query_terms
@@ -273,12 +273,14 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
 
 
 def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
-    """The rows answering "which are not under ISC or MIT, and under which license?" or "which
-    ones failed?": for each categorical field the request is about, the rows holding its minority
-    values (`columns.minority_values`: each held by a quarter of the rows its most common value
-    has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
-    that it names whole (`license`), word by word ("fraud flag" for `risk.fraud_flag`) or one of
-    whose values it names (`MIT`), these after."""
+    """The rows answering "which are not under ISC or MIT, and under which license?", "which ones
+    failed?" or "which orders have the fraud flag set?": for each flag field the request names
+    (`_set_rows`), the rows where it is set; then for each categorical field the request is about,
+    the rows holding its minority values (`columns.minority_values`: each held by a quarter of the
+    rows its most common value has, or fewer, whatever their share), at most MAX_ASKED rows in all.
+    A request is about a field that it names whole (`license`), word by word ("fraud flag" for
+    `risk.fraud_flag`, "flagged" for `flag`, "flag" for `flagged`) or one of whose values it names
+    (`MIT`), these after."""
     if len(rows) < MIN_ASKED_ROWS:
         return set()
     rows = flat_rows(rows)
@@ -286,6 +288,16 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     indices = list(rows)
     terms = set(request_terms(block))
     found: set[int] = set()
+    named = set(_fields_named(fields, terms))
+    # The question's words naming no field whole may name a flag by a word of it ("which were
+    # flagged?": `fraud_flag`; booleans only: a category needs its name).
+    asked = _unspent(set(query_terms(block.block.query)), named)
+    for name in fields:
+        if name not in named and not _named_in_part(name, asked):
+            continue
+        set_rows = _set_rows([rows[i].get(name, ABSENT) for i in indices], booleans_only=name not in named)
+        if set_rows and len(found) + len(set_rows) <= MAX_ASKED:
+            found.update(indices[position] for position in set_rows)
     for name in _category_fields(fields, terms, indices, rows):
         values = [_category_value(rows[i].get(name)) for i in indices]
         for position in minority_values(values, MAX_ASKED - len(found)):
@@ -293,6 +305,93 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
         if len(found) >= MAX_ASKED:
             break
     return found
+
+
+# A flag's unset values: false, null, empty or missing (None), and a table's spellings of false.
+_UNSET_TEXT = frozenset({"", "false", "no", "n", "none", "null"})
+# A table's spellings of true.
+_TRUE_TEXT = frozenset({"true", "yes", "y"})
+
+
+def _is_unset(value: Any) -> bool:
+    if value is None or value is False or value is ABSENT:
+        return True
+    return isinstance(value, str) and value.strip().lower() in _UNSET_TEXT
+
+
+def _set_rows(values: Sequence[Any], *, booleans_only: bool = False) -> list[int]:
+    """Positions where a flag column is set, when it is a flag set in a few rows: true among
+    false, null or missing (`fraud_flag`), or filled among rows that write it null or empty
+    (`flagged_at`, a `fraud_reason` text; not when `booleans_only`); set in at most half the rows
+    (a flag set in most picks nothing out). A column of other values (numbers, several strings
+    besides true), or one most rows lack rather than leave unset (a member of some sub-objects
+    only), is no flag: nothing."""
+    set_positions = [p for p, value in enumerate(values) if not _is_unset(value)]
+    if not set_positions or len(set_positions) * 2 > len(values):
+        return []
+    set_values = [values[p] for p in set_positions]
+    if any(isinstance(value, (dict, list)) for value in set_values):
+        return []
+    if all(value is True or str(value).strip().lower() in _TRUE_TEXT for value in set_values):
+        return set_positions
+    if booleans_only:
+        return []
+    unset = [value for value in values if _is_unset(value)]
+    written = [value for value in unset if value is not ABSENT]
+    nulls = all(value is None or value == "" for value in written) and len(written) * 2 > len(unset)
+    return set_positions if nulls else []
+
+
+# A word of a field's name this short names nothing alone (`per` of `cost_per_token`, `is`, `id`).
+_SHORT_PART = 3
+# A word of a field's name this long is named by a question's word extending it (`fraud` by
+# "fraudulent"); a shorter one only by itself or a word of its stem.
+_PREFIX_WORD = 4
+# A longer word names a field's word only with a suffix this long (`-ulent`, not the `l` of model).
+_SUFFIX_MIN = 3
+
+
+def _named_in_part(name: str, terms: set[str]) -> bool:
+    """Whether the question names a word of a field's name (of any part of its path, longer than
+    three letters): the word itself, one of the same stem (`flag`, `flags` and "flagged") or, for a
+    word of at least _PREFIX_WORD letters, one extending it (`_extends`: `fraud` by "fraudulent")."""
+    words = {word.lower() for word in _NAME_WORDS.split(name) if len(word) > _SHORT_PART}
+    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART}
+    stems = {_stem(term) for term in asked}
+    return any(
+        _stem(word) in stems or (len(word) >= _PREFIX_WORD and any(_extends(term, word) for term in asked))
+        for word in words
+    )
+
+
+def _extends(term: str, word: str) -> bool:
+    """Whether `term` is `word` with a suffix of _SUFFIX_MIN letters or more: "fraudulent" of
+    `fraud`; not "model" of `mode`, nor an inflection (stems compare those)."""
+    return term.startswith(word) and len(term) - len(word) >= _SUFFIX_MIN
+
+
+def _unspent(terms: set[str], named: set[str]) -> set[str]:
+    """The terms that name none of the `named` fields (those the request names whole): "names and
+    emails" name `name` and `email`, and "output_cost_per_token" its field, so none of their words
+    is left to name another field in part; "fraudulent" in the same question is."""
+    words = {_stem(word.lower()) for field in named for word in _NAME_WORDS.split(field) if word}
+    return {
+        term
+        for term in terms
+        if not all(_stem(part) in words for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART)
+    }
+
+
+def _stem(word: str) -> str:
+    """A word less one ending of `_INFLECTIONS` (the longest that leaves three letters) and a doubled
+    last consonant: flagged, flags -> flag; retries -> retri; model stays model."""
+    for ending in sorted(_INFLECTIONS, key=len, reverse=True):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
 
 
 # A collection this small is kept whole by every crusher: no need to read its categories.
@@ -377,12 +476,7 @@ def _category_fields(
 ) -> list[str]:
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
     or "exit code" written as one term), then those holding one of its terms as a value."""
-    letters = {name_letters(term) for term in terms}
-    by_name = {
-        name
-        for name in fields
-        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
-    }
+    by_name = set(_fields_named(fields, terms))
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
@@ -396,6 +490,17 @@ def _category_fields(
     return [*named, *valued][:MAX_ASKED_COLUMNS]
 
 
+def _fields_named(fields: Sequence[str], terms: set[str]) -> list[str]:
+    """The fields the request names whole (`license`, `exit_code` or "exit code" written as one
+    term) or word by word (`_named_by_words`), in their order."""
+    letters = {name_letters(term) for term in terms}
+    return [
+        name
+        for name in fields
+        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
+    ]
+
+
 # The words of a field's name: split at anything not a letter or digit, and where camelCase turns.
 _NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _SHORT_WORD = 2  # `is` of `is_fraud`, `id`: no word of their own in a question
@@ -406,14 +511,14 @@ _INFLECTIONS = ("s", "es", "d", "ed", "ing")
 def _named_by_words(name: str, terms: set[str]) -> bool:
     """Whether the request names a field word by word: each word of the last part of its name
     (`fraud_flag` of `risk.fraud_flag`, `isFlagged`) longer than two letters is a term of the
-    request or a word of one ("fraud-flagged"), or an inflection of one ("flagged", "flags"; not
-    "model" for `mode`); at least one such word."""
+    request or a word of one ("fraud-flagged"), an inflection of one ("flagged", "flags"; not
+    "model" for `mode`) or one the term inflects (`flagged` for "flag"); at least one such word."""
     leaf = name.rsplit(".", 1)[-1]
     words = [word.lower() for word in _NAME_WORDS.split(leaf) if len(word) > _SHORT_WORD]
     if not words:
         return False
     asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD}
-    return all(any(_inflects(term, word) for term in asked) for word in words)
+    return all(any(_inflects(term, word) or _inflects(word, term) for term in asked) for word in words)
 
 
 def _inflects(term: str, word: str) -> bool:
