@@ -1049,3 +1049,124 @@ def orders_page_flagged_in_a_word() -> Material:
         origin="seeded generator: a storefront's orders page (30 orders of forty-odd fields); 3 with "
         '`fraud_flag` true, the question naming one word of the field ("flagged")',
     )
+
+
+# TSV package listings asked for the rows whose name holds a text -------------------------------
+#
+# The class of a sealed TSV listing that lost a row: packages whose name holds a word the question
+# gives ("with json in their name") and a column of theirs (the licence). The word stands inside
+# the names as often as apart (`jsonparse`, `@npmcli/package-json`, `httpcore`).
+
+
+def _tsv(header: list[str], rows: list[list[str]]) -> str:
+    return "\n".join("\t".join(cells) for cells in [header, *rows]) + "\n"
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _npm_bundled_rows() -> list[list[str]]:
+    """name, version, licence, description of every package.json under npm's node_modules."""
+    root = Path("/usr/lib/node_modules/npm/node_modules")
+    if not root.exists():
+        raise Skip("npm is not installed")
+    rows: set[tuple[str, str, str, str]] = set()
+    for manifest in sorted(root.glob("**/package.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            continue
+        if not isinstance(data, dict) or "name" not in data or "version" not in data:
+            continue
+        licence = data.get("license") or ""
+        if isinstance(licence, dict):
+            licence = licence.get("type", "")
+        rows.add(
+            (
+                str(data["name"]),
+                str(data["version"]),
+                _one_line(licence),
+                _one_line(data.get("description"))[:100],
+            )
+        )
+    return [list(row) for row in sorted(rows)]
+
+
+def _name_rows_facts(rows: list[list[str]], text: str, cells: int = 3) -> list[str | list[str]]:
+    """Each row whose name (the first cell) holds `text` anywhere, in any case: its first cells as
+    the listing writes them, tab-separated."""
+    facts: list[str | list[str]] = ["\t".join(row[:cells]) for row in rows if text in row[0].lower()]
+    if not facts:
+        raise Skip(f"no name holds {text!r}")
+    return facts
+
+
+@case("npm_bundled_tsv_json_licences", "table", "real", "openai")
+def npm_bundled_tsv_json_licences() -> Material:
+    rows = _npm_bundled_rows()
+    output = _tsv(["name", "version", "license", "description"], rows)
+    return Material(
+        question="Which of the packages npm bundles have json in their name, and what licence does each "
+        "carry?",
+        calls=[
+            Call(
+                "run_shell",
+                {"command": "npm-bundled-licences --tsv /usr/lib/node_modules/npm/node_modules"},
+                output,
+            )
+        ],
+        facts=_name_rows_facts(rows, "json"),
+        rule="every row whose name holds `json` anywhere (any case): its name, version and licence cells",
+        origin="every package.json under npm's bundled node_modules on this machine, as a TSV of name, "
+        "version, licence and description",
+    )
+
+
+def _python_dist_rows() -> list[list[str]]:
+    """name, version, licence, summary of every distribution installed in the project's environment."""
+    import importlib.metadata
+
+    rows: set[tuple[str, str, str, str]] = set()
+    for dist in importlib.metadata.distributions(path=[str(SITE)]):
+        meta = dist.metadata
+        licence = meta.get("License-Expression") or meta.get("License") or ""
+        first = licence.strip().splitlines()[0] if licence.strip() else ""
+        rows.add(
+            (str(meta["Name"]), dist.version, _one_line(first)[:60], _one_line(meta.get("Summary"))[:100])
+        )
+    if len(rows) < 40:
+        raise Skip("too few distributions installed")
+    return [list(row) for row in sorted(rows, key=lambda row: (row[0].lower(), row))]
+
+
+@case("python_dists_tsv_core_licences", "table", "real", "anthropic")
+def python_dists_tsv_core_licences() -> Material:
+    rows = _python_dist_rows()
+    output = _tsv(["name", "version", "license", "summary"], rows)
+    return Material(
+        question="Which installed distributions have core in their name, and under which licence is each?",
+        calls=[Call("Bash", {"command": "pip-licences --format tsv"}, output)],
+        facts=_name_rows_facts(rows, "core"),
+        rule="every row whose name holds `core` anywhere (any case): its name, version and licence cells",
+        origin="the metadata of every distribution installed in the project's environment (name, version, "
+        "License-Expression or License's first line, Summary) as a TSV",
+    )
+
+
+@case("maven_tsv_json_artifacts", "table", "real", "openai")
+def maven_tsv_json_artifacts() -> Material:
+    text = read(Path("/work/.library/env/packages/maven-partial.tsv"))
+    lines = text.rstrip("\n").split("\n")
+    header = ["group:artifact", "newest_version_that_resolved", "newest_versions_served"]
+    rows = [line.split("\t")[:3] for line in lines[1:] if line.count("\t") >= 1]
+    rows = [row + [""] * (3 - len(row)) for row in rows][:1500]
+    output = _tsv(header, rows)
+    return Material(
+        question="Which artifacts in this Maven listing have json in their name, and which version resolved "
+        "for each?",
+        calls=[Call("run_shell", {"command": "cut -f1-3 maven-partial.tsv | head -1501"}, output)],
+        facts=_name_rows_facts(rows, "json", cells=2),
+        rule="every row whose group:artifact holds `json` anywhere (any case): its name and resolved version",
+        origin="the first 1,500 rows of the workplace's Maven package list TSV (its first three columns)",
+    )

@@ -23,6 +23,7 @@ from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
     asked_categories,
     asked_extremes,
+    asked_names,
     asked_values,
     numeric_extremes,
     pick_records,
@@ -118,7 +119,10 @@ class CrushJson(CrushStage):
         candidates = block.kept_indices()
         records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
         asked = (
-            asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
+            asked_extremes(block, records)
+            | asked_categories(block, records)
+            | asked_values(block, records)
+            | asked_names(block, records)
         )
         block.pinned |= asked
         return asked

@@ -24,6 +24,7 @@ from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
     asked_categories,
     asked_extremes,
+    asked_names,
     asked_values,
     keep_notable,
     request_terms,
@@ -107,7 +108,10 @@ class CrushJsonObject(CrushStage):
         Positions in `children`."""
         records = {p: child.value for p, child in enumerate(children) if isinstance(child.value, dict)}
         asked = (
-            asked_extremes(block, records) | asked_categories(block, records) | asked_values(block, records)
+            asked_extremes(block, records)
+            | asked_categories(block, records)
+            | asked_values(block, records)
+            | asked_names(block, records)
         )
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}

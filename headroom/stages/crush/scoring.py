@@ -438,6 +438,60 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     return chosen
 
 
+# "X in the name", "names containing X", "named like X": the request asks for the rows whose name
+# holds X anywhere (`jsonparse` and `@npmcli/package-json` for "json in their name"), as a word or not.
+_PATTERN = r"[\"'`“]?([-.@/]?[A-Za-z0-9][\w.@/+-]*)[\"'`”]?"
+_NAME_PATTERNS = (
+    re.compile(_PATTERN + r"\s+in\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?names?\b", re.IGNORECASE),
+    re.compile(
+        r"\bnames?\s+(?:that\s+)?(?:contains?|containing|includes?|including|with|holding|matching|"
+        r"starting\s+with|ending\s+(?:with|in))\s+" + _PATTERN + r"(?=[\s,.;:?!)]|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bnamed\s+(?:like\s+)?" + _PATTERN + r"(?=[\s,.;:?!)]|$)", re.IGNORECASE),
+)
+# Words a pattern phrase catches that name no pattern ("which ones in their name").
+_NOT_PATTERNS = frozenset(
+    "which what ones one words word text something anything the an it its them that this those these".split()
+)
+# The rows whose name holds a pattern the request gives, at most this many in all.
+MAX_NAME_ROWS = 60
+
+
+def name_patterns(query: str) -> list[str]:
+    """The texts the request says a name holds ("json in their name", "names containing
+    `-plugin`", "named like extensions"), lower-cased, in order, each once."""
+    found: dict[str, None] = {}
+    for pattern in _NAME_PATTERNS:
+        for match in pattern.finditer(query):
+            text = match.group(1).rstrip(".").lower()
+            if len(text) >= 2 and text not in _NOT_PATTERNS:
+                found.setdefault(text, None)
+    return list(found)
+
+
+def asked_names(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which packages have json in their name?": every row whose name (a
+    field whose own name holds `name`, else the first field) holds a text the request says a name
+    holds (`name_patterns`), anywhere in it and in any case; none for a text most names hold (it
+    tells nothing apart), at most MAX_NAME_ROWS in all, in order."""
+    patterns = name_patterns(block.block.query)
+    if not patterns or len(rows) < MIN_ASKED_ROWS:
+        return set()
+    fields = _fields(rows)
+    names = [field for field in fields if "name" in field.lower()] or fields[:1]
+    chosen: list[int] = []
+    for pattern in patterns:
+        holding = [
+            index
+            for index, row in rows.items()
+            if any(pattern in str(row.get(field, "")).lower() for field in names)
+        ]
+        if len(holding) * 2 <= len(rows):
+            chosen.extend(index for index in holding if index not in chosen)
+    return set(chosen[:MAX_NAME_ROWS])
+
+
 # What follows these words in its clause is what the request leaves out ("which are not strings
 # or lists?"): its values are no rows to keep.
 _NEGATION = re.compile(
