@@ -1170,3 +1170,60 @@ def maven_tsv_json_artifacts() -> Material:
         rule="every row whose group:artifact holds `json` anywhere (any case): its name and resolved version",
         origin="the first 1,500 rows of the workplace's Maven package list TSV (its first three columns)",
     )
+
+
+# grep for every method of a named class --------------------------------------------------------
+#
+# The class of a sealed `grep -n` over a Python package asked for the methods of a named class:
+# the answer is every `def` hit directly under that class's hit, however many there are.
+
+
+def _all_methods_of(grep: str, owner: str) -> list[str | list[str]]:
+    """Every grep hit of a `def` one level inside `class owner` (4 spaces deeper than its `class`
+    hit, same file, before the file's next hit at the class's depth or less)."""
+    facts: list[str | list[str]] = []
+    inside: tuple[str, int] | None = None
+    for line in grep.split("\n"):
+        found = re.match(r"^([^:]+):\d+:(\s*)(class|def|async def) (\w+)", line)
+        if not found:
+            continue
+        path, indent, kind, name = found.groups()
+        if inside is not None and (path != inside[0] or len(indent) <= inside[1]):
+            inside = None
+        if kind == "class" and name == owner:
+            inside = (path, len(indent))
+        elif inside is not None and kind != "class" and len(indent) == inside[1] + 4:
+            facts.append(line)
+    if len(facts) < 3:
+        raise Skip(f"class {owner} has fewer than 3 methods in the grep output")
+    return facts
+
+
+def _grep_class_methods_case(package: str, owner: str, question: str) -> Material:
+    output = _grep_definitions(SITE, package)
+    return Material(
+        question=question,
+        calls=[Call("run_shell", {"command": f"grep -rn -E '^\\s*(class|def) ' {package}/"}, output)],
+        facts=_all_methods_of(output, owner),
+        rule="every grep hit of a `def` directly inside the named class's hit (one level deeper, same file)",
+        origin=f"`grep -rn` for class and method definitions over the installed {package}",
+    )
+
+
+@case("grep_requests_adapter_all_methods", "search", "real", "openai")
+def grep_requests_adapter_all_methods() -> Material:
+    return _grep_class_methods_case(
+        "requests", "HTTPAdapter", "What methods does the HTTPAdapter class define? File and line for each."
+    )
+
+
+@case("grep_jinja2_environment_methods", "search", "real", "anthropic")
+def grep_jinja2_environment_methods() -> Material:
+    return _grep_class_methods_case(
+        "jinja2", "Environment", "List the methods of Environment, with their lines."
+    )
+
+
+@case("grep_urllib3_poolmanager_methods", "search", "real", "openai")
+def grep_urllib3_poolmanager_methods() -> Material:
+    return _grep_class_methods_case("urllib3", "PoolManager", "Which methods does PoolManager have?")
