@@ -37,7 +37,7 @@ from corpus_kit import (
 )
 
 from corpus_cases.core import jdk_source
-from corpus_cases.git_history import commit_blocks, git_out, header_facts
+from corpus_cases.git_history import commit_blocks, git_out, header_facts, release_repo
 from corpus_cases.sources import body_of
 
 # JSON objects with a rare flag -----------------------------------------------------------------
@@ -1227,3 +1227,71 @@ def grep_jinja2_environment_methods() -> Material:
 @case("grep_urllib3_poolmanager_methods", "search", "real", "openai")
 def grep_urllib3_poolmanager_methods() -> Material:
     return _grep_class_methods_case("urllib3", "PoolManager", "Which methods does PoolManager have?")
+
+
+# git log -p asked for the errors of a named concept ----------------------------------------------
+#
+# The class of a sealed `git log -p` of a Python project asked about the errors related to a named
+# concept: the answer is every changed line that raises, catches or defines an error of that
+# concept, whose names hold the concept's word inside an identifier (`_TimeoutError`).
+
+_CONCEPT_ERROR = r"^[+-]\s*(?:raise|except|class)\b.*(?:{words})"
+
+
+def _concept_error_facts(log: str, words: str) -> list[str | list[str]]:
+    """For every commit changing such a line: its `commit` line, then each changed line that raises,
+    catches or defines a class (`raise`, `except`, `class`) and holds one of `words` (a regex, any
+    case), once each."""
+    pattern = re.compile(_CONCEPT_ERROR.format(words=words), re.IGNORECASE)
+    facts: list[str | list[str]] = []
+    for block in commit_blocks(log):
+        lines = [
+            line.rstrip()
+            for line in block.split("\n")
+            if pattern.match(line) and not line.startswith(("+++ ", "--- "))
+        ]
+        if lines:
+            facts += [block.split("\n")[0].rstrip(), *dict.fromkeys(lines)]
+    if len(facts) < 4:
+        raise Skip(f"too few error lines about {words!r}")
+    return facts
+
+
+URLLIB3_RELEASES = ("2.0.0", "2.0.7", "2.1.0", "2.2.0", "2.2.3", "2.3.0")
+
+
+@case("git_log_p_urllib3_contrib_timeout_errors", "git_log", "real", "openai")
+def git_log_p_urllib3_timeout_errors() -> Material:
+    repo, _ = release_repo("urllib3", URLLIB3_RELEASES)
+    first = git_out(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    output = git_out(repo, "log", "-p", f"{first}..", "--", "src/urllib3/contrib")
+    return Material(
+        question="Since urllib3 2.0.0, which releases changed the errors urllib3's contrib modules raise or "
+        "catch for timeouts? Commits and the lines, please.",
+        calls=[Call("run_shell", {"command": "git log -p 2.0.0.. -- src/urllib3/contrib"}, output)],
+        facts=_concept_error_facts(output, r"timeout|timed out"),
+        rule="every commit changing a line that raises, catches or defines a class and holds `timeout` or "
+        "`timed out` (any case): its `commit` line and each such line",
+        origin="`git log -p` of src/urllib3/contrib in a scratch git repository of urllib3's releases "
+        f"{URLLIB3_RELEASES[0]} to {URLLIB3_RELEASES[-1]} (one commit per PyPI sdist)",
+    )
+
+
+JINJA2_RELEASES = ("3.0.0", "3.0.3", "3.1.0", "3.1.2", "3.1.4", "3.1.6")
+
+
+@case("git_log_p_jinja2_template_not_found_errors", "git_log", "real", "anthropic")
+def git_log_p_jinja2_not_found_errors() -> Material:
+    repo, _ = release_repo("jinja2", JINJA2_RELEASES)
+    first = git_out(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    output = git_out(repo, "log", "-p", f"{first}..", "--", "src/jinja2")
+    return Material(
+        question="Since Jinja 3.0.0, which releases changed the errors raised or caught when a template is "
+        "not found? Commits and the lines, please.",
+        calls=[Call("Bash", {"command": "git log -p 3.0.0.. -- src/jinja2"}, output)],
+        facts=_concept_error_facts(output, r"not ?found"),
+        rule="every commit changing a line that raises, catches or defines a class and holds `not found` or "
+        "`notfound` (any case): its `commit` line and each such line",
+        origin="`git log -p` of src/jinja2 in a scratch git repository of Jinja2's releases "
+        f"{JINJA2_RELEASES[0]} to {JINJA2_RELEASES[-1]} (one commit per PyPI sdist)",
+    )
