@@ -438,17 +438,26 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     return chosen
 
 
-# "X in the name", "names containing X", "named like X": the request asks for the rows whose name
-# holds X anywhere (`jsonparse` and `@npmcli/package-json` for "json in their name"), as a word or not.
-_PATTERN = r"[\"'`“]?([-.@/]?[A-Za-z0-9][\w.@/+-]*)[\"'`”]?"
+# "X in the name", "names containing X", "named like X", "matching *X*": the request asks for the
+# rows whose name holds X anywhere (`jsonparse` and `@npmcli/package-json` for "json in their
+# name"), as a word or not.
+# (A glob's stars around the text are no part of it: `*.Extensions.*`, `%json%`.)
+_PATTERN = r"[\"'`“]?[*%]*([-.@/]?[A-Za-z0-9][\w.@/+-]*)[*%]*[\"'`”]?"
+_NAME_NOUN = r"(?:names?|ids?|identifiers?)"
 _NAME_PATTERNS = (
-    re.compile(_PATTERN + r"\s+in\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?names?\b", re.IGNORECASE),
     re.compile(
-        r"\bnames?\s+(?:that\s+)?(?:contains?|containing|includes?|including|with|holding|matching|"
-        r"starting\s+with|ending\s+(?:with|in))\s+" + _PATTERN + r"(?=[\s,.;:?!)]|$)",
+        _PATTERN + r"\s+in\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?" + _NAME_NOUN + r"\b", re.IGNORECASE
+    ),
+    re.compile(
+        r"\b" + _NAME_NOUN + r"\s+(?:that\s+)?(?:contains?|containing|includes?|including|with|holding|"
+        r"matching|like|start(?:s|ing)?\s+with|end(?:s|ing)?\s+(?:with|in))\s+"
+        + _PATTERN
+        + r"(?=[\s,.;:?!)]|$)",
         re.IGNORECASE,
     ),
-    re.compile(r"\bnamed\s+(?:like\s+)?" + _PATTERN + r"(?=[\s,.;:?!)]|$)", re.IGNORECASE),
+    re.compile(
+        r"\b(?:named|match(?:es|ing)?)\s+(?:like\s+)?" + _PATTERN + r"(?=[\s,.;:?!)]|$)", re.IGNORECASE
+    ),
 )
 # Words a pattern phrase catches that name no pattern ("which ones in their name").
 _NOT_PATTERNS = frozenset(
@@ -459,12 +468,13 @@ MAX_NAME_ROWS = 60
 
 
 def name_patterns(query: str) -> list[str]:
-    """The texts the request says a name holds ("json in their name", "names containing
-    `-plugin`", "named like extensions"), lower-cased, in order, each once."""
+    """The texts the request says a name (or an id) holds ("json in their name", "names
+    containing `-plugin`", "ids ending with .Abstractions", "named like extensions", "matching
+    *.Extensions.*"), without a glob's stars, lower-cased, in order, each once."""
     found: dict[str, None] = {}
     for pattern in _NAME_PATTERNS:
         for match in pattern.finditer(query):
-            text = match.group(1).rstrip(".").lower()
+            text = match.group(1).strip(".").lower()
             if len(text) >= 2 and text not in _NOT_PATTERNS:
                 found.setdefault(text, None)
     return list(found)

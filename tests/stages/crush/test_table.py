@@ -449,6 +449,7 @@ def package_listing() -> tuple[str, list[str]]:
         "Which packages have json in their name, and under which licence?",
         'Which packages have "json" in the package name?',
         "List the packages whose names contain json, with licences.",
+        "Which packages match *json*? Their licences too.",
     ],
 )
 def test_every_row_whose_name_holds_the_asked_text_survives_inside_words_too(question: str) -> None:
@@ -474,3 +475,6 @@ def test_the_texts_a_request_says_a_name_holds() -> None:
     assert name_patterns("the module named like http.client.") == ["http.client"]
     assert name_patterns("Which ones have that in their name?") == []
     assert name_patterns("Which packages are under MIT?") == []
+    assert name_patterns("List the packages matching *.Extensions.* and their licences") == ["extensions"]
+    assert name_patterns("packages whose ids end with .Abstractions?") == ["abstractions"]
+    assert name_patterns("names starting with py, please") == ["py"]
