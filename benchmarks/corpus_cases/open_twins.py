@@ -1295,3 +1295,52 @@ def git_log_p_jinja2_not_found_errors() -> Material:
         origin="`git log -p` of src/jinja2 in a scratch git repository of Jinja2's releases "
         f"{JINJA2_RELEASES[0]} to {JINJA2_RELEASES[-1]} (one commit per PyPI sdist)",
     )
+
+
+# Java: a method named in words, whose answer lies in the helper it calls -------------------------
+#
+# The class of a sealed Java source asked what a named method of a class does or throws: here the
+# method is named in words ("the put method of ArrayBlockingQueue"), and part of the answer is in
+# the private helper it calls, which the dotted name (`ArrayBlockingQueue.put`) already brought.
+
+
+@case("java_arrayblockingqueue_put_in_words", "code", "real", "anthropic")
+def java_arrayblockingqueue_put_in_words() -> Material:
+    path = "java.base/java/util/concurrent/ArrayBlockingQueue.java"
+    text = jdk_source(path)
+    put = body_of(text, r"^    public void put\(E e\) throws")
+    enqueue = body_of(text, r"^    private void enqueue\(E e\)")
+    return Material(
+        question="What does the put method of ArrayBlockingQueue do while the queue is full, and how does it "
+        "wake a waiting taker?",
+        calls=[Call("Read", {"file_path": f"/usr/lib/jvm/src/{path}"}, text)],
+        facts=[
+            line_matching(put, r"notFull\.await\(\)"),
+            line_matching(put, r"enqueue\(e\)"),
+            line_matching(enqueue, r"notEmpty\.signal\(\)"),
+        ],
+        rule="in the method the question names: the line waiting while full and the call adding the item; "
+        "in the helper that call reaches (`enqueue`): the line signalling a waiting taker",
+        origin=f"{path} from the JDK's src.zip",
+    )
+
+
+@case("java_futuretask_get_in_words", "code", "real", "openai")
+def java_futuretask_get_in_words() -> Material:
+    path = "java.base/java/util/concurrent/FutureTask.java"
+    text = jdk_source(path)
+    get = body_of(text, r"^    public V get\(\) throws")
+    report = body_of(text, r"^    private V report\(int s\)")
+    code = [line.rstrip() for line in get.split("\n") if line.strip() and not line.strip().startswith("@")]
+    return Material(
+        question="What does the get method of FutureTask do, and what can it throw?",
+        calls=[Call("read_file", {"path": path}, text)],
+        facts=[
+            *code,
+            line_matching(report, r"throw new CancellationException\("),
+            line_matching(report, r"throw new ExecutionException\("),
+        ],
+        rule="every code line of the method the question names in words, and each `throw` line of the "
+        "helper its `return` calls (`report`)",
+        origin=f"{path} from the JDK's src.zip",
+    )
