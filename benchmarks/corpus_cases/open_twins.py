@@ -37,7 +37,7 @@ from corpus_kit import (
 )
 
 from corpus_cases.core import jdk_source
-from corpus_cases.git_history import commit_blocks, git_out, header_facts
+from corpus_cases.git_history import commit_blocks, git_out, header_facts, release_repo
 from corpus_cases.sources import body_of
 
 # JSON objects with a rare flag -----------------------------------------------------------------
@@ -869,4 +869,478 @@ def grep_click_methods_in_words() -> Material:
         rule="for each method the question names in words (the M method of C), the grep hit of its `def` "
         "under that class's hit in the same file",
         origin="`grep -rn` for class and method definitions over the installed click",
+    )
+
+
+# Orders pages whose flag is not rare, or whose page is short ----------------------------------
+#
+# The class of a sealed orders page that lost flagged orders, made again: a storefront's REST page
+# (a JSON object: page fields and an `orders` array) whose orders carry forty-odd fields each, the
+# flag among the last of them; flagged in more than a rare few of the orders, or on a page of a
+# dozen orders that a budget still has to cut.
+
+_SHOP_FIRST = "Ana Ben Cleo Dev Eva Finn Gia Hugo Ines Jai Kai Lia Max Noor Omar Pia Quinn Rosa".split()
+_SHOP_LAST = "Abe Brandt Costa Diaz Eriksen Fox Gomez Hill Ito Jensen Kaur Lopez".split()
+_SHOP_SKUS = ["SKU-BAG-01", "SKU-MUG-12", "SKU-CAP-03", "SKU-TEE-M", "SKU-TEE-L", "SKU-PIN-05", "SKU-NB-A5"]
+
+
+def _storefront_order(rng: random.Random, number: int, created: datetime.datetime) -> dict[str, object]:
+    """One order as a storefront's REST API writes it: forty-odd top-level fields (ids, tokens,
+    prices as strings, statuses, timestamps), then its line items."""
+    first, last = rng.choice(_SHOP_FIRST), rng.choice(_SHOP_LAST)
+    email = f"{first.lower()}.{last.lower()}{number % 97}@example.net"
+    order_id = 4_400_000_000 + number * 13
+    stamp = created.isoformat()
+    items = [
+        {
+            "id": rng.randint(10**9, 2 * 10**9),
+            "sku": sku,
+            "quantity": rng.randint(1, 4),
+            "price": f"{rng.uniform(3, 90):.2f}",
+        }
+        for sku in rng.sample(_SHOP_SKUS, rng.randint(1, 3))
+    ]
+    subtotal = sum(float(str(i["price"])) * int(str(i["quantity"])) for i in items)
+    return {
+        "id": order_id,
+        "admin_graphql_api_id": f"gid://shop/Order/{order_id}",
+        "app_id": 580111,
+        "browser_ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+        "buyer_accepts_marketing": rng.random() < 0.3,
+        "cancel_reason": None,
+        "cancelled_at": None,
+        "cart_token": f"c{rng.getrandbits(48):012x}",
+        "checkout_id": 2_200_000 + number,
+        "confirmed": True,
+        "contact_email": email,
+        "created_at": stamp,
+        "currency": "USD",
+        "current_subtotal_price": f"{subtotal:.2f}",
+        "current_total_discounts": "0.00",
+        "current_total_price": f"{subtotal * 1.08:.2f}",
+        "current_total_tax": f"{subtotal * 0.08:.2f}",
+        "customer_locale": "en",
+        "email": email,
+        "estimated_taxes": False,
+        "financial_status": rng.choices(["paid", "pending", "refunded"], [85, 10, 5])[0],
+        "fulfillment_status": rng.choice([None, "fulfilled"]),
+        "gateway": "shop_payments",
+        "landing_site": "/",
+        "name": f"#{number}",
+        "number": number - 1000,
+        "order_number": number,
+        "processed_at": stamp,
+        "source_name": "web",
+        "tags": "",
+        "taxes_included": False,
+        "test": False,
+        "token": f"{rng.getrandbits(64):016x}",
+        "total_weight": rng.randint(100, 3000),
+        "updated_at": stamp,
+        "line_items": items,
+    }
+
+
+def _storefront_orders(seed: int, first: int, count: int) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    moment = datetime.datetime(2026, 10, 1, 8, 0, tzinfo=datetime.timezone.utc)
+    orders = []
+    for number in range(first, first + count):
+        moment += datetime.timedelta(minutes=rng.randint(2, 50))
+        orders.append(_storefront_order(rng, number, moment))
+    return orders
+
+
+def _flagged_facts(
+    output: str, orders: list[dict[str, object]], flagged: list[bool]
+) -> list[str | list[str]]:
+    facts: list[str | list[str]] = []
+    for order, is_flagged in zip(orders, flagged, strict=True):
+        if is_flagged:
+            facts.append(value_fact(output, str(order["name"])))
+            facts.append(value_fact(output, str(order["email"])))
+    return facts
+
+
+@case("orders_page_flagged_many_fields", "json_object", "synthetic", "openai")
+def orders_page_flagged_many_fields() -> Material:
+    orders = _storefront_orders(seed=3, first=2100, count=24)
+    marked = set(random.Random(31).sample(range(len(orders)), 7))  # 7 of 24: no rare value
+    for position, order in enumerate(orders):
+        order["flagged"] = position in marked  # the last field, past the line items
+    page = {"page": 4, "per_page": 24, "total_count": 812, "orders": orders, "links": {"next": "?page=5"}}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which orders on this page have the fraud flag set? List their names and customer emails.",
+        calls=[
+            Call(
+                "http_get",
+                {"url": "https://shop.example/admin/api/2026-10/orders.json?page=4&limit=24"},
+                output,
+                is_json=True,
+            )
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["flagged"]) for order in orders]),
+        rule="for every order whose `flagged` is true: its `name` and its `email`",
+        origin="seeded generator: a storefront's orders page (JSON object: page fields, `orders`, links), "
+        "orders of forty-odd fields; 7 of 24 flagged, in the last field",
+    )
+
+
+@case("orders_page_short_nested_fraud", "json_object", "synthetic", "anthropic")
+def orders_page_short_nested_fraud() -> Material:
+    orders = _storefront_orders(seed=7, first=5300, count=12)
+    rng = random.Random(71)
+    marked = set(rng.sample(range(len(orders)), 3))
+    for position, order in enumerate(orders):
+        if position in marked:
+            order["fraud"] = {"score": round(rng.uniform(0.8, 1.0), 2), "flagged": True}
+        else:
+            order["fraud"] = {"score": round(rng.uniform(0.0, 0.4), 2), "flagged": False}
+    page = {"page": 1, "per_page": 12, "has_more": False, "orders": orders}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which of today's orders were flagged for fraud? Give me each order's name and email so "
+        "I can hold the shipments.",
+        calls=[Call("fetch_orders", {"date": "2026-10-01", "limit": 12}, output, is_json=True)],
+        facts=_flagged_facts(output, orders, [order["fraud"]["flagged"] for order in orders]),  # type: ignore[index]
+        rule="for every order whose nested `fraud.flagged` is true: its `name` and its `email`",
+        origin="seeded generator: a short storefront orders page (12 orders of forty-odd fields, each "
+        "with a nested fraud assessment); 3 flagged",
+    )
+
+
+@case("orders_array_short_flagged", "json_array", "synthetic", "openai")
+def orders_array_short_flagged() -> Material:
+    orders = _storefront_orders(seed=11, first=7700, count=10)
+    marked = set(random.Random(111).sample(range(len(orders)), 4))
+    for position, order in enumerate(orders):
+        order["fraud_flag"] = position in marked
+    output = json.dumps(orders, indent=2)
+    return Material(
+        question="Which of these orders carry a fraud flag? Their names and emails, please.",
+        calls=[
+            Call("run_shell", {"command": "shopctl orders list --status open --json"}, output, is_json=True)
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["fraud_flag"]) for order in orders]),
+        rule="for every order whose `fraud_flag` is true: its `name` and its `email`",
+        origin="seeded generator: ten storefront orders as a JSON array (forty-odd fields each); 4 with "
+        "`fraud_flag` true",
+    )
+
+
+@case("orders_page_flagged_in_a_word", "json_object", "synthetic", "anthropic")
+def orders_page_flagged_in_a_word() -> Material:
+    orders = _storefront_orders(seed=13, first=3100, count=30)
+    marked = set(random.Random(131).sample(range(len(orders)), 3))  # 3 of 30: past the rare share
+    for position, order in enumerate(orders):
+        order["fraud_flag"] = position in marked  # past the 24 fields the record rules read
+    page = {"page": 2, "per_page": 30, "orders": orders, "next_page": 3}
+    output = json.dumps(page, indent=2)
+    return Material(
+        question="Which orders on this page were flagged? I need their names and emails.",
+        calls=[
+            Call(
+                "http_get", {"url": "https://shop.example/admin/api/orders.json?page=2"}, output, is_json=True
+            )
+        ],
+        facts=_flagged_facts(output, orders, [bool(order["fraud_flag"]) for order in orders]),
+        rule="for every order whose `fraud_flag` is true: its `name` and its `email`",
+        origin="seeded generator: a storefront's orders page (30 orders of forty-odd fields); 3 with "
+        '`fraud_flag` true, the question naming one word of the field ("flagged")',
+    )
+
+
+# TSV package listings asked for the rows whose name holds a text -------------------------------
+#
+# The class of a sealed TSV listing that lost a row: packages whose name holds a word the question
+# gives ("with json in their name") and a column of theirs (the licence). The word stands inside
+# the names as often as apart (`jsonparse`, `@npmcli/package-json`, `httpcore`).
+
+
+def _tsv(header: list[str], rows: list[list[str]]) -> str:
+    return "\n".join("\t".join(cells) for cells in [header, *rows]) + "\n"
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _npm_bundled_rows() -> list[list[str]]:
+    """name, version, licence, description of every package.json under npm's node_modules."""
+    root = Path("/usr/lib/node_modules/npm/node_modules")
+    if not root.exists():
+        raise Skip("npm is not installed")
+    rows: set[tuple[str, str, str, str]] = set()
+    for manifest in sorted(root.glob("**/package.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            continue
+        if not isinstance(data, dict) or "name" not in data or "version" not in data:
+            continue
+        licence = data.get("license") or ""
+        if isinstance(licence, dict):
+            licence = licence.get("type", "")
+        rows.add(
+            (
+                str(data["name"]),
+                str(data["version"]),
+                _one_line(licence),
+                _one_line(data.get("description"))[:100],
+            )
+        )
+    return [list(row) for row in sorted(rows)]
+
+
+def _name_rows_facts(rows: list[list[str]], text: str, cells: int = 3) -> list[str | list[str]]:
+    """Each row whose name (the first cell) holds `text` anywhere, in any case: its first cells as
+    the listing writes them, tab-separated."""
+    facts: list[str | list[str]] = ["\t".join(row[:cells]) for row in rows if text in row[0].lower()]
+    if not facts:
+        raise Skip(f"no name holds {text!r}")
+    return facts
+
+
+@case("npm_bundled_tsv_json_licences", "table", "real", "openai")
+def npm_bundled_tsv_json_licences() -> Material:
+    rows = _npm_bundled_rows()
+    output = _tsv(["name", "version", "license", "description"], rows)
+    return Material(
+        question="Which of the packages npm bundles have json in their name, and what licence does each "
+        "carry?",
+        calls=[
+            Call(
+                "run_shell",
+                {"command": "npm-bundled-licences --tsv /usr/lib/node_modules/npm/node_modules"},
+                output,
+            )
+        ],
+        facts=_name_rows_facts(rows, "json"),
+        rule="every row whose name holds `json` anywhere (any case): its name, version and licence cells",
+        origin="every package.json under npm's bundled node_modules on this machine, as a TSV of name, "
+        "version, licence and description",
+    )
+
+
+def _python_dist_rows() -> list[list[str]]:
+    """name, version, licence, summary of every distribution installed in the project's environment."""
+    import importlib.metadata
+
+    rows: set[tuple[str, str, str, str]] = set()
+    for dist in importlib.metadata.distributions(path=[str(SITE)]):
+        meta = dist.metadata
+        licence = meta.get("License-Expression") or meta.get("License") or ""
+        first = licence.strip().splitlines()[0] if licence.strip() else ""
+        rows.add(
+            (str(meta["Name"]), dist.version, _one_line(first)[:60], _one_line(meta.get("Summary"))[:100])
+        )
+    if len(rows) < 40:
+        raise Skip("too few distributions installed")
+    return [list(row) for row in sorted(rows, key=lambda row: (row[0].lower(), row))]
+
+
+@case("python_dists_tsv_core_licences", "table", "real", "anthropic")
+def python_dists_tsv_core_licences() -> Material:
+    rows = _python_dist_rows()
+    output = _tsv(["name", "version", "license", "summary"], rows)
+    return Material(
+        question="Which installed distributions have core in their name, and under which licence is each?",
+        calls=[Call("Bash", {"command": "pip-licences --format tsv"}, output)],
+        facts=_name_rows_facts(rows, "core"),
+        rule="every row whose name holds `core` anywhere (any case): its name, version and licence cells",
+        origin="the metadata of every distribution installed in the project's environment (name, version, "
+        "License-Expression or License's first line, Summary) as a TSV",
+    )
+
+
+@case("maven_tsv_json_artifacts", "table", "real", "openai")
+def maven_tsv_json_artifacts() -> Material:
+    text = read(Path("/work/.library/env/packages/maven-partial.tsv"))
+    lines = text.rstrip("\n").split("\n")
+    header = ["group:artifact", "newest_version_that_resolved", "newest_versions_served"]
+    rows = [line.split("\t")[:3] for line in lines[1:] if line.count("\t") >= 1]
+    rows = [row + [""] * (3 - len(row)) for row in rows][:1500]
+    output = _tsv(header, rows)
+    return Material(
+        question="Which artifacts in this Maven listing have json in their name, and which version resolved "
+        "for each?",
+        calls=[Call("run_shell", {"command": "cut -f1-3 maven-partial.tsv | head -1501"}, output)],
+        facts=_name_rows_facts(rows, "json", cells=2),
+        rule="every row whose group:artifact holds `json` anywhere (any case): its name and resolved version",
+        origin="the first 1,500 rows of the workplace's Maven package list TSV (its first three columns)",
+    )
+
+
+# grep for every method of a named class --------------------------------------------------------
+#
+# The class of a sealed `grep -n` over a Python package asked for the methods of a named class:
+# the answer is every `def` hit directly under that class's hit, however many there are.
+
+
+def _all_methods_of(grep: str, owner: str) -> list[str | list[str]]:
+    """Every grep hit of a `def` one level inside `class owner` (4 spaces deeper than its `class`
+    hit, same file, before the file's next hit at the class's depth or less)."""
+    facts: list[str | list[str]] = []
+    inside: tuple[str, int] | None = None
+    for line in grep.split("\n"):
+        found = re.match(r"^([^:]+):\d+:(\s*)(class|def|async def) (\w+)", line)
+        if not found:
+            continue
+        path, indent, kind, name = found.groups()
+        if inside is not None and (path != inside[0] or len(indent) <= inside[1]):
+            inside = None
+        if kind == "class" and name == owner:
+            inside = (path, len(indent))
+        elif inside is not None and kind != "class" and len(indent) == inside[1] + 4:
+            facts.append(line)
+    if len(facts) < 3:
+        raise Skip(f"class {owner} has fewer than 3 methods in the grep output")
+    return facts
+
+
+def _grep_class_methods_case(package: str, owner: str, question: str) -> Material:
+    output = _grep_definitions(SITE, package)
+    return Material(
+        question=question,
+        calls=[Call("run_shell", {"command": f"grep -rn -E '^\\s*(class|def) ' {package}/"}, output)],
+        facts=_all_methods_of(output, owner),
+        rule="every grep hit of a `def` directly inside the named class's hit (one level deeper, same file)",
+        origin=f"`grep -rn` for class and method definitions over the installed {package}",
+    )
+
+
+@case("grep_requests_adapter_all_methods", "search", "real", "openai")
+def grep_requests_adapter_all_methods() -> Material:
+    return _grep_class_methods_case(
+        "requests", "HTTPAdapter", "What methods does the HTTPAdapter class define? File and line for each."
+    )
+
+
+@case("grep_jinja2_environment_methods", "search", "real", "anthropic")
+def grep_jinja2_environment_methods() -> Material:
+    return _grep_class_methods_case(
+        "jinja2", "Environment", "List the methods of Environment, with their lines."
+    )
+
+
+@case("grep_urllib3_poolmanager_methods", "search", "real", "openai")
+def grep_urllib3_poolmanager_methods() -> Material:
+    return _grep_class_methods_case("urllib3", "PoolManager", "Which methods does PoolManager have?")
+
+
+# git log -p asked for the errors of a named concept ----------------------------------------------
+#
+# The class of a sealed `git log -p` of a Python project asked about the errors related to a named
+# concept: the answer is every changed line that raises, catches or defines an error of that
+# concept, whose names hold the concept's word inside an identifier (`_TimeoutError`).
+
+_CONCEPT_ERROR = r"^[+-]\s*(?:raise|except|class)\b.*(?:{words})"
+
+
+def _concept_error_facts(log: str, words: str) -> list[str | list[str]]:
+    """For every commit changing such a line: its `commit` line, then each changed line that raises,
+    catches or defines a class (`raise`, `except`, `class`) and holds one of `words` (a regex, any
+    case), once each."""
+    pattern = re.compile(_CONCEPT_ERROR.format(words=words), re.IGNORECASE)
+    facts: list[str | list[str]] = []
+    for block in commit_blocks(log):
+        lines = [
+            line.rstrip()
+            for line in block.split("\n")
+            if pattern.match(line) and not line.startswith(("+++ ", "--- "))
+        ]
+        if lines:
+            facts += [block.split("\n")[0].rstrip(), *dict.fromkeys(lines)]
+    if len(facts) < 4:
+        raise Skip(f"too few error lines about {words!r}")
+    return facts
+
+
+URLLIB3_RELEASES = ("2.0.0", "2.0.7", "2.1.0", "2.2.0", "2.2.3", "2.3.0")
+
+
+@case("git_log_p_urllib3_contrib_timeout_errors", "git_log", "real", "openai")
+def git_log_p_urllib3_timeout_errors() -> Material:
+    repo, _ = release_repo("urllib3", URLLIB3_RELEASES)
+    first = git_out(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    output = git_out(repo, "log", "-p", f"{first}..", "--", "src/urllib3/contrib")
+    return Material(
+        question="Since urllib3 2.0.0, which releases changed the errors urllib3's contrib modules raise or "
+        "catch for timeouts? Commits and the lines, please.",
+        calls=[Call("run_shell", {"command": "git log -p 2.0.0.. -- src/urllib3/contrib"}, output)],
+        facts=_concept_error_facts(output, r"timeout|timed out"),
+        rule="every commit changing a line that raises, catches or defines a class and holds `timeout` or "
+        "`timed out` (any case): its `commit` line and each such line",
+        origin="`git log -p` of src/urllib3/contrib in a scratch git repository of urllib3's releases "
+        f"{URLLIB3_RELEASES[0]} to {URLLIB3_RELEASES[-1]} (one commit per PyPI sdist)",
+    )
+
+
+JINJA2_RELEASES = ("3.0.0", "3.0.3", "3.1.0", "3.1.2", "3.1.4", "3.1.6")
+
+
+@case("git_log_p_jinja2_template_not_found_errors", "git_log", "real", "anthropic")
+def git_log_p_jinja2_not_found_errors() -> Material:
+    repo, _ = release_repo("jinja2", JINJA2_RELEASES)
+    first = git_out(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    output = git_out(repo, "log", "-p", f"{first}..", "--", "src/jinja2")
+    return Material(
+        question="Since Jinja 3.0.0, which releases changed the errors raised or caught when a template is "
+        "not found? Commits and the lines, please.",
+        calls=[Call("Bash", {"command": "git log -p 3.0.0.. -- src/jinja2"}, output)],
+        facts=_concept_error_facts(output, r"not ?found"),
+        rule="every commit changing a line that raises, catches or defines a class and holds `not found` or "
+        "`notfound` (any case): its `commit` line and each such line",
+        origin="`git log -p` of src/jinja2 in a scratch git repository of Jinja2's releases "
+        f"{JINJA2_RELEASES[0]} to {JINJA2_RELEASES[-1]} (one commit per PyPI sdist)",
+    )
+
+
+# Java: a method named in words, whose answer lies in the helper it calls -------------------------
+#
+# The class of a sealed Java source asked what a named method of a class does or throws: here the
+# method is named in words ("the put method of ArrayBlockingQueue"), and part of the answer is in
+# the private helper it calls, which the dotted name (`ArrayBlockingQueue.put`) already brought.
+
+
+@case("java_arrayblockingqueue_put_in_words", "code", "real", "anthropic")
+def java_arrayblockingqueue_put_in_words() -> Material:
+    path = "java.base/java/util/concurrent/ArrayBlockingQueue.java"
+    text = jdk_source(path)
+    put = body_of(text, r"^    public void put\(E e\) throws")
+    enqueue = body_of(text, r"^    private void enqueue\(E e\)")
+    return Material(
+        question="What does the put method of ArrayBlockingQueue do while the queue is full, and how does it "
+        "wake a waiting taker?",
+        calls=[Call("Read", {"file_path": f"/usr/lib/jvm/src/{path}"}, text)],
+        facts=[
+            line_matching(put, r"notFull\.await\(\)"),
+            line_matching(put, r"enqueue\(e\)"),
+            line_matching(enqueue, r"notEmpty\.signal\(\)"),
+        ],
+        rule="in the method the question names: the line waiting while full and the call adding the item; "
+        "in the helper that call reaches (`enqueue`): the line signalling a waiting taker",
+        origin=f"{path} from the JDK's src.zip",
+    )
+
+
+@case("java_futuretask_get_in_words", "code", "real", "openai")
+def java_futuretask_get_in_words() -> Material:
+    path = "java.base/java/util/concurrent/FutureTask.java"
+    text = jdk_source(path)
+    get = body_of(text, r"^    public V get\(\) throws")
+    report = body_of(text, r"^    private V report\(int s\)")
+    code = [line.rstrip() for line in get.split("\n") if line.strip() and not line.strip().startswith("@")]
+    return Material(
+        question="What does the get method of FutureTask do, and what can it throw?",
+        calls=[Call("read_file", {"path": path}, text)],
+        facts=[
+            *code,
+            line_matching(report, r"throw new CancellationException\("),
+            line_matching(report, r"throw new ExecutionException\("),
+        ],
+        rule="every code line of the method the question names in words, and each `throw` line of the "
+        "helper its `return` calls (`report`)",
+        origin=f"{path} from the JDK's src.zip",
     )

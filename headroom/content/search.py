@@ -133,6 +133,21 @@ class SearchDocument(LinesDocument):
                 open_classes.append((indent, header["name"]))
         return scopes
 
+    def class_members(self) -> dict[str, list[int]]:
+        """Each class header the results show, by name: its header lines and the lines directly
+        inside it (their innermost enclosing class is it: `def send(` under `class HTTPAdapter`),
+        in order. The members of a class nested inside are its own, not the outer class's."""
+        members: dict[str, list[int]] = {}
+        for index, scope in enumerate(self.scopes()):
+            header = (
+                _CLASS_HEADER.match(self._code(index)) if self.lines[index].kind in (MATCH, CONTEXT) else None
+            )
+            if header:
+                members.setdefault(header["name"], []).append(index)
+            if scope.names and not _GO_RECEIVER.match(self._code(index)):
+                members.setdefault(scope.names[0], []).append(index)
+        return {name: sorted(set(lines)) for name, lines in members.items()}
+
     def _code(self, index: int) -> str:
         """A result line's text, without its path and number."""
         unit = self.units[index]

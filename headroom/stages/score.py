@@ -362,19 +362,29 @@ _MEMBER_OF = re.compile(
 _OWNERS_MEMBER = re.compile(
     rf"(?P<owner>{_OWNER})'s\s+`?(?P<member>[A-Za-z_]\w*)(?:\(\))?`?\s+(?:method|function|property|attribute)\b"
 )
+# "FutureTask's get()": a possessive owner and a called member, without the word "method".
+_OWNERS_CALL = re.compile(rf"(?P<owner>{_OWNER})'s\s+`?(?P<member>[A-Za-z_]\w*)\(\)")
 _MEMBER_WORDS = frozenset("the a an this that its own same".split())
 
 
-def _members_in_words(text: str) -> Iterator[Term]:
-    """`Class.method` terms for the members a request names in words (see _MEMBER_OF)."""
+def members_in_words(text: str) -> list[tuple[str, str]]:
+    """(class, member) as written, for the members a request names in words: "the get method of
+    FutureTask", "Session's request method", "FutureTask's get()" (see _MEMBER_OF)."""
     pairs: list[tuple[str, str]] = []
     for match in _MEMBER_OF.finditer(text):
         owners = re.findall(r"[A-Z]\w*", match["owners"])
         pairs.extend((owner, match["member"]) for owner in owners)
-    pairs.extend((match["owner"].strip("`"), match["member"]) for match in _OWNERS_MEMBER.finditer(text))
-    for owner, member in pairs:
-        if member.lower() in _MEMBER_WORDS or len(owner) < 3:
-            continue
+    for pattern in (_OWNERS_MEMBER, _OWNERS_CALL):
+        pairs.extend((match["owner"].strip("`"), match["member"]) for match in pattern.finditer(text))
+    found = [
+        (owner, member) for owner, member in pairs if member.lower() not in _MEMBER_WORDS and len(owner) >= 3
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _members_in_words(text: str) -> Iterator[Term]:
+    """`Class.method` terms for the members a request names in words (`members_in_words`)."""
+    for owner, member in members_in_words(text):
         whole = f"{owner}.{member}".lower()
         yield Term(whole, True, owner=name_letters(owner), member=member.lower(), written_as_name=True)
 

@@ -150,6 +150,28 @@ def test_a_hit_sits_in_the_nearest_class_above_it_in_its_file_that_is_less_inden
     assert document.lines[6].kind == CONTEXT  # git grep -p names the enclosing class with `=`
 
 
+def test_a_class_s_members_are_its_header_and_the_hits_directly_inside_it() -> None:
+    document = SearchDocument.parse(
+        "\n".join(
+            [
+                "pkg/client.py:10:class Client:",
+                "pkg/client.py:12:    def send(self):",
+                "pkg/client.py:20:    class Options:",
+                "pkg/client.py:21:        def merge(self):",
+                "pkg/client.py:30:    async def close(self):",
+                "pkg/client.py:40:def helper():",
+                "pkg/other.py:5:    def stray(self):",
+                "pkg/other.py:9:class Client(Base):",
+                "pkg/other.py:11:    def retry(self):",
+            ]
+        )
+    )
+    members = document.class_members()
+    assert members["Client"] == [0, 1, 2, 4, 7, 8]  # the nested class's header is a member
+    assert members["Options"] == [2, 3]  # its own method is not the outer class's
+    assert 5 not in members["Client"] and 6 not in members["Client"]
+
+
 # Context lines belong to their hit ---------------------------------------------------------------
 # `git grep -n -A6 -E '^\s+def '` and `git grep -n -B4 'raise '` over h11 (site-packages), and the
 # `-C2` output below, from the same checkout.

@@ -559,6 +559,7 @@ def test_a_short_word_in_capitals_in_a_lower_case_sentence_is_a_code() -> None:
             {("client", "send"), ("asyncclient", "send")},
         ),
         ("Where is Session's request method?", {("session", "request")}),
+        ("What does FutureTask's get() throw?", {("futuretask", "get")}),
         ("Where is the `close()` function in Response?", {("response", "close")}),
         ("What is the method of the request?", set()),  # no owner written as a class
     ],

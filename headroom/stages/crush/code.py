@@ -47,6 +47,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, for_each_block
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.lines import RELEVANCE_FLOOR
+from headroom.stages.score import members_in_words
 from headroom.stages.selection import fill_small_gaps, scaled
 
 # A code marker names its function, so it costs a little more than a plain one.
@@ -525,7 +526,10 @@ def _named_identifiers(block: BlockState, path: str | None) -> list[str]:
     """Identifiers in the request and the tool arguments, in order of first appearance."""
     arguments = block.block.tool_call.arguments if block.block.tool_call else ""
     texts = [block.block.query, _PATH.sub(" ", arguments)]
-    seen: dict[str, None] = {}
+    # "the get method of FutureTask" names `FutureTask.get`, though `get` alone is a plain word.
+    seen: dict[str, None] = {
+        f"{owner}.{member}": None for owner, member in members_in_words(block.block.query)
+    }
     for text in texts:
         for identifier in _IDENTIFIER.findall(text):
             if len(identifier) >= 3 and identifier.lower() not in _PLAIN_WORDS:
@@ -538,9 +542,10 @@ _CAMEL = re.compile(r"[a-z0-9][A-Z]")
 
 def _code_identifiers(block: BlockState) -> list[str]:
     """The request's identifiers written as code: `Class.method`, `method()`, `snake_case` or
-    `camelCase` (not a plain word that happens to name a function)."""
+    `camelCase` (not a plain word that happens to name a function), and the members it names in
+    words ("the get method of FutureTask": `FutureTask.get`)."""
     query = block.block.query
-    found: dict[str, None] = {}
+    found: dict[str, None] = {f"{owner}.{member}": None for owner, member in members_in_words(query)}
     for match in _IDENTIFIER.finditer(query):
         identifier = match[0]
         if len(identifier) < 3 or identifier.lower() in _PLAIN_WORDS:

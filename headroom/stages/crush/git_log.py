@@ -57,6 +57,7 @@ from headroom.stages.crush.diff import (
 )
 from headroom.stages.crush.lines import group_matches, narrow_to
 from headroom.stages.crush.scoring import request_identifiers, request_words
+from headroom.stages.score import query_terms
 from headroom.stages.selection import scaled, target_ratio
 
 # What a signal adds to a commit's rank (a rare request term weighs 0.4 and up, several add up).
@@ -199,7 +200,8 @@ MAX_CONTINUATION = 4  # lines a raise statement continues over, pinned with it
 def raise_lines(block: BlockState, document: GitLogDocument) -> set[int]:
     """When the request asks which errors code raises, the changed lines of the patches that raise
     (each with the lines its statement continues over, when it leaves a bracket open): what the
-    answer quotes. At most MAX_RAISE_LINES, taken round the hunks as the pickaxe's are."""
+    answer quotes. At most MAX_RAISE_LINES, taken round the hunks as the pickaxe's are. Before
+    them, the error lines of the concept the request asks the errors of (`concept_error_lines`)."""
     if not _ASKS_RAISED.search(block.block.query):
         return set()
     lines, kinds = document.units, document.kinds
@@ -212,7 +214,49 @@ def raise_lines(block: BlockState, document: GitLogDocument) -> set[int]:
             by_hunk.setdefault(hunk, []).extend(_statement(lines, kinds, index))
     rounds = zip_longest(*by_hunk.values())
     taken = [index for round_ in rounds for index in round_ if index is not None]
-    return set(taken[: scaled(MAX_RAISE_LINES, block.bias)])
+    return concept_error_lines(block, document) | set(taken[: scaled(MAX_RAISE_LINES, block.bias)])
+
+
+# A changed line about an error: one that raises, catches, or defines an error class.
+_ERROR_LINE = re.compile(
+    r"^\s*(?:raise\b|throw\b|except\b|\}?\s*catch\b|panic!?\("
+    r"|class\s+\w*(?:Error|Exception|Warning)\w*\b|class\s+\w+\([\w.]*(?:Error|Exception|Warning)\w*)"
+)
+MAX_CONCEPT_LINES = 60  # error lines of the concept the request names, pinned (scaled)
+# A concept is a word of the request this long, not one of the words asking for errors.
+_CONCEPT_MIN = 4
+
+
+# The words (and stems) that ask for errors: no concept of their own.
+_ERROR_WORDS = ("rais", "throw", "error", "except", "catch", "caught", "panic", "fail", "fault", "bug")
+
+
+def _asks_errors(term: str) -> bool:
+    return any(term.startswith(word) or word.startswith(term) for word in _ERROR_WORDS)
+
+
+def concept_error_lines(block: BlockState, document: GitLogDocument) -> set[int]:
+    """For "which errors about timeouts did these releases change?": the changed lines that raise,
+    catch or define an error class (`_ERROR_LINE`) and name a concept of the request (one of its
+    words, or the word's stem, anywhere in the line and in any case: `_TimeoutError`,
+    `ReadTimeoutError`, "timed out" for "timeouts"), each with the lines its statement continues
+    over. At most MAX_CONCEPT_LINES, in order."""
+    concepts = [
+        term
+        for term in query_terms(block.block.query)
+        if len(term) >= _CONCEPT_MIN and term.isalpha() and not _asks_errors(term)
+    ]
+    if not concepts:
+        return set()
+    lines, kinds = document.units, document.kinds
+    found: list[int] = []
+    for index, kind in enumerate(kinds):
+        if kind not in CHANGES or not _ERROR_LINE.match(lines[index][1:]):
+            continue
+        lowered = lines[index].lower()
+        if any(concept in lowered for concept in concepts):
+            found.extend(_statement(lines, kinds, index))
+    return set(found[: scaled(MAX_CONCEPT_LINES, block.bias)])
 
 
 def _statement(lines: list[str], kinds: list[str], first: int) -> list[int]:

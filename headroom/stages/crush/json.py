@@ -21,7 +21,10 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_rows,
+    asked_categories,
+    asked_extremes,
+    asked_names,
+    asked_values,
     numeric_extremes,
     pick_records,
     request_terms,
@@ -48,6 +51,7 @@ class CrushJson(CrushStage):
     """JSON arrays: keep errors, anomalies, query matches, the first and last items; re-encode compactly."""
 
     document_type = JsonArrayDocument
+    handles = frozenset({"json_array"})
     Params = JsonParams
     params: JsonParams
 
@@ -66,6 +70,10 @@ class CrushJson(CrushStage):
                 selection, asked = self._selection(block, state, document, total)
                 block.narrow(selection)
                 whole |= asked
+            else:
+                # Kept whole here, but a budget may still cut it: the items the request asks for
+                # ("which have the fraud flag set?") are pinned all the same.
+                whole |= self._pin_asked(block, document)
             self._cut_strings(block, document)
         document.whole_rows = frozenset(whole if len(document.units) >= 2 else ())
         self._choose_encoding(document, block)
@@ -99,13 +107,25 @@ class CrushJson(CrushStage):
         chosen |= numeric_extremes(
             {i: document.items[i] for i in matches if isinstance(document.items[i], dict)}
         )
-        # A field the request asks an extreme of: its ends over every item; a categorical field it is
-        # about: the items of its minority values. Pinned: no later cut drops them.
-        records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
-        asked = asked_rows(block, records)
+        asked = self._pin_asked(block, document)
         chosen |= asked
-        block.pinned |= asked
         return mask(total, chosen), asked
+
+    @staticmethod
+    def _pin_asked(block: BlockState, document: JsonArrayDocument) -> set[int]:
+        """A field the request asks an extreme of: its ends over every item; a categorical field it
+        is about: the items of its minority values or of its set flags; the items holding a value
+        it names. Pinned: no later cut drops them."""
+        candidates = block.kept_indices()
+        records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
+        asked = (
+            asked_extremes(block, records)
+            | asked_categories(block, records)
+            | asked_values(block, records)
+            | asked_names(block, records)
+        )
+        block.pinned |= asked
+        return asked
 
     def _cut_strings(self, block: BlockState, document: JsonArrayDocument) -> None:
         document.cut = {}

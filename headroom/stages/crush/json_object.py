@@ -22,7 +22,10 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_rows,
+    asked_categories,
+    asked_extremes,
+    asked_names,
+    asked_values,
     keep_notable,
     request_terms,
     unit_scores,
@@ -42,6 +45,7 @@ class CrushJsonObject(CrushStage):
     """Nested JSON: sample big maps and arrays, keep records' fields, cut long strings, minify."""
 
     document_type = JsonObjectDocument
+    handles = frozenset({"json_object"})
     Params = JsonObjectParams
     params: JsonObjectParams
 
@@ -71,6 +75,9 @@ class CrushJsonObject(CrushStage):
         for node in document.sampled_nodes():  # parents before children: a dropped parent needs no choice
             children = [c for c in node.child_nodes() if any(keep[c.first_unit : c.stop_unit])]
             if len(children) <= p.min_items:
+                # Kept whole here, but a budget may still cut it: the children the request asks
+                # for ("which have the fraud flag set?") are pinned all the same.
+                self._pin_asked(block, document, children)
                 continue
             chosen = self._choose(block, document, children, scores, pinned, errors, anomalies)
             chosen |= self._records(block, document, node, children)
@@ -92,11 +99,23 @@ class CrushJsonObject(CrushStage):
         # The summary of a dropped run counts the children flagged past the rules' caps.
         where = {id(child): index for index, (_, child) in enumerate(node.children)}
         document.flagged[node.path] = notable.renumbered([where[id(child)] for child in children])
-        records = {p: value for p, value in enumerate(values) if isinstance(value, dict)}
-        asked = asked_rows(block, records)
+        return chosen | self._pin_asked(block, document, children)
+
+    @staticmethod
+    def _pin_asked(block: BlockState, document: JsonObjectDocument, children: list[Node]) -> set[int]:
+        """The records among `children` the request asks for (an end of a field, the minority
+        values or the set flags of a field it names, a value it names), pinned by their head units.
+        Positions in `children`."""
+        records = {p: child.value for p, child in enumerate(children) if isinstance(child.value, dict)}
+        asked = (
+            asked_extremes(block, records)
+            | asked_categories(block, records)
+            | asked_values(block, records)
+            | asked_names(block, records)
+        )
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}
-        return chosen | asked
+        return asked
 
     def _choose(
         self,

@@ -10,14 +10,13 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from headroom.content.base import Document, name_letters
 from headroom.content.columns import category_counts, minority_values, numeric_column, ordered_column
-from headroom.content.records import Notable, flat_rows
+from headroom.content.records import ABSENT, Notable, flat_rows
 from headroom.content.signals import line_starts, lines_mentioning_each
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.score import _STOPWORDS, Score, ScoreParams, query_terms
@@ -255,16 +254,7 @@ def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> 
     at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
     speaking of time that names no such field means the time fields. Nested fields count by their
     path (`records.flat_record`)."""
-    return _asked_extremes(block, flat_rows(rows))
-
-
-def asked_rows(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
-    """`asked_extremes | asked_categories | asked_values`, with the rows flattened once for all three."""
-    flat = flat_rows(rows)
-    return _asked_extremes(block, flat) | _asked_categories(block, flat) | _asked_values(block, flat)
-
-
-def _asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    rows = flat_rows(rows)
     fields = _fields(rows)
     ask = extreme_ask(block.block.query, fields)
     if ask.side is None:
@@ -283,22 +273,31 @@ def _asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) ->
 
 
 def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
-    """The rows answering "which are not under ISC or MIT, and under which license?" or "which
-    ones failed?": for each categorical field the request is about, the rows holding its minority
-    values (`columns.minority_values`: each held by a quarter of the rows its most common value
-    has, or fewer, whatever their share), at most MAX_ASKED rows in all. A request is about a field
-    that it names whole (`license`), word by word ("fraud flag" for `risk.fraud_flag`) or one of
-    whose values it names (`MIT`), these after."""
-    return _asked_categories(block, flat_rows(rows))
-
-
-def _asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which are not under ISC or MIT, and under which license?", "which ones
+    failed?" or "which orders have the fraud flag set?": for each flag field the request names
+    (`_set_rows`), the rows where it is set; then for each categorical field the request is about,
+    the rows holding its minority values (`columns.minority_values`: each held by a quarter of the
+    rows its most common value has, or fewer, whatever their share), at most MAX_ASKED rows in all.
+    A request is about a field that it names whole (`license`), word by word ("fraud flag" for
+    `risk.fraud_flag`, "flagged" for `flag`, "flag" for `flagged`) or one of whose values it names
+    (`MIT`), these after."""
     if len(rows) < MIN_ASKED_ROWS:
         return set()
+    rows = flat_rows(rows)
     fields = _fields(rows)
     indices = list(rows)
     terms = set(request_terms(block))
     found: set[int] = set()
+    named = set(_fields_named(fields, terms))
+    # The question's words naming no field whole may name a flag by a word of it ("which were
+    # flagged?": `fraud_flag`; booleans only: a category needs its name).
+    asked = _unspent(set(query_terms(block.block.query)), named)
+    for name in fields:
+        if name not in named and not _named_in_part(name, asked):
+            continue
+        set_rows = _set_rows([rows[i].get(name, ABSENT) for i in indices], booleans_only=name not in named)
+        if set_rows and len(found) + len(set_rows) <= MAX_ASKED:
+            found.update(indices[position] for position in set_rows)
     for name in _category_fields(fields, terms, rows):
         values = [_category_value(rows[i].get(name)) for i in indices]
         for position in minority_values(values, MAX_ASKED - len(found)):
@@ -306,6 +305,93 @@ def _asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) 
         if len(found) >= MAX_ASKED:
             break
     return found
+
+
+# A flag's unset values: false, null, empty or missing (None), and a table's spellings of false.
+_UNSET_TEXT = frozenset({"", "false", "no", "n", "none", "null"})
+# A table's spellings of true.
+_TRUE_TEXT = frozenset({"true", "yes", "y"})
+
+
+def _is_unset(value: Any) -> bool:
+    if value is None or value is False or value is ABSENT:
+        return True
+    return isinstance(value, str) and value.strip().lower() in _UNSET_TEXT
+
+
+def _set_rows(values: Sequence[Any], *, booleans_only: bool = False) -> list[int]:
+    """Positions where a flag column is set, when it is a flag set in a few rows: true among
+    false, null or missing (`fraud_flag`), or filled among rows that write it null or empty
+    (`flagged_at`, a `fraud_reason` text; not when `booleans_only`); set in at most half the rows
+    (a flag set in most picks nothing out). A column of other values (numbers, several strings
+    besides true), or one most rows lack rather than leave unset (a member of some sub-objects
+    only), is no flag: nothing."""
+    set_positions = [p for p, value in enumerate(values) if not _is_unset(value)]
+    if not set_positions or len(set_positions) * 2 > len(values):
+        return []
+    set_values = [values[p] for p in set_positions]
+    if any(isinstance(value, (dict, list)) for value in set_values):
+        return []
+    if all(value is True or str(value).strip().lower() in _TRUE_TEXT for value in set_values):
+        return set_positions
+    if booleans_only:
+        return []
+    unset = [value for value in values if _is_unset(value)]
+    written = [value for value in unset if value is not ABSENT]
+    nulls = all(value is None or value == "" for value in written) and len(written) * 2 > len(unset)
+    return set_positions if nulls else []
+
+
+# A word of a field's name this short names nothing alone (`per` of `cost_per_token`, `is`, `id`).
+_SHORT_PART = 3
+# A word of a field's name this long is named by a question's word extending it (`fraud` by
+# "fraudulent"); a shorter one only by itself or a word of its stem.
+_PREFIX_WORD = 4
+# A longer word names a field's word only with a suffix this long (`-ulent`, not the `l` of model).
+_SUFFIX_MIN = 3
+
+
+def _named_in_part(name: str, terms: set[str]) -> bool:
+    """Whether the question names a word of a field's name (of any part of its path, longer than
+    three letters): the word itself, one of the same stem (`flag`, `flags` and "flagged") or, for a
+    word of at least _PREFIX_WORD letters, one extending it (`_extends`: `fraud` by "fraudulent")."""
+    words = {word.lower() for word in _NAME_WORDS.split(name) if len(word) > _SHORT_PART}
+    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART}
+    stems = {_stem(term) for term in asked}
+    return any(
+        _stem(word) in stems or (len(word) >= _PREFIX_WORD and any(_extends(term, word) for term in asked))
+        for word in words
+    )
+
+
+def _extends(term: str, word: str) -> bool:
+    """Whether `term` is `word` with a suffix of _SUFFIX_MIN letters or more: "fraudulent" of
+    `fraud`; not "model" of `mode`, nor an inflection (stems compare those)."""
+    return term.startswith(word) and len(term) - len(word) >= _SUFFIX_MIN
+
+
+def _unspent(terms: set[str], named: set[str]) -> set[str]:
+    """The terms that name none of the `named` fields (those the request names whole): "names and
+    emails" name `name` and `email`, and "output_cost_per_token" its field, so none of their words
+    is left to name another field in part; "fraudulent" in the same question is."""
+    words = {_stem(word.lower()) for field in named for word in _NAME_WORDS.split(field) if word}
+    return {
+        term
+        for term in terms
+        if not all(_stem(part) in words for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART)
+    }
+
+
+def _stem(word: str) -> str:
+    """A word less one ending of `_INFLECTIONS` (the longest that leaves three letters) and a doubled
+    last consonant: flagged, flags -> flag; retries -> retri; model stays model."""
+    for ending in sorted(_INFLECTIONS, key=len, reverse=True):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
 
 
 # A collection this small is kept whole by every crusher: no need to read its categories.
@@ -327,10 +413,6 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     MAX_VALUE_ROWS rows in all. A term the tool call's arguments hold too names what was read
     (`npm` of `cd .../npm && npm query`), and one in a clause the question negates ("not under
     MIT") what is left out: neither is a value asked for."""
-    return _asked_values(block, flat_rows(rows))
-
-
-def _asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     if len(rows) < MIN_ASKED_ROWS:
         return set()
     call = block.block.tool_call
@@ -339,17 +421,85 @@ def _asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> s
     if not terms:
         return set()
     holders: dict[str, set[int]] = {}
-    indices = list(rows)
-    for field in _fields(rows):
-        column = [row.get(field) for row in rows.values()]
-        for index, item in _asked_cells(indices, column, terms):
-            holders.setdefault(item, set()).add(index)
+    for field in _fields(flat := flat_rows(rows)):
+        items = {index: _cell_items(row.get(field)) for index, row in flat.items()}
+        filled = sum(1 for found in items.values() if found)
+        if len({item for found in items.values() for item in found}) > CATEGORY_SHARE * filled:
+            continue  # names, ids, free text: a value of its own in each row, which pins find
+        for index, found in items.items():
+            for item in found:
+                if item in terms:
+                    holders.setdefault(item, set()).add(index)
     chosen: set[int] = set()
     for _, held in sorted((len(held), sorted(held)) for held in holders.values()):
         if len(held) > VALUE_SHARE * len(rows) or len(chosen | set(held)) > MAX_VALUE_ROWS:
             continue
         chosen.update(held)
     return chosen
+
+
+# "X in the name", "names containing X", "named like X", "matching *X*": the request asks for the
+# rows whose name holds X anywhere (`jsonparse` and `@npmcli/package-json` for "json in their
+# name"), as a word or not.
+# (A glob's stars around the text are no part of it: `*.Extensions.*`, `%json%`.)
+_PATTERN = r"[\"'`“]?[*%]*([-.@/]?[A-Za-z0-9][\w.@/+-]*)[*%]*[\"'`”]?"
+_NAME_NOUN = r"(?:names?|ids?|identifiers?)"
+_NAME_PATTERNS = (
+    re.compile(
+        _PATTERN + r"\s+in\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?" + _NAME_NOUN + r"\b", re.IGNORECASE
+    ),
+    re.compile(
+        r"\b" + _NAME_NOUN + r"\s+(?:that\s+)?(?:contains?|containing|includes?|including|with|holding|"
+        r"matching|like|start(?:s|ing)?\s+with|end(?:s|ing)?\s+(?:with|in))\s+"
+        + _PATTERN
+        + r"(?=[\s,.;:?!)]|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:named|match(?:es|ing)?)\s+(?:like\s+)?" + _PATTERN + r"(?=[\s,.;:?!)]|$)", re.IGNORECASE
+    ),
+)
+# Words a pattern phrase catches that name no pattern ("which ones in their name").
+_NOT_PATTERNS = frozenset(
+    "which what ones one words word text something anything the an it its them that this those these".split()
+)
+# The rows whose name holds a pattern the request gives, at most this many in all.
+MAX_NAME_ROWS = 60
+
+
+def name_patterns(query: str) -> list[str]:
+    """The texts the request says a name (or an id) holds ("json in their name", "names
+    containing `-plugin`", "ids ending with .Abstractions", "named like extensions", "matching
+    *.Extensions.*"), without a glob's stars, lower-cased, in order, each once."""
+    found: dict[str, None] = {}
+    for pattern in _NAME_PATTERNS:
+        for match in pattern.finditer(query):
+            text = match.group(1).strip(".").lower()
+            if len(text) >= 2 and text not in _NOT_PATTERNS:
+                found.setdefault(text, None)
+    return list(found)
+
+
+def asked_names(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The rows answering "which packages have json in their name?": every row whose name (a
+    field whose own name holds `name`, else the first field) holds a text the request says a name
+    holds (`name_patterns`), anywhere in it and in any case; none for a text most names hold (it
+    tells nothing apart), at most MAX_NAME_ROWS in all, in order."""
+    patterns = name_patterns(block.block.query)
+    if not patterns or len(rows) < MIN_ASKED_ROWS:
+        return set()
+    fields = _fields(rows)
+    names = [field for field in fields if "name" in field.lower()] or fields[:1]
+    chosen: list[int] = []
+    for pattern in patterns:
+        holding = [
+            index
+            for index, row in rows.items()
+            if any(pattern in str(row.get(field, "")).lower() for field in names)
+        ]
+        if len(holding) * 2 <= len(rows):
+            chosen.extend(index for index in holding if index not in chosen)
+    return set(chosen[:MAX_NAME_ROWS])
 
 
 # What follows these words in its clause is what the request leaves out ("which are not strings
@@ -363,39 +513,6 @@ def _negated_terms(query: str) -> set[str]:
     """The request's terms in the clauses it negates, as `request_terms` writes them (stems too)."""
     spans = " ".join(match[1] for match in _NEGATION.finditer(query))
     return set(query_terms(spans)) if spans.strip() else set()
-
-
-# Cells of these types are equal only when they are the same cell, so a column of them can be read
-# value by value (1 == 1.0 == True would merge cells that read differently).
-_READ_BY_VALUE = frozenset({str, int, type(None)})
-
-
-def _asked_cells(indices: Sequence[int], column: Sequence[Any], terms: set[str]) -> list[tuple[int, str]]:
-    """(row, item) for each item of a cell (`_cell_items`) that is one of `terms`, when the column is
-    categorical: it has at most CATEGORY_SHARE as many distinct items as filled cells."""
-    if set(map(type, column)) <= _READ_BY_VALUE:  # each distinct value read once
-        counts = Counter(column)
-        items = {value: _cell_items(value) for value in counts}
-        filled = sum(seen for value, seen in counts.items() if items[value])
-        distinct = {item for found in items.values() for item in found}
-    else:
-        items = None
-        per_row = [_cell_items(value) for value in column]
-        filled = sum(1 for found in per_row if found)
-        distinct = {item for found in per_row for item in found}
-    if len(distinct) > CATEGORY_SHARE * filled or distinct.isdisjoint(terms):
-        return []  # names, ids, free text: a value of its own in each row, which pins find
-    if items is None:
-        pairs = zip(indices, per_row, strict=True)
-        return [(index, item) for index, found in pairs for item in found if item in terms]
-    asked = {value for value, found in items.items() if not terms.isdisjoint(found)}
-    return [
-        (index, item)
-        for index, value in zip(indices, column, strict=True)
-        if value in asked
-        for item in items[value]
-        if item in terms
-    ]
 
 
 def _cell_items(value: Any) -> list[str]:
@@ -422,12 +539,7 @@ def _category_fields(
 ) -> list[str]:
     """The categorical fields the request is about: those it names whole (`license`, `exit_code`
     or "exit code" written as one term), then those holding one of its terms as a value."""
-    letters = {name_letters(term) for term in terms}
-    by_name = {
-        name
-        for name in fields
-        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
-    }
+    by_name = set(_fields_named(fields, terms))
     named: list[str] = []
     valued: list[str] = []
     for name in fields:
@@ -442,6 +554,17 @@ def _category_fields(
     return [*named, *valued][:MAX_ASKED_COLUMNS]
 
 
+def _fields_named(fields: Sequence[str], terms: set[str]) -> list[str]:
+    """The fields the request names whole (`license`, `exit_code` or "exit code" written as one
+    term) or word by word (`_named_by_words`), in their order."""
+    letters = {name_letters(term) for term in terms}
+    return [
+        name
+        for name in fields
+        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
+    ]
+
+
 # The words of a field's name: split at anything not a letter or digit, and where camelCase turns.
 _NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _SHORT_WORD = 2  # `is` of `is_fraud`, `id`: no word of their own in a question
@@ -452,14 +575,14 @@ _INFLECTIONS = ("s", "es", "d", "ed", "ing")
 def _named_by_words(name: str, terms: set[str]) -> bool:
     """Whether the request names a field word by word: each word of the last part of its name
     (`fraud_flag` of `risk.fraud_flag`, `isFlagged`) longer than two letters is a term of the
-    request or a word of one ("fraud-flagged"), or an inflection of one ("flagged", "flags"; not
-    "model" for `mode`); at least one such word."""
+    request or a word of one ("fraud-flagged"), an inflection of one ("flagged", "flags"; not
+    "model" for `mode`) or one the term inflects (`flagged` for "flag"); at least one such word."""
     leaf = name.rsplit(".", 1)[-1]
     words = [word.lower() for word in _NAME_WORDS.split(leaf) if len(word) > _SHORT_WORD]
     if not words:
         return False
     asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD}
-    return all(any(_inflects(term, word) for term in asked) for word in words)
+    return all(any(_inflects(term, word) or _inflects(word, term) for term in asked) for word in words)
 
 
 def _inflects(term: str, word: str) -> bool:

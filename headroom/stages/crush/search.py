@@ -19,6 +19,8 @@ line numbers. There is no faithful re-encoding that keeps lines verbatim:
 
 from __future__ import annotations
 
+import re
+
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
@@ -49,6 +51,12 @@ class SearchParams(CrushParams):
     max_hit_lines: int = param(
         24, ge=1, description="A hit kept whole keeps at most this many of its context lines"
     )
+    max_class_members: int = param(
+        80,
+        ge=0,
+        description='Lines of a class the request asks the methods of ("what methods does Session '
+        'define?"), kept and pinned: its header and the hits directly inside it',
+    )
 
 
 @register("crush.search.v1")
@@ -71,6 +79,8 @@ class CrushSearch(CrushStage):
         lines = document.lines
         matches = [i for i, line in enumerate(lines) if line.kind == MATCH]
         best = relevant(block, scaled(p.max_relevant, block.bias), matches)
+        members = self._asked_members(block, document)
+        block.pinned |= members  # the answer is every one of them: no later cut may drop one
         chosen = set(block.pinned) | best
         for run in self._best_files(block, document, scaled(p.max_files, block.bias)):
             chosen.update([i for i in run if lines[i].kind == MATCH][: p.matches_per_file])
@@ -85,6 +95,20 @@ class CrushSearch(CrushStage):
             if lines[run.start].kind == HEADING and any(i in chosen for i in run):
                 chosen.add(run.start)
         return chosen | _other_lines(document, chosen)
+
+    def _asked_members(self, block: BlockState, document: SearchDocument) -> set[int]:
+        """For a request asking for the methods (functions, members) of a class it names, written
+        as the results write it ("the methods of HTTPAdapter", "Context's methods"): the class's
+        header and every hit directly inside it (`SearchDocument.class_members`), at most
+        `max_class_members` lines for each class, in order."""
+        query = block.block.query
+        if not _MEMBERS_ASKED.search(query):
+            return set()
+        found: set[int] = set()
+        for name, lines in document.class_members().items():
+            if len(name) > 1 and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", query):
+                found.update(lines[: self.params.max_class_members])
+        return found
 
     def _whole_hits(self, block: BlockState, document: SearchDocument, best: set[int]) -> set[int]:
         """The lines of the hits the request is most about: its pinned matches, then its best relevant
@@ -112,6 +136,11 @@ class CrushSearch(CrushStage):
 
         order = sorted(range(len(files)), key=lambda position: (-best(files[position]), position))
         return [files[position] for position in order[:limit]]
+
+
+# A request asking for a class's members: "which methods", "its functions", "the members of" (plural:
+# "the invoke method of Context" asks for one).
+_MEMBERS_ASKED = re.compile(r"\b(?:methods|member functions|members|functions)\b", re.IGNORECASE)
 
 
 def _context_around(document: SearchDocument, chosen: set[int], reach: int) -> set[int]:

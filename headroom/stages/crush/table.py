@@ -19,7 +19,10 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import (
-    asked_rows,
+    asked_categories,
+    asked_extremes,
+    asked_names,
+    asked_values,
     numeric_extremes,
     pick_records,
 )
@@ -50,6 +53,7 @@ class CrushTable(CrushStage):
     """Tables: keep the header, errors, anomalies, query rows, first and last; summarise the rest."""
 
     document_type = TableDocument
+    handles = frozenset({"table"})
     Params = TableParams
     params: TableParams
 
@@ -87,7 +91,12 @@ class CrushTable(CrushStage):
         # A column the request asks an extreme of: its ends over the whole table; a categorical column
         # it is about: the rows of its minority values. Pinned.
         rows = {i: row for i, row in records.items() if i in kept_now}
-        asked = asked_rows(block, rows)
+        asked = (
+            asked_extremes(block, rows)
+            | asked_categories(block, rows)
+            | asked_values(block, rows)
+            | asked_names(block, rows)
+        )
         chosen |= asked
         block.pinned |= asked  # the answer to "which is the most ...": no later cut may drop it
         # Among the rows the request names, the smallest and largest of each numeric column.

@@ -552,3 +552,18 @@ def test_a_plain_word_naming_a_method_brings_no_callees() -> None:
     question = "Which report says the task was cancelled?"
     rendered = _crushed(source, question, "Task.java", params=NO_RELEVANT).render()
     assert '            return new CancellationException("cancelled");' not in rendered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the get method of Task throw when the task was cancelled?",
+        "When the task was cancelled, what does Task's get() throw?",
+    ],
+)
+def test_a_method_named_in_words_brings_its_callees_as_the_dotted_name_does(question: str) -> None:
+    source = _java_task()
+    params = CodeParams(max_relevant_lines=0, max_named_class_lines=5)  # `Task` itself is outlined
+    rendered = _crushed(source, question, "Task.java", params=params).render()
+    assert '            return new CancellationException("cancelled");' in rendered  # two calls down
+    assert "        throw failure(s);" in rendered

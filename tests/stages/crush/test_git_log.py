@@ -396,3 +396,63 @@ def test_the_runs_target_ratio_option_sets_the_logs_budget() -> None:
         run_stage(CrushGitLog(GitLogParams(min_tokens=0)), state)
         sizes[ratio] = count_tokens(tool_block(state).render())
     assert sizes[0.05] < sizes[None] < sizes[0.6]
+
+
+def _concept_log() -> tuple[str, list[str]]:
+    """A `git log -p` of big release patches, with 100 changed raise lines of other errors spread
+    round the hunks (more than the raise cap takes) and, in one hunk, the lines about timeouts:
+    one raising, one catching, one defining the error class, its name holding the word inside."""
+    text = _release_patch_log(commits=16, files=10, hunk_lines=60)
+    noise = "".join(f'+        raise ValueError("bad value {n}")\n' for n in range(10))
+    for sha in (
+        "1" * 40,
+        "2" * 40,
+        "4" * 40,
+        "5" * 40,
+        "6" * 40,
+        "7" * 40,
+        "9" * 40,
+        "a" * 40,
+        "b" * 40,
+        "c" * 40,
+    ):
+        header = "+++ b/pkg/mod2.py\n@@ -1,60 +1,60 @@\n"
+        at = text.index(header, text.index(f"commit {sha}")) + len(header)
+        text = text[:at] + noise + text[at:]
+    concept = [
+        "+class _ReadTimeoutError(_TransportError):",
+        "+        except _ReadTimeoutError as error:",
+        '+            raise ReadTimeoutError(pool, url, "Read timed out.") from error',
+    ]
+    header = "+++ b/pkg/mod7.py\n@@ -1,60 +1,60 @@\n"
+    at = text.index(header, text.index("commit " + "d" * 40)) + len(header)
+    for _ in range(40):
+        at = text.index("\n", at) + 1
+    text = text[:at] + "\n".join(concept) + "\n" + text[at:]
+    return text, concept
+
+
+def test_the_error_lines_of_the_concept_the_request_names_survive_before_other_raises() -> None:
+    text, wanted = _concept_log()
+    block = crushed(
+        CrushGitLog(GitLogParams()),
+        text,
+        "git_log",
+        "Which releases changed the errors raised or caught for timeouts?",
+    )
+    rendered = block.render().split("\n")
+    assert all(line in rendered for line in wanted)
+    pinned = {block.document.units[i] for i in block.pinned}
+    assert set(wanted) <= pinned  # the catch and the class too: no budget may cut them
+    assert count_tokens(block.render()) < 0.5 * count_tokens(text)
+
+
+def test_a_concept_pins_no_error_line_that_does_not_hold_it() -> None:
+    """Asked of another concept, the timeout lines that do not raise (the catch, the class) are not
+    pinned; the raise is, as every changed raise is for a question about errors."""
+    text, wanted = _concept_log()
+    block = crushed(
+        CrushGitLog(GitLogParams()), text, "git_log", "Which releases changed the errors raised for profiles?"
+    )
+    pinned = {block.document.units[i] for i in block.pinned}
+    assert not (set(wanted[:2]) & pinned)

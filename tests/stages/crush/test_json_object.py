@@ -298,3 +298,25 @@ def test_a_named_member_survives_though_its_name_is_in_many_units_text() -> None
     assert kept["shape"] == wanted["DurationSeconds"]["shape"]  # type: ignore[index]
     assert kept["documentation"][:300] == documentation[:300]
     assert "900" in kept["documentation"]  # the range's lower end, as the documentation states it
+
+
+def test_a_short_page_cut_by_the_budget_keeps_the_orders_whose_nested_flag_is_set() -> None:
+    """Twelve orders on a page object are kept whole by the crusher, but the budget still cuts
+    them: the three whose nested `fraud.flagged` is true ("flagged for fraud") are pinned."""
+    orders = [
+        {
+            "name": f"#{5300 + i}",
+            "email": f"buyer{i}@example.net",
+            "token": f"{(i * 2654435761) % 2**64:016x}",
+            "note": "Leave the parcel at the back door, please; ring twice. " * 8,
+            "line_items": [{"sku": f"SKU-{(i * 7 + k) % 23}", "quantity": 1 + k} for k in range(4)],
+            "fraud": {"score": 0.9 if i in (2, 7, 10) else 0.1, "flagged": i in (2, 7, 10)},
+        }
+        for i in range(12)
+    ]
+    text = json.dumps({"page": 1, "per_page": 12, "orders": orders}, indent=2)
+    output, store = compressed(text, "Which of today's orders were flagged for fraud?")
+    kept = [o for o in json.loads(body(output))["orders"] if isinstance(o, dict)]
+    assert all(order in kept for order in orders if order["fraud"]["flagged"])  # type: ignore[index]
+    assert len(kept) < len(orders)
+    assert_markers_retrieve_the_original(output, text, store)

@@ -309,3 +309,102 @@ def test_a_named_value_most_items_hold_pins_nothing() -> None:
     rows = records()  # every status is "ok" but one
     block = crush(rows, "Which requests have status ok?")
     assert len(block.kept_indices()) < VALUE_SHARE * len(rows)
+
+
+def wide_orders(count: int) -> list[dict[str, object]]:
+    """Orders of many fields each (ids, tokens, prices, statuses): each one large, so a budget keeps
+    only a few of even a short list."""
+    return [
+        {
+            "id": 4_400_000_000 + i * 13,
+            "name": f"#{2100 + i}",
+            "email": f"buyer{i}@example.net",
+            "token": f"{(i * 2654435761) % 2**64:016x}",
+            "browser_ip": f"10.0.{i}.{(i * 7) % 250 + 1}",
+            "financial_status": "paid",
+            "total_price": f"{20 + (i * 37) % 180}.90",
+            "note": "Leave the parcel at the back door, please; ring twice. " * 6,
+            "line_items": [{"sku": f"SKU-{(i * 7 + k) % 23}", "quantity": 1 + k} for k in range(4)],
+        }
+        for i in range(count)
+    ]
+
+
+def test_a_short_list_cut_by_the_budget_keeps_the_records_whose_named_flag_is_set() -> None:
+    """Ten orders are few enough for the crusher to keep whole, but the budget cuts them: the four
+    whose `fraud_flag` is true (no minority by the ratio rule) are pinned all the same."""
+    rows = wide_orders(10)
+    for index, row in enumerate(rows):
+        row["fraud_flag"] = index in (1, 4, 6, 8)
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Which of these orders carry a fraud flag?")
+    kept = kept_records(output)
+    assert all(row in kept for row in rows if row["fraud_flag"])
+    assert len(kept) < len(rows)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_flag_field_named_by_an_inflection_of_the_request_keeps_its_set_records() -> None:
+    """ "the fraud flag" names the field `flagged` (the request's word inflected), and seven orders
+    of twenty-four set it: each stays, though seven is no minority of seventeen by the ratio rule."""
+    rows = wide_orders(24)
+    marked = {2, 5, 9, 12, 15, 19, 22}
+    for index, row in enumerate(rows):
+        row["flagged"] = index in marked
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Which orders have the fraud flag set?")
+    kept = kept_records(output)
+    assert [row for row in rows if row["flagged"]] == [row for row in kept if row["flagged"]]
+    assert len(kept) < len(rows)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_field_set_in_a_few_records_and_null_in_the_rest_keeps_the_set_ones() -> None:
+    """`flagged_at` is a time where an order was flagged and null elsewhere: "which were flagged,
+    and when?" keeps every order that has one."""
+    rows = wide_orders(30)
+    for index, row in enumerate(rows):
+        row["flagged_at"] = f"2026-10-01T0{index % 10}:15:00Z" if index % 5 == 3 else None
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Which orders were flagged, and when?")
+    kept = kept_records(output)
+    assert all(row in kept for row in rows if row["flagged_at"])
+    assert len(kept) < len(rows)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_flag_set_in_most_records_pins_none_of_them() -> None:
+    """A flag set in most records picks nothing out: the budget still cuts the list."""
+    rows = wide_orders(24)
+    for index, row in enumerate(rows):
+        row["flagged"] = index % 4 != 0
+    output, _ = compressed(json.dumps(rows, indent=2), "Which orders have the fraud flag set?")
+    assert len(kept_records(output)) < len([row for row in rows if row["flagged"]])
+
+
+def test_a_flag_the_question_names_one_word_of_keeps_its_set_records() -> None:
+    """ "Which orders were flagged?" names `fraud_flag` by one word (of its stem): the three orders
+    whose flag is true stay, though three of thirty are no rare value and the field lies past
+    those the record rules read."""
+    rows = wide_orders(30)
+    for index, row in enumerate(rows):
+        row.update({f"extra_{n}": f"value {n}" for n in range(20)})  # the flag comes past them
+        row["fraud_flag"] = index in (4, 17, 26)
+    text = json.dumps(rows, indent=2)
+    output, store = compressed(text, "Which orders were flagged?")
+    kept = kept_records(output)
+    assert all(row in kept for row in rows if row["fraud_flag"])
+    assert len(kept) < len(rows)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_category_is_not_named_by_one_word_of_it() -> None:
+    """Only a flag is named by a word of its name: "which orders were flagged?" keeps no more of a
+    category whose name merely holds that word (`flag_colour`) than a question without the word."""
+    rows = wide_orders(30)
+    for index, row in enumerate(rows):
+        row["flag_colour"] = "red" if index in (4, 17, 26) else "green"
+    text = json.dumps(rows, indent=2)
+    flagged, _ = compressed(text, "Which orders were flagged?")
+    plain, _ = compressed(text, "Which orders were shipped?")
+    assert len(kept_records(flagged)) == len(kept_records(plain))

@@ -236,3 +236,34 @@ def test_a_method_the_request_names_in_words_keeps_its_definition_under_its_clas
     block = crushed(text, "Where is the request method of Session defined?")
     assert wanted in block.render().split("\n")
     assert wanted in [block.document.units[i] for i in block.pinned]
+
+
+def definitions_grep() -> str:
+    """`grep -rn` of class and def lines over a package: one class with 30 methods among 600 hits."""
+    lines = []
+    for module in range(12):
+        path = f"pkg/mod{module:02d}.py"
+        for cls in range(5):
+            number = cls * 100
+            lines.append(f"{path}:{number + 1}:class Thing{module}x{cls}:")
+            lines.extend(f"{path}:{number + 3 + m}:    def op_{m}(self):" for m in range(8))
+    path = "pkg/core.py"
+    lines.append(f"{path}:1000:class Session(Base):")
+    lines.extend(f"{path}:{1010 + 10 * m}:    def handle_{m}(self, value):" for m in range(30))
+    lines.append(f"{path}:1400:def session_factory():")
+    return "\n".join(lines) + "\n"
+
+
+def test_every_method_of_the_class_a_request_asks_the_methods_of_survives_the_pipeline() -> None:
+    text = definitions_grep()
+    store = MemoryStore()
+    messages = openai_tool_turn(text, "What methods does the Session class define?")
+    output = compress(messages, model="gpt-4o", store=store).messages[3]["content"]
+    kept = set(output.split("\n"))
+    wanted = [line for line in text.split("\n") if line.startswith("pkg/core.py:") and "handle_" in line]
+    assert len(wanted) == 30
+    assert all(line in kept for line in wanted)
+    assert "pkg/core.py:1000:class Session(Base):" in kept
+    assert count_tokens(output) < 0.5 * count_tokens(text)
+    for marker in find_markers(output):
+        assert retrieve(marker.hash, store) == text

@@ -418,3 +418,63 @@ def test_a_row_listing_the_named_code_among_others_in_one_cell_survives() -> Non
     wanted = [line for line in lines[1:] if "CD" in line.split("\t")[0].split(",")]
     assert len(wanted) > 5
     assert all(line in rendered for line in wanted)
+
+
+def package_listing() -> tuple[str, list[str]]:
+    """A TSV of 200 packages, seven of which hold `json` in their name: as a word, or inside one."""
+    rng = random.Random(41)
+    words = ["alpha", "beta", "core", "util", "fetch", "tree", "glob", "cache", "lint", "pack"]
+    names = sorted({f"{rng.choice(words)}-{rng.choice(words)}-{n}" for n in range(193)})
+    names += [
+        "jsonparse",
+        "@scope/package-json",
+        "parse-conflict-json",
+        "JSONStream",
+        "fast-json-x",
+        "myjson2",
+        "json",
+    ]
+    licences = ["MIT", "ISC", "Apache-2.0", "BSD-3-Clause"]
+    rows = [
+        f"{name}\t1.{i % 9}.{i % 4}\t{licences[i % 4]}\tsome package number {i}"
+        for i, name in enumerate(names)
+    ]
+    text = "name\tversion\tlicense\tdescription\n" + "\n".join(rows) + "\n"
+    return text, [row for row in rows if "json" in row.split("\t")[0].lower()]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which packages have json in their name, and under which licence?",
+        'Which packages have "json" in the package name?',
+        "List the packages whose names contain json, with licences.",
+        "Which packages match *json*? Their licences too.",
+    ],
+)
+def test_every_row_whose_name_holds_the_asked_text_survives_inside_words_too(question: str) -> None:
+    text, wanted = package_listing()
+    output, store = compressed(text, question)
+    assert all(row in output.split("\n") for row in wanted)
+    assert count_tokens(output) < 0.5 * count_tokens(text)
+    assert_markers_retrieve_the_original(output, text, store)
+
+
+def test_a_text_most_names_hold_pins_nothing() -> None:
+    """ "-" is in nearly every name: it tells no rows apart, and the table is still cut."""
+    text, _ = package_listing()
+    output, _ = compressed(text, "Which packages have - in their name?")
+    assert count_tokens(output) < 0.5 * count_tokens(text)
+
+
+def test_the_texts_a_request_says_a_name_holds() -> None:
+    from headroom.stages.crush.scoring import name_patterns
+
+    assert name_patterns("Which bundled packages have json in their name?") == ["json"]
+    assert name_patterns("packages whose names contain `-plugin`, please") == ["-plugin"]
+    assert name_patterns("the module named like http.client.") == ["http.client"]
+    assert name_patterns("Which ones have that in their name?") == []
+    assert name_patterns("Which packages are under MIT?") == []
+    assert name_patterns("List the packages matching *.Extensions.* and their licences") == ["extensions"]
+    assert name_patterns("packages whose ids end with .Abstractions?") == ["abstractions"]
+    assert name_patterns("names starting with py, please") == ["py"]
