@@ -5,7 +5,9 @@
 - `options_with_store`: the `compress()` options with the `store=` keyword folded in, once;
 - `SentHashes`: the hashes of the markers a wrapper has sent. Its `headroom_retrieve` tool
   answers for those and no others, so a model can only read back originals it was shown, even
-  when several callers share one store's namespace.
+  when several callers share one store's namespace;
+- `settle`: what a wrapper does once it knows what goes out for a call (record it; note the
+  hashes of what went out compressed).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom.ccr import retrieval
+from headroom.integrations._compressor import Attempt
 
 DEFAULT_SENT_HASHES = 100_000  # marker hashes a retrieve tool answers for (the oldest go first)
 
@@ -109,3 +112,19 @@ class SentHashes:
         arguments = {"hash": hash} if query is None else {"hash": hash, "query": query}
         call = retrieval.RetrieveCall("", arguments)
         return retrieval.answer(call, allowed, store, retrieval.DEFAULT_ANSWER_CHARS, namespace)
+
+
+def settle(
+    log: CallLog,
+    hashes: SentHashes,
+    attempt: Attempt,
+    compressed: bool,
+    failures: tuple[str, ...] | None = None,
+) -> None:
+    """Record one call's attempt (`compressed`: its payload went out) and, when it went out
+    compressed, remember the hashes its markers name. `failures`: the attempt's, unless given."""
+    if compressed:
+        hashes.remember(attempt.payload)
+    after = attempt.tokens_after if compressed else attempt.tokens_before
+    reasons = attempt.failures if failures is None else failures
+    log.add(CallRecord(compressed, attempt.tokens_before, after, attempt.transforms, reasons))

@@ -51,7 +51,7 @@ from headroom.ccr import retrieval
 from headroom.ccr.stores import StoreLike, namespace_for_credential, resolve_store
 from headroom.compress import PipelineLike
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor, Totals
-from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store
+from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store, settle
 from headroom.pipeline.hooks import CompressionHooks
 
 logger = logging.getLogger(__name__)
@@ -306,11 +306,7 @@ class HeadroomAgnoModel(Model):
                 messages = call.rebuilt(attempt.payload)
             except Exception as error:  # a hook that changed the message list's shape
                 failures = (*failures, self.compressor.report_failure(error))
-        compressed = messages is not call.messages
-        if compressed:
-            self._sent.remember(attempt.payload)
-        after = attempt.tokens_after if compressed else attempt.tokens_before
-        self._log.add(CallRecord(compressed, attempt.tokens_before, after, attempt.transforms, failures))
+        settle(self._log, self._sent, attempt, messages is not call.messages, failures)
         return messages
 
 

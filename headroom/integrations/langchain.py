@@ -52,7 +52,7 @@ from headroom import workers
 from headroom.ccr.retrieval import TOOL_NAME, retrieve_tool
 from headroom.ccr.stores import ANONYMOUS_NAMESPACE, StoreLike, resolve_store
 from headroom.integrations._compressor import DEFAULT_MIN_TOKENS, Attempt, RequestCompressor, Totals
-from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store
+from headroom.integrations._wrapping import CallLog, CallRecord, SentHashes, options_with_store, settle
 
 __all__ = ["CallRecord", "HeadroomChatModel"]
 
@@ -289,17 +289,9 @@ class HeadroomChatModel(BaseChatModel):
 
     def _sent(self, messages: list[BaseMessage], attempt: Attempt) -> list[BaseMessage]:
         """The messages to send for an attempt, which is recorded."""
-        compressed = attempt.payload is not None
-        self._record(
-            CallRecord(
-                compressed, attempt.tokens_before, attempt.tokens_after, attempt.transforms, attempt.failures
-            )
-        )
-        if not compressed:
-            return messages
-        sent: list[BaseMessage] = attempt.payload
-        self._hashes_sent.remember(sent)  # the hashes its retrieve tool answers for
-        return sent
+        sent: list[BaseMessage] | None = attempt.payload
+        settle(self._log, self._hashes_sent, attempt, sent is not None)
+        return messages if sent is None else sent
 
     def _views(self, messages: list[BaseMessage]) -> list[dict[str, Any]] | None:
         try:
