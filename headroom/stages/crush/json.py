@@ -21,10 +21,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_categories,
-    asked_extremes,
-    asked_names,
-    asked_values,
+    asked_rows,
     numeric_extremes,
     pick_records,
     request_terms,
@@ -118,12 +115,7 @@ class CrushJson(CrushStage):
         it names. Pinned: no later cut drops them."""
         candidates = block.kept_indices()
         records = {i: item for i in candidates if isinstance(item := document.items[i], dict)}
-        asked = (
-            asked_extremes(block, records)
-            | asked_categories(block, records)
-            | asked_values(block, records)
-            | asked_names(block, records)
-        )
+        asked = asked_rows(block, records)
         block.pinned |= asked
         return asked
 

@@ -22,10 +22,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import CrushStage, RecordParams
 from headroom.stages.crush.scoring import (
-    asked_categories,
-    asked_extremes,
-    asked_names,
-    asked_values,
+    asked_rows,
     keep_notable,
     request_terms,
     unit_scores,
@@ -107,12 +104,7 @@ class CrushJsonObject(CrushStage):
         values or the set flags of a field it names, a value it names), pinned by their head units.
         Positions in `children`."""
         records = {p: child.value for p, child in enumerate(children) if isinstance(child.value, dict)}
-        asked = (
-            asked_extremes(block, records)
-            | asked_categories(block, records)
-            | asked_values(block, records)
-            | asked_names(block, records)
-        )
+        asked = asked_rows(block, records)
         heads = (document.head_unit(children[p]) for p in asked)
         block.pinned |= {head for head in heads if head is not None}
         return asked

@@ -9,6 +9,7 @@ the crusher's own choice only and are not stored (a crusher does not provide `sc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -247,14 +248,27 @@ def extreme_ask(query: str, fields: Sequence[str] = ()) -> ExtremeAsk:
     return ExtremeAsk(side, max(1, min(count, MAX_ASKED)), any(w in _RECENCY_WORDS for w in words))
 
 
+def asked_rows(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """Every row the request asks for, by each rule below: an end of a field it names
+    (`asked_extremes`), the set flags and minority values of a field it is about
+    (`asked_categories`), a value it names (`asked_values`) and a name holding a text it gives
+    (`asked_names`). The records are flattened once for all of them."""
+    flat = flat_rows(rows)
+    return (
+        asked_extremes(block, flat)
+        | asked_categories(block, flat)
+        | asked_values(block, flat)
+        | asked_names(block, rows)
+    )
+
+
 def asked_extremes(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> set[int]:
     """The rows answering "which has the highest / the 5 smallest / the most recent ...", when the
     request asks for an end (`extreme_ask`): for each field the request names (`named_fields`; a
     field named exactly wins over ones merely holding a word) that is numeric or a time, the N rows
     at that end (N from the request, else ASKED_DEFAULT) and the one row at the other end. A request
     speaking of time that names no such field means the time fields. Nested fields count by their
-    path (`records.flat_record`)."""
-    rows = flat_rows(rows)
+    path (`records.flat_record`): `rows` are flat records (`asked_rows` flattens them)."""
     fields = _fields(rows)
     ask = extreme_ask(block.block.query, fields)
     if ask.side is None:
@@ -283,7 +297,6 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     (`MIT`), these after."""
     if len(rows) < MIN_ASKED_ROWS:
         return set()
-    rows = flat_rows(rows)
     fields = _fields(rows)
     indices = list(rows)
     terms = set(request_terms(block))
@@ -291,9 +304,9 @@ def asked_categories(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -
     named = set(_fields_named(fields, terms))
     # The question's words naming no field whole may name a flag by a word of it ("which were
     # flagged?": `fraud_flag`; booleans only: a category needs its name).
-    asked = _unspent(set(query_terms(block.block.query)), named)
+    asked = _PartWords.of(_unspent(set(query_terms(block.block.query)), named))
     for name in fields:
-        if name not in named and not _named_in_part(name, asked):
+        if name not in named and not asked.name_in_part(name):
             continue
         set_rows = _set_rows([rows[i].get(name, ABSENT) for i in indices], booleans_only=name not in named)
         if set_rows and len(found) + len(set_rows) <= MAX_ASKED:
@@ -351,17 +364,33 @@ _PREFIX_WORD = 4
 _SUFFIX_MIN = 3
 
 
-def _named_in_part(name: str, terms: set[str]) -> bool:
-    """Whether the question names a word of a field's name (of any part of its path, longer than
-    three letters): the word itself, one of the same stem (`flag`, `flags` and "flagged") or, for a
-    word of at least _PREFIX_WORD letters, one extending it (`_extends`: `fraud` by "fraudulent")."""
-    words = {word.lower() for word in _NAME_WORDS.split(name) if len(word) > _SHORT_PART}
-    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART}
-    stems = {_stem(term) for term in asked}
-    return any(
-        _stem(word) in stems or (len(word) >= _PREFIX_WORD and any(_extends(term, word) for term in asked))
-        for word in words
-    )
+@dataclass(frozen=True)
+class _PartWords:
+    """The question's words longer than three letters (the parts of its terms) and their stems,
+    read once for all of a block's fields."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: Iterable[str]) -> _PartWords:
+        words = frozenset(
+            part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_PART
+        )
+        return cls(words, frozenset(_stem(word) for word in words))
+
+    def name_in_part(self, name: str) -> bool:
+        """Whether the question names a word of a field's name (of any part of its path, longer
+        than three letters): the word itself, one of the same stem (`flag`, `flags` and "flagged")
+        or, for a word of at least _PREFIX_WORD letters, one extending it (`_extends`: `fraud` by
+        "fraudulent")."""
+        if not self.words:
+            return False
+        return any(
+            _stem(word) in self.stems
+            or (len(word) >= _PREFIX_WORD and any(_extends(term, word) for term in self.words))
+            for word in {word.lower() for word in _NAME_WORDS.split(name) if len(word) > _SHORT_PART}
+        )
 
 
 def _extends(term: str, word: str) -> bool:
@@ -382,6 +411,7 @@ def _unspent(terms: set[str], named: set[str]) -> set[str]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
     """A word less one ending of `_INFLECTIONS` (the longest that leaves three letters) and a doubled
     last consonant: flagged, flags -> flag; retries -> retri; model stays model."""
@@ -421,15 +451,16 @@ def asked_values(block: BlockState, rows: Mapping[int, Mapping[str, Any]]) -> se
     if not terms:
         return set()
     holders: dict[str, set[int]] = {}
-    for field in _fields(flat := flat_rows(rows)):
-        items = {index: _cell_items(row.get(field)) for index, row in flat.items()}
+    for field in _fields(rows):
+        items = {index: _cell_items(row.get(field)) for index, row in rows.items()}
+        hits = [(item, index) for index, found in items.items() for item in found if item in terms]
+        if not hits:
+            continue
         filled = sum(1 for found in items.values() if found)
         if len({item for found in items.values() for item in found}) > CATEGORY_SHARE * filled:
             continue  # names, ids, free text: a value of its own in each row, which pins find
-        for index, found in items.items():
-            for item in found:
-                if item in terms:
-                    holders.setdefault(item, set()).add(index)
+        for item, index in hits:
+            holders.setdefault(item, set()).add(index)
     chosen: set[int] = set()
     for _, held in sorted((len(held), sorted(held)) for held in holders.values()):
         if len(held) > VALUE_SHARE * len(rows) or len(chosen | set(held)) > MAX_VALUE_ROWS:
@@ -526,6 +557,12 @@ def _cell_items(value: Any) -> list[str]:
         ]
     if isinstance(value, bool) or value is None or isinstance(value, dict):
         return []
+    return _scalar_items(value)
+
+
+# A table's cells repeat (a category's values): each distinct one is read once.
+@functools.lru_cache(maxsize=8192, typed=True)
+def _scalar_items(value: str | int | float) -> list[str]:
     text = str(value).strip().lower()
     if "," not in text:
         return [text]
@@ -558,10 +595,11 @@ def _fields_named(fields: Sequence[str], terms: set[str]) -> list[str]:
     """The fields the request names whole (`license`, `exit_code` or "exit code" written as one
     term) or word by word (`_named_by_words`), in their order."""
     letters = {name_letters(term) for term in terms}
+    asked = _AskedWords.of(terms)
     return [
         name
         for name in fields
-        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, terms)
+        if name.lower() in terms or name_letters(name) in letters or _named_by_words(name, asked)
     ]
 
 
@@ -572,30 +610,47 @@ _SHORT_WORD = 2  # `is` of `is_fraud`, `id`: no word of their own in a question
 _INFLECTIONS = ("s", "es", "d", "ed", "ing")
 
 
-def _named_by_words(name: str, terms: set[str]) -> bool:
+@dataclass(frozen=True)
+class _AskedWords:
+    """The request's words longer than _SHORT_WORD (the parts of its terms: "fraud-flagged" gives
+    `fraud` and `flagged`) and every inflection of them, read once for all of a block's fields."""
+
+    words: frozenset[str]
+    inflected: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: Iterable[str]) -> _AskedWords:
+        words = frozenset(
+            part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD
+        )
+        return cls(words, frozenset(form for word in words for form in _inflected(word)))
+
+    def inflect(self, word: str) -> bool:
+        """Whether an asked word is `word` or inflects it ("flagged" for `flag`), or `word`
+        inflects an asked one (`flagged` for "flag")."""
+        return word in self.words or word in self.inflected or not self.words.isdisjoint(_inflected(word))
+
+
+def _named_by_words(name: str, asked: _AskedWords) -> bool:
     """Whether the request names a field word by word: each word of the last part of its name
     (`fraud_flag` of `risk.fraud_flag`, `isFlagged`) longer than two letters is a term of the
     request or a word of one ("fraud-flagged"), an inflection of one ("flagged", "flags"; not
     "model" for `mode`) or one the term inflects (`flagged` for "flag"); at least one such word."""
     leaf = name.rsplit(".", 1)[-1]
     words = [word.lower() for word in _NAME_WORDS.split(leaf) if len(word) > _SHORT_WORD]
-    if not words:
-        return False
-    asked = {part for term in terms for part in _NAME_WORDS.split(term) if len(part) > _SHORT_WORD}
-    return all(any(_inflects(term, word) or _inflects(word, term) for term in asked) for word in words)
+    return bool(words) and all(asked.inflect(word) for word in words)
 
 
-def _inflects(term: str, word: str) -> bool:
-    """Whether `term` is `word` or the word with an ending (a doubled last consonant allowed:
-    flag -> flagged; a final y as i: retry -> retried)."""
-    if term == word:
-        return True
-    if len(word) < 3 or not term.startswith(word[:-1]):
-        return False
+@functools.lru_cache(maxsize=4096)
+def _inflected(word: str) -> frozenset[str]:
+    """`word` with each ending (a doubled last consonant allowed: flag -> flagged; a final y as i:
+    retry -> retried); none for a word under three letters."""
+    if len(word) < 3:
+        return frozenset()
     stems = {word, word + word[-1]}
     if word.endswith("y"):
         stems.add(word[:-1] + "i")
-    return any(term == stem + ending for stem in stems for ending in _INFLECTIONS)
+    return frozenset(stem + ending for stem in stems for ending in _INFLECTIONS)
 
 
 def _category_value(value: Any) -> Any:

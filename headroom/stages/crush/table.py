@@ -19,10 +19,7 @@ from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
 from headroom.stages.crush import MARKER_TOKENS, CrushParams, CrushStage
 from headroom.stages.crush.scoring import (
-    asked_categories,
-    asked_extremes,
-    asked_names,
-    asked_values,
+    asked_rows,
     numeric_extremes,
     pick_records,
 )
@@ -91,12 +88,7 @@ class CrushTable(CrushStage):
         # A column the request asks an extreme of: its ends over the whole table; a categorical column
         # it is about: the rows of its minority values. Pinned.
         rows = {i: row for i, row in records.items() if i in kept_now}
-        asked = (
-            asked_extremes(block, rows)
-            | asked_categories(block, rows)
-            | asked_values(block, rows)
-            | asked_names(block, rows)
-        )
+        asked = asked_rows(block, rows)
         chosen |= asked
         block.pinned |= asked  # the answer to "which is the most ...": no later cut may drop it
         # Among the rows the request names, the smallest and largest of each numeric column.
