@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from headroom.content.base import Document
 from headroom.content.signals import line_starts, per_line_error_signals
@@ -332,13 +334,9 @@ def near_duplicates(chunk_words: list[list[str]], kinds: Sequence[str], threshol
             continue
         shingles = {zlib.crc32(" ".join(words[i : i + 3]).encode()) for i in range(len(words) - 2)}
         keys = [(band, min((h * a + b) & 0xFFFFFFFF for h in shingles)) for band, (a, b) in enumerate(_BANDS)]
-        seen: dict[int, int] = {}
-        for key in keys:
-            for other in buckets.get(key, ())[-_MAX_CANDIDATES:]:
-                seen[other] = seen.get(other, 0) + 1
+        seen = Counter(chain.from_iterable(buckets.get(key, ())[-_MAX_CANDIDATES:] for key in keys))
         if any(
-            votes >= 2 and _jaccard(shingles, shingle_sets[other]) >= threshold
-            for other, votes in seen.items()
+            votes >= 2 and _similar(shingles, shingle_sets[other], threshold) for other, votes in seen.items()
         ):
             duplicates.add(index)
             continue
@@ -348,5 +346,11 @@ def near_duplicates(chunk_words: list[list[str]], kinds: Sequence[str], threshol
     return duplicates
 
 
-def _jaccard(a: set[int], b: set[int]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+def _similar(a: set[int], b: set[int], threshold: float) -> bool:
+    """Whether the Jaccard overlap of two non-empty sets is at least `threshold`. Sets whose sizes
+    differ by more than it allows are told apart by their sizes alone."""
+    small, large = sorted((len(a), len(b)))
+    if small / large < threshold:  # the overlap is at most small / large
+        return False
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) >= threshold
