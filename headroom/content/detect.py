@@ -317,6 +317,27 @@ def _looks_like_headed_search(lines: list[str]) -> bool:
     return numbered + headings >= 0.9 * len(lines)
 
 
+def _looks_like_pathless_search(lines: list[str]) -> bool:
+    """grep -n with -A/-B/-C over one file: no path on any line, `12:text` hits, `13-text` context
+    lines and `--` between groups (blank lines are already left out). The `--` separators and the
+    two marks tell it from a numbered listing (`cat -n` writes neither)."""
+    if len(lines) < 3:
+        return False
+    hits = context = separators = 0
+    for line in lines:
+        if line == "--":
+            separators += 1
+            continue
+        numbered = _HEADED_RESULT.match(line)
+        if numbered is None:
+            continue
+        if line[numbered.end() - 1] == ":":
+            hits += 1
+        else:
+            context += 1
+    return bool(hits and context and separators) and hits + context + separators >= 0.9 * len(lines)
+
+
 def _looks_like_delimited_table(lines: list[str]) -> bool:
     """CSV or TSV with a header row: the csv module reads the same number of cells from most lines."""
     table = sniff_table(lines)
@@ -485,6 +506,8 @@ def _surest(found: list[Candidate]) -> float:
 def _headed_search(lines: list[str]) -> list[Candidate]:
     if _looks_like_headed_search(lines):
         return [Candidate("search", STRONG, "path headings over numbered lines")]
+    if _looks_like_pathless_search(lines):
+        return [Candidate("search", STRONG, "numbered hits and context lines between `--` (one file)")]
     return []
 
 
