@@ -608,3 +608,22 @@ def grep_after_context_redis_hash_methods() -> Material:
         _RULE + " (match lines only: `path:12:`; context lines `path-12-` are not hits)",
         "`grep -Hn -A1` for class and def lines over the installed redis-py's commands/core.py",
     )
+
+
+@case("java_concurrenthashmap_compute_if_absent_spelled_out", "code", "real", "anthropic")
+def java_concurrenthashmap_compute_if_absent_spelled_out() -> Material:
+    """Hypothesis B5: the method's name spelled as words ("compute if absent"), in a 6,400-line file;
+    the answer partly in its Javadoc."""
+    path = "java.base/java/util/concurrent/ConcurrentHashMap.java"
+    text = jdk_source(path)
+    signature = r"^    public V computeIfAbsent\("
+    return _java(
+        "In ConcurrentHashMap, what happens if the mapping function I pass to compute if absent modifies "
+        "the map? And what if the key is null?",
+        path,
+        text,
+        [*throws_tags(javadoc_of(text, signature)), *throw_lines(body_of(text, signature))],
+        _JAVADOC_RULE,
+        notes="the body's throw lines read the same in compute and merge; the Javadoc's tags locate "
+        "the method",
+    )
