@@ -627,3 +627,21 @@ def java_concurrenthashmap_compute_if_absent_spelled_out() -> Material:
         notes="the body's throw lines read the same in compute and merge; the Javadoc's tags locate "
         "the method",
     )
+
+
+@case("grep_yaml_safe_constructor_methods_in_words", "search", "real", "openai")
+def grep_yaml_safe_constructor_methods_in_words() -> Material:
+    """The class named in words ("the safe constructor"), not as the code writes it
+    (`SafeConstructor`), in `grep -rn` over a package."""
+    if not (DEBIAN / "yaml").exists():
+        raise Skip("python3-yaml not installed")
+    output = run_stdout(["grep", "-rn", "-E", _DEFINITIONS, "yaml/"], cwd=DEBIAN)
+    return _methods_material(
+        "In PyYAML, what methods does the safe constructor have?",
+        "run_shell",
+        f"cd {DEBIAN} && grep -rn -E '{_DEFINITIONS}' yaml/",
+        output,
+        _class_methods(_flat_hits(output), "SafeConstructor"),
+        _RULE + " (the class the question names in words: `SafeConstructor`)",
+        "`grep -rn` for class and def lines over Debian's python3-yaml",
+    )

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from headroom.content.code import CodeDocument, language_for_path
 from headroom.content.code_outline import Definition
+from headroom.content.spelled import spelled, spellings
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, for_each_block
@@ -70,13 +71,6 @@ CALLEE_DEPTH = 2
 MAX_CALLEE_LINES = 80
 CALLEE_BODY_LINES = 40
 MAX_CALLEE_EXIT_BODIES = 2
-# A function's name spelled as words in the request ("compute if absent"): at most this many words.
-MAX_SPELLED_WORDS = 5
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-_BETWEEN_WORDS = re.compile(r"[\s'-]*")
-# The parts of a name: `computeIfAbsent` -> compute, If, Absent; `raise_for_status` -> raise, for,
-# status; `HTTPAdapter` -> HTTP, Adapter.
-_NAME_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # A call: a name and its opening parenthesis (`report(s)`, `this.report(s)`, `Task.<T>sneaky(t)`).
 _CALL = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*\(")
 _CODE_EXTENSIONS = (
@@ -221,25 +215,16 @@ class _Plan:
 
     def spelled_out(self, query: str) -> list[str]:
         """The names of this file's functions the request spells as words, in the order of the
-        file: "compute if absent" for `computeIfAbsent`, "raise for status" for `raise_for_status`
-        (two to MAX_SPELLED_WORDS consecutive words, any case, that join into the whole name of
-        a function of as many parts; "Floyd-Warshall" for `floyd_warshall`). One word is no name:
-        "the copy" names no `copy`; nor is part of a name written as code (`connect_check_health`
-        does not spell `check_health`)."""
-        joined: set[str] = set()
-        for words in _plain_word_runs(query):
-            joined.update(
-                "".join(words[start : start + size])
-                for size in range(2, MAX_SPELLED_WORDS + 1)
-                for start in range(len(words) - size + 1)
+        file: "compute if absent" for `computeIfAbsent`, "Floyd-Warshall" for `floyd_warshall`
+        (`headroom.content.spelled`)."""
+        found = spellings(query)
+        return list(
+            dict.fromkeys(
+                d.simple_name
+                for d in self.definitions
+                if d.kind == "function" and d.name and spelled(d.simple_name, found)
             )
-        found: dict[str, None] = {}
-        for definition in self.definitions:
-            name = definition.simple_name if definition.kind == "function" and definition.name else ""
-            parts = _NAME_PART.findall(name)
-            if 2 <= len(parts) <= MAX_SPELLED_WORDS and "".join(parts).lower() in joined:
-                found.setdefault(name, None)
-        return list(found)
+        )
 
     def want_named(self, identifiers: Iterable[str]) -> list[str]:
         by_name: dict[str, list[Definition]] = {}
@@ -530,30 +515,6 @@ class _Plan:
         for index in lines:
             if 0 <= index < len(keep):
                 keep[index] = False
-
-
-def _plain_word_runs(text: str) -> list[list[str]]:
-    """The runs of plain words of a text, lower-cased: words next to each other, with nothing but
-    spaces, hyphens or apostrophes between them. A name written as code (`snake_case`,
-    `camelCase`) or any other mark ends a run."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    end = 0
-    for match in _WORD.finditer(text):
-        word = match[0]
-        if current and not _BETWEEN_WORDS.fullmatch(text, end, match.start()):
-            runs.append(current)
-            current = []
-        end = match.end()
-        if "_" in word or _CAMEL.search(word):
-            if current:
-                runs.append(current)
-            current = []
-            continue
-        current.append(word.lower())
-    if current:
-        runs.append(current)
-    return runs
 
 
 def _size(definition: Definition) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.content.spelled import spelled, spellings
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
@@ -98,15 +99,18 @@ class CrushSearch(CrushStage):
 
     def _asked_members(self, block: BlockState, document: SearchDocument) -> set[int]:
         """For a request asking for the methods (functions, members) of a class it names, written
-        as the results write it ("the methods of HTTPAdapter", "Context's methods"): the class's
+        as the results write it ("the methods of HTTPAdapter", "Context's methods") or spelled as
+        words ("the methods of the HTTP adapter", `headroom.content.spelled`): the class's
         header and every hit directly inside it (`SearchDocument.class_members`), at most
         `max_class_members` lines for each class: its hits first, then its context lines, in order."""
         query = block.block.query
         if not _MEMBERS_ASKED.search(query):
             return set()
         found: set[int] = set()
+        words = spellings(query)  # "the working set class" names `WorkingSet`
         for name, lines in document.class_members().items():
-            if len(name) > 1 and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", query):
+            written = len(name) > 1 and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", query)
+            if written or spelled(name, words):
                 # The hits first: with -A/-B the context lines inside the class outnumber them, and
                 # the answer is the hits (each kept hit still gets a context line on either side).
                 hits = [i for i in lines if document.lines[i].kind == MATCH]

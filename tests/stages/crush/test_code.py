@@ -627,12 +627,3 @@ def test_one_word_or_words_that_are_not_a_whole_name_name_no_method() -> None:
         params=NO_RELEVANT,
     ).render()
     assert "     * @throws IllegalStateException if the function updates this table" not in rendered
-
-
-def test_a_name_written_as_code_ends_a_run_of_spelled_words() -> None:
-    from headroom.stages.crush.code import _plain_word_runs
-
-    runs = _plain_word_runs(
-        "How does Floyd-Warshall work? Lines in connect_check_health or computeIfAbsent, please"
-    )
-    assert runs == [["how", "does", "floyd", "warshall", "work"], ["lines", "in"], ["or"], ["please"]]

@@ -321,3 +321,11 @@ def test_a_class_s_hits_come_before_its_context_lines_under_the_members_cap() ->
     block = crushed(text, "What methods does the Session class define?", max_class_members=70)
     pinned = {block.document.units[i] for i in block.pinned}
     assert all(line in pinned for line in _session_methods(text))
+
+
+def test_a_class_spelled_as_words_has_its_methods_kept() -> None:
+    text = definitions_grep().replace("class Session(Base)", "class WorkingSet(Base)")
+    block = crushed(text, "Which methods does the working set have? Lines too.")
+    kept = set(block.render().split("\n"))
+    assert "pkg/core.py:1000:class WorkingSet(Base):" in kept
+    assert all(line in kept for line in _session_methods(text))
