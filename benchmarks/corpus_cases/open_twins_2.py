@@ -645,3 +645,21 @@ def grep_yaml_safe_constructor_methods_in_words() -> Material:
         _RULE + " (the class the question names in words: `SafeConstructor`)",
         "`grep -rn` for class and def lines over Debian's python3-yaml",
     )
+
+
+@case("grep_redis_asyncio_connection_pool_defines", "search", "real", "anthropic")
+def grep_redis_asyncio_connection_pool_defines() -> Material:
+    """The class's members asked for without the word "methods": "what does the ConnectionPool
+    class define?", in `grep -rn` over a package."""
+    if not (SITE / "redis/asyncio").exists():
+        raise Skip("redis not installed")
+    output = run_stdout(["grep", "-rn", "-E", _DEFINITIONS, "redis/asyncio/"], cwd=SITE)
+    return _methods_material(
+        "What does the ConnectionPool class define in redis.asyncio? File and line for each.",
+        "Bash",
+        f"grep -rn -E '{_DEFINITIONS}' redis/asyncio/",
+        output,
+        _class_methods(_flat_hits(output), "ConnectionPool"),
+        _RULE,
+        "`grep -rn` for class and def lines over the installed redis-py's asyncio package",
+    )

@@ -147,11 +147,14 @@ class CrushSearch(CrushStage):
 
 
 # A request asking for a class's members: "which methods", "its functions", "the members of" (plural:
-# "the invoke method of Context" asks for one), or one word for all of them ("every method of Entry",
-# "each member", "all the functions").
+# "the invoke method of Context" asks for one), one word for all of them ("every method of Entry",
+# "each member", "all the functions", "every def"), or what the class defines ("what does the
+# ConnectionPool class define?", "what's defined inside class X", "its API", "the operations it
+# provides"). "Where is X defined?" asks where X is, not what it holds.
 _MEMBERS_ASKED = re.compile(
-    r"\b(?:methods|member functions|members|functions)\b"
-    r"|\b(?:every|each|all(?: the)?|any)\s+(?:method|member|function)\b",
+    r"\b(?:methods|member functions|members|functions|operations|defs|API)\b"
+    r"|\b(?:every|each|all(?: the)?|any)\s+(?:method|member|function|def)\b"
+    r"|\bdefines?\b|\bdefined\s+(?:inside|within)\b",
     re.IGNORECASE,
 )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from headroom import compress, retrieve
 from headroom.ccr.stores import MemoryStore
 from headroom.content.search import CONTEXT, HEADING, MATCH, SearchDocument
@@ -329,3 +331,25 @@ def test_a_class_spelled_as_words_has_its_methods_kept() -> None:
     kept = set(block.render().split("\n"))
     assert "pkg/core.py:1000:class WorkingSet(Base):" in kept
     assert all(line in kept for line in _session_methods(text))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the Session class define?",
+        "What's defined inside class Session?",
+        "Show me Session's API, file and line.",
+        "Which operations does Session provide?",
+    ],
+)
+def test_a_request_for_what_a_class_defines_keeps_its_methods(question: str) -> None:
+    text = definitions_grep()
+    block = crushed(text, question)
+    kept = set(block.render().split("\n"))
+    assert all(line in kept for line in _session_methods(text))
+
+
+def test_where_a_class_is_defined_asks_for_no_members() -> None:
+    text = definitions_grep()
+    block = crushed(text, "Where is Session defined?")
+    assert not all(line in set(block.render().split("\n")) for line in _session_methods(text))
