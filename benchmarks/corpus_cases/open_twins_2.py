@@ -663,3 +663,24 @@ def grep_redis_asyncio_connection_pool_defines() -> Material:
         _RULE,
         "`grep -rn` for class and def lines over the installed redis-py's asyncio package",
     )
+
+
+@case("grep_r_unnumbered_redis_asyncio_pubsub_methods", "search", "real", "openai")
+def grep_r_unnumbered_redis_asyncio_pubsub_methods() -> Material:
+    """Hypothesis A1 over a package: `grep -r` without `-n`, so each hit is `dir/file.py:text`
+    with no line number."""
+    if not (SITE / "redis/asyncio").exists():
+        raise Skip("redis not installed")
+    output = run_stdout(["grep", "-r", "-E", _DEFINITIONS, "redis/asyncio/"], cwd=SITE)
+    hits = [
+        (m[1], m[2], line) for line in output.split("\n") if (m := re.match(r"^([^:\n]+\.py):(.*)$", line))
+    ]
+    return _methods_material(
+        "Which methods does the PubSub class in redis.asyncio have?",
+        "run_shell",
+        f"grep -r -E '{_DEFINITIONS}' redis/asyncio/",
+        output,
+        _class_methods(hits, "PubSub"),
+        _RULE + " (hits are `path:text`, no line numbers)",
+        "`grep -r` (no line numbers) for class and def lines over the installed redis-py's asyncio package",
+    )

@@ -77,6 +77,8 @@ _LOG_LINE = re.compile(
 # A log line opening with a bracketed time is not a JSON array.
 _BRACKETED_TIME = re.compile(r"^\[[\s\d.:T/-]+\]\s")
 _SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:\d+[:-]")
+# grep -r without -n, ripgrep piped: `dir/file.py:text`, a path with a directory and an extension.
+_UNNUMBERED_SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])+[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:(?!:|\d+[:-])")
 # grep -C context lines (`path-12-text`); ripgrep --heading: `12:text` under a path line.
 _SEARCH_CONTEXT_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*-\d+-")
 _HEADED_RESULT = re.compile(r"^\d+[:-]")
@@ -561,6 +563,9 @@ def _least(found: list[Candidate], threshold: float) -> float:
 
 def _search(lines: list[str], least: float) -> list[Candidate]:
     share = max(_share_from(lines, _SEARCH_LINE, least), _search_share(lines))
+    if share < least:  # no line numbers: grep -r without -n, ripgrep piped
+        unnumbered = _share_from(lines, _UNNUMBERED_SEARCH_LINE, max(least, STRONG_SHARE))
+        return _candidate_by_share("search", unnumbered, max(least, STRONG_SHARE), "path: results")
     return _candidate_by_share("search", share, least, "path:line: results")
 
 

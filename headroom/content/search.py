@@ -4,7 +4,8 @@ Units are lines. Each line is a match (`path:12:text`, `path:12:3:text` with a
 column, `12:text` under a `--heading` path line), a context line (`path-12-text`,
 `12-text`), a heading (the path alone), a `--` separator, or other text. Lines
 are grouped by file. `grep -n` over a single file names no file at all: its
-`12:text` and `13-text` lines are read as the results of one unnamed file. A
+`12:text` and `13-text` lines are read as the results of one unnamed file.
+Without `-n` (`grep -r`, ripgrep piped) a match is `dir/file.py:text`. A
 dropped run's marker carries a marked summary naming the files and counting
 what was dropped in each:
 
@@ -48,6 +49,8 @@ ONE_FILE = ""
 _MATCH = re.compile(r"(?P<path>[^\n:]+(?::[^\n:\d][^\n:]*)*?):(?P<line>\d+):(?:\d+:)?")
 _HEADED = re.compile(r"(?P<line>\d+)(?P<kind>[:-])(?:\d+[:-])?")
 _CONTEXT_FALLBACK = re.compile(r"(?P<path>.+?)-(?P<line>\d+)-")
+# grep -r without -n, ripgrep piped: `dir/file.py:text` (a directory and an extension in the path).
+_UNNUMBERED = re.compile(r"(?P<path>(?:[\w.@+~-]*/)+[\w@+~-]+(?:\.[\w-]+)*\.[A-Za-z]\w*):(?!:)")
 # What a result line's text (after its `path:12:` prefix) says it defines.
 _CLASS_HEADER = re.compile(
     r"^(?P<indent>\s*)(?:(?:export|public|private|protected|internal|abstract|final|sealed|data|static|pub"
@@ -73,6 +76,10 @@ class SearchDocument(LinesDocument):
         super().__init__(text)
         self.heading_mode = _is_heading_mode(self.units)
         self.lines = _parse_headed(self.units) if self.heading_mode else _parse_flat(self.units)
+        # No line numbers anywhere (grep -r without -n): each `dir/file.py:text` line is a match.
+        self.unnumbered = not self.heading_mode and not any(line.kind == MATCH for line in self.lines)
+        if self.unnumbered:
+            self.lines = _parse_unnumbered(self.units)
         self._files: list[range] | None = None
         self._hit_of: list[int | None] | None = None
 
@@ -165,6 +172,8 @@ class SearchDocument(LinesDocument):
             if path is not None and not self.heading_mode and unit.startswith(path)
             else unit
         )
+        if self.unnumbered and path is not None:
+            return rest[1:]  # after the path's `:`
         prefix = _PREFIX.match(rest) if not self.heading_mode else _HEADED.match(rest)
         return rest[prefix.end() :] if prefix else rest
 
@@ -296,6 +305,20 @@ def _parse_flat(units: list[str]) -> list[SearchLine]:
             continue
         result.append(_context_line(unit, previous, following[index]))
     return result
+
+
+def _parse_unnumbered(units: list[str]) -> list[SearchLine]:
+    """grep -r without -n: `dir/file.py:text` matches, `--` separators, anything else other text."""
+    parsed: list[SearchLine] = []
+    for unit in units:
+        match = _UNNUMBERED.match(unit)
+        if match:
+            parsed.append(SearchLine(MATCH, match["path"]))
+        elif unit == "--" or not unit.strip():
+            parsed.append(SearchLine(SEPARATOR))
+        else:
+            parsed.append(SearchLine(OTHER))
+    return parsed
 
 
 def _following_paths(parsed: list[SearchLine | None]) -> list[str | None]:

@@ -192,3 +192,16 @@ def test_grep_n_with_context_over_one_file_is_search_and_a_numbered_listing_is_n
     assert found.candidates[0].confidence == STRONG
     listing = "\n".join(f"{i}: value_{i} = compute({i})" for i in range(1, 40))  # numbered, no `--`, no `-`
     assert detect_label(listing) != "search"
+
+
+def test_grep_r_without_line_numbers_is_search_and_pytest_ids_are_not() -> None:
+    shapes = [
+        "class Pool{i}:",
+        "    def get_{i}(self):",
+        "    def put_{i}(self, key, value=None):",
+        "def helper_{i}(*args):",
+    ]
+    hits = "\n".join(f"pkg/mod_{i // 4}/core.py:" + shapes[i % 4].format(i=i) for i in range(40))
+    assert detect(hits).label == "search"
+    tests = "\n".join(f"tests/test_mod_{i}.py::test_case_{i} PASSED" for i in range(30))
+    assert detect_label(tests) != "search"

@@ -304,3 +304,22 @@ def test_a_dropped_run_of_an_unnamed_file_is_counted_by_kind_and_names_no_file()
     assert note.startswith("[headroom: summary of 10 omitted lines: ")
     assert "kind: match x3, context x4" in note and '""' not in note
     assert "file_lines: 121..301" in note
+
+
+GREP_R_UNNUMBERED = """pkg/client.py:class PubSub:
+pkg/client.py:    def __init__(self, pool):
+pkg/client.py:    def subscribe(self, *channels):
+pkg/client.py:def helper():
+pkg/other/io.py:class Reader:
+pkg/other/io.py:    def read(self):"""
+
+
+def test_grep_r_without_line_numbers_reads_each_path_text_line_as_a_match() -> None:
+    document = SearchDocument.parse(GREP_R_UNNUMBERED)
+    assert [(line.kind, line.path, line.line) for line in document.lines[:2]] == [
+        (MATCH, "pkg/client.py", None),
+        (MATCH, "pkg/client.py", None),
+    ]
+    assert document.files() == [range(0, 4), range(4, 6)]
+    assert document.class_members()["PubSub"] == [0, 1, 2]  # `def helper` at the class's depth ends it
+    assert document.class_members()["Reader"] == [4, 5]
