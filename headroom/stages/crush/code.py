@@ -21,8 +21,9 @@ guarding them), nearest those lines first. The lines that call a function the
 request names stay too, with a line on either side (for "what does `npm cache
 verify` call?", the `case 'verify': return await this.verify()` that
 dispatches to it). A function the request names as code (`Class.method`,
-`method()`, `snake_case`, `camelCase`) also keeps the functions of the file it
-calls, CALLEE_DEPTH calls deep, nearest first: a short one whole (up to
+`method()`, `snake_case`, `camelCase`) or spells as words ("compute if absent" for
+`computeIfAbsent`, `headroom.content.spelled`; such a spelling names it too) also keeps the
+functions of the file it calls, CALLEE_DEPTH calls deep, nearest first: a short one whole (up to
 MAX_CALLEE_LINES of them), a longer one its exits (for "what does get() throw
 for a cancelled task?", the helper two calls down that builds the exception).
 Every other function body becomes one marker line naming it; long data
