@@ -337,7 +337,22 @@ def _looks_like_pathless_search(lines: list[str]) -> bool:
             hits += 1
         else:
             context += 1
-    return bool(hits and context and separators) and hits + context + separators >= 0.9 * len(lines)
+    if hits and context and separators:
+        return hits + context + separators >= 0.9 * len(lines)
+    return hits >= 0.9 * len(lines) and _skips_lines(lines)
+
+
+def _skips_lines(lines: list[str]) -> bool:
+    """Whether `12:text` lines number a file's hits, not its every line: the numbers rise and most
+    of them skip lines (`grep -n` over one file), where a listing (`cat -n`, `sed -n`) counts on
+    by one."""
+    numbers = [int(found[0][:-1]) for line in lines if (found := _HEADED_RESULT.match(line))]
+    steps = [later - earlier for earlier, later in itertools.pairwise(numbers)]
+    return (
+        len(steps) >= 2
+        and all(step > 0 for step in steps)
+        and sum(step > 1 for step in steps) > 0.5 * len(steps)
+    )
 
 
 def _looks_like_delimited_table(lines: list[str]) -> bool:

@@ -205,3 +205,12 @@ def test_grep_r_without_line_numbers_is_search_and_pytest_ids_are_not() -> None:
     assert detect(hits).label == "search"
     tests = "\n".join(f"tests/test_mod_{i}.py::test_case_{i} PASSED" for i in range(30))
     assert detect_label(tests) != "search"
+
+
+def test_grep_n_over_one_file_is_search_when_its_numbers_skip_lines() -> None:
+    # `grep -n -E '^\s*(class|def) ' core.py`: hits only, numbers rising with gaps.
+    shapes = ["class Pool{i}(Base):", "    def get_{i}(self):", "    def put_{i}(self, key, value=None):"]
+    hits = "\n".join(f"{100 + 7 * i}:" + shapes[i % 3].format(i=i) for i in range(40))
+    assert detect_label(hits) == "search"
+    listing = "\n".join(f"{100 + i}:" + shapes[i % 3].format(i=i) for i in range(40))  # counts on by one
+    assert detect_label(listing) != "search"
