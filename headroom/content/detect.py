@@ -77,6 +77,8 @@ _LOG_LINE = re.compile(
 # A log line opening with a bracketed time is not a JSON array.
 _BRACKETED_TIME = re.compile(r"^\[[\s\d.:T/-]+\]\s")
 _SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:\d+[:-]")
+# grep -r without -n, ripgrep piped: `dir/file.py:text`, a path with a directory and an extension.
+_UNNUMBERED_SEARCH_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])+[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*:(?!:|\d+[:-])")
 # grep -C context lines (`path-12-text`); ripgrep --heading: `12:text` under a path line.
 _SEARCH_CONTEXT_LINE = re.compile(r"^(?:[\w.@+-]*[/\\])*[\w@+-]+(?:\.[\w-]+)*\.[A-Za-z]\w*-\d+-")
 _HEADED_RESULT = re.compile(r"^\d+[:-]")
@@ -317,6 +319,42 @@ def _looks_like_headed_search(lines: list[str]) -> bool:
     return numbered + headings >= 0.9 * len(lines)
 
 
+def _looks_like_pathless_search(lines: list[str]) -> bool:
+    """grep -n with -A/-B/-C over one file: no path on any line, `12:text` hits, `13-text` context
+    lines and `--` between groups (blank lines are already left out). The `--` separators and the
+    two marks tell it from a numbered listing (`cat -n` writes neither)."""
+    if len(lines) < 3:
+        return False
+    hits = context = separators = 0
+    for line in lines:
+        if line == "--":
+            separators += 1
+            continue
+        numbered = _HEADED_RESULT.match(line)
+        if numbered is None:
+            continue
+        if line[numbered.end() - 1] == ":":
+            hits += 1
+        else:
+            context += 1
+    if hits and context and separators:
+        return hits + context + separators >= 0.9 * len(lines)
+    return hits >= 0.9 * len(lines) and _skips_lines(lines)
+
+
+def _skips_lines(lines: list[str]) -> bool:
+    """Whether `12:text` lines number a file's hits, not its every line: the numbers rise and most
+    of them skip lines (`grep -n` over one file), where a listing (`cat -n`, `sed -n`) counts on
+    by one."""
+    numbers = [int(found[0][:-1]) for line in lines if (found := _HEADED_RESULT.match(line))]
+    steps = [later - earlier for earlier, later in itertools.pairwise(numbers)]
+    return (
+        len(steps) >= 2
+        and all(step > 0 for step in steps)
+        and sum(step > 1 for step in steps) > 0.5 * len(steps)
+    )
+
+
 def _looks_like_delimited_table(lines: list[str]) -> bool:
     """CSV or TSV with a header row: the csv module reads the same number of cells from most lines."""
     table = sniff_table(lines)
@@ -485,6 +523,8 @@ def _surest(found: list[Candidate]) -> float:
 def _headed_search(lines: list[str]) -> list[Candidate]:
     if _looks_like_headed_search(lines):
         return [Candidate("search", STRONG, "path headings over numbered lines")]
+    if _looks_like_pathless_search(lines):
+        return [Candidate("search", STRONG, "numbered hits and context lines between `--` (one file)")]
     return []
 
 
@@ -538,6 +578,9 @@ def _least(found: list[Candidate], threshold: float) -> float:
 
 def _search(lines: list[str], least: float) -> list[Candidate]:
     share = max(_share_from(lines, _SEARCH_LINE, least), _search_share(lines))
+    if share < least:  # no line numbers: grep -r without -n, ripgrep piped
+        unnumbered = _share_from(lines, _UNNUMBERED_SEARCH_LINE, max(least, STRONG_SHARE))
+        return _candidate_by_share("search", unnumbered, max(least, STRONG_SHARE), "path: results")
     return _candidate_by_share("search", share, least, "path:line: results")
 
 

@@ -3,8 +3,11 @@
 Units are lines. Each line is a match (`path:12:text`, `path:12:3:text` with a
 column, `12:text` under a `--heading` path line), a context line (`path-12-text`,
 `12-text`), a heading (the path alone), a `--` separator, or other text. Lines
-are grouped by file. A dropped run's marker carries a marked summary naming the
-files and counting what was dropped in each:
+are grouped by file. `grep -n` over a single file names no file at all: its
+`12:text` and `13-text` lines are read as the results of one unnamed file.
+Without `-n` (`grep -r`, ripgrep piped) a match is `dir/file.py:text`. A
+dropped run's marker carries a marked summary naming the files and counting
+what was dropped in each:
 
     [headroom: omitted lines 12-40 of 300; hash=...] [headroom: summary of 29 omitted lines:
     matches: src/app.py x17; context: src/app.py x12; file_lines: 88..412]
@@ -38,11 +41,16 @@ from headroom.content.lines import LinesDocument
 from headroom.markers import Scalar, SummaryEntry, summary
 
 MATCH, CONTEXT, HEADING, SEPARATOR, OTHER = "match", "context", "heading", "separator", "other"
+# The path of results that name no file: `grep -n` (with or without -A/-B/-C) over a single file
+# writes `12:text` and `13-text` lines and no heading.
+ONE_FILE = ""
 
 # path:12:text or path:12:3:text; the path is the shortest prefix followed by :digits:
 _MATCH = re.compile(r"(?P<path>[^\n:]+(?::[^\n:\d][^\n:]*)*?):(?P<line>\d+):(?:\d+:)?")
 _HEADED = re.compile(r"(?P<line>\d+)(?P<kind>[:-])(?:\d+[:-])?")
 _CONTEXT_FALLBACK = re.compile(r"(?P<path>.+?)-(?P<line>\d+)-")
+# grep -r without -n, ripgrep piped: `dir/file.py:text` (a directory and an extension in the path).
+_UNNUMBERED = re.compile(r"(?P<path>(?:[\w.@+~-]*/)+[\w@+~-]+(?:\.[\w-]+)*\.[A-Za-z]\w*):(?!:)")
 # What a result line's text (after its `path:12:` prefix) says it defines.
 _CLASS_HEADER = re.compile(
     r"^(?P<indent>\s*)(?:(?:export|public|private|protected|internal|abstract|final|sealed|data|static|pub"
@@ -68,6 +76,10 @@ class SearchDocument(LinesDocument):
         super().__init__(text)
         self.heading_mode = _is_heading_mode(self.units)
         self.lines = _parse_headed(self.units) if self.heading_mode else _parse_flat(self.units)
+        # No line numbers anywhere (grep -r without -n): each `dir/file.py:text` line is a match.
+        self.unnumbered = not self.heading_mode and not any(line.kind == MATCH for line in self.lines)
+        if self.unnumbered:
+            self.lines = _parse_unnumbered(self.units)
         self._files: list[range] | None = None
         self._hit_of: list[int | None] | None = None
 
@@ -114,14 +126,17 @@ class SearchDocument(LinesDocument):
         open_classes: list[tuple[int, str]] = []  # (indent, name) of the class headers seen in this file
         current: str | None = None
         for index, parsed in enumerate(self.lines):
-            if parsed.path != current:
-                open_classes, current = [], parsed.path
             if parsed.path is None or parsed.kind not in (MATCH, CONTEXT):
+                # A `--` between context groups or a heading's blank line ends no class: the
+                # next group of the same file is still inside it (`grep -A2` of its methods).
                 scopes.append(Scope())
                 continue
+            if parsed.path != current:
+                open_classes, current = [], parsed.path
             code = self._code(index)
             indent = len(code) - len(code.lstrip())
-            while open_classes and open_classes[-1][0] >= indent:
+            # A blank context line has no depth: it closes nothing (the blank line after a docstring).
+            while code.strip() and open_classes and open_classes[-1][0] >= indent:
                 open_classes.pop()
             names = [name for _, name in reversed(open_classes)]
             receiver = _GO_RECEIVER.match(code)
@@ -157,6 +172,8 @@ class SearchDocument(LinesDocument):
             if path is not None and not self.heading_mode and unit.startswith(path)
             else unit
         )
+        if self.unnumbered and path is not None:
+            return rest[1:]  # after the path's `:`
         prefix = _PREFIX.match(rest) if not self.heading_mode else _HEADED.match(rest)
         return rest[prefix.end() :] if prefix else rest
 
@@ -192,23 +209,39 @@ class SearchDocument(LinesDocument):
                 numbers.append(parsed.line)
         if not matches and not context:
             return ""
-        entries: list[SummaryEntry] = []
-        files = list(seen)
-        if len(files) <= MAX_LISTED_FILES:
-            for key, counts in (("matches", matches), ("context", context)):
-                if counts:
-                    entries.append((key, [(path, counts[path]) for path in files if counts[path]]))
-            if len(files) == 1 and numbers:
-                entries.append(("file_lines", (min(numbers), max(numbers))))
-        else:
-            kinds: list[tuple[Scalar, int]] = [("match", sum(matches.values()))]
-            if context:
-                kinds.append(("context", sum(context.values())))
-            entries.append(("kind", kinds))
-            entries.append(("files", (min(files), max(files))))
-            per_file = [matches[path] for path in files]
-            entries.append(("matches_per_file", (min(per_file), max(per_file))))
-        return summary(last - first + 1, self.unit_name, entries)
+        return summary(
+            last - first + 1, self.unit_name, _summary_entries(matches, context, list(seen), numbers)
+        )
+
+
+def _summary_entries(
+    matches: Counter[str], context: Counter[str], files: list[str], numbers: list[int]
+) -> list[SummaryEntry]:
+    """A dropped run's summary: matches and context lines per file (a single unnamed file: by kind),
+    the source lines they span when they are of one file; over many files, the first and last path."""
+    entries: list[SummaryEntry] = []
+    if files == [ONE_FILE]:  # results over one file that is never named: count, do not name
+        kinds_of_lines: list[tuple[Scalar, int]] = [("match", matches[ONE_FILE])]
+        if context:
+            kinds_of_lines.append(("context", context[ONE_FILE]))
+        entries.append(("kind", kinds_of_lines))
+        if numbers:
+            entries.append(("file_lines", (min(numbers), max(numbers))))
+    elif len(files) <= MAX_LISTED_FILES:
+        for key, counts in (("matches", matches), ("context", context)):
+            if counts:
+                entries.append((key, [(path, counts[path]) for path in files if counts[path]]))
+        if len(files) == 1 and numbers:
+            entries.append(("file_lines", (min(numbers), max(numbers))))
+    else:
+        kinds: list[tuple[Scalar, int]] = [("match", sum(matches.values()))]
+        if context:
+            kinds.append(("context", sum(context.values())))
+        entries.append(("kind", kinds))
+        entries.append(("files", (min(files), max(files))))
+        per_file = [matches[path] for path in files]
+        entries.append(("matches_per_file", (min(per_file), max(per_file))))
+    return entries
 
 
 def _file_names(path: str) -> tuple[str, ...]:
@@ -237,6 +270,9 @@ def _parse_headed(units: list[str]) -> list[SearchLine]:
             expect_heading = True
             continue
         numbered = _HEADED.match(unit)
+        if numbered and path is None:
+            path = ONE_FILE  # no heading before the first result: grep -n over one file
+            expect_heading = False
         if unit == "--":
             parsed.append(SearchLine(SEPARATOR, path))
         elif numbered and not expect_heading:
@@ -269,6 +305,20 @@ def _parse_flat(units: list[str]) -> list[SearchLine]:
             continue
         result.append(_context_line(unit, previous, following[index]))
     return result
+
+
+def _parse_unnumbered(units: list[str]) -> list[SearchLine]:
+    """grep -r without -n: `dir/file.py:text` matches, `--` separators, anything else other text."""
+    parsed: list[SearchLine] = []
+    for unit in units:
+        match = _UNNUMBERED.match(unit)
+        if match:
+            parsed.append(SearchLine(MATCH, match["path"]))
+        elif unit == "--" or not unit.strip():
+            parsed.append(SearchLine(SEPARATOR))
+        else:
+            parsed.append(SearchLine(OTHER))
+    return parsed
 
 
 def _following_paths(parsed: list[SearchLine | None]) -> list[str | None]:

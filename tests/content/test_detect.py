@@ -178,3 +178,39 @@ def test_importtime_rows_without_their_header_are_a_table_not_import_statements(
     assert "code" not in labels
     assert "table" in labels
     assert detect_label("import os\nimport sys\nfrom pathlib import Path\n\nprint(os.sep)\n") == "code"
+
+
+def test_grep_n_with_context_over_one_file_is_search_and_a_numbered_listing_is_not() -> None:
+    # `grep -n -A1 -E '^\s*(class|def) ' core.py`: no path, `12:` hits, `13-` context, `--` between.
+    groups = [
+        f"{100 + 10 * i}:    def method_{i}(self, value):\n{101 + 10 * i}-        return self.call({i})"
+        for i in range(30)
+    ]
+    text = '120:class Forward(Base):\n121-    """Forward declaration."""\n--\n' + "\n--\n".join(groups)
+    found = detect(text)
+    assert found.label == "search"
+    assert found.candidates[0].confidence == STRONG
+    listing = "\n".join(f"{i}: value_{i} = compute({i})" for i in range(1, 40))  # numbered, no `--`, no `-`
+    assert detect_label(listing) != "search"
+
+
+def test_grep_r_without_line_numbers_is_search_and_pytest_ids_are_not() -> None:
+    shapes = [
+        "class Pool{i}:",
+        "    def get_{i}(self):",
+        "    def put_{i}(self, key, value=None):",
+        "def helper_{i}(*args):",
+    ]
+    hits = "\n".join(f"pkg/mod_{i // 4}/core.py:" + shapes[i % 4].format(i=i) for i in range(40))
+    assert detect(hits).label == "search"
+    tests = "\n".join(f"tests/test_mod_{i}.py::test_case_{i} PASSED" for i in range(30))
+    assert detect_label(tests) != "search"
+
+
+def test_grep_n_over_one_file_is_search_when_its_numbers_skip_lines() -> None:
+    # `grep -n -E '^\s*(class|def) ' core.py`: hits only, numbers rising with gaps.
+    shapes = ["class Pool{i}(Base):", "    def get_{i}(self):", "    def put_{i}(self, key, value=None):"]
+    hits = "\n".join(f"{100 + 7 * i}:" + shapes[i % 3].format(i=i) for i in range(40))
+    assert detect_label(hits) == "search"
+    listing = "\n".join(f"{100 + i}:" + shapes[i % 3].format(i=i) for i in range(40))  # counts on by one
+    assert detect_label(listing) != "search"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from headroom.content import parse
-from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.content.search import CONTEXT, HEADING, MATCH, ONE_FILE, OTHER, SEPARATOR, SearchDocument
 from headroom.markers import find_markers, find_summaries
 from tests.stages.crush.line_checks import check_lines, fixture
 
@@ -244,3 +244,82 @@ def test_with_context_on_both_sides_a_context_line_belongs_to_the_nearer_match()
 def test_lines_of_no_hit_belong_to_none() -> None:
     document = SearchDocument.parse("a.py:1:x = 1\n--\ngrep: b.bin: binary file matches\na.py:9:y = 2")
     assert [document.hit_of(i) for i in range(4)] == [0, None, None, 3]
+
+
+# A class's hits across `--` groups, and grep over a single file ------------------------------------
+# Shapes of `grep -rn -A2 -E '^\s*(class|def) '` and `grep -n -A1` over one file (lazr.restfulclient,
+# pyparsing, redis-py): the class line, its docstring and a blank line as context, `--`, its methods.
+
+GREP_A2_CLASS = """pkg/resource.py:745:class Entry(Resource):
+pkg/resource.py-746-    \"\"\"A class for an entry-type resource.\"\"\"
+pkg/resource.py-747-
+pkg/resource.py:748:    def __init__(self, root, wadl_resource):
+pkg/resource.py-749-        super().__init__(root, wadl_resource)
+pkg/resource.py-750-
+--
+pkg/resource.py:763:    def __repr__(self):
+pkg/resource.py-764-        \"\"\"Return the WADL resource type and the URL to the resource.\"\"\"
+pkg/resource.py-765-        return "<%s at %s>" % (
+--
+pkg/resource.py:900:def module_helper():
+pkg/resource.py-901-    pass"""
+
+
+def test_a_separator_or_a_blank_context_line_does_not_close_the_class_a_hit_sits_in() -> None:
+    document = SearchDocument.parse(GREP_A2_CLASS)
+    scopes = document.scopes()
+    assert scopes[3].names == ("Entry",)  # after the blank context line 747
+    assert scopes[7].names == ("Entry",)  # after the `--` separator
+    assert scopes[10].names == ()  # a module-level def closes it
+    members = document.class_members()["Entry"]
+    assert 3 in members and 7 in members and 10 not in members
+
+
+GREP_N_A1_ONE_FILE = """120:class Forward(ParseElementEnhance):
+121-    \"\"\"
+--
+130:    def __init__(self, other=None):
+131-        self.caller_frame = traceback.extract_stack(limit=2)[0]
+--
+140:    def __lshift__(self, other):
+141-        if hasattr(self, "caller_frame"):
+--
+300:def srange(s):
+301-    pass"""
+
+
+def test_grep_n_over_one_file_reads_as_the_results_of_one_unnamed_file() -> None:
+    document = SearchDocument.parse(GREP_N_A1_ONE_FILE)
+    assert kinds(document)[:4] == [MATCH, CONTEXT, SEPARATOR, MATCH]  # no line taken for a heading
+    assert {line.path for line in document.lines if line.kind in (MATCH, CONTEXT)} == {ONE_FILE}
+    assert [line.line for line in document.lines[:2]] == [120, 121]
+    assert document.class_members()["Forward"] == [0, 1, 3, 4, 6, 7]
+    assert document.hit_of(4) == 3  # -A: a context line belongs to the hit above it
+
+
+def test_a_dropped_run_of_an_unnamed_file_is_counted_by_kind_and_names_no_file() -> None:
+    document = SearchDocument.parse(GREP_N_A1_ONE_FILE)
+    keep = [index == 0 for index in range(len(document.units))]
+    (note,) = document.describe_runs(keep, [(1, len(document.units) - 1)])
+    assert note.startswith("[headroom: summary of 10 omitted lines: ")
+    assert "kind: match x3, context x4" in note and '""' not in note
+    assert "file_lines: 121..301" in note
+
+
+GREP_R_UNNUMBERED = """pkg/client.py:class PubSub:
+pkg/client.py:    def __init__(self, pool):
+pkg/client.py:    def subscribe(self, *channels):
+pkg/client.py:def helper():
+pkg/other/io.py:class Reader:
+pkg/other/io.py:    def read(self):"""
+
+
+def test_grep_r_without_line_numbers_reads_each_path_text_line_as_a_match() -> None:
+    document = SearchDocument.parse(GREP_R_UNNUMBERED)
+    assert [(line.kind, line.path, line.line) for line in document.lines[:2]] == [
+        (MATCH, "pkg/client.py", None),
+        (MATCH, "pkg/client.py", None),
+    ]
+    assert document.files() == [range(0, 4), range(4, 6)]
+    assert document.class_members()["PubSub"] == [0, 1, 2]  # `def helper` at the class's depth ends it
+    assert document.class_members()["Reader"] == [4, 5]

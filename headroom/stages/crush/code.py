@@ -21,8 +21,9 @@ guarding them), nearest those lines first. The lines that call a function the
 request names stay too, with a line on either side (for "what does `npm cache
 verify` call?", the `case 'verify': return await this.verify()` that
 dispatches to it). A function the request names as code (`Class.method`,
-`method()`, `snake_case`, `camelCase`) also keeps the functions of the file it
-calls, CALLEE_DEPTH calls deep, nearest first: a short one whole (up to
+`method()`, `snake_case`, `camelCase`) or spells as words ("compute if absent" for
+`computeIfAbsent`, `headroom.content.spelled`; such a spelling names it too) also keeps the
+functions of the file it calls, CALLEE_DEPTH calls deep, nearest first: a short one whole (up to
 MAX_CALLEE_LINES of them), a longer one its exits (for "what does get() throw
 for a cancelled task?", the helper two calls down that builds the exception).
 Every other function body becomes one marker line naming it; long data
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 
 from headroom.content.code import CodeDocument, language_for_path
 from headroom.content.code_outline import Definition
+from headroom.content.spelled import spelled, spellings
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState, for_each_block
@@ -171,8 +173,9 @@ class CrushCode(CrushStage):
         path = tool_path(block)
         document.analyse(language_for_path(path) if path else None)
         plan = _Plan(document, self.params, block.bias)
-        reasons = plan.want_named(_named_identifiers(block, path))
-        reasons += plan.want_callees(_code_identifiers(block))
+        spelled = plan.spelled_out(block.block.query)
+        reasons = plan.want_named([*_named_identifiers(block, path), *spelled])
+        reasons += plan.want_callees([*_code_identifiers(block), *spelled])
         if path:
             reasons += plan.want_trace_targets(
                 [
@@ -210,6 +213,19 @@ class _Plan:
         self.named: dict[str, list[Definition]] = {}  # identifier -> the functions it named
 
     # what must stay whole ---------------------------------------------------------------
+
+    def spelled_out(self, query: str) -> list[str]:
+        """The names of this file's functions the request spells as words, in the order of the
+        file: "compute if absent" for `computeIfAbsent`, "Floyd-Warshall" for `floyd_warshall`
+        (`headroom.content.spelled`)."""
+        found = spellings(query)
+        return list(
+            dict.fromkeys(
+                d.simple_name
+                for d in self.definitions
+                if d.kind == "function" and d.name and spelled(d.simple_name, found)
+            )
+        )
 
     def want_named(self, identifiers: Iterable[str]) -> list[str]:
         by_name: dict[str, list[Definition]] = {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from headroom.content.search import CONTEXT, HEADING, MATCH, OTHER, SEPARATOR, SearchDocument
+from headroom.content.spelled import spelled, spellings
 from headroom.pipeline.params import param
 from headroom.pipeline.registry import register
 from headroom.pipeline.stage import BlockState, RunState
@@ -52,7 +53,7 @@ class SearchParams(CrushParams):
         24, ge=1, description="A hit kept whole keeps at most this many of its context lines"
     )
     max_class_members: int = param(
-        80,
+        200,
         ge=0,
         description='Lines of a class the request asks the methods of ("what methods does Session '
         'define?"), kept and pinned: its header and the hits directly inside it',
@@ -98,16 +99,23 @@ class CrushSearch(CrushStage):
 
     def _asked_members(self, block: BlockState, document: SearchDocument) -> set[int]:
         """For a request asking for the methods (functions, members) of a class it names, written
-        as the results write it ("the methods of HTTPAdapter", "Context's methods"): the class's
+        as the results write it ("the methods of HTTPAdapter", "Context's methods") or spelled as
+        words ("the methods of the HTTP adapter", `headroom.content.spelled`): the class's
         header and every hit directly inside it (`SearchDocument.class_members`), at most
-        `max_class_members` lines for each class, in order."""
+        `max_class_members` lines for each class: its hits first, then its context lines, in order."""
         query = block.block.query
         if not _MEMBERS_ASKED.search(query):
             return set()
         found: set[int] = set()
+        words = spellings(query)  # "the working set class" names `WorkingSet`
         for name, lines in document.class_members().items():
-            if len(name) > 1 and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", query):
-                found.update(lines[: self.params.max_class_members])
+            written = len(name) > 1 and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", query)
+            if written or spelled(name, words):
+                # The hits first: with -A/-B the context lines inside the class outnumber them, and
+                # the answer is the hits (each kept hit still gets a context line on either side).
+                hits = [i for i in lines if document.lines[i].kind == MATCH]
+                shown = [i for i in lines if document.lines[i].kind != MATCH]
+                found.update((hits + shown)[: self.params.max_class_members])
         return found
 
     def _whole_hits(self, block: BlockState, document: SearchDocument, best: set[int]) -> set[int]:
@@ -139,8 +147,16 @@ class CrushSearch(CrushStage):
 
 
 # A request asking for a class's members: "which methods", "its functions", "the members of" (plural:
-# "the invoke method of Context" asks for one).
-_MEMBERS_ASKED = re.compile(r"\b(?:methods|member functions|members|functions)\b", re.IGNORECASE)
+# "the invoke method of Context" asks for one), one word for all of them ("every method of Entry",
+# "each member", "all the functions", "every def"), or what the class defines ("what does the
+# ConnectionPool class define?", "what's defined inside class X", "its API", "the operations it
+# provides"). "Where is X defined?" asks where X is, not what it holds.
+_MEMBERS_ASKED = re.compile(
+    r"\b(?:methods|member functions|members|functions|operations|defs|API)\b"
+    r"|\b(?:every|each|all(?: the)?|any)\s+(?:method|member|function|def)\b"
+    r"|\bdefines?\b|\bdefined\s+(?:inside|within)\b",
+    re.IGNORECASE,
+)
 
 
 def _context_around(document: SearchDocument, chosen: set[int], reach: int) -> set[int]:

@@ -567,3 +567,63 @@ def test_a_method_named_in_words_brings_its_callees_as_the_dotted_name_does(ques
     rendered = _crushed(source, question, "Task.java", params=params).render()
     assert '            return new CancellationException("cancelled");' in rendered  # two calls down
     assert "        throw failure(s);" in rendered
+
+
+def _java_map() -> str:
+    """A Java map with a documented `computeIfAbsent` (its @throws tags past the doc's first lines)
+    calling a helper, among forty other methods."""
+    filler = "\n".join(
+        f"    /**\n     * Step {i}.\n     */\n    public int step{i}(int x) {{\n"
+        + "".join(f"        x = x * 3 + {j};\n" for j in range(4))
+        + "        return x;\n    }\n"
+        for i in range(40)
+    )
+    return (
+        "package demo;\n\n"
+        "public class Table<K, V> {\n"
+        "    private Object[] slots;\n\n"
+        f"{filler}\n"
+        "    /**\n"
+        "     * If the key is absent, computes its value with the given function\n"
+        "     * and enters it into this table.\n"
+        "     *\n"
+        "     * @param key the key\n"
+        "     * @param fn the function computing a value\n"
+        "     * @return the current value\n"
+        "     * @throws NullPointerException if the key or the function is null\n"
+        "     * @throws IllegalStateException if the function updates this table\n"
+        "     */\n"
+        "    public V computeIfAbsent(K key, Function<K, V> fn) {\n"
+        "        if (key == null || fn == null)\n"
+        "            throw new NullPointerException();\n"
+        "        return insert(key, fn.apply(key));\n"
+        "    }\n\n"
+        "    private V insert(K key, V value) {\n"
+        "        if (busy)\n"
+        '            throw new IllegalStateException("Recursive update");\n'
+        "        return value;\n"
+        "    }\n"
+        "}\n"
+    )
+
+
+def test_a_method_spelled_as_words_is_named_with_its_doc_whole_and_its_callees() -> None:
+    rendered = _crushed(
+        _java_map(),
+        "What happens if the function I pass to compute if absent updates the table?",
+        "Table.java",
+        params=NO_RELEVANT,
+    ).render()
+    assert "     * @throws IllegalStateException if the function updates this table" in rendered
+    assert "            throw new NullPointerException();" in rendered
+    assert '            throw new IllegalStateException("Recursive update");' in rendered  # its callee
+
+
+def test_one_word_or_words_that_are_not_a_whole_name_name_no_method() -> None:
+    rendered = _crushed(
+        _java_map(),
+        "What happens if the function I pass to compute updates the table when absent?",
+        "Table.java",
+        params=NO_RELEVANT,
+    ).render()
+    assert "     * @throws IllegalStateException if the function updates this table" not in rendered

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from headroom import compress, retrieve
 from headroom.ccr.stores import MemoryStore
 from headroom.content.search import CONTEXT, HEADING, MATCH, SearchDocument
@@ -267,3 +269,87 @@ def test_every_method_of_the_class_a_request_asks_the_methods_of_survives_the_pi
     assert count_tokens(output) < 0.5 * count_tokens(text)
     for marker in find_markers(output):
         assert retrieve(marker.hash, store) == text
+
+
+def context_definitions_grep(methods: int = 30) -> str:
+    """`grep -rn -A2 -E '^\\s*(class|def) '` over a package: each hit with two context lines (a
+    docstring, then a blank line), `--` between groups; one class with `methods` methods among
+    600 hits."""
+    groups = []
+    for module in range(12):
+        path = f"pkg/mod{module:02d}.py"
+        for cls in range(5):
+            number = cls * 100
+            groups.append(f"{path}:{number + 1}:class Thing{module}x{cls}:\n{path}-{number + 2}-    pass")
+            for m in range(8):
+                at = number + 3 + 10 * m
+                groups.append(
+                    f'{path}:{at}:    def op_{m}(self):\n{path}-{at + 1}-        """Run op {m}."""\n'
+                    f"{path}-{at + 2}-"
+                )
+    path = "pkg/core.py"
+    groups.append(f'{path}:1000:class Session(Base):\n{path}-1001-    """A session."""\n{path}-1002-')
+    for m in range(methods):
+        at = 1010 + 10 * m
+        groups.append(
+            f"{path}:{at}:    def handle_{m}(self, value):\n{path}-{at + 1}-        return self.run({m})\n"
+            f"{path}-{at + 2}-"
+        )
+    groups.append(f"{path}:9000:def session_factory():\n{path}-9001-    return Session()")
+    return "\n--\n".join(groups) + "\n"
+
+
+def _session_methods(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith("pkg/core.py:") and "handle_" in line]
+
+
+def test_every_method_of_a_class_survives_when_grep_shows_context_and_separators() -> None:
+    text = context_definitions_grep()
+    block = crushed(text, "What methods does the Session class define?")
+    kept = set(block.render().split("\n"))
+    assert len(_session_methods(text)) == 30
+    assert all(line in kept for line in _session_methods(text))
+
+
+def test_every_method_in_the_singular_asks_for_all_of_a_class_s_members() -> None:
+    text = definitions_grep()
+    block = crushed(text, "List every method of the Session class, with file and line.")
+    kept = set(block.render().split("\n"))
+    assert all(line in kept for line in _session_methods(text))
+
+
+def test_a_class_s_hits_come_before_its_context_lines_under_the_members_cap() -> None:
+    text = context_definitions_grep(methods=60)  # 61 hits and 122 context lines
+    block = crushed(text, "What methods does the Session class define?", max_class_members=70)
+    pinned = {block.document.units[i] for i in block.pinned}
+    assert all(line in pinned for line in _session_methods(text))
+
+
+def test_a_class_spelled_as_words_has_its_methods_kept() -> None:
+    text = definitions_grep().replace("class Session(Base)", "class WorkingSet(Base)")
+    block = crushed(text, "Which methods does the working set have? Lines too.")
+    kept = set(block.render().split("\n"))
+    assert "pkg/core.py:1000:class WorkingSet(Base):" in kept
+    assert all(line in kept for line in _session_methods(text))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the Session class define?",
+        "What's defined inside class Session?",
+        "Show me Session's API, file and line.",
+        "Which operations does Session provide?",
+    ],
+)
+def test_a_request_for_what_a_class_defines_keeps_its_methods(question: str) -> None:
+    text = definitions_grep()
+    block = crushed(text, question)
+    kept = set(block.render().split("\n"))
+    assert all(line in kept for line in _session_methods(text))
+
+
+def test_where_a_class_is_defined_asks_for_no_members() -> None:
+    text = definitions_grep()
+    block = crushed(text, "Where is Session defined?")
+    assert not all(line in set(block.render().split("\n")) for line in _session_methods(text))
